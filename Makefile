@@ -1,0 +1,39 @@
+# haiti-access: `make run` serves on the embedded default, `make test` runs every test.
+# Both create the virtual environment in .venv/ when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test lint validate bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	bash scripts/test-system-deps.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check geoapp tests bench wsgi.py
+
+validate: $(VENV)/.installed
+	$(BIN)/geoapp validate
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

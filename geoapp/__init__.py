@@ -1,0 +1,127 @@
+"""haiti-access: humanitarian access and displacement map service."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Mapping
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .dataset import Dataset, build_dataset
+from .errors import GeoappError
+from .settings import Settings
+from .store import DirectoryStore, LayerStore
+
+__all__ = ["create_app", "Service"]
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """The running service's state: settings, store and the current Dataset (swapped whole)."""
+
+    def __init__(self, settings: Settings, store: LayerStore):
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+        self.dataset: Dataset = self._build()
+        self._pages: dict[tuple[str, str], str] = {}
+
+    def _build(self) -> Dataset:
+        return build_dataset(self.store.load(), self.settings)
+
+    def reload(self) -> Dataset:
+        """Rebuild layers, graph and indexes from the store, then swap them in at once.
+
+        Requests already running keep the Dataset they started with.
+        """
+        with self._lock:
+            fresh = self._build()
+            self.dataset = fresh
+            self._pages = {}
+        return fresh
+
+    def cached_page(self, name: str, build) -> str:
+        """A page that depends only on the data version, built on first request after a change."""
+        key = (self.dataset.version, name)
+        page = self._pages.get(key)
+        if page is None:
+            page = self._pages[key] = build()
+        return page
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings (``GEOAPP_*`` then ``config``), layers, graph, blueprints."""
+    settings = Settings.from_env(overrides=config)
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path.resolve()),
+        static_folder="web/static",
+        static_url_path="/static",
+    )
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["geoapp"] = Service(settings, DirectoryStore(settings.data_dir))
+
+    from .api import bp as api_bp
+    from .web import bp as web_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    _register_errors(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and data freshness."""
+        data = service().dataset
+        return jsonify(
+            status="ok",
+            data_version=data.version,
+            layers={name: {"features": len(frame), "as_of": data.as_of[name]} for name, frame in data.layers.items()},
+            graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
+        )
+    return app
+
+
+def service() -> Service:
+    """The Service of the app handling the current request."""
+    from flask import current_app
+
+    return current_app.extensions["geoapp"]
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes[best] > request.accept_mimetypes["application/json"]
+
+
+def _register_errors(app: Flask) -> None:
+    from .web import error_page
+
+    def respond(status: int, code: str, message: str, field: str | None = None):
+        body = {"error": {"code": code, "message": message}}
+        if field:
+            body["error"]["field"] = field
+        if _wants_html() and not request.path.startswith("/api/"):
+            return error_page(status, message), status
+        return jsonify(body), status
+
+    @app.errorhandler(GeoappError)
+    def geoapp_error(exc: GeoappError):
+        if exc.status >= 500:
+            log.error("internal error: %s", exc.message)
+            return respond(exc.status, exc.code, "internal error")
+        return respond(exc.status, exc.code, exc.message, exc.field)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return respond(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(500, "internal_error", "internal error; the operators have been told")

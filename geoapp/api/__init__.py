@@ -1,0 +1,121 @@
+"""JSON API blueprint: parse the request, call the domain, shape the response."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from .. import service
+from ..errors import BadRequest, NotFound
+from ..geojson import layer_geojson
+from ..layers import REGISTRY
+from ..lookups import point_lookup, route_lookup
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_PARAM_LENGTH = 200
+
+
+def arg(name: str, *, required: bool = True, default: str | None = None) -> str | None:
+    """A query parameter, with a clear 400 when it is missing or absurdly long."""
+    value = request.args.get(name)
+    if value is None or value.strip() == "":
+        if required:
+            raise BadRequest(f"missing required parameter {name}", field=name)
+        return default
+    if len(value) > MAX_PARAM_LENGTH:
+        raise BadRequest(f"parameter {name} is longer than {MAX_PARAM_LENGTH} characters", field=name)
+    return value.strip()
+
+
+def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]:
+    """``count`` comma-separated finite numbers, or a 400 that shows the expected shape."""
+    parts = value.split(",")
+    if len(parts) != count:
+        raise BadRequest(f"{field} must be {shape}, got {value!r}", field=field)
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise BadRequest(f"{field} must be {shape} with numbers, got {value!r}", field=field) from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise BadRequest(f"{field} must contain finite numbers", field=field)
+    return numbers
+
+
+def parse_lonlat(field: str) -> tuple[float, float]:
+    lon, lat = parse_numbers(arg(field), 2, field, "LON,LAT")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise BadRequest(f"{field} is not a lon,lat pair (lon -180..180, lat -90..90)", field=field)
+    return lon, lat
+
+
+def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
+    value = arg(field, required=False)
+    if value is None:
+        return None
+    minx, miny, maxx, maxy = parse_numbers(value, 4, field, "MINX,MINY,MAXX,MAXY")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadRequest(f"{field} must be in lon/lat degrees", field=field)
+    if minx > maxx or miny > maxy:
+        raise BadRequest(f"{field} must be MINX,MINY,MAXX,MAXY with MINX <= MAXX and MINY <= MAXY", field=field)
+    return minx, miny, maxx, maxy
+
+
+@bp.get("/route")
+def route():
+    """Safest and shortest routes between two points, with verdict, exposure and reasons."""
+    svc = service()
+    return jsonify(
+        route_lookup(
+            svc.dataset, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
+            mode=arg("mode", required=False, default="avoid"),
+        )
+    )
+
+
+@bp.get("/safety")
+def safety():
+    """Is a point inside or near a gang zone; nearest operational port and open site."""
+    svc = service()
+    return jsonify(point_lookup(svc.dataset, svc.settings, parse_lonlat("at")))
+
+
+@bp.get("/layers")
+def layers():
+    """Every layer with its schema, feature count, date and download link."""
+    data = service().dataset
+    return jsonify(
+        layers=[
+            {
+                "name": name,
+                "title": spec.title,
+                "description": spec.description,
+                "geometry_types": list(spec.geometry_types),
+                "statuses": list(spec.statuses),
+                "columns": list(spec.columns),
+                "sensitivity": spec.sensitivity,
+                "features": len(data.layers[name]),
+                "as_of": data.as_of[name],
+                "bbox": [round(v, 5) for v in data.layers[name].total_bounds],
+                "download": url_for("api.download", name=name, _external=False),
+            }
+            for name, spec in REGISTRY.items()
+        ]
+    )
+
+
+@bp.get("/layers/<name>.geojson")
+def download(name: str):
+    """One layer as an RFC 7946 GeoJSON file, optionally cut to a bbox."""
+    if name not in REGISTRY:
+        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+    bbox = parse_bbox()
+    data = service().dataset
+    body = layer_geojson(data, name, bbox=bbox)
+    filename = f"haiti-access_{name}_{data.as_of[name]}.geojson"
+    return Response(
+        body,
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,99 @@
+"""The loaded layers and everything derived from them, built once per data version, swapped whole."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .geojson import to_feature_collection
+from .network.graph import build_road_graph
+from .network.routing import Router
+from .safety import RiskWeights
+from .settings import Settings
+
+
+@dataclasses.dataclass(frozen=True)
+class PointIndex:
+    """Features of one layer in the metric CRS with a spatial index, for nearest-feature questions."""
+
+    frame: gpd.GeoDataFrame
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame, metric_crs: str) -> "PointIndex":
+        frame = frame.to_crs(metric_crs).reset_index(drop=True)
+        return cls(frame, shapely.STRtree(frame.geometry.values))
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """One consistent version of the data: layers (EPSG:4326), router, indexes and dates."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    router: Router
+    zones: PointIndex
+    operational_ports: PointIndex
+    open_sites: PointIndex
+    roads: PointIndex
+    as_of: dict[str, str]
+    version: str
+    layer_trees: dict[str, shapely.STRtree]
+    geojson: dict[str, str]
+    to_metric: pyproj.Transformer
+    to_lonlat: pyproj.Transformer
+
+    def project(self, lon: float, lat: float) -> shapely.Point:
+        return shapely.Point(self.to_metric.transform(lon, lat))
+
+    def lonlat(self, geometry):
+        """A metric geometry back in lon/lat, rounded to 1e-5 degree (about a metre)."""
+        return shapely.set_precision(shapely.transform(geometry, self._to_lonlat_xy), 1e-5)
+
+    def _to_lonlat_xy(self, xy: np.ndarray) -> np.ndarray:
+        x, y = self.to_lonlat.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    def age_days(self, layer: str, today: dt.date) -> int:
+        return (today - dt.date.fromisoformat(self.as_of[layer])).days
+
+
+def build_dataset(layers: dict[str, gpd.GeoDataFrame], settings: Settings) -> Dataset:
+    """Derive the graph, exposure and indexes from validated layers (the slow part, done once)."""
+    metric = settings.metric_crs
+    graph = build_road_graph(layers["roads"], metric_crs=metric, max_edge_m=settings.max_edge_m)
+    router = Router(
+        graph, layers["gang_zones"], weights=RiskWeights.from_settings(settings), speeds_kmh=settings.speeds_kmh()
+    )
+    ports = layers["ports"]
+    sites = layers["displacement_sites"]
+    return Dataset(
+        layers=layers,
+        router=router,
+        zones=PointIndex.of(layers["gang_zones"], metric),
+        operational_ports=PointIndex.of(ports[ports["status"] == "operational"], metric),
+        open_sites=PointIndex.of(sites[sites["status"] == "open"], metric),
+        roads=PointIndex.of(layers["roads"], metric),
+        as_of={name: str(frame["as_of"].max()) for name, frame in layers.items()},
+        version=_fingerprint(layers),
+        layer_trees={name: shapely.STRtree(frame.geometry.values) for name, frame in layers.items()},
+        geojson={name: to_feature_collection(frame) for name, frame in layers.items()},
+        to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
+        to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),
+    )
+
+
+def _fingerprint(layers: dict[str, gpd.GeoDataFrame]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(layers):
+        frame = layers[name]
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(frame.drop(columns="geometry").astype(str), index=False).values)
+        digest.update(b"".join(shapely.to_wkb(frame.geometry.values)))
+    return digest.hexdigest()[:16]

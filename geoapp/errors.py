@@ -1,0 +1,55 @@
+"""One exception hierarchy; each HTTP-facing class carries its status and a user-safe message."""
+
+from __future__ import annotations
+
+
+class GeoappError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        """The JSON error body of the HTTP conventions."""
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}
+
+
+class BadRequest(GeoappError, ValueError):
+    """The caller sent something malformed or out of range."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(GeoappError, LookupError):
+    """The caller asked for something that does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConfigError(GeoappError):
+    """A setting is malformed; raised at start-up."""
+
+    code = "config_error"
+
+
+class DataValidationError(GeoappError, ValueError):
+    """A layer file breaks the schema; names the file, the feature and the problem."""
+
+    code = "invalid_data"
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        shown = self.problems[:20]
+        more = len(self.problems) - len(shown)
+        text = "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+        super().__init__(text)

@@ -1,0 +1,119 @@
+"""The layer registry: each layer's name, title, geometry, schema, status vocabulary, style, sensitivity."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
+CONFIDENCE = ("high", "medium", "low")
+
+#: Colour-blind safe palette (Okabe-Ito) used by every style below.
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#7f7f7f",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSpec:
+    """What a layer is: the contract its file must meet and how it is shown."""
+
+    name: str
+    title: str
+    geometry_types: tuple[str, ...]
+    statuses: tuple[str, ...]
+    #: extra columns and their kind: ``str``, ``int`` (non-negative), ``bool``
+    extra_columns: Mapping[str, str]
+    #: columns that may be empty
+    optional_columns: tuple[str, ...] = ("notes",)
+    #: colour per status
+    colours: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: ``public`` or ``sensitive`` (exact positions are withheld from anonymous callers)
+    sensitivity: str = "public"
+    description: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return COMMON_COLUMNS + tuple(self.extra_columns)
+
+
+REGISTRY: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in (
+        LayerSpec(
+            name="gang_zones",
+            title="Gang-controlled zones",
+            geometry_types=("Polygon", "MultiPolygon"),
+            statuses=("controlled", "contested", "influence"),
+            extra_columns={"group": "str"},
+            optional_columns=("notes", "group"),
+            colours={
+                "controlled": PALETTE["vermillion"],
+                "contested": PALETTE["orange"],
+                "influence": PALETTE["yellow"],
+            },
+            description="Areas reported under the control, contest or influence of armed groups.",
+        ),
+        LayerSpec(
+            name="displacement_sites",
+            title="Displacement sites",
+            geometry_types=("Point",),
+            statuses=("open", "closed"),
+            extra_columns={
+                "individuals": "int",
+                "households": "int",
+                "site_type": "str",
+                "commune": "str",
+                "adm2_pcode": "str",
+            },
+            optional_columns=("notes", "adm2_pcode"),
+            colours={"open": PALETTE["blue"], "closed": PALETTE["grey"]},
+            sensitivity="sensitive",
+            description="Sites hosting internally displaced people, with indicative population figures.",
+        ),
+        LayerSpec(
+            name="roads",
+            title="Roads and their status",
+            geometry_types=("LineString",),
+            statuses=("open", "dangerous", "blocked"),
+            extra_columns={"ref": "str", "road_class": "str", "oneway": "bool"},
+            optional_columns=("notes", "ref"),
+            colours={
+                "open": PALETTE["green"],
+                "dangerous": PALETTE["orange"],
+                "blocked": PALETTE["vermillion"],
+            },
+            description="Road network with open / dangerous / blocked status.",
+        ),
+        LayerSpec(
+            name="ports",
+            title="Ports, airports and border crossings",
+            geometry_types=("Point",),
+            statuses=("operational", "restricted", "closed", "gang_controlled"),
+            extra_columns={"kind": "str"},
+            colours={
+                "operational": PALETTE["green"],
+                "restricted": PALETTE["orange"],
+                "closed": PALETTE["grey"],
+                "gang_controlled": PALETTE["vermillion"],
+            },
+            description="Seaports, fuel terminals, airports and border crossings with their status.",
+        ),
+    )
+}
+
+#: The kinds of entry point a ``ports`` feature may be.
+PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
+
+
+def get_spec(name: str) -> LayerSpec:
+    """The spec of a registered layer; ``KeyError`` if there is none."""
+    return REGISTRY[name]

@@ -1,0 +1,215 @@
+"""Answers to the route and point-safety questions as plain dicts, from one Dataset version."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .dataset import Dataset, PointIndex
+from .errors import BadRequest
+from .network.routing import Route, Snap
+from .safety import MODES, route_reasons, route_verdict
+from .settings import Settings
+from .validate import HAITI_BOUNDS
+
+LonLat = tuple[float, float]
+
+
+def check_in_haiti(point: LonLat, field: str) -> None:
+    """Reject a lon/lat outside Haiti's extent with a message naming the field."""
+    lon, lat = point
+    minx, miny, maxx, maxy = HAITI_BOUNDS
+    if not (minx <= lon <= maxx and miny <= lat <= maxy):
+        raise BadRequest(
+            f"{field}={lon},{lat} is outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy}); "
+            "coordinates are lon,lat",
+            field=field,
+        )
+
+
+def route_lookup(
+    data: Dataset, settings: Settings, origin: LonLat, destination: LonLat, *, mode: str = "avoid",
+    today: dt.date | None = None,
+) -> dict:
+    """Safest and shortest routes between two points with verdict, exposure, reasons and warnings."""
+    if mode not in MODES:
+        raise BadRequest(f"mode must be one of {', '.join(MODES)}", field="mode")
+    check_in_haiti(origin, "from")
+    check_in_haiti(destination, "to")
+    router = data.router
+    snaps = {}
+    warnings = []
+    for field, point in (("from", origin), ("to", destination)):
+        snap = router.snap(data.project(*point))
+        if snap.distance_m > settings.snap_max_m:
+            raise BadRequest(
+                f"{field} is {snap.distance_m / 1000:.1f} km from the nearest mapped road "
+                f"(at most {settings.snap_max_m / 1000:.0f} km)",
+                field=field,
+            )
+        if snap.distance_m > settings.snap_warn_m:
+            warnings.append(
+                f"The {'origin' if field == 'from' else 'destination'} is {snap.distance_m / 1000:.1f} km "
+                "from the nearest mapped road; the route starts at that road."
+            )
+        snaps[field] = snap
+
+    endpoint_zones = _endpoint_zones(data, snaps)
+    in_controlled = any(zone["status"] == "controlled" for _, zone in endpoint_zones)
+    safest = router.route(snaps["from"], snaps["to"], mode)
+    shortest = router.route(snaps["from"], snaps["to"], "shortest")
+    if safest is None or (mode == "avoid" and in_controlled):
+        verdict, safest = "no_safe_route", None
+    else:
+        verdict = route_verdict(
+            safest.exposure, near_buffer_m=settings.near_buffer_m, endpoint_in_controlled=in_controlled
+        )
+    reasons = route_reasons(
+        verdict=verdict,
+        mode=mode,
+        safest=safest.exposure if safest else None,
+        safest_distance_m=safest.distance_m if safest else None,
+        shortest=shortest.exposure if shortest else None,
+        shortest_distance_m=shortest.distance_m if shortest else None,
+        endpoint_zones=endpoint_zones,
+        near_buffer_m=settings.near_buffer_m,
+    )
+    if shortest is None:
+        reasons.append("The two points are not connected by any mapped road.")
+    routes = [_feature(data, safest, "safest", mode)] if safest else []
+    if shortest is not None:
+        routes.append(_feature(data, shortest, "shortest", "shortest"))
+    used = ("roads", "gang_zones")
+    return {
+        "verdict": verdict,
+        "mode": mode,
+        "from": _snap_info(data, origin, snaps["from"]),
+        "to": _snap_info(data, destination, snaps["to"]),
+        "routes": routes,
+        "reasons": reasons,
+        "data_as_of": max(data.as_of[name] for name in used),
+        "layers_as_of": {name: data.as_of[name] for name in used},
+        "warnings": warnings + stale_warnings(data, settings, used, today),
+    }
+
+
+def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.date | None = None) -> dict:
+    """Is a point inside or near a gang zone; the nearest operational port and open site."""
+    check_in_haiti(at, "at")
+    point = data.project(*at)
+    zones = data.zones.frame
+    near_idx = data.zones.tree.query(point, predicate="dwithin", distance=settings.near_buffer_m)
+    distance = shapely.distance(zones.geometry.values[near_idx], point)
+    inside, near = [], []
+    for i, d in sorted(zip(near_idx, distance), key=lambda pair: pair[1]):
+        entry = _zone(zones, i)
+        if d == 0:
+            inside.append(entry)
+        else:
+            near.append({**entry, "distance_m": round(float(d))})
+    statuses = {z["status"] for z in inside}
+    if "controlled" in statuses:
+        assessment = "inside_controlled"
+    elif statuses & {"contested", "influence"}:
+        assessment = "inside_contested" if "contested" in statuses else "inside_influence"
+    elif any(z["status"] == "controlled" for z in near):
+        assessment = "near_controlled"
+    else:
+        assessment = "clear"
+    nearest_road = _nearest(data.roads, point, ("id", "name", "ref", "status"))
+    return {
+        "at": list(at),
+        "assessment": assessment,
+        "summary": _point_summary(assessment, inside, near, settings.near_buffer_m),
+        "inside": inside,
+        "near": near,
+        "nearest_operational_port": _nearest(data.operational_ports, point, ("id", "name", "kind", "status")),
+        "nearest_open_site": _nearest(data.open_sites, point, ("id", "name", "individuals", "commune")),
+        "nearest_road": nearest_road,
+        "data_as_of": max(data.as_of.values()),
+        "layers_as_of": dict(data.as_of),
+        "warnings": stale_warnings(data, settings, tuple(data.as_of), today),
+    }
+
+
+def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
+    """One warning per layer whose newest ``as_of`` is older than the staleness threshold."""
+    today = today or dt.date.today()
+    out = []
+    for name in layers:
+        age = data.age_days(name, today)
+        if age > settings.stale_after_days:
+            out.append(
+                f"Layer {name} describes the situation as of {data.as_of[name]} ({age} days ago); "
+                "conditions may have changed."
+            )
+    return out
+
+
+def _endpoint_zones(data: Dataset, snaps: dict[str, Snap]) -> list[tuple[str, dict]]:
+    """Zones that contain the snapped endpoints (the points the route really starts and ends at)."""
+    out = []
+    for field, which in (("from", "origin"), ("to", "destination")):
+        hits = data.zones.tree.query(snaps[field].point, predicate="intersects")
+        for i in sorted(hits, key=lambda i: ("controlled", "contested", "influence").index(data.zones.frame["status"].iat[i])):
+            out.append((which, _zone(data.zones.frame, i)))
+    return out
+
+
+def _zone(zones, i: int) -> dict:
+    group = zones["group"].iat[i]
+    return {
+        "id": zones["id"].iat[i],
+        "name": zones["name"].iat[i],
+        "status": zones["status"].iat[i],
+        "group": None if pd.isna(group) else group,
+    }
+
+
+def _nearest(index: PointIndex, point: shapely.Point, columns: tuple[str, ...]) -> dict | None:
+    if len(index.frame) == 0:
+        return None
+    idx, dist = index.tree.query_nearest(point, return_distance=True, all_matches=False)
+    row = index.frame.iloc[int(idx[0])]
+    out = {c: _plain(row[c]) for c in columns}
+    out["distance_m"] = round(float(dist[0]))
+    return out
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return None if pd.isna(value) else value
+
+
+def _point_summary(assessment: str, inside: list[dict], near: list[dict], buffer_m: float) -> str:
+    if inside:
+        first = inside[0]
+        group = f" held by {first['group']}" if first["group"] else ""
+        return f"The point is inside {first['name']}, a {first['status']} zone{group}."
+    if assessment == "near_controlled":
+        zone = next(z for z in near if z["status"] == "controlled")
+        return f"The point is {zone['distance_m']} m from {zone['name']}, a controlled zone."
+    return f"The point is not inside any mapped gang zone nor within {buffer_m:.0f} m of a controlled one."
+
+
+def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
+    x, y = data.lonlat(snap.point).coords[0]
+    return {"requested": list(point), "snapped": [x, y], "snap_distance_m": round(snap.distance_m, 1)}
+
+
+def _feature(data: Dataset, route: Route, kind: str, mode: str) -> dict:
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(data.lonlat(route.geometry)),
+        "properties": {
+            "kind": kind,
+            "mode": mode,
+            "distance_m": round(route.distance_m, 1),
+            "duration_s": round(route.duration_s),
+            "exposure": route.exposure.to_dict(),
+        },
+    }

@@ -1,0 +1,1 @@
+"""Road network: graph building, per-edge exposure, path search and route lookups."""

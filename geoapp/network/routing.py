@@ -1,0 +1,216 @@
+"""Route-safety lookups: snap endpoints, search the safest and shortest paths, sum their exposure."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import ops
+
+from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
+from .engine import Path, PathEngine
+from .exposure import EdgeExposure, compute_exposure
+from .graph import RoadGraph
+
+
+@dataclasses.dataclass(frozen=True)
+class Snap:
+    """Where a query point joins the network: an edge, the share along it, and how far away it was."""
+
+    edge: int
+    fraction: float
+    distance_m: float
+    point: shapely.Point  # on the edge, metric CRS
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """A route in the metric CRS with its distance, duration and exposure."""
+
+    geometry: shapely.LineString
+    distance_m: float
+    duration_s: float
+    cost: float
+    exposure: RouteExposure
+    edges: np.ndarray
+    weights: np.ndarray  # share of each edge travelled (1 except at the ends)
+
+
+class Router:
+    """Everything route lookups need, precomputed once per data version."""
+
+    def __init__(
+        self,
+        graph: RoadGraph,
+        zones: gpd.GeoDataFrame,
+        *,
+        weights: RiskWeights,
+        speeds_kmh: dict[str, float],
+    ):
+        self.graph = graph
+        self.weights = weights
+        edges = graph.edges
+        self.exposure: EdgeExposure = compute_exposure(edges, zones, near_buffer_m=weights.near_buffer_m)
+        length = edges["length_m"].to_numpy()
+        status = edges["status"].to_numpy(dtype=object)
+        classes = edges["road_class"].astype(object).to_numpy()
+        speed = np.array([speeds_kmh.get(c, speeds_kmh["other"]) for c in np.unique(classes)])
+        speed_of = dict(zip(np.unique(classes), speed))
+        self.edge_seconds = length / (np.vectorize(speed_of.get, otypes=[float])(classes) / 3.6)
+        self.edge_status = status
+        self.edge_cost = {
+            mode: edge_costs(
+                length, status, self.exposure.inside_by_status, self.exposure.near_controlled_m, weights, mode
+            )
+            for mode in (*MODES, "shortest")
+        }
+        self.engines = {
+            mode: PathEngine(graph.n_nodes, graph.arc_tail, graph.arc_head, cost[graph.arc_edge])
+            for mode, cost in self.edge_cost.items()
+        }
+        self._tree = shapely.STRtree(edges.geometry.values)
+        self._oneway = edges["oneway"].to_numpy(dtype=bool)
+
+    # ------------------------------------------------------------------ snapping
+    def snap(self, point: shapely.Point) -> Snap:
+        """Nearest edge to a metric point (spatial index), and where along it the point projects."""
+        edge_idx, dist = self._tree.query_nearest(point, return_distance=True, all_matches=False)
+        edge = int(edge_idx[0])
+        line = self.graph.edges.geometry.values[edge]
+        fraction = float(shapely.line_locate_point(line, point, normalized=True))
+        return Snap(edge, fraction, float(dist[0]), shapely.line_interpolate_point(line, fraction, normalized=True))
+
+    # ------------------------------------------------------------------ search
+    def route(self, origin: Snap, destination: Snap, mode: str) -> Route | None:
+        """Cheapest route in ``mode`` between two snapped points, or None when there is none."""
+        cost = self.edge_cost[mode]
+        u, v = self.graph.edges["u"].to_numpy(), self.graph.edges["v"].to_numpy()
+        e0, t0, e1, t1 = origin.edge, origin.fraction, destination.edge, destination.fraction
+        fwd0, back0 = cost[e0], (np.inf if self._oneway[e0] else cost[e0])
+        fwd1, back1 = cost[e1], (np.inf if self._oneway[e1] else cost[e1])
+        sources = _finite({int(v[e0]): _part(1 - t0, fwd0), int(u[e0]): _part(t0, back0)})
+        targets = _finite({int(u[e1]): _part(t1, fwd1), int(v[e1]): _part(1 - t1, back1)})
+
+        best = self.engines[mode].shortest(sources, targets)
+        if e0 == e1:  # both ends on one edge: travelling along it may beat leaving it
+            direct = _part(t1 - t0, fwd0) if t1 >= t0 else _part(t0 - t1, back0)
+            if np.isfinite(direct) and (best is None or direct <= best.cost):
+                return self._along_one_edge(origin, destination, direct)
+        if best is None:
+            return None
+        return self._assemble(origin, destination, best)
+
+    def _along_one_edge(self, origin: Snap, destination: Snap, cost: float) -> Route:
+        a, b = sorted((origin.fraction, destination.fraction))
+        piece = ops.substring(self.graph.edges.geometry.values[origin.edge], a, b, normalized=True)
+        if origin.fraction > destination.fraction:
+            piece = shapely.reverse(piece)
+        return self._measure(_as_line(piece, origin.point), np.array([origin.edge]), np.array([b - a]), cost)
+
+    def _assemble(self, origin: Snap, destination: Snap, path: Path) -> Route:
+        """Join the partial origin edge, the path's edges and the partial destination edge."""
+        g = self.graph
+        lines = g.edges.geometry.values
+        u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
+        t0, t1 = origin.fraction, destination.fraction
+        leaves_forward = path.nodes[0] == v[origin.edge]
+        first = (
+            ops.substring(lines[origin.edge], t0, 1, normalized=True)
+            if leaves_forward
+            else shapely.reverse(ops.substring(lines[origin.edge], 0, t0, normalized=True))
+        )
+        arrives_forward = path.nodes[-1] == u[destination.edge]
+        last = (
+            ops.substring(lines[destination.edge], 0, t1, normalized=True)
+            if arrives_forward
+            else shapely.reverse(ops.substring(lines[destination.edge], t1, 1, normalized=True))
+        )
+        mid_edges = g.arc_edge[path.arcs]
+        middle = [lines[e] if f else shapely.reverse(lines[e]) for e, f in zip(mid_edges, g.arc_forward[path.arcs])]
+        geometry = _join([first, *middle, last], origin.point)
+        edges = np.r_[origin.edge, mid_edges, destination.edge]
+        shares = np.r_[(1 - t0) if leaves_forward else t0, np.ones(len(mid_edges)), t1 if arrives_forward else 1 - t1]
+        return self._measure(geometry, edges, shares, path.cost)
+
+    def _measure(self, geometry, edges: np.ndarray, shares: np.ndarray, cost: float) -> Route:
+        g, x = self.graph, self.exposure
+        length = g.edges["length_m"].to_numpy()[edges] * shares
+        zone_m = np.asarray(x.inside[edges].T @ shares).ravel()
+        zones = [
+            {
+                "id": x.zones["id"].iat[z],
+                "name": x.zones["name"].iat[z],
+                "status": x.zones["status"].iat[z],
+                "group": _text(x.zones["group"].iat[z]) if "group" in x.zones else None,
+                "inside_m": round(float(zone_m[z]), 1),
+            }
+            for z in np.flatnonzero(zone_m > 0.5)
+        ]
+        inside = {s: float(m[edges] @ shares) for s, m in x.inside_by_status.items()}
+        status = self.edge_status[edges]
+        risky = status != "open"
+        roads = []
+        if risky.any():
+            frame = g.edges.iloc[edges[risky]][["road_id", "name", "ref", "status"]].assign(length_m=length[risky])
+            grouped = frame.groupby(["road_id", "name", "status"], sort=False, dropna=False).agg(
+                ref=("ref", "first"), length_m=("length_m", "sum")
+            )
+            roads = [
+                {"id": rid, "name": name, "ref": _text(row.ref), "status": st, "length_m": round(float(row.length_m), 1)}
+                for (rid, name, st), row in grouped.iterrows()
+                if row.length_m > 0.5
+            ]
+        closest = x.closest_controlled_m[edges]
+        nearest = int(np.argmin(closest)) if len(closest) else 0
+        zone_idx = x.closest_controlled_zone[edges][nearest] if len(closest) else -1
+        exposure = RouteExposure(
+            inside_m=inside,
+            zones=zones,
+            dangerous_road_m=float(length[status == "dangerous"].sum()),
+            blocked_road_m=float(length[status == "blocked"].sum()),
+            roads=roads,
+            near_controlled_m=float(x.near_controlled_m[edges] @ shares),
+            closest_controlled_m=None if zone_idx < 0 else float(closest[nearest]),
+            closest_controlled_zone=None if zone_idx < 0 else {
+                "id": x.zones["id"].iat[zone_idx], "name": x.zones["name"].iat[zone_idx]
+            },
+        )
+        return Route(
+            geometry=geometry,
+            distance_m=float(length.sum()),
+            duration_s=float(self.edge_seconds[edges] @ shares),
+            cost=cost,
+            exposure=exposure,
+            edges=edges,
+            weights=shares,
+        )
+
+
+def _part(share: float, cost: float) -> float:
+    """Cost of travelling ``share`` of an edge; nothing at all when standing on its end node."""
+    return 0.0 if share <= 0 else share * cost
+
+
+def _finite(candidates: dict[int, float]) -> dict[int, float]:
+    return {node: c for node, c in candidates.items() if np.isfinite(c)}
+
+
+def _join(pieces: list, fallback: shapely.Point) -> shapely.LineString:
+    coords = [shapely.get_coordinates(p) for p in pieces if p is not None and not p.is_empty]
+    if not coords:
+        return _as_line(None, fallback)
+    return _as_line(shapely.LineString(np.concatenate(coords)), fallback)
+
+
+def _as_line(geometry, fallback: shapely.Point) -> shapely.LineString:
+    """A LineString even for a zero-length route (two equal points)."""
+    if geometry is None or geometry.is_empty or geometry.geom_type != "LineString":
+        return shapely.LineString([fallback.coords[0], fallback.coords[0]])
+    return geometry
+
+
+def _text(value) -> str | None:
+    return None if pd.isna(value) else str(value)

@@ -1,0 +1,39 @@
+"""Production serving with gunicorn, preloading the app so layers and graph are built once."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn running ``create_app()`` with the given options (see ``gunicorn --help`` names)."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from . import create_app
+
+        return create_app()
+
+
+def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
+    """Run until stopped.  Two workers suit the 2-core machines this is planned for."""
+    GunicornServer(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "preload_app": True,
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "accesslog": "-",
+            "errorlog": "-",
+        }
+    ).run()

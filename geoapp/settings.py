@@ -1,0 +1,122 @@
+"""Every setting of the service in one table, read from ``GEOAPP_*`` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Service settings.  Each field is read from ``GEOAPP_<FIELD NAME IN CAPITALS>``.
+
+    ================================  ===========  ==================================================
+    setting                           default      meaning
+    ================================  ===========  ==================================================
+    data_dir                          geodata/     folder of the shipped layers (read only)
+    instance_path                     instance/    folder for anything the service writes
+    metric_crs                        EPSG:32618   projected CRS used for lengths and distances
+    stale_after_days                  30           warn when the newest ``as_of`` is older than this
+    near_buffer_m                     500          "near a controlled zone" means within this distance
+    max_edge_m                        500          road edges are split to at most about this length
+    penalty_dangerous                 2.0          extra cost per metre on a ``dangerous`` road
+    penalty_contested                 4.0          extra cost per metre inside a ``contested`` zone
+    penalty_influence                 1.0          extra cost per metre inside an ``influence`` zone
+    penalty_near_controlled           1.0          extra cost per metre within ``near_buffer_m``
+    penalty_controlled_least_risk     50.0         extra cost per metre inside a ``controlled`` zone
+                                                   in ``least_risk`` mode (impassable in ``avoid``)
+    penalty_blocked_least_risk        100.0        extra cost per metre on a ``blocked`` road in
+                                                   ``least_risk`` mode (impassable in ``avoid``)
+    speed_kmh_primary                 45           planning speeds by ``road_class``
+    speed_kmh_secondary               30
+    speed_kmh_urban                   20
+    speed_kmh_track                   12
+    speed_kmh_other                   25           any other road class
+    snap_warn_m                       1000         warn when an endpoint is farther than this from a road
+    snap_max_m                        20000        refuse endpoints farther than this from any road
+    tile_url                          (none)       base-map tile URL template; none draws no tiles
+    tile_attribution                  (none)       attribution shown with ``tile_url``
+    ================================  ===========  ==================================================
+    """
+
+    data_dir: Path = _PACKAGE_ROOT / "geodata"
+    instance_path: Path = _PACKAGE_ROOT / "instance"
+    metric_crs: str = "EPSG:32618"
+    stale_after_days: int = 30
+    near_buffer_m: float = 500.0
+    max_edge_m: float = 500.0
+    penalty_dangerous: float = 2.0
+    penalty_contested: float = 4.0
+    penalty_influence: float = 1.0
+    penalty_near_controlled: float = 1.0
+    penalty_controlled_least_risk: float = 50.0
+    penalty_blocked_least_risk: float = 100.0
+    speed_kmh_primary: float = 45.0
+    speed_kmh_secondary: float = 30.0
+    speed_kmh_urban: float = 20.0
+    speed_kmh_track: float = 12.0
+    speed_kmh_other: float = 25.0
+    snap_warn_m: float = 1000.0
+    snap_max_m: float = 20000.0
+    tile_url: str | None = None
+    tile_attribution: str | None = None
+
+    def speeds_kmh(self) -> dict[str, float]:
+        """Planning speed for each road class; ``other`` covers the rest."""
+        return {
+            "primary": self.speed_kmh_primary,
+            "secondary": self.speed_kmh_secondary,
+            "urban": self.speed_kmh_urban,
+            "track": self.speed_kmh_track,
+            "other": self.speed_kmh_other,
+        }
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Settings":
+        """Build settings from plain values (strings from the environment or typed values)."""
+        kwargs: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            if field.name not in values or values[field.name] is None:
+                continue
+            kwargs[field.name] = _coerce(field, values[field.name])
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**kwargs)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    ) -> "Settings":
+        """Settings from ``GEOAPP_*`` variables, then ``overrides`` (e.g. a test config)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            key = "GEOAPP_" + field.name.upper()
+            if environ.get(key, "") != "":
+                values[field.name] = environ[key]
+        values.update(overrides or {})
+        return cls.from_mapping(values)
+
+
+def _coerce(field: dataclasses.Field, value: Any) -> Any:
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    try:
+        if kind == "Path":
+            return Path(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            number = float(value)
+            if number < 0:
+                raise ValueError("must not be negative")
+            return number
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {field.name}={value!r} is not valid: {exc}") from exc

@@ -1,0 +1,131 @@
+"""Checks a layer against its spec: schema, CRS, geometry validity and Haiti's bounds, precise messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import DataValidationError
+from .layers import CONFIDENCE, LayerSpec
+
+#: Haiti's extent (lon/lat) with a small margin: islands included, Navassa not.
+HAITI_BOUNDS = (-74.55, 17.95, -71.60, 20.15)
+
+
+def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Read and validate one layer file; ``DataValidationError`` names the file, feature and problem."""
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several kinds; all mean "unreadable"
+        raise DataValidationError([f"{path.name}: cannot be read as a layer file ({exc})"]) from exc
+    return validate_layer(gdf, spec, source=path.name)
+
+
+def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` normalised to the spec, or raise ``DataValidationError`` listing every problem."""
+    problems: list[str] = []
+    if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
+        found = "none" if gdf.crs is None else gdf.crs.to_string()
+        raise DataValidationError([f"{source}: CRS must be EPSG:4326 (lon/lat), found {found}"])
+    missing = [c for c in spec.columns if c not in gdf.columns]
+    if missing:
+        raise DataValidationError([f"{source}: missing column(s) {', '.join(missing)}"])
+
+    gdf = gdf.reset_index(drop=True)
+    labels = _labels(gdf)
+
+    def flag(mask: np.ndarray | pd.Series, problem: str) -> None:
+        for label in labels[np.asarray(mask, dtype=bool)]:
+            problems.append(f"{source}: feature {label}: {problem}")
+
+    ids = gdf["id"]
+    flag(_blank(ids), "id is empty")
+    flag(ids.duplicated(keep="first") & ~_blank(ids), "duplicate id")
+    for column in ("name", "source"):
+        flag(_blank(gdf[column]), f"{column} is empty")
+    flag(~gdf["status"].isin(spec.statuses),
+         f"status must be one of {', '.join(spec.statuses)}")
+    flag(~gdf["confidence"].isin(CONFIDENCE), f"confidence must be one of {', '.join(CONFIDENCE)}")
+    as_of, bad_dates = _iso_dates(gdf["as_of"])
+    flag(bad_dates, "as_of must be an ISO date (YYYY-MM-DD)")
+    for column in ("valid_from", "valid_to"):
+        if column in gdf.columns:
+            parsed, bad = _iso_dates(gdf[column], allow_empty=True)
+            flag(bad, f"{column} must be an ISO date (YYYY-MM-DD) or empty")
+            gdf[column] = parsed
+
+    for column, kind in spec.extra_columns.items():
+        values = gdf[column]
+        empty = _blank(values)
+        if column not in spec.optional_columns:
+            flag(empty, f"{column} is empty")
+        if kind == "int":
+            numbers = pd.to_numeric(values, errors="coerce")
+            bad = ~empty & (numbers.isna() | (numbers < 0) | (numbers % 1 != 0))
+            flag(bad, f"{column} must be a whole number >= 0")
+            if not bad.any() and not empty.any():
+                gdf[column] = numbers.astype("int64")
+        elif kind == "bool":
+            ok = values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))
+            flag(~ok & ~empty, f"{column} must be true or false")
+            if ok.all():
+                gdf[column] = values.astype(bool)
+
+    geoms = gdf.geometry.values
+    null = gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms)
+    flag(null, "geometry is missing or empty")
+    types = shapely.get_type_id(geoms)
+    allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry_types]
+    flag(~null & ~np.isin(types, allowed),
+         f"geometry must be {' or '.join(spec.geometry_types)}")
+    invalid = ~null & ~shapely.is_valid(geoms)
+    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid])):
+        problems.append(f"{source}: feature {label}: invalid geometry ({reason})")
+    bounds = shapely.bounds(geoms)
+    minx, miny, maxx, maxy = HAITI_BOUNDS
+    with np.errstate(invalid="ignore"):
+        outside = ~null & ((bounds[:, 0] < minx) | (bounds[:, 1] < miny)
+                           | (bounds[:, 2] > maxx) | (bounds[:, 3] > maxy))
+    flag(outside, f"geometry lies outside Haiti ({minx}..{maxx} lon, {miny}..{maxy} lat)")
+
+    if problems:
+        raise DataValidationError(problems)
+    gdf["as_of"] = as_of
+    gdf["notes"] = gdf["notes"].fillna("")
+    return gdf[[*spec.columns, *_passthrough(gdf, spec), "geometry"]]
+
+
+def _labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    ids = gdf["id"].astype("string").fillna("")
+    return np.array([f"{i!r}" if i.strip() else f"#{n + 1}" for n, i in enumerate(ids)], dtype=object)
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | values.astype("string").str.strip().eq("").fillna(True)
+
+
+def _iso_dates(values: pd.Series, *, allow_empty: bool = False) -> tuple[pd.Series, pd.Series]:
+    """ISO date strings (YYYY-MM-DD) and a mask of the values that are not one."""
+    def parse(value: object) -> str | None:
+        if isinstance(value, (dt.date, pd.Timestamp)):  # readers may type date fields already
+            return None if pd.isna(value) else value.strftime("%Y-%m-%d")
+        text = str(value).strip()
+        try:
+            return dt.date.fromisoformat(text).isoformat() if len(text) == 10 else None
+        except ValueError:
+            return None
+
+    empty = _blank(values)
+    parsed = values.map(parse)
+    bad = parsed.isna() & ~(empty & allow_empty)
+    return parsed.where(~empty, None), bad
+
+
+def _passthrough(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[str]:
+    """Optional time-validity columns are kept; other unknown columns are kept too, for real feeds."""
+    return [c for c in gdf.columns if c not in spec.columns and c != "geometry"]

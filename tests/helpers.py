@@ -1,0 +1,58 @@
+"""Test helpers: places on the shipped network and tiny synthetic layers with explicit CRS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+from shapely.geometry import LineString, Polygon
+
+ROOT = Path(__file__).resolve().parent.parent
+GEODATA = ROOT / "geodata"
+
+# Places on the shipped network (lon, lat)
+PETION_VILLE = (-72.2853, 18.5125)
+JACMEL = (-72.5369, 18.2357)
+CITE_SOLEIL = (-72.330, 18.583)
+LEOGANE = (-72.6334, 18.5111)
+LES_CAYES = (-73.7495, 18.1920)
+CAP_HAITIEN = (-72.1981, 19.7594)
+
+
+def edit_features(path: Path, edit) -> None:
+    """Rewrite a GeoJSON file after ``edit(features)`` changed its feature list in place."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    edit(doc["features"])
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def common(**extra) -> dict:
+    base = {"name": "x", "as_of": "2025-03-01", "source": "test", "confidence": "high", "notes": ""}
+    return {**base, **extra}
+
+
+def grid_roads(n: int = 5, step: float = 0.01, origin=(-72.40, 18.50), statuses=None) -> gpd.GeoDataFrame:
+    """An n x n street grid (lon/lat) of two-vertex segments; ``statuses`` maps segment id -> status."""
+    statuses = statuses or {}
+    rows = []
+    x0, y0 = origin
+    for i in range(n):
+        for j in range(n - 1):
+            for rid, a, b in (
+                (f"h{i}-{j}", (x0 + j * step, y0 + i * step), (x0 + (j + 1) * step, y0 + i * step)),
+                (f"v{i}-{j}", (x0 + i * step, y0 + j * step), (x0 + i * step, y0 + (j + 1) * step)),
+            ):
+                rows.append(common(id=rid, status=statuses.get(rid, "open"), ref=None, road_class="primary",
+                                   oneway=False, geometry=LineString([a, b])))
+    return gpd.GeoDataFrame(rows, crs="EPSG:4326")
+
+
+def square_zone(zid: str, status: str, x0: float, y0: float, x1: float, y1: float, group: str = "G") -> dict:
+    return common(id=zid, name=zid, status=status, group=group,
+                  geometry=Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1)]))
+
+
+def zones_frame(*zones: dict) -> gpd.GeoDataFrame:
+    columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "group", "geometry"]
+    return gpd.GeoDataFrame(list(zones), columns=columns, geometry="geometry", crs="EPSG:4326")

@@ -1,0 +1,162 @@
+"""Road graph building, per-edge exposure and route search on tiny synthetic layers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from geoapp.network.exposure import compute_exposure
+from geoapp.network.graph import build_road_graph
+from geoapp.network.routing import Router
+from geoapp.safety import RiskWeights
+
+from .helpers import common, grid_roads, square_zone, zones_frame
+
+METRIC = "EPSG:32618"
+X0, Y0, STEP = -72.40, 18.50, 0.01
+SPEEDS = {"primary": 45.0, "other": 25.0}
+
+
+def roads_of(*lines, oneway=None) -> gpd.GeoDataFrame:
+    rows = [common(id=f"r{i}", status="open", ref=None, road_class="primary", oneway=bool(oneway and i in oneway),
+                   geometry=LineString(line)) for i, line in enumerate(lines)]
+    return gpd.GeoDataFrame(rows, crs="EPSG:4326")
+
+
+def router_for(roads, zones=None, **weights) -> Router:
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    zones = zones if zones is not None else zones_frame()
+    return Router(graph, zones, weights=RiskWeights(**weights), speeds_kmh=SPEEDS)
+
+
+def snap(router: Router, lon: float, lat: float):
+    x, y = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(METRIC).iloc[0].coords[0]
+    return router.snap(Point(x, y))
+
+
+def test_junctions_become_nodes_and_lengths_are_kept():
+    roads = grid_roads(3)
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    assert graph.n_nodes == 9
+    assert graph.n_edges == 12
+    assert len(graph.arc_tail) == 24  # two-way streets
+    assert graph.edges["length_m"].sum() == pytest.approx(roads.to_crs(METRIC).length.sum())
+    assert np.all(np.diff(graph.arc_tail) >= 0)
+
+
+def test_long_roads_are_split_into_short_edges():
+    roads = roads_of([(X0, Y0), (X0 + 0.02, Y0)])  # about 2.1 km
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=500)
+    assert graph.n_edges == 4  # a new edge each time the running length passes a multiple of 500 m
+    assert graph.edges["length_m"].between(250, 750).all()
+    assert graph.edges["length_m"].sum() == pytest.approx(roads.to_crs(METRIC).length.iloc[0])
+    assert (graph.edges["road_id"] == "r0").all()
+
+
+def test_crossing_without_shared_vertex_is_a_bridge_not_a_junction():
+    roads = roads_of([(X0, Y0), (X0 + 0.01, Y0 + 0.01)], [(X0, Y0 + 0.01), (X0 + 0.01, Y0)])
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    assert graph.n_nodes == 4 and graph.n_edges == 2
+
+
+def test_oneway_roads_have_one_arc():
+    roads = roads_of([(X0, Y0), (X0 + 0.01, Y0)], [(X0 + 0.01, Y0), (X0 + 0.02, Y0)], oneway={0})
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    assert len(graph.arc_tail) == 3
+
+
+def test_exposure_measures_metres_inside_and_near_zones():
+    roads = roads_of([(X0, Y0), (X0 + 0.02, Y0)])
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    zones = zones_frame(square_zone("z", "controlled", X0 + 0.005, Y0 - 0.005, X0 + 0.015, Y0 + 0.005))
+    x = compute_exposure(graph.edges, zones, near_buffer_m=500)
+    inside = x.inside_by_status["controlled"][0]
+    assert inside == pytest.approx(graph.edges["length_m"].iloc[0] / 2, rel=0.01)
+    assert x.inside.toarray()[0, 0] == pytest.approx(inside)
+    assert x.near_controlled_m[0] == pytest.approx(1000, rel=0.02)  # 500 m each side
+    assert x.closest_controlled_m[0] == 0
+    assert x.inside_by_status["contested"][0] == 0
+
+
+def test_route_follows_the_road_between_mid_edge_points():
+    router = router_for(grid_roads(5))
+    a, b = snap(router, X0 + 0.005, Y0), snap(router, X0 + 0.035, Y0)
+    route = router.route(a, b, "avoid")
+    assert route.distance_m == pytest.approx(a.point.distance(b.point), abs=1)
+    assert route.geometry.coords[0] == pytest.approx(a.point.coords[0])
+    assert route.geometry.coords[-1] == pytest.approx(b.point.coords[0])
+    assert route.duration_s == pytest.approx(route.distance_m / (45 / 3.6))
+
+
+def test_route_within_one_edge_in_either_direction():
+    router = router_for(grid_roads(3))
+    a, b = snap(router, X0 + 0.002, Y0), snap(router, X0 + 0.008, Y0)
+    forward, backward = router.route(a, b, "avoid"), router.route(b, a, "avoid")
+    assert forward.distance_m == pytest.approx(a.point.distance(b.point), abs=0.5)
+    assert backward.distance_m == pytest.approx(forward.distance_m)
+    assert Point(backward.geometry.coords[0]).distance(b.point) < 0.5
+
+
+def test_oneway_forces_a_detour_against_the_traffic():
+    roads = roads_of(
+        [(X0, Y0), (X0 + 0.01, Y0)],
+        [(X0, Y0), (X0, Y0 + 0.01), (X0 + 0.01, Y0 + 0.01), (X0 + 0.01, Y0)],
+        oneway={0},
+    )
+    router = router_for(roads)
+    west, east = snap(router, X0, Y0), snap(router, X0 + 0.01, Y0)
+    assert router.route(west, east, "avoid").distance_m < 1200
+    assert router.route(east, west, "avoid").distance_m > 3000
+
+
+def test_avoid_mode_detours_around_a_controlled_zone():
+    zones = zones_frame(square_zone("z", "controlled", X0 + 0.015, Y0 + 0.015, X0 + 0.025, Y0 + 0.025))
+    router = router_for(grid_roads(5), zones)
+    a, b = snap(router, X0, Y0 + 0.02), snap(router, X0 + 0.04, Y0 + 0.02)
+    safe = router.route(a, b, "avoid")
+    short = router.route(a, b, "shortest")
+    assert safe.exposure.inside_m["controlled"] == 0
+    zone = shapely.transform(zones.to_crs(METRIC).geometry.iloc[0], lambda xy: xy)
+    assert not safe.geometry.intersects(zone.buffer(-1))
+    assert short.exposure.inside_m["controlled"] > 900
+    assert [z["id"] for z in short.exposure.zones] == ["z"]
+    assert safe.distance_m > short.distance_m
+
+
+def test_walled_off_destination_has_no_safe_route_but_a_least_risk_one():
+    # a controlled band across the whole grid: every way east crosses it
+    zones = zones_frame(square_zone("wall", "controlled", X0 + 0.015, Y0 - 0.01, X0 + 0.025, Y0 + 0.05))
+    router = router_for(grid_roads(5), zones)
+    a, b = snap(router, X0, Y0 + 0.02), snap(router, X0 + 0.04, Y0 + 0.02)
+    assert router.route(a, b, "avoid") is None
+    least = router.route(a, b, "least_risk")
+    assert least is not None
+    assert least.exposure.inside_m["controlled"] == pytest.approx(0.01 * 105_500, rel=0.05)
+
+
+def test_blocked_road_is_impassable_in_avoid_mode():
+    roads = grid_roads(2, statuses={"h0-0": "blocked"})
+    router = router_for(roads)
+    a, b = snap(router, X0, Y0), snap(router, X0 + 0.01, Y0)
+    safe = router.route(a, b, "avoid")
+    assert safe.exposure.blocked_road_m == 0
+    assert safe.distance_m > 3000  # around the other three sides
+    short = router.route(a, b, "shortest")
+    assert short.exposure.blocked_road_m == pytest.approx(short.distance_m)
+    assert short.exposure.roads[0]["id"] == "h0-0"
+
+
+def test_contested_zone_and_dangerous_road_raise_cost_not_passability():
+    roads = grid_roads(3, statuses={"h0-0": "dangerous"})
+    zones = zones_frame(square_zone("c", "contested", X0 + 0.012, Y0 - 0.005, X0 + 0.018, Y0 + 0.005))
+    router = router_for(roads, zones)
+    length = router.graph.edges["length_m"].to_numpy()
+    dangerous = (router.edge_status == "dangerous")
+    assert router.edge_cost["avoid"][dangerous] == pytest.approx(3 * length[dangerous])
+    assert np.isfinite(router.edge_cost["avoid"]).all()
+    a, b = snap(router, X0 + 0.01, Y0), snap(router, X0 + 0.02, Y0)
+    route = router.route(a, b, "avoid")
+    assert route.exposure.inside_m["contested"] > 0 or route.distance_m > 2000
