@@ -8,17 +8,18 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint validate bench clean
+.PHONY: run test lint validate clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	bash scripts/test-system-deps.sh
+	$(BIN)/ruff check geoapp tests wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check geoapp tests bench wsgi.py
+	$(BIN)/ruff check geoapp tests wsgi.py
 
 validate: $(VENV)/.installed
 	$(BIN)/geoapp validate

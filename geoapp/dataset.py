@@ -27,7 +27,7 @@ class PointIndex:
     tree: shapely.STRtree
 
     @classmethod
-    def of(cls, frame: gpd.GeoDataFrame, metric_crs: str) -> "PointIndex":
+    def of(cls, frame: gpd.GeoDataFrame, metric_crs: str) -> PointIndex:
         frame = frame.to_crs(metric_crs).reset_index(drop=True)
         return cls(frame, shapely.STRtree(frame.geometry.values))
 

@@ -18,7 +18,7 @@ def to_feature_collection(frame: gpd.GeoDataFrame) -> str:
     return frame.to_json(na="null", show_bbox=False, ensure_ascii=False)
 
 
-def layer_geojson(data: "Dataset", name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
+def layer_geojson(data: Dataset, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
     """A layer, whole (serialised once per data version) or cut to features meeting ``bbox``."""
     if bbox is None:
         return data.geojson[name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from collections.abc import Mapping
 
 COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
 CONFIDENCE = ("high", "medium", "low")

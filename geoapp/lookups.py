@@ -22,10 +22,14 @@ def check_in_haiti(point: LonLat, field: str) -> None:
     """Reject a lon/lat outside Haiti's extent with a message naming the field."""
     lon, lat = point
     minx, miny, maxx, maxy = HAITI_BOUNDS
-    if not (minx <= lon <= maxx and miny <= lat <= maxy):
+    def inside(x: float, y: float) -> bool:
+        return minx <= x <= maxx and miny <= y <= maxy
+
+    if not inside(lon, lat):
+        hint = " (it looks like lat,lon: swap the numbers)" if inside(lat, lon) else ""
         raise BadRequest(
             f"{field}={lon},{lat} is outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy}); "
-            "coordinates are lon,lat",
+            f"coordinates are lon,lat{hint}",
             field=field,
         )
 
@@ -104,7 +108,7 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.dat
     near_idx = data.zones.tree.query(point, predicate="dwithin", distance=settings.near_buffer_m)
     distance = shapely.distance(zones.geometry.values[near_idx], point)
     inside, near = [], []
-    for i, d in sorted(zip(near_idx, distance), key=lambda pair: pair[1]):
+    for i, d in sorted(zip(near_idx, distance, strict=True), key=lambda pair: pair[1]):
         entry = _zone(zones, i)
         if d == 0:
             inside.append(entry)
@@ -136,17 +140,17 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.dat
 
 
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
-    """One warning per layer whose newest ``as_of`` is older than the staleness threshold."""
+    """A warning naming the layers whose newest ``as_of`` is older than the staleness threshold."""
     today = today or dt.date.today()
-    out = []
-    for name in layers:
-        age = data.age_days(name, today)
-        if age > settings.stale_after_days:
-            out.append(
-                f"Layer {name} describes the situation as of {data.as_of[name]} ({age} days ago); "
-                "conditions may have changed."
-            )
-    return out
+    stale = [(name, data.age_days(name, today)) for name in layers]
+    stale = [(name, age) for name, age in stale if age > settings.stale_after_days]
+    if not stale:
+        return []
+    detail = ", ".join(f"{name} as of {data.as_of[name]} ({age} days ago)" for name, age in stale)
+    return [
+        f"Data older than {settings.stale_after_days} days: {detail}. Conditions may have changed; "
+        "check with security focal points."
+    ]
 
 
 def _endpoint_zones(data: Dataset, snaps: dict[str, Snap]) -> list[tuple[str, dict]]:
@@ -154,7 +158,8 @@ def _endpoint_zones(data: Dataset, snaps: dict[str, Snap]) -> list[tuple[str, di
     out = []
     for field, which in (("from", "origin"), ("to", "destination")):
         hits = data.zones.tree.query(snaps[field].point, predicate="intersects")
-        for i in sorted(hits, key=lambda i: ("controlled", "contested", "influence").index(data.zones.frame["status"].iat[i])):
+        rank = ("controlled", "contested", "influence")
+        for i in sorted(hits, key=lambda i: rank.index(data.zones.frame["status"].iat[i])):
             out.append((which, _zone(data.zones.frame, i)))
     return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import folium
 import geopandas as gpd
@@ -111,7 +111,8 @@ def route_map(
     lats, lons = [b[0] for b in bounds], [b[1] for b in bounds]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
     folium.LayerControl(collapsed=True).add_to(m)
-    Legend(route=True).add_to(m)
+    least = any(f["properties"]["mode"] == "least_risk" for f in result["routes"])
+    Legend(route="least-risk route" if least else "safest route").add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
 
@@ -160,7 +161,7 @@ def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     def style(feature):
         p = feature["properties"]
         return {
-            "radius": site_radius(p["individuals"]), "color": "#ffffff", "weight": 1,
+            "radius": site_radius(p["individuals"]), "color": "#ffffff", "weight": 1, "fill": True,
             "fillColor": colours[p["status"]], "fillOpacity": 0.85,
         }
 
@@ -173,7 +174,7 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     colours = REGISTRY["ports"].colours
 
     def style(feature):
-        return {"radius": 7, "color": "#000000", "weight": 2,
+        return {"radius": 7, "color": "#000000", "weight": 2, "fill": True,
                 "fillColor": colours[feature["properties"]["status"]], "fillOpacity": 1}
 
     return folium.GeoJson(_plain(frame), name=REGISTRY["ports"].title, marker=folium.CircleMarker(),
@@ -202,7 +203,7 @@ class Legend(MacroElement):
 <div class="legend" id="legend" role="region" aria-label="Legend">
   <strong>Legend</strong>
   {% if this.route %}
-  <div><span class="sw line" style="border-top:6px solid {{ this.palette.blue }}"></span> safest route</div>
+  <div><span class="sw line" style="border-top:6px solid {{ this.palette.blue }}"></span> {{ this.route }}</div>
   <div><span class="sw line" style="border-top:4px dashed {{ this.palette.black }}"></span> shortest route</div>
   {% endif %}
   {% for layer in this.layers %}
@@ -216,7 +217,7 @@ class Legend(MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, *, route: bool = False):
+    def __init__(self, *, route: str | None = None):
         super().__init__()
         self._name = "Legend"
         self.route = route

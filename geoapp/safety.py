@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -27,7 +27,7 @@ class RiskWeights:
     near_buffer_m: float = 500.0
 
     @classmethod
-    def from_settings(cls, settings) -> "RiskWeights":
+    def from_settings(cls, settings) -> RiskWeights:
         return cls(
             dangerous=settings.penalty_dangerous,
             contested=settings.penalty_contested,

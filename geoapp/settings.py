@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError
 
@@ -78,7 +79,7 @@ class Settings:
         }
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> "Settings":
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Build settings from plain values (strings from the environment or typed values)."""
         kwargs: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
@@ -93,7 +94,7 @@ class Settings:
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
-    ) -> "Settings":
+    ) -> Settings:
         """Settings from ``GEOAPP_*`` variables, then ``overrides`` (e.g. a test config)."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

@@ -84,7 +84,7 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     flag(~null & ~np.isin(types, allowed),
          f"geometry must be {' or '.join(spec.geometry_types)}")
     invalid = ~null & ~shapely.is_valid(geoms)
-    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid])):
+    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
         problems.append(f"{source}: feature {label}: invalid geometry ({reason})")
     bounds = shapely.bounds(geoms)
     minx, miny, maxx, maxy = HAITI_BOUNDS

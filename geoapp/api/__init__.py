@@ -44,6 +44,7 @@ def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]
 
 
 def parse_lonlat(field: str) -> tuple[float, float]:
+    """A required ``LON,LAT`` parameter in degrees."""
     lon, lat = parse_numbers(arg(field), 2, field, "LON,LAT")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise BadRequest(f"{field} is not a lon,lat pair (lon -180..180, lat -90..90)", field=field)
@@ -51,6 +52,7 @@ def parse_lonlat(field: str) -> tuple[float, float]:
 
 
 def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
+    """An optional ``MINX,MINY,MAXX,MAXY`` parameter in lon/lat degrees."""
     value = arg(field, required=False)
     if value is None:
         return None

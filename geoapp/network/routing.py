@@ -58,7 +58,7 @@ class Router:
         status = edges["status"].to_numpy(dtype=object)
         classes = edges["road_class"].astype(object).to_numpy()
         speed = np.array([speeds_kmh.get(c, speeds_kmh["other"]) for c in np.unique(classes)])
-        speed_of = dict(zip(np.unique(classes), speed))
+        speed_of = dict(zip(np.unique(classes), speed, strict=True))
         self.edge_seconds = length / (np.vectorize(speed_of.get, otypes=[float])(classes) / 3.6)
         self.edge_status = status
         self.edge_cost = {
@@ -129,7 +129,8 @@ class Router:
             else shapely.reverse(ops.substring(lines[destination.edge], t1, 1, normalized=True))
         )
         mid_edges = g.arc_edge[path.arcs]
-        middle = [lines[e] if f else shapely.reverse(lines[e]) for e, f in zip(mid_edges, g.arc_forward[path.arcs])]
+        forward = g.arc_forward[path.arcs]
+        middle = [lines[e] if f else shapely.reverse(lines[e]) for e, f in zip(mid_edges, forward, strict=True)]
         geometry = _join([first, *middle, last], origin.point)
         edges = np.r_[origin.edge, mid_edges, destination.edge]
         shares = np.r_[(1 - t0) if leaves_forward else t0, np.ones(len(mid_edges)), t1 if arrives_forward else 1 - t1]
@@ -159,7 +160,8 @@ class Router:
                 ref=("ref", "first"), length_m=("length_m", "sum")
             )
             roads = [
-                {"id": rid, "name": name, "ref": _text(row.ref), "status": st, "length_m": round(float(row.length_m), 1)}
+                {"id": rid, "name": name, "ref": _text(row.ref), "status": st,
+                 "length_m": round(float(row.length_m), 1)}
                 for (rid, name, st), row in grouped.iterrows()
                 if row.length_m > 0.5
             ]

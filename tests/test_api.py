@@ -1,0 +1,243 @@
+"""The JSON API on the shipped layers: shapes, the safety invariants, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, LEOGANE, LES_CAYES, PETION_VILLE
+
+
+def q(point) -> str:
+    return f"{point[0]},{point[1]}"
+
+
+def get_route(client, a, b, **params):
+    response = client.get("/api/route", query_string={"from": q(a), "to": q(b), **params})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def controlled_zones(app) -> gpd.GeoDataFrame:
+    zones = app.extensions["geoapp"].dataset.layers["gang_zones"]
+    return zones[zones["status"] == "controlled"]
+
+
+def test_healthz(client):
+    body = client.get("/healthz").json
+    assert body["status"] == "ok"
+    assert body["layers"]["roads"]["features"] == 70
+    assert body["graph"]["nodes"] > 100
+
+
+def test_route_answer_shape(client):
+    body = get_route(client, PETION_VILLE, JACMEL)
+    assert body["verdict"] in ("safe", "caution", "unsafe", "no_safe_route")
+    assert body["data_as_of"] == "2025-04-01"
+    kinds = {f["properties"]["kind"]: f for f in body["routes"]}
+    assert set(kinds) == {"safest", "shortest"}
+    for feature in body["routes"]:
+        assert feature["type"] == "Feature" and feature["geometry"]["type"] == "LineString"
+        props = feature["properties"]
+        assert props["distance_m"] > 40_000 and props["duration_s"] > 0
+        for key in ("inside_controlled_m", "inside_contested_m", "dangerous_road_m", "blocked_road_m",
+                    "closest_controlled_m", "zones", "roads"):
+            assert key in props["exposure"]
+    assert all(isinstance(r, str) and r.endswith(".") for r in body["reasons"])
+    assert any("days ago" in w for w in body["warnings"])  # the shipped data is old
+    assert body["from"]["snap_distance_m"] < 100
+
+
+def test_safest_route_from_petion_ville_to_jacmel_avoids_every_controlled_zone(app, client):
+    body = get_route(client, PETION_VILLE, JACMEL)
+    safest = next(f for f in body["routes"] if f["properties"]["kind"] == "safest")
+    line = shape(safest["geometry"])
+    for zone in controlled_zones(app).geometry:
+        assert not line.intersects(zone.buffer(-1e-5)), "safest route enters a controlled zone"
+    assert safest["properties"]["exposure"]["inside_controlled_m"] == 0
+    assert safest["properties"]["exposure"]["blocked_road_m"] == 0
+    # the way out is the Kenscoff-Marigot mountain road, which is marked dangerous
+    names = [r["name"] for r in safest["properties"]["exposure"]["roads"]]
+    assert any("Furcy" in n for n in names)
+    assert body["verdict"] == "caution"
+
+
+def test_route_starting_inside_cite_soleil_is_not_safe(client):
+    body = get_route(client, CITE_SOLEIL, PETION_VILLE)
+    assert body["verdict"] == "no_safe_route"
+    assert body["reasons"][0].startswith("The origin lies inside Cité Soleil (controlled")
+    assert [f["properties"]["kind"] for f in body["routes"]] == ["shortest"]
+
+    least = get_route(client, CITE_SOLEIL, PETION_VILLE, mode="least_risk")
+    assert least["verdict"] == "unsafe"
+    route = next(f for f in least["routes"] if f["properties"]["kind"] == "safest")
+    assert route["properties"]["mode"] == "least_risk"
+    assert route["properties"]["exposure"]["inside_controlled_m"] > 0
+
+
+def test_north_is_cut_off_in_avoid_mode_and_least_risk_shows_the_cost(client):
+    body = get_route(client, PETION_VILLE, CAP_HAITIEN)
+    assert body["verdict"] == "no_safe_route"
+    assert any("mode=least_risk" in r for r in body["reasons"])
+    least = get_route(client, PETION_VILLE, CAP_HAITIEN, mode="least_risk")
+    assert least["verdict"] == "unsafe"
+    assert least["routes"][0]["properties"]["exposure"]["blocked_road_m"] > 0
+
+
+def test_a_clear_road_in_the_south_is_safe(client):
+    body = get_route(client, LEOGANE, LES_CAYES)
+    assert body["verdict"] == "safe"
+    assert any("avoids every mapped gang zone" in r for r in body["reasons"])
+
+
+def test_safest_route_is_never_cheaper_in_risk_than_shortest(client):
+    body = get_route(client, PETION_VILLE, LEOGANE)
+    routes = {f["properties"]["kind"]: f["properties"] for f in body["routes"]}
+    assert routes["shortest"]["distance_m"] <= routes["safest"]["distance_m"] + 1
+    assert routes["safest"]["exposure"]["blocked_road_m"] <= routes["shortest"]["exposure"]["blocked_road_m"]
+
+
+def test_stale_warning_only_when_data_is_old(app):
+    import datetime as dt
+
+    from geoapp.lookups import stale_warnings
+
+    svc = app.extensions["geoapp"]
+    data = svc.dataset
+    fresh = dt.date.fromisoformat(max(data.as_of.values())) + dt.timedelta(days=5)
+    assert stale_warnings(data, svc.settings, tuple(data.as_of), fresh) == []
+    old = stale_warnings(data, svc.settings, ("roads",), fresh + dt.timedelta(days=60))
+    assert len(old) == 1 and "roads as of 2025-03-31 (70 days ago)" in old[0]
+
+
+def test_far_endpoint_is_warned_about(client):
+    body = get_route(client, (-72.45, 18.40), LEOGANE)  # in the hills, kilometres from a mapped road
+    assert any("from the nearest mapped road" in w for w in body["warnings"])
+
+
+def test_safety_inside_cite_soleil(client):
+    body = client.get("/api/safety", query_string={"at": q(CITE_SOLEIL)}).json
+    assert body["assessment"] == "inside_controlled"
+    assert body["inside"][0]["name"] == "Cité Soleil"
+    assert body["inside"][0]["group"]
+    assert body["nearest_operational_port"]["status"] == "operational"
+    assert body["nearest_operational_port"]["distance_m"] > 0
+    assert body["nearest_open_site"]["distance_m"] >= 0
+    assert body["summary"].startswith("The point is inside Cité Soleil")
+
+
+def test_safety_in_jacmel_is_clear(client):
+    body = client.get("/api/safety", query_string={"at": q(JACMEL)}).json
+    assert body["assessment"] == "clear"
+    assert body["inside"] == [] and body["near"] == []
+    assert body["nearest_operational_port"]["name"] == "Port of Jacmel"
+    assert body["nearest_operational_port"]["distance_m"] < 2000
+
+
+def test_safety_near_a_controlled_zone(client):
+    body = client.get("/api/safety", query_string={"at": "-72.318,18.5405"}).json  # just south of Solino
+    assert body["assessment"] == "near_controlled"
+    assert body["near"][0]["name"] == "Solino" and 0 < body["near"][0]["distance_m"] <= 500
+
+
+def test_layers_list(client):
+    body = client.get("/api/layers").json
+    names = [layer["name"] for layer in body["layers"]]
+    assert names == ["gang_zones", "displacement_sites", "roads", "ports"]
+    sites = body["layers"][1]
+    assert sites["sensitivity"] == "sensitive" and sites["features"] >= 25
+    assert sites["download"] == "/api/layers/displacement_sites.geojson"
+
+
+@pytest.mark.parametrize("name", ["gang_zones", "displacement_sites", "roads", "ports"])
+def test_download_is_rfc7946_geojson_with_a_filename(app, client, name):
+    response = client.get(f"/api/layers/{name}.geojson")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    assert f'filename="haiti-access_{name}_' in response.headers["Content-Disposition"]
+    doc = json.loads(response.data)
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    layer = app.extensions["geoapp"].dataset.layers[name]
+    assert [f["id"] for f in doc["features"]] == list(layer["id"])
+    first = doc["features"][0]
+    for key in ("name", "status", "as_of", "source", "confidence"):
+        assert first["properties"][key]
+    for feature in doc["features"]:
+        geom = shape(feature["geometry"])
+        if geom.geom_type == "Polygon":  # right-hand rule: exterior counter-clockwise
+            assert geom.exterior.is_ccw
+
+
+def test_download_with_bbox_keeps_only_features_meeting_it(client):
+    bbox = (-72.40, 18.50, -72.30, 18.60)
+    whole = json.loads(client.get("/api/layers/roads.geojson").data)
+    cut = json.loads(client.get("/api/layers/roads.geojson", query_string={"bbox": ",".join(map(str, bbox))}).data)
+    box = shapely.box(*bbox)
+    assert 0 < len(cut["features"]) < len(whole["features"])
+    assert all(shape(f["geometry"]).intersects(box) for f in cut["features"])
+    kept = {f["id"] for f in cut["features"]}
+    assert all(not shape(f["geometry"]).intersects(box) for f in whole["features"] if f["id"] not in kept)
+
+
+BAD_REQUESTS = [
+    ("/api/route?to=-72.5,18.2", "from", "missing required parameter from"),
+    ("/api/route?from=-72.3,18.5", "to", "missing required parameter to"),
+    ("/api/route?from=abc&to=-72.5,18.2", "from", "must be LON,LAT"),
+    ("/api/route?from=-72.3&to=-72.5,18.2", "from", "must be LON,LAT"),
+    ("/api/route?from=-72.3,18.5,3&to=-72.5,18.2", "from", "must be LON,LAT"),
+    ("/api/route?from=nan,18.5&to=-72.5,18.2", "from", "finite numbers"),
+    ("/api/route?from=-72.3,inf&to=-72.5,18.2", "from", "finite numbers"),
+    ("/api/route?from=18.5,-72.3&to=-72.5,18.2", "from", "it looks like lat,lon: swap the numbers"),
+    ("/api/route?from=-72.3,-200&to=-72.5,18.2", "from", "not a lon,lat pair"),
+    ("/api/route?from=-73.2,18.9&to=-72.5,18.2", "from", "km from the nearest mapped road (at most 20 km)"),
+    ("/api/route?from=-69.9,18.5&to=-72.5,18.2", "from", "outside Haiti"),
+    ("/api/route?from=-72.3,18.5&to=-72.5,25", "to", "outside Haiti"),
+    ("/api/route?from=-72.3,18.5&to=-72.5,18.2&mode=fastest", "mode", "mode must be one of avoid, least_risk"),
+    ("/api/route?from=" + "1" * 300 + "&to=-72.5,18.2", "from", "longer than 200 characters"),
+    ("/api/safety", "at", "missing required parameter at"),
+    ("/api/safety?at=-72.3,foo", "at", "must be LON,LAT"),
+    ("/api/safety?at=-80,18.5", "at", "outside Haiti"),
+    ("/api/layers/roads.geojson?bbox=1,2,3", "bbox", "MINX,MINY,MAXX,MAXY"),
+    ("/api/layers/roads.geojson?bbox=-72,18,-73,19", "bbox", "MINX <= MAXX"),
+    ("/api/layers/roads.geojson?bbox=-72,18,-71,95", "bbox", "lon/lat degrees"),
+    ("/api/layers/roads.geojson?bbox=a,b,c,d", "bbox", "with numbers"),
+]
+
+
+@pytest.mark.parametrize(("url", "field", "message"), BAD_REQUESTS)
+def test_bad_input_gets_a_400_json_error_naming_the_field(client, url, field, message):
+    response = client.get(url)
+    assert response.status_code == 400, response.data
+    error = response.json["error"]
+    assert error["code"] == "bad_request"
+    assert error["field"] == field
+    assert message in error["message"]
+
+
+def test_unknown_layer_and_path_are_404_json(client):
+    response = client.get("/api/layers/bridges.geojson")
+    assert response.status_code == 404
+    assert response.json["error"] == {"code": "not_found", "message": "no layer named 'bridges'; see /api/layers",
+                                      "field": "name"}
+    assert client.get("/api/nothing").json["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_405_json(client):
+    response = client.post("/api/route")
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+
+
+def test_an_unexpected_failure_is_a_500_without_details(app, client, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("geoapp.api.point_lookup", boom)
+    response = client.get("/api/safety?at=-72.3,18.5")
+    assert response.status_code == 500
+    assert "secret" not in response.get_data(as_text=True)
+    assert response.json["error"]["code"] == "internal_error"
