@@ -14,7 +14,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # older gunicorn releases lack some settings (control_socket)
+                self.cfg.set(key, value)
 
     def load(self):
         from . import create_app
@@ -23,9 +24,17 @@ class GunicornServer(BaseApplication):
 
 
 def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
-    """Run until stopped.  Two workers suit the 2-core machines this is planned for."""
+    """Run until stopped.  Two workers suit the 2-core machines this is planned for.
+
+    gunicorn's control socket goes in the instance folder, like everything else the service writes.
+    """
+    from .settings import Settings
+
+    instance = Settings.from_env().instance_path
+    instance.mkdir(parents=True, exist_ok=True)
     GunicornServer(
         {
+            "control_socket": str(instance.resolve() / "gunicorn.ctl"),
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,
