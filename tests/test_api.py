@@ -114,6 +114,21 @@ def test_stale_warning_only_when_data_is_old(app):
     assert len(old) == 1 and "roads as of 2025-03-31 (70 days ago)" in old[0]
 
 
+def test_same_point_twice_is_a_zero_length_route(client):
+    body = get_route(client, JACMEL, JACMEL)
+    assert body["verdict"] == "safe"
+    assert all(f["properties"]["distance_m"] == 0 for f in body["routes"])
+    assert body["routes"][0]["geometry"]["type"] == "LineString"
+
+
+def test_endpoints_exactly_on_junctions(app, client):
+    roads = app.extensions["geoapp"].dataset.layers["roads"]
+    start = roads.loc[roads["id"] == "rd-rn2-leogane-dufort"].geometry.iloc[0].coords[0]
+    end = roads.loc[roads["id"] == "rd-rn2-aquin-cavaillon"].geometry.iloc[0].coords[-1]
+    body = get_route(client, start, end)
+    assert body["verdict"] == "safe" and body["from"]["snap_distance_m"] == 0
+
+
 def test_far_endpoint_is_warned_about(client):
     body = get_route(client, (-72.45, 18.40), LEOGANE)  # in the hills, kilometres from a mapped road
     assert any("from the nearest mapped road" in w for w in body["warnings"])
