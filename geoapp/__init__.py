@@ -27,11 +27,11 @@ class Service:
         self.settings = settings
         self.store = store
         self._lock = threading.Lock()
-        self.dataset: Dataset = self._build()
+        self.dataset: Dataset = self._build(None)
         self._pages: dict[tuple[str, str], str] = {}
 
-    def _build(self) -> Dataset:
-        return build_dataset(self.store.load(), self.settings)
+    def _build(self, previous: Dataset | None) -> Dataset:
+        return build_dataset(self.store.load(), self.settings, previous=previous)
 
     def reload(self) -> Dataset:
         """Rebuild layers, graph and indexes from the store, then swap them in at once.
@@ -39,7 +39,7 @@ class Service:
         Requests already running keep the Dataset they started with.
         """
         with self._lock:
-            fresh = self._build()
+            fresh = self._build(self.dataset)
             self.dataset = fresh
             self._pages = {}
         return fresh

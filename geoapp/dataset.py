@@ -13,8 +13,7 @@ import pyproj
 import shapely
 
 from .geojson import to_feature_collection
-from .network.graph import build_road_graph
-from .network.routing import Router
+from .network.routing import RoadNetwork, Router, geometry_key
 from .safety import RiskWeights
 from .settings import Settings
 
@@ -64,13 +63,21 @@ class Dataset:
         return (today - dt.date.fromisoformat(self.as_of[layer])).days
 
 
-def build_dataset(layers: dict[str, gpd.GeoDataFrame], settings: Settings) -> Dataset:
-    """Derive the graph, exposure and indexes from validated layers (the slow part, done once)."""
+def build_dataset(
+    layers: dict[str, gpd.GeoDataFrame], settings: Settings, *, previous: Dataset | None = None
+) -> Dataset:
+    """Derive the graph, exposure and indexes from validated layers (the slow part, done once).
+
+    When ``previous`` was built on the same road geometry its RoadNetwork is reused, so a change of
+    zones or road statuses costs only the re-weighting.
+    """
     metric = settings.metric_crs
-    graph = build_road_graph(layers["roads"], metric_crs=metric, max_edge_m=settings.max_edge_m)
-    router = Router(
-        graph, layers["gang_zones"], weights=RiskWeights.from_settings(settings), speeds_kmh=settings.speeds_kmh()
-    )
+    network = previous.router.network if previous is not None else None
+    if network is None or network.key != geometry_key(layers["roads"]):
+        network = RoadNetwork(
+            layers["roads"], metric_crs=metric, max_edge_m=settings.max_edge_m, speeds_kmh=settings.speeds_kmh()
+        )
+    router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings))
     ports = layers["ports"]
     sites = layers["displacement_sites"]
     return Dataset(

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point
 
 from geoapp.network.exposure import compute_exposure
 from geoapp.network.graph import build_road_graph
-from geoapp.network.routing import Router
+from geoapp.network.routing import RoadNetwork, Router
 from geoapp.safety import RiskWeights
 
 from .helpers import common, grid_roads, square_zone, zones_frame
@@ -27,9 +27,9 @@ def roads_of(*lines, oneway=None) -> gpd.GeoDataFrame:
 
 
 def router_for(roads, zones=None, **weights) -> Router:
-    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    network = RoadNetwork(roads, metric_crs=METRIC, max_edge_m=5000, speeds_kmh=SPEEDS)
     zones = zones if zones is not None else zones_frame()
-    return Router(graph, zones, weights=RiskWeights(**weights), speeds_kmh=SPEEDS)
+    return Router(network, roads, zones, weights=RiskWeights(**weights))
 
 
 def snap(router: Router, lon: float, lat: float):

@@ -1,12 +1,25 @@
-"""Shortest-path search over a road graph's arcs with one cost array (one engine per mode)."""
+"""Goal-directed shortest paths over a road graph's arcs, compiled with numba.
+
+A* with two admissible lower bounds: straight-line distance (every cost is at least the edge's length,
+which is at least the straight line) and landmark bounds (ALT) computed on plain lengths.  Because
+risk penalties only ever raise a cost above its length, the landmark tables stay valid whatever the
+weights: they are computed once per road geometry, and re-weighting after a zone change only swaps a
+cost array.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+
+from .graph import RoadGraph
+
+#: number of landmarks for the ALT lower bounds
+N_LANDMARKS = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,50 +31,271 @@ class Path:
     arcs: np.ndarray
 
 
+@dataclasses.dataclass(frozen=True)
+class Tree:
+    """A one-to-many search: cost to each node and the arc it was reached by (-1: none)."""
+
+    cost: np.ndarray
+    pred_arc: np.ndarray
+    order: np.ndarray  # nodes in the order they were settled
+
+
+class Topology:
+    """CSR adjacency and landmark tables of a road graph; built once per road geometry."""
+
+    def __init__(self, graph: RoadGraph, *, n_landmarks: int = N_LANDMARKS):
+        n = graph.n_nodes
+        self.n_nodes = n
+        self.indptr = np.searchsorted(graph.arc_tail, np.arange(n + 1)).astype(np.int64)
+        self.head = graph.arc_head.astype(np.int64)
+        self.tail = graph.arc_tail.astype(np.int64)
+        self.xy = np.ascontiguousarray(graph.nodes, dtype=np.float64)
+        length = graph.edges["length_m"].to_numpy()[graph.arc_edge]
+        self.landmarks = _pick_landmarks(self.xy, n_landmarks)
+        self.lm_from, self.lm_to = _landmark_tables(n, self.tail, self.head, length, self.landmarks)
+
+
 class PathEngine:
-    """Dijkstra over the passable arcs (finite cost), parallel arcs reduced to the cheapest.
+    """Searches one cost array (one mode) over a shared Topology; ``inf`` marks impassable arcs."""
 
-    Built once per data version and mode; queries never rebuild it.  Sources and targets carry an
-    initial/final cost so that an endpoint can sit part-way along an edge.
-    """
+    def __init__(self, topology: Topology, arc_cost: np.ndarray):
+        self.topology = topology
+        self.cost = np.ascontiguousarray(arc_cost, dtype=np.float64)
 
-    def __init__(self, n_nodes: int, tail: np.ndarray, head: np.ndarray, cost: np.ndarray):
-        passable = np.flatnonzero(np.isfinite(cost))
-        key = tail[passable].astype(np.int64) * n_nodes + head[passable]
-        order = np.lexsort((cost[passable], key))
-        key_sorted = key[order]
-        first = np.r_[True, key_sorted[1:] != key_sorted[:-1]]
-        self._arc = passable[order][first]  # cheapest arc for each (tail, head)
-        self._key = key_sorted[first]
-        self._n = n_nodes
-        self._matrix = sp.csr_matrix(
-            (cost[self._arc], (tail[self._arc], head[self._arc])), shape=(n_nodes, n_nodes)
-        )
-
-    def shortest(self, sources: dict[int, float], targets: dict[int, float]) -> Path | None:
+    def shortest(
+        self, sources: dict[int, float], targets: dict[int, float], *, arc_cost: np.ndarray | None = None
+    ) -> Path | None:
         """Cheapest path from any source (with its start cost) to any target (with its end cost)."""
         if not sources or not targets:
             return None
-        source_nodes = np.fromiter(sources, dtype=np.int64)
-        dist, pred = csgraph.dijkstra(self._matrix, directed=True, indices=source_nodes, return_predecessors=True)
-        target_nodes = np.fromiter(targets, dtype=np.int64)
-        total = (
-            dist[:, target_nodes]
-            + np.fromiter(sources.values(), dtype=float)[:, None]
-            + np.fromiter(targets.values(), dtype=float)[None, :]
+        t = self.topology
+        src = np.fromiter(sources, dtype=np.int64)
+        tgt = np.fromiter(targets, dtype=np.int64)
+        cost = self.cost if arc_cost is None else np.ascontiguousarray(arc_cost, dtype=np.float64)
+        best, end, pred_arc = _astar(
+            t.indptr, t.head, cost, t.xy, t.lm_from, t.lm_to,
+            src, np.fromiter(sources.values(), dtype=np.float64),
+            tgt, np.fromiter(targets.values(), dtype=np.float64),
         )
-        if not np.isfinite(total).any():
+        if end < 0:
             return None
-        i, j = np.unravel_index(np.argmin(total), total.shape)
-        nodes = [int(target_nodes[j])]
-        while nodes[-1] != source_nodes[i]:
-            nodes.append(int(pred[i, nodes[-1]]))
-        nodes = np.asarray(nodes[::-1])
-        return Path(cost=float(total[i, j]), nodes=nodes, arcs=self.arcs_between(nodes))
+        arcs = _walk_back(pred_arc, t.tail, end)
+        nodes = np.r_[t.tail[arcs], end] if len(arcs) else np.array([end], dtype=np.int64)
+        return Path(cost=float(best), nodes=nodes, arcs=arcs)
 
-    def arcs_between(self, nodes: np.ndarray) -> np.ndarray:
-        """The cheapest passable arc joining each consecutive pair of ``nodes``."""
-        if len(nodes) < 2:
-            return np.zeros(0, dtype=np.int64)
-        keys = nodes[:-1].astype(np.int64) * self._n + nodes[1:]
-        return self._arc[np.searchsorted(self._key, keys)]
+    def tree(self, sources: dict[int, float], targets: np.ndarray | None = None) -> Tree:
+        """Costs from the sources to every node, stopping once every ``targets`` node is settled."""
+        t = self.topology
+        src = np.fromiter(sources, dtype=np.int64)
+        want = np.zeros(t.n_nodes, dtype=np.bool_)
+        if targets is None:
+            want[:] = True
+        else:
+            want[np.asarray(targets, dtype=np.int64)] = True
+        cost, pred_arc, order = _dijkstra_tree(
+            t.indptr, t.head, self.cost, src, np.fromiter(sources.values(), dtype=np.float64), want
+        )
+        return Tree(cost=cost, pred_arc=pred_arc, order=order)
+
+
+def _pick_landmarks(xy: np.ndarray, k: int) -> np.ndarray:
+    """Nodes spread around the network's edge ("planar" landmarks): farthest from the centre by sector."""
+    n = len(xy)
+    if n <= k:
+        return np.arange(n, dtype=np.int64)
+    centre = xy.mean(axis=0)
+    d = xy - centre
+    angle = np.arctan2(d[:, 1], d[:, 0])
+    sector = np.floor((angle + np.pi) / (2 * np.pi) * k).astype(np.int64).clip(0, k - 1)
+    radius = np.hypot(d[:, 0], d[:, 1])
+    picks = []
+    for s in range(k):
+        members = np.flatnonzero(sector == s)
+        if len(members):
+            picks.append(members[np.argmax(radius[members])])
+    return np.unique(np.array(picks, dtype=np.int64))
+
+
+def _landmark_tables(n, tail, head, length, landmarks) -> tuple[np.ndarray, np.ndarray]:
+    """Length-only distances from each landmark (forward) and to it (on the reversed graph)."""
+    key = tail * n + head
+    order = np.lexsort((length, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    keep = order[first]  # cheapest of parallel arcs
+    matrix = sp.csr_matrix((length[keep], (tail[keep], head[keep])), shape=(n, n))
+    lm_from = csgraph.dijkstra(matrix, directed=True, indices=landmarks).astype(np.float32)
+    lm_to = csgraph.dijkstra(matrix.T.tocsr(), directed=True, indices=landmarks).astype(np.float32)
+    return np.ascontiguousarray(lm_from), np.ascontiguousarray(lm_to)
+
+
+def _walk_back(pred_arc: np.ndarray, tail: np.ndarray, end: int) -> np.ndarray:
+    return _walk_back_jit(pred_arc, tail, np.int64(end))
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk_back_jit(pred_arc, tail, end):
+    count = 0
+    node = end
+    while pred_arc[node] >= 0:
+        count += 1
+        node = tail[pred_arc[node]]
+    out = np.empty(count, dtype=np.int64)
+    node = end
+    for i in range(count - 1, -1, -1):
+        out[i] = pred_arc[node]
+        node = tail[out[i]]
+    return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost):
+    """Lower bound of the remaining cost from v: min over targets of bound(v, t) + end cost of t."""
+    best = np.inf
+    for j in range(tgt.shape[0]):
+        t = tgt[j]
+        dx = xy[v, 0] - xy[t, 0]
+        dy = xy[v, 1] - xy[t, 1]
+        h = np.sqrt(dx * dx + dy * dy)
+        for k in range(lm_from.shape[0]):
+            a = lm_from[k, t] - lm_from[k, v]  # d(L,t) - d(L,v) <= d(v,t)
+            if a > h:
+                h = a
+            b = lm_to[k, v] - lm_to[k, t]  # d(v,L) - d(t,L) <= d(v,t)
+            if b > h:
+                h = b
+        h += tgt_cost[j]
+        if h < best:
+            best = h
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def _heap_push(keys, vals, size, key, val):
+    i = size
+    keys[i] = key
+    vals[i] = val
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= keys[i]:
+            break
+        keys[parent], keys[i] = keys[i], keys[parent]
+        vals[parent], vals[i] = vals[i], vals[parent]
+        i = parent
+    return size + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _heap_pop(keys, vals, size):
+    key, val = keys[0], vals[0]
+    size -= 1
+    keys[0], vals[0] = keys[size], vals[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        small = left
+        right = left + 1
+        if right < size and keys[right] < keys[left]:
+            small = right
+        if keys[i] <= keys[small]:
+            break
+        keys[small], keys[i] = keys[i], keys[small]
+        vals[small], vals[i] = vals[i], vals[small]
+        i = small
+    return key, val, size
+
+
+@numba.njit(cache=True, nogil=True)
+def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost):
+    n = indptr.shape[0] - 1
+    g = np.full(n, np.inf)
+    pred_arc = np.full(n, -1, dtype=np.int64)
+    closed = np.zeros(n, dtype=np.bool_)
+    is_target = np.full(n, -1, dtype=np.int64)
+    for j in range(tgt.shape[0]):
+        if is_target[tgt[j]] < 0 or tgt_cost[j] < tgt_cost[is_target[tgt[j]]]:
+            is_target[tgt[j]] = j
+    capacity = head.shape[0] + src.shape[0] + 1
+    keys = np.empty(capacity, dtype=np.float64)
+    vals = np.empty(capacity, dtype=np.int64)
+    size = 0
+    for i in range(src.shape[0]):
+        s = src[i]
+        if src_cost[i] < g[s]:
+            g[s] = src_cost[i]
+            size = _heap_push(keys, vals, size, g[s] + _lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost), s)
+    best = np.inf
+    end = -1
+    while size > 0:
+        key, u, size = _heap_pop(keys, vals, size)
+        if closed[u]:
+            continue
+        if key >= best:
+            break
+        closed[u] = True
+        j = is_target[u]
+        if j >= 0 and g[u] + tgt_cost[j] < best:
+            best = g[u] + tgt_cost[j]
+            end = u
+        for a in range(indptr[u], indptr[u + 1]):
+            c = cost[a]
+            if c == np.inf:
+                continue
+            v = head[a]
+            if closed[v]:
+                continue
+            nd = g[u] + c
+            if nd < g[v]:
+                g[v] = nd
+                pred_arc[v] = a
+                h = _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost)
+                if nd + h < best and size < capacity:
+                    size = _heap_push(keys, vals, size, nd + h, v)
+    return best, end, pred_arc
+
+
+@numba.njit(cache=True, nogil=True)
+def _dijkstra_tree(indptr, head, cost, src, src_cost, want):
+    n = indptr.shape[0] - 1
+    g = np.full(n, np.inf)
+    pred_arc = np.full(n, -1, dtype=np.int64)
+    closed = np.zeros(n, dtype=np.bool_)
+    remaining = 0
+    for v in range(n):
+        if want[v]:
+            remaining += 1
+    capacity = head.shape[0] + src.shape[0] + 1
+    keys = np.empty(capacity, dtype=np.float64)
+    vals = np.empty(capacity, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    settled = 0
+    size = 0
+    for i in range(src.shape[0]):
+        if src_cost[i] < g[src[i]]:
+            g[src[i]] = src_cost[i]
+            size = _heap_push(keys, vals, size, src_cost[i], src[i])
+    while size > 0 and remaining > 0:
+        key, u, size = _heap_pop(keys, vals, size)
+        if closed[u]:
+            continue
+        closed[u] = True
+        order[settled] = u
+        settled += 1
+        if want[u]:
+            remaining -= 1
+        for a in range(indptr[u], indptr[u + 1]):
+            c = cost[a]
+            if c == np.inf:
+                continue
+            v = head[a]
+            nd = key + c
+            if nd < g[v] and not closed[v]:
+                g[v] = nd
+                pred_arc[v] = a
+                size = _heap_push(keys, vals, size, nd, v)
+    for v in range(n):
+        if not closed[v]:
+            g[v] = np.inf
+            pred_arc[v] = -1
+    return g, pred_arc, order[:settled]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import geopandas as gpd
 import numpy as np
@@ -11,9 +12,9 @@ import shapely
 from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
-from .engine import Path, PathEngine
+from .engine import Path, PathEngine, Topology
 from .exposure import EdgeExposure, compute_exposure
-from .graph import RoadGraph
+from .graph import build_road_graph
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,40 +40,76 @@ class Route:
     weights: np.ndarray  # share of each edge travelled (1 except at the ends)
 
 
+class RoadNetwork:
+    """What depends only on road geometry: graph, search topology, edge index, travel times.
+
+    Built when the roads' geometry changes (an import), and reused when only statuses or zones change.
+    """
+
+    def __init__(self, roads: gpd.GeoDataFrame, *, metric_crs: str, max_edge_m: float, speeds_kmh: dict[str, float]):
+        self.key = geometry_key(roads)
+        self.graph = build_road_graph(roads, metric_crs=metric_crs, max_edge_m=max_edge_m)
+        self.topology = Topology(self.graph)
+        edges = self.graph.edges
+        self.tree = shapely.STRtree(edges.geometry.values)
+        self.oneway = edges["oneway"].to_numpy(dtype=bool)
+        speed = edge_speeds(edges, speeds_kmh)
+        self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
+
+
+def geometry_key(roads: gpd.GeoDataFrame) -> str:
+    """Fingerprint of what the graph is built from: geometry, ids, one-way flags and classes."""
+    digest = hashlib.sha256(b"".join(shapely.to_wkb(roads.geometry.values)))
+    for column in ("id", "oneway", "road_class", "speed_kmh"):
+        if column in roads:
+            digest.update(pd.util.hash_pandas_object(roads[column].astype(str), index=False).values.tobytes())
+    return digest.hexdigest()
+
+
+def edge_speeds(edges: gpd.GeoDataFrame, speeds_kmh: dict[str, float]) -> np.ndarray:
+    """Planning speed of each edge: its own ``speed_kmh`` when known (OSM maxspeed), else by class."""
+    by_class = edges["road_class"].astype(object).map(speeds_kmh).fillna(speeds_kmh["other"])
+    if "speed_kmh" in edges:
+        own = pd.to_numeric(edges["speed_kmh"], errors="coerce")
+        by_class = own.where(own > 0, by_class)
+    return by_class.to_numpy(dtype=float)
+
+
 class Router:
-    """Everything route lookups need, precomputed once per data version."""
+    """Everything route lookups need for one data version: exposure, costs and engines per mode.
+
+    Building one is the re-weighting step: when zones or road statuses change, a new Router is made
+    over the same RoadNetwork and swapped in whole; lookups already running keep the old one.
+    """
 
     def __init__(
         self,
-        graph: RoadGraph,
+        network: RoadNetwork,
+        roads: gpd.GeoDataFrame,
         zones: gpd.GeoDataFrame,
         *,
         weights: RiskWeights,
-        speeds_kmh: dict[str, float],
     ):
-        self.graph = graph
+        self.network = network
+        self.graph = network.graph
         self.weights = weights
-        edges = graph.edges
+        edges = network.graph.edges
         self.exposure: EdgeExposure = compute_exposure(edges, zones, near_buffer_m=weights.near_buffer_m)
         length = edges["length_m"].to_numpy()
-        status = edges["status"].to_numpy(dtype=object)
-        classes = edges["road_class"].astype(object).to_numpy()
-        speed = np.array([speeds_kmh.get(c, speeds_kmh["other"]) for c in np.unique(classes)])
-        speed_of = dict(zip(np.unique(classes), speed, strict=True))
-        self.edge_seconds = length / (np.vectorize(speed_of.get, otypes=[float])(classes) / 3.6)
-        self.edge_status = status
+        status_of_road = pd.Series(roads["status"].to_numpy(dtype=object), index=roads["id"].to_numpy())
+        self.edge_status = status_of_road.reindex(edges["road_id"].to_numpy()).fillna("open").to_numpy(dtype=object)
+        self.edge_seconds = network.edge_seconds
         self.edge_cost = {
             mode: edge_costs(
-                length, status, self.exposure.inside_by_status, self.exposure.near_controlled_m, weights, mode
+                length, self.edge_status, self.exposure.inside_by_status, self.exposure.near_controlled_m,
+                weights, mode,
             )
             for mode in (*MODES, "shortest")
         }
-        self.engines = {
-            mode: PathEngine(graph.n_nodes, graph.arc_tail, graph.arc_head, cost[graph.arc_edge])
-            for mode, cost in self.edge_cost.items()
-        }
-        self._tree = shapely.STRtree(edges.geometry.values)
-        self._oneway = edges["oneway"].to_numpy(dtype=bool)
+        arc_edge = network.graph.arc_edge
+        self.engines = {mode: PathEngine(network.topology, cost[arc_edge]) for mode, cost in self.edge_cost.items()}
+        self._tree = network.tree
+        self._oneway = network.oneway
 
     # ------------------------------------------------------------------ snapping
     def snap(self, point: shapely.Point) -> Snap:
@@ -155,7 +192,9 @@ class Router:
         risky = status != "open"
         roads = []
         if risky.any():
-            frame = g.edges.iloc[edges[risky]][["road_id", "name", "ref", "status"]].assign(length_m=length[risky])
+            frame = g.edges.iloc[edges[risky]][["road_id", "name", "ref"]].assign(
+                status=status[risky], length_m=length[risky]
+            )
             grouped = frame.groupby(["road_id", "name", "status"], sort=False, dropna=False).agg(
                 ref=("ref", "first"), length_m=("length_m", "sum")
             )
