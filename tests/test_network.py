@@ -8,7 +8,6 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from geoapp.network.exposure import compute_exposure
 from geoapp.network.graph import build_road_graph
 from geoapp.network.routing import RoadNetwork, Router
 from geoapp.safety import RiskWeights
@@ -70,15 +69,22 @@ def test_oneway_roads_have_one_arc():
 
 def test_exposure_measures_metres_inside_and_near_zones():
     roads = roads_of([(X0, Y0), (X0 + 0.02, Y0)])
-    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
     zones = zones_frame(square_zone("z", "controlled", X0 + 0.005, Y0 - 0.005, X0 + 0.015, Y0 + 0.005))
-    x = compute_exposure(graph.edges, zones, near_buffer_m=500)
+    router = router_for(roads, zones)
+    x = router.exposure
     inside = x.inside_by_status["controlled"][0]
-    assert inside == pytest.approx(graph.edges["length_m"].iloc[0] / 2, rel=0.01)
+    assert inside == pytest.approx(router.graph.edges["length_m"].iloc[0] / 2, rel=0.01)
     assert x.inside.toarray()[0, 0] == pytest.approx(inside)
     assert x.near_controlled_m[0] == pytest.approx(1000, rel=0.02)  # 500 m each side
-    assert x.closest_controlled_m[0] == 0
     assert x.inside_by_status["contested"][0] == 0
+
+
+def test_closest_approach_is_measured_on_the_route_itself():
+    zones = zones_frame(square_zone("z", "controlled", X0 + 0.015, Y0 + 0.003, X0 + 0.025, Y0 + 0.02))
+    router = router_for(grid_roads(5), zones)
+    route = router.route(snap(router, X0, Y0), snap(router, X0 + 0.04, Y0), "avoid")
+    assert route.exposure.closest_controlled_m == pytest.approx(0.003 * 110_700, rel=0.05)
+    assert route.exposure.closest_controlled_zone["id"] == "z"
 
 
 def test_route_follows_the_road_between_mid_edge_points():

@@ -1,4 +1,8 @@
-"""Per-edge exposure to gang zones and road status, computed in bulk when the data changes."""
+"""Per-edge exposure to gang zones, computed in bulk when the data changes.
+
+Only edges near a zone are touched: the candidates come from one STRtree bulk query, so the cost
+grows with the zones' footprint, not with the size of the network.
+"""
 
 from __future__ import annotations
 
@@ -19,68 +23,46 @@ class EdgeExposure:
     ``inside`` is a sparse (edges x zones) matrix of metres of each edge inside each zone;
     ``inside_by_status`` maps a zone status to metres per edge inside the union of such zones
     (overlaps counted once); ``near_controlled_m`` is metres within the near buffer of a controlled
-    zone but outside it; ``closest_controlled_m``/``closest_controlled_zone`` give each edge's
-    distance to, and index of, the nearest controlled zone (inf / -1 when there is none).
+    zone but outside it.
     """
 
     zones: gpd.GeoDataFrame  # metric CRS, positional index matches ``inside`` columns
     inside: sp.csr_matrix
     inside_by_status: dict[str, np.ndarray]
     near_controlled_m: np.ndarray
-    closest_controlled_m: np.ndarray
-    closest_controlled_zone: np.ndarray
 
 
 def compute_exposure(
-    edges: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, near_buffer_m: float
+    edge_geoms: np.ndarray, edge_tree: shapely.STRtree, zones: gpd.GeoDataFrame, *, crs, near_buffer_m: float
 ) -> EdgeExposure:
-    """Intersect every edge with every zone through one STRtree bulk query (no per-feature loop)."""
-    zones = zones.to_crs(edges.crs).reset_index(drop=True)
-    edge_geoms = edges.geometry.values
-    zone_geoms = zones.geometry.values
-    n_edges, n_zones = len(edges), len(zones)
-
-    tree = shapely.STRtree(zone_geoms)
-    e_idx, z_idx = tree.query(edge_geoms, predicate="intersects")
+    """Intersect edges with zones: candidates by bulk STRtree query, lengths by vectorised intersection."""
+    zones = zones.to_crs(crs).reset_index(drop=True)
+    zone_geoms = np.asarray(zones.geometry.values)
+    n_edges, n_zones = len(edge_geoms), len(zones)
+    z_idx, e_idx = edge_tree.query(zone_geoms, predicate="intersects")
     metres = shapely.length(shapely.intersection(edge_geoms[e_idx], zone_geoms[z_idx]))
     keep = metres > 0
     inside = sp.csr_matrix((metres[keep], (e_idx[keep], z_idx[keep])), shape=(n_edges, n_zones))
 
     status = zones["status"].to_numpy(dtype=object)
-    by_status = {}
-    for name in ZONE_STATUSES:
-        by_status[name] = _metres_inside(edge_geoms, zone_geoms[status == name])
-
-    controlled = zone_geoms[status == "controlled"]
-    closest = np.full(n_edges, np.inf)
-    closest_zone = np.full(n_edges, -1, dtype=np.int64)
+    by_status = {
+        name: _metres_inside(edge_geoms, np.unique(e_idx[status[z_idx] == name]), zone_geoms[status == name])
+        for name in ZONE_STATUSES
+    }
     near = np.zeros(n_edges)
+    controlled = zone_geoms[status == "controlled"]
     if len(controlled):
-        controlled_index = np.flatnonzero(status == "controlled")
-        (e_near, z_near), dist = shapely.STRtree(controlled).query_nearest(
-            edge_geoms, return_distance=True, all_matches=False
-        )
-        closest[e_near] = dist
-        closest_zone[e_near] = controlled_index[z_near]
-        halo = shapely.buffer(controlled, near_buffer_m)
-        near = np.maximum(_metres_inside(edge_geoms, halo) - by_status["controlled"], 0.0)
-    return EdgeExposure(
-        zones=zones,
-        inside=inside,
-        inside_by_status=by_status,
-        near_controlled_m=near,
-        closest_controlled_m=closest,
-        closest_controlled_zone=closest_zone,
-    )
+        halo = shapely.buffer(controlled, near_buffer_m, quad_segs=4)
+        candidates = np.unique(edge_tree.query(halo, predicate="intersects")[1])
+        near = np.maximum(_metres_inside(edge_geoms, candidates, halo) - by_status["controlled"], 0.0)
+    return EdgeExposure(zones=zones, inside=inside, inside_by_status=by_status, near_controlled_m=near)
 
 
-def _metres_inside(lines: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Metres of each line inside the union of ``polygons`` (overlaps counted once)."""
+def _metres_inside(lines: np.ndarray, candidates: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Metres of each line inside the union of ``polygons`` (overlaps counted once); 0 off ``candidates``."""
     out = np.zeros(len(lines))
-    if len(polygons) == 0:
+    if len(polygons) == 0 or len(candidates) == 0:
         return out
     union = shapely.union_all(polygons)
-    shapely.prepare(union)
-    hit = np.flatnonzero(shapely.intersects(lines, union))
-    out[hit] = shapely.length(shapely.intersection(lines[hit], union))
+    out[candidates] = shapely.length(shapely.intersection(lines[candidates], union))
     return out

@@ -55,12 +55,13 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, metric_crs: str, max_edge_m: fl
     first = np.r_[True, line_of[1:] != line_of[:-1]]
     last = np.r_[line_of[1:] != line_of[:-1], True]
 
-    keys = np.round(coords / NODE_TOLERANCE_M).astype(np.int64)
-    _, key_id = np.unique(keys, axis=0, return_inverse=True)
-    key_id = key_id.ravel()
+    grid = np.round(coords / NODE_TOLERANCE_M).astype(np.int64)
+    grid -= grid.min(axis=0)
+    _, key_id = np.unique(grid[:, 0] * (grid[:, 1].max() + 1) + grid[:, 1], return_inverse=True)
     # a key shared by two different lines is a junction
-    pairs = np.unique(np.c_[key_id, line_of], axis=0)
-    lines_per_key = np.bincount(pairs[:, 0], minlength=key_id.max() + 1)
+    n_lines = int(line_of.max()) + 1
+    pairs = np.unique(key_id.astype(np.int64) * n_lines + line_of)
+    lines_per_key = np.bincount(pairs // n_lines, minlength=key_id.max() + 1)
     is_node = first | last | (lines_per_key[key_id] > 1)
 
     step = np.hypot(*np.diff(coords, axis=0, prepend=coords[:1]).T)

@@ -51,7 +51,8 @@ class RoadNetwork:
         self.graph = build_road_graph(roads, metric_crs=metric_crs, max_edge_m=max_edge_m)
         self.topology = Topology(self.graph)
         edges = self.graph.edges
-        self.tree = shapely.STRtree(edges.geometry.values)
+        self.edge_geoms = np.asarray(edges.geometry.values)  # plain shapely array: fast in shapely ufuncs
+        self.tree = shapely.STRtree(self.edge_geoms)
         self.oneway = edges["oneway"].to_numpy(dtype=bool)
         speed = edge_speeds(edges, speeds_kmh)
         self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
@@ -94,7 +95,13 @@ class Router:
         self.graph = network.graph
         self.weights = weights
         edges = network.graph.edges
-        self.exposure: EdgeExposure = compute_exposure(edges, zones, near_buffer_m=weights.near_buffer_m)
+        self.exposure: EdgeExposure = compute_exposure(
+            network.edge_geoms, network.tree, zones, crs=edges.crs, near_buffer_m=weights.near_buffer_m
+        )
+        self._controlled = shapely.STRtree(
+            np.asarray(self.exposure.zones.geometry.values)[self.exposure.zones["status"].to_numpy() == "controlled"]
+        )
+        self._controlled_index = np.flatnonzero(self.exposure.zones["status"].to_numpy() == "controlled")
         length = edges["length_m"].to_numpy()
         status_of_road = pd.Series(roads["status"].to_numpy(dtype=object), index=roads["id"].to_numpy())
         self.edge_status = status_of_road.reindex(edges["road_id"].to_numpy()).fillna("open").to_numpy(dtype=object)
@@ -116,7 +123,7 @@ class Router:
         """Nearest edge to a metric point (spatial index), and where along it the point projects."""
         edge_idx, dist = self._tree.query_nearest(point, return_distance=True, all_matches=False)
         edge = int(edge_idx[0])
-        line = self.graph.edges.geometry.values[edge]
+        line = self.network.edge_geoms[edge]
         fraction = float(shapely.line_locate_point(line, point, normalized=True))
         return Snap(edge, fraction, float(dist[0]), shapely.line_interpolate_point(line, fraction, normalized=True))
 
@@ -142,7 +149,7 @@ class Router:
 
     def _along_one_edge(self, origin: Snap, destination: Snap, cost: float) -> Route:
         a, b = sorted((origin.fraction, destination.fraction))
-        piece = ops.substring(self.graph.edges.geometry.values[origin.edge], a, b, normalized=True)
+        piece = ops.substring(self.network.edge_geoms[origin.edge], a, b, normalized=True)
         if origin.fraction > destination.fraction:
             piece = shapely.reverse(piece)
         return self._measure(_as_line(piece, origin.point), np.array([origin.edge]), np.array([b - a]), cost)
@@ -150,7 +157,7 @@ class Router:
     def _assemble(self, origin: Snap, destination: Snap, path: Path) -> Route:
         """Join the partial origin edge, the path's edges and the partial destination edge."""
         g = self.graph
-        lines = g.edges.geometry.values
+        lines = self.network.edge_geoms
         u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
         t0, t1 = origin.fraction, destination.fraction
         leaves_forward = path.nodes[0] == v[origin.edge]
@@ -172,6 +179,13 @@ class Router:
         edges = np.r_[origin.edge, mid_edges, destination.edge]
         shares = np.r_[(1 - t0) if leaves_forward else t0, np.ones(len(mid_edges)), t1 if arrives_forward else 1 - t1]
         return self._measure(geometry, edges, shares, path.cost)
+
+    def _closest_controlled(self, geometry) -> tuple[float | None, int]:
+        """Exact closest approach of a route to any controlled zone (one line against the zone index)."""
+        if len(self._controlled_index) == 0:
+            return None, -1
+        idx, dist = self._controlled.query_nearest(geometry, return_distance=True, all_matches=False)
+        return float(dist[0]), int(self._controlled_index[idx[0]])
 
     def _measure(self, geometry, edges: np.ndarray, shares: np.ndarray, cost: float) -> Route:
         g, x = self.graph, self.exposure
@@ -204,9 +218,7 @@ class Router:
                 for (rid, name, st), row in grouped.iterrows()
                 if row.length_m > 0.5
             ]
-        closest = x.closest_controlled_m[edges]
-        nearest = int(np.argmin(closest)) if len(closest) else 0
-        zone_idx = x.closest_controlled_zone[edges][nearest] if len(closest) else -1
+        closest, zone_idx = self._closest_controlled(geometry)
         exposure = RouteExposure(
             inside_m=inside,
             zones=zones,
@@ -214,7 +226,7 @@ class Router:
             blocked_road_m=float(length[status == "blocked"].sum()),
             roads=roads,
             near_controlled_m=float(x.near_controlled_m[edges] @ shares),
-            closest_controlled_m=None if zone_idx < 0 else float(closest[nearest]),
+            closest_controlled_m=closest,
             closest_controlled_zone=None if zone_idx < 0 else {
                 "id": x.zones["id"].iat[zone_idx], "name": x.zones["name"].iat[zone_idx]
             },

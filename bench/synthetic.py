@@ -1,0 +1,74 @@
+"""A deterministic synthetic road network with Haiti-like gang zones, for benchmarks."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+#: south-west corner and spacing (degrees) of the jittered grid: ~300 m streets over ~150 km
+ORIGIN = (-73.95, 18.25)
+STEP = 0.0028
+
+
+def synthetic_roads(side: int = 500, *, seed: int = 42) -> gpd.GeoDataFrame:
+    """A ``side`` x ``side`` jittered street grid (side**2 nodes), some streets missing or one-way."""
+    rng = np.random.default_rng(seed)
+    i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    x = ORIGIN[0] + i * STEP + rng.uniform(-0.3, 0.3, i.shape) * STEP
+    y = ORIGIN[1] + j * STEP + rng.uniform(-0.3, 0.3, i.shape) * STEP
+    pts = np.stack([x, y], axis=-1)
+    horizontal = np.stack([pts[:-1, :], pts[1:, :]], axis=2).reshape(-1, 2, 2)
+    vertical = np.stack([pts[:, :-1], pts[:, 1:]], axis=2).reshape(-1, 2, 2)
+    h_row = np.broadcast_to(np.arange(side)[None, :], (side - 1, side)).ravel()
+    v_col = np.broadcast_to(np.arange(side)[:, None], (side, side - 1)).ravel()
+    segments = np.concatenate([horizontal, vertical])
+    major = np.concatenate([h_row % 10 == 0, v_col % 10 == 0])
+    keep = major | (rng.random(len(segments)) > 0.08)
+    segments, major = segments[keep], major[keep]
+    n = len(segments)
+    status = np.where(rng.random(n) < 0.04, "dangerous", "open").astype(object)
+    status[rng.random(n) < 0.01] = "blocked"
+    return gpd.GeoDataFrame(
+        {
+            "id": np.char.add("s", np.arange(n).astype(str)),
+            "name": "synthetic street",
+            "status": status,
+            "as_of": "2025-03-31",
+            "source": "synthetic benchmark network",
+            "confidence": "high",
+            "notes": "",
+            "ref": None,
+            "road_class": np.where(major, "primary", "urban"),
+            "oneway": (rng.random(n) < 0.05) & ~major,
+        },
+        geometry=shapely.linestrings(segments),
+        crs="EPSG:4326",
+    )
+
+
+def synthetic_zones(roads: gpd.GeoDataFrame, *, count: int = 40, seed: int = 7) -> gpd.GeoDataFrame:
+    """Round-ish zones of 0.5-4 km radius, most clustered around a 'capital', a few far away."""
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = roads.total_bounds
+    capital = np.array([minx + 0.7 * (maxx - minx), miny + 0.4 * (maxy - miny)])
+    near = rng.normal(capital, 0.08, (count * 3 // 4, 2))
+    far = rng.uniform([minx, miny], [maxx, maxy], (count - len(near), 2))
+    centres = np.concatenate([near, far])
+    radius_deg = rng.uniform(0.005, 0.035, count)
+    status = rng.choice(["controlled", "contested", "influence"], size=count, p=[0.45, 0.3, 0.25])
+    geoms = shapely.buffer(shapely.points(centres), radius_deg, quad_segs=4)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"z{k}" for k in range(count)],
+            "name": [f"zone {k}" for k in range(count)],
+            "status": status,
+            "as_of": "2025-03-31",
+            "source": "synthetic",
+            "confidence": "high",
+            "notes": "",
+            "group": "synthetic group",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
