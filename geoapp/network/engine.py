@@ -10,6 +10,7 @@ cost array.
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numba
 import numpy as np
@@ -53,6 +54,25 @@ class Topology:
         length = graph.edges["length_m"].to_numpy()[graph.arc_edge]
         self.landmarks = _pick_landmarks(self.xy, n_landmarks)
         self.lm_from, self.lm_to = _landmark_tables(n, self.tail, self.head, length, self.landmarks)
+        self.local = threading.local()  # search workspaces, one per serving thread
+
+
+class _Workspace:
+    """Per-thread search arrays reused across queries; a generation stamp marks what is current."""
+
+    def __init__(self, n_nodes: int, n_arcs: int):
+        # one row per node, one cache line: cost so far, bound, stamp when seen, stamp when settled
+        self.state = np.zeros((n_nodes, 4), dtype=np.float64)
+        self.pred_arc = np.empty(n_nodes, dtype=np.int64)
+        self.heap = np.empty((n_arcs + 64, 2), dtype=np.float64)  # (key, node) pairs
+        self.stamp = 0
+
+    def next_stamp(self) -> int:
+        self.stamp += 1
+        if self.stamp >= 2**52:
+            self.state[:, 2:] = 0
+            self.stamp = 1
+        return self.stamp
 
 
 class PathEngine:
@@ -61,6 +81,15 @@ class PathEngine:
     def __init__(self, topology: Topology, arc_cost: np.ndarray):
         self.topology = topology
         self.cost = np.ascontiguousarray(arc_cost, dtype=np.float64)
+        self.last_settled = 0
+
+    def _workspace(self) -> _Workspace:
+        local = self.topology.local
+        ws = getattr(local, "workspace", None)
+        if ws is None:
+            t = self.topology
+            ws = local.workspace = _Workspace(t.n_nodes, len(t.head) + 1)
+        return ws
 
     def shortest(
         self, sources: dict[int, float], targets: dict[int, float], *, arc_cost: np.ndarray | None = None
@@ -72,14 +101,18 @@ class PathEngine:
         src = np.fromiter(sources, dtype=np.int64)
         tgt = np.fromiter(targets, dtype=np.int64)
         cost = self.cost if arc_cost is None else np.ascontiguousarray(arc_cost, dtype=np.float64)
-        best, end, pred_arc = _astar(
+        ws = self._workspace()
+        stamp = ws.next_stamp()
+        best, end, settled = _astar(
             t.indptr, t.head, cost, t.xy, t.lm_from, t.lm_to,
             src, np.fromiter(sources.values(), dtype=np.float64),
             tgt, np.fromiter(targets.values(), dtype=np.float64),
+            ws.state, ws.pred_arc, ws.heap, float(stamp),
         )
+        self.last_settled = settled
         if end < 0:
             return None
-        arcs = _walk_back(pred_arc, t.tail, end)
+        arcs = _walk_back(ws.pred_arc, t.tail, end)
         nodes = np.r_[t.tail[arcs], end] if len(arcs) else np.array([end], dtype=np.int64)
         return Path(cost=float(best), nodes=nodes, arcs=arcs)
 
@@ -125,7 +158,8 @@ def _landmark_tables(n, tail, head, length, landmarks) -> tuple[np.ndarray, np.n
     matrix = sp.csr_matrix((length[keep], (tail[keep], head[keep])), shape=(n, n))
     lm_from = csgraph.dijkstra(matrix, directed=True, indices=landmarks).astype(np.float32)
     lm_to = csgraph.dijkstra(matrix.T.tocsr(), directed=True, indices=landmarks).astype(np.float32)
-    return np.ascontiguousarray(lm_from), np.ascontiguousarray(lm_to)
+    # node-major: the bounds of one node sit in one cache line
+    return np.ascontiguousarray(lm_from.T), np.ascontiguousarray(lm_to.T)
 
 
 def _walk_back(pred_arc: np.ndarray, tail: np.ndarray, end: int) -> np.ndarray:
@@ -147,7 +181,7 @@ def _walk_back_jit(pred_arc, tail, end):
     return out
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True, fastmath=True)
 def _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost):
     """Lower bound of the remaining cost from v: min over targets of bound(v, t) + end cost of t."""
     best = np.inf
@@ -156,11 +190,11 @@ def _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost):
         dx = xy[v, 0] - xy[t, 0]
         dy = xy[v, 1] - xy[t, 1]
         h = np.sqrt(dx * dx + dy * dy)
-        for k in range(lm_from.shape[0]):
-            a = lm_from[k, t] - lm_from[k, v]  # d(L,t) - d(L,v) <= d(v,t)
+        for k in range(lm_from.shape[1]):
+            a = lm_from[t, k] - lm_from[v, k]  # d(L,t) - d(L,v) <= d(v,t)
             if a > h:
                 h = a
-            b = lm_to[k, v] - lm_to[k, t]  # d(v,L) - d(t,L) <= d(v,t)
+            b = lm_to[v, k] - lm_to[t, k]  # d(v,L) - d(t,L) <= d(v,t)
             if b > h:
                 h = b
         h += tgt_cost[j]
@@ -169,90 +203,97 @@ def _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost):
     return best
 
 
-@numba.njit(cache=True, nogil=True)
-def _heap_push(keys, vals, size, key, val):
+@numba.njit(cache=True, nogil=True, inline="always")
+def _heap_push(heap, size, key, val):
+    """Push (key, val) on a binary min-heap stored as (key, val) rows."""
     i = size
-    keys[i] = key
-    vals[i] = val
     while i > 0:
         parent = (i - 1) >> 1
-        if keys[parent] <= keys[i]:
+        if heap[parent, 0] <= key:
             break
-        keys[parent], keys[i] = keys[i], keys[parent]
-        vals[parent], vals[i] = vals[i], vals[parent]
+        heap[i, 0] = heap[parent, 0]
+        heap[i, 1] = heap[parent, 1]
         i = parent
+    heap[i, 0] = key
+    heap[i, 1] = val
     return size + 1
 
 
-@numba.njit(cache=True, nogil=True)
-def _heap_pop(keys, vals, size):
-    key, val = keys[0], vals[0]
+@numba.njit(cache=True, nogil=True, inline="always")
+def _heap_pop(heap, size):
+    """Pop the smallest (key, val); returns key, val, new size."""
+    key, val = heap[0, 0], heap[0, 1]
     size -= 1
-    keys[0], vals[0] = keys[size], vals[size]
+    last_key, last_val = heap[size, 0], heap[size, 1]
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= size:
+        child = 2 * i + 1
+        if child >= size:
             break
-        small = left
-        right = left + 1
-        if right < size and keys[right] < keys[left]:
-            small = right
-        if keys[i] <= keys[small]:
+        if child + 1 < size and heap[child + 1, 0] < heap[child, 0]:
+            child += 1
+        if last_key <= heap[child, 0]:
             break
-        keys[small], keys[i] = keys[i], keys[small]
-        vals[small], vals[i] = vals[i], vals[small]
-        i = small
-    return key, val, size
+        heap[i, 0] = heap[child, 0]
+        heap[i, 1] = heap[child, 1]
+        i = child
+    heap[i, 0] = last_key
+    heap[i, 1] = last_val
+    return key, np.int64(val), size
 
 
 @numba.njit(cache=True, nogil=True)
-def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost):
-    n = indptr.shape[0] - 1
-    g = np.full(n, np.inf)
-    pred_arc = np.full(n, -1, dtype=np.int64)
-    closed = np.zeros(n, dtype=np.bool_)
-    is_target = np.full(n, -1, dtype=np.int64)
-    for j in range(tgt.shape[0]):
-        if is_target[tgt[j]] < 0 or tgt_cost[j] < tgt_cost[is_target[tgt[j]]]:
-            is_target[tgt[j]] = j
-    capacity = head.shape[0] + src.shape[0] + 1
-    keys = np.empty(capacity, dtype=np.float64)
-    vals = np.empty(capacity, dtype=np.int64)
+def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost, state, pred_arc, heap, stamp):
+    """A* from several sources to several targets; returns (cost, end node or -1, nodes settled).
+
+    ``state`` rows are (g, bound, stamp seen, stamp settled) so that one node is one cache line.
+    """
+    capacity = heap.shape[0]
     size = 0
     for i in range(src.shape[0]):
         s = src[i]
-        if src_cost[i] < g[s]:
-            g[s] = src_cost[i]
-            size = _heap_push(keys, vals, size, g[s] + _lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost), s)
+        if state[s, 2] != stamp:
+            state[s, 2] = stamp
+            state[s, 0] = np.inf
+            pred_arc[s] = -1
+            state[s, 1] = _lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost)
+        if src_cost[i] < state[s, 0]:
+            state[s, 0] = src_cost[i]
+            size = _heap_push(heap, size, state[s, 0] + state[s, 1], s)
     best = np.inf
     end = -1
+    settled = 0
     while size > 0:
-        key, u, size = _heap_pop(keys, vals, size)
-        if closed[u]:
+        key, u, size = _heap_pop(heap, size)
+        if state[u, 3] == stamp:
             continue
         if key >= best:
             break
-        closed[u] = True
-        j = is_target[u]
-        if j >= 0 and g[u] + tgt_cost[j] < best:
-            best = g[u] + tgt_cost[j]
-            end = u
+        state[u, 3] = stamp
+        settled += 1
+        gu = state[u, 0]
+        for j in range(tgt.shape[0]):
+            if tgt[j] == u and gu + tgt_cost[j] < best:
+                best = gu + tgt_cost[j]
+                end = u
         for a in range(indptr[u], indptr[u + 1]):
             c = cost[a]
             if c == np.inf:
                 continue
             v = head[a]
-            if closed[v]:
+            if state[v, 2] != stamp:
+                state[v, 2] = stamp
+                state[v, 0] = np.inf
+                state[v, 1] = _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost)
+            elif state[v, 3] == stamp:
                 continue
-            nd = g[u] + c
-            if nd < g[v]:
-                g[v] = nd
+            nd = gu + c
+            if nd < state[v, 0]:
+                state[v, 0] = nd
                 pred_arc[v] = a
-                h = _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost)
-                if nd + h < best and size < capacity:
-                    size = _heap_push(keys, vals, size, nd + h, v)
-    return best, end, pred_arc
+                if nd + state[v, 1] < best and size < capacity:
+                    size = _heap_push(heap, size, nd + state[v, 1], v)
+    return best, end, settled
 
 
 @numba.njit(cache=True, nogil=True)
@@ -265,18 +306,16 @@ def _dijkstra_tree(indptr, head, cost, src, src_cost, want):
     for v in range(n):
         if want[v]:
             remaining += 1
-    capacity = head.shape[0] + src.shape[0] + 1
-    keys = np.empty(capacity, dtype=np.float64)
-    vals = np.empty(capacity, dtype=np.int64)
+    heap = np.empty((head.shape[0] + src.shape[0] + 1, 2), dtype=np.float64)
     order = np.empty(n, dtype=np.int64)
     settled = 0
     size = 0
     for i in range(src.shape[0]):
         if src_cost[i] < g[src[i]]:
             g[src[i]] = src_cost[i]
-            size = _heap_push(keys, vals, size, src_cost[i], src[i])
+            size = _heap_push(heap, size, src_cost[i], src[i])
     while size > 0 and remaining > 0:
-        key, u, size = _heap_pop(keys, vals, size)
+        key, u, size = _heap_pop(heap, size)
         if closed[u]:
             continue
         closed[u] = True
@@ -293,7 +332,7 @@ def _dijkstra_tree(indptr, head, cost, src, src_cost, want):
             if nd < g[v] and not closed[v]:
                 g[v] = nd
                 pred_arc[v] = a
-                size = _heap_push(keys, vals, size, nd, v)
+                size = _heap_push(heap, size, nd, v)
     for v in range(n):
         if not closed[v]:
             g[v] = np.inf
