@@ -34,13 +34,21 @@ def check_in_haiti(point: LonLat, field: str) -> None:
         )
 
 
+MAX_ALTERNATIVES = 3
+
+
 def route_lookup(
     data: Dataset, settings: Settings, origin: LonLat, destination: LonLat, *, mode: str = "avoid",
-    today: dt.date | None = None,
+    alternatives: int = 0, today: dt.date | None = None,
 ) -> dict:
-    """Safest and shortest routes between two points with verdict, exposure, reasons and warnings."""
+    """Safest and shortest routes between two points with verdict, exposure, reasons and warnings.
+
+    ``alternatives`` asks for up to that many further routes, distinct from the safest one.
+    """
     if mode not in MODES:
         raise BadRequest(f"mode must be one of {', '.join(MODES)}", field="mode")
+    if not 0 <= alternatives <= MAX_ALTERNATIVES:
+        raise BadRequest(f"alternatives must be between 0 and {MAX_ALTERNATIVES}", field="alternatives")
     check_in_haiti(origin, "from")
     check_in_haiti(destination, "to")
     router = data.router
@@ -83,9 +91,13 @@ def route_lookup(
     )
     if shortest is None:
         reasons.append("The two points are not connected by any mapped road.")
-    routes = [_feature(data, safest, "safest", mode)] if safest else []
+    near = settings.near_buffer_m
+    routes = [_feature(data, safest, "safest", mode, near)] if safest else []
+    if safest is not None and alternatives:
+        others = router.alternatives(snaps["from"], snaps["to"], mode, safest, alternatives)
+        routes += [_feature(data, r, "alternative", mode, near, rank=i + 2) for i, r in enumerate(others)]
     if shortest is not None:
-        routes.append(_feature(data, shortest, "shortest", "shortest"))
+        routes.append(_feature(data, shortest, "shortest", "shortest", near))
     used = ("roads", "gang_zones")
     return {
         "verdict": verdict,
@@ -206,13 +218,15 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
     return {"requested": list(point), "snapped": [x, y], "snap_distance_m": round(snap.distance_m, 1)}
 
 
-def _feature(data: Dataset, route: Route, kind: str, mode: str) -> dict:
+def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1) -> dict:
     return {
         "type": "Feature",
         "geometry": shapely.geometry.mapping(data.lonlat(route.geometry)),
         "properties": {
             "kind": kind,
             "mode": mode,
+            "rank": rank,
+            "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m),
             "distance_m": round(route.distance_m, 1),
             "duration_s": round(route.duration_s),
             "exposure": route.exposure.to_dict(),

@@ -94,6 +94,17 @@ def test_a_clear_road_in_the_south_is_safe(client):
     assert any("avoids every mapped gang zone" in r for r in body["reasons"])
 
 
+def test_alternatives_when_asked(client):
+    body = get_route(client, PETION_VILLE, JACMEL, alternatives=3)
+    kinds = [f["properties"]["kind"] for f in body["routes"]]
+    assert kinds[0] == "safest" and kinds[-1] == "shortest"
+    assert set(kinds[1:-1]) <= {"alternative"}
+    for feature in body["routes"]:
+        assert feature["properties"]["verdict"] in ("safe", "caution", "unsafe")
+        if feature["properties"]["kind"] == "alternative":  # the only safe way out is Kenscoff-Marigot
+            assert feature["properties"]["exposure"]["inside_controlled_m"] == 0
+
+
 def test_safest_route_is_never_cheaper_in_risk_than_shortest(client):
     body = get_route(client, PETION_VILLE, LEOGANE)
     routes = {f["properties"]["kind"]: f["properties"] for f in body["routes"]}
@@ -212,6 +223,8 @@ BAD_REQUESTS = [
     ("/api/route?from=-69.9,18.5&to=-72.5,18.2", "from", "outside Haiti"),
     ("/api/route?from=-72.3,18.5&to=-72.5,25", "to", "outside Haiti"),
     ("/api/route?from=-72.3,18.5&to=-72.5,18.2&mode=fastest", "mode", "mode must be one of avoid, least_risk"),
+    ("/api/route?from=-72.3,18.5&to=-72.5,18.2&alternatives=4", "alternatives", "between 0 and 3"),
+    ("/api/route?from=-72.3,18.5&to=-72.5,18.2&alternatives=two", "alternatives", "whole number"),
     ("/api/route?from=" + "1" * 300 + "&to=-72.5,18.2", "from", "longer than 200 characters"),
     ("/api/safety", "at", "missing required parameter at"),
     ("/api/safety?at=-72.3,foo", "at", "must be LON,LAT"),

@@ -166,3 +166,22 @@ def test_contested_zone_and_dangerous_road_raise_cost_not_passability():
     a, b = snap(router, X0 + 0.01, Y0), snap(router, X0 + 0.02, Y0)
     route = router.route(a, b, "avoid")
     assert route.exposure.inside_m["contested"] > 0 or route.distance_m > 2000
+
+
+def test_alternatives_are_distinct_safe_and_not_absurdly_long():
+    zones = zones_frame(square_zone("z", "controlled", X0 + 0.015, Y0 + 0.015, X0 + 0.025, Y0 + 0.025))
+    router = router_for(grid_roads(6), zones)
+    a, b = snap(router, X0, Y0), snap(router, X0 + 0.05, Y0 + 0.05)
+    best = router.route(a, b, "avoid")
+    others = router.alternatives(a, b, "avoid", best, 3)
+    assert 1 <= len(others) <= 3
+    kept = [best, *others]
+    real = router.edge_cost["avoid"]
+    for i, route in enumerate(kept):
+        assert route.exposure.inside_m["controlled"] == 0
+        assert float(real[route.edges] @ route.weights) <= 1.6 * float(real[best.edges] @ best.weights) + 1e-6
+        for other in kept[:i]:
+            shared = route.travelled_m[np.isin(route.edges, other.edges)].sum()
+            assert shared / route.distance_m < 0.7
+    # searching alternatives changes nothing for the next lookup
+    assert router.route(a, b, "avoid").distance_m == pytest.approx(best.distance_m)

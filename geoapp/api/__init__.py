@@ -10,7 +10,7 @@ from .. import service
 from ..errors import BadRequest, NotFound
 from ..geojson import layer_geojson
 from ..layers import REGISTRY
-from ..lookups import point_lookup, route_lookup
+from ..lookups import MAX_ALTERNATIVES, point_lookup, route_lookup
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -43,6 +43,20 @@ def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]
     return numbers
 
 
+def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
+    """An optional whole-number parameter within bounds."""
+    value = arg(field, required=False)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"{field} must be a whole number, got {value!r}", field=field) from None
+    if not minimum <= number <= maximum:
+        raise BadRequest(f"{field} must be between {minimum} and {maximum}", field=field)
+    return number
+
+
 def parse_lonlat(field: str) -> tuple[float, float]:
     """A required ``LON,LAT`` parameter in degrees."""
     lon, lat = parse_numbers(arg(field), 2, field, "LON,LAT")
@@ -72,6 +86,7 @@ def route():
         route_lookup(
             svc.dataset, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
             mode=arg("mode", required=False, default="avoid"),
+            alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
         )
     )
 

@@ -38,6 +38,7 @@ class Route:
     exposure: RouteExposure
     edges: np.ndarray
     weights: np.ndarray  # share of each edge travelled (1 except at the ends)
+    travelled_m: np.ndarray  # metres travelled on each edge
 
 
 class RoadNetwork:
@@ -56,6 +57,10 @@ class RoadNetwork:
         self.oneway = edges["oneway"].to_numpy(dtype=bool)
         speed = edge_speeds(edges, speeds_kmh)
         self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
+        g = self.graph
+        self.edge_arcs = np.full((g.n_edges, 2), -1, dtype=np.int64)  # forward and backward arc of each edge
+        self.edge_arcs[g.arc_edge[g.arc_forward], 0] = np.flatnonzero(g.arc_forward)
+        self.edge_arcs[g.arc_edge[~g.arc_forward], 1] = np.flatnonzero(~g.arc_forward)
 
 
 def geometry_key(roads: gpd.GeoDataFrame) -> str:
@@ -128,8 +133,12 @@ class Router:
         return Snap(edge, fraction, float(dist[0]), shapely.line_interpolate_point(line, fraction, normalized=True))
 
     # ------------------------------------------------------------------ search
-    def route(self, origin: Snap, destination: Snap, mode: str) -> Route | None:
-        """Cheapest route in ``mode`` between two snapped points, or None when there is none."""
+    def route(self, origin: Snap, destination: Snap, mode: str, *, arc_cost: np.ndarray | None = None) -> Route | None:
+        """Cheapest route in ``mode`` between two snapped points, or None when there is none.
+
+        ``arc_cost`` replaces the mode's arc costs for the search (alternatives, what-if scenarios);
+        the end pieces on the endpoints' own edges keep the mode's costs.
+        """
         cost = self.edge_cost[mode]
         u, v = self.graph.edges["u"].to_numpy(), self.graph.edges["v"].to_numpy()
         e0, t0, e1, t1 = origin.edge, origin.fraction, destination.edge, destination.fraction
@@ -138,7 +147,7 @@ class Router:
         sources = _finite({int(v[e0]): _part(1 - t0, fwd0), int(u[e0]): _part(t0, back0)})
         targets = _finite({int(u[e1]): _part(t1, fwd1), int(v[e1]): _part(1 - t1, back1)})
 
-        best = self.engines[mode].shortest(sources, targets)
+        best = self.engines[mode].shortest(sources, targets, arc_cost=arc_cost)
         if e0 == e1:  # both ends on one edge: travelling along it may beat leaving it
             direct = _part(t1 - t0, fwd0) if t1 >= t0 else _part(t0 - t1, back0)
             if np.isfinite(direct) and (best is None or direct <= best.cost):
@@ -146,6 +155,37 @@ class Router:
         if best is None:
             return None
         return self._assemble(origin, destination, best)
+
+    def alternatives(
+        self, origin: Snap, destination: Snap, mode: str, first: Route, count: int, *,
+        penalty: float = 0.6, max_overlap: float = 0.7, max_stretch: float = 1.6,
+    ) -> list[Route]:
+        """Up to ``count`` routes distinct from ``first`` (penalty method).
+
+        Each found route's edges are made ``penalty`` times dearer and the search is run again; a
+        result is kept when less than ``max_overlap`` of its length is shared with any kept route and
+        its real cost is within ``max_stretch`` times the best.  Only searches: no data is changed.
+        """
+        found = [first]
+        real = self.edge_cost[mode]
+        best_cost = float(real[first.edges] @ first.weights)
+        arc_cost = self.engines[mode].cost.copy()
+
+        def make_dearer(route: Route) -> None:
+            arcs = self.network.edge_arcs[route.edges].ravel()
+            arc_cost[arcs[arcs >= 0]] *= 1 + penalty
+
+        make_dearer(first)
+        for _ in range(3 * count):
+            if len(found) > count:
+                break
+            candidate = self.route(origin, destination, mode, arc_cost=arc_cost)
+            if candidate is None or float(real[candidate.edges] @ candidate.weights) > max_stretch * best_cost:
+                break
+            if all(_overlap(candidate, kept) < max_overlap for kept in found):
+                found.append(candidate)
+            make_dearer(candidate)  # kept or too similar, the next search looks elsewhere
+        return found[1:]
 
     def _along_one_edge(self, origin: Snap, destination: Snap, cost: float) -> Route:
         a, b = sorted((origin.fraction, destination.fraction))
@@ -239,7 +279,14 @@ class Router:
             exposure=exposure,
             edges=edges,
             weights=shares,
+            travelled_m=length,
         )
+
+
+def _overlap(route: Route, other: Route) -> float:
+    """Share of ``route``'s length on edges that ``other`` uses too."""
+    shared = route.travelled_m[np.isin(route.edges, other.edges)].sum()
+    return float(shared / route.distance_m) if route.distance_m > 0 else 1.0
 
 
 def _part(share: float, cost: float) -> float:
