@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_url_path="/static",
     )
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions["geoapp"] = Service(settings, DirectoryStore(settings.data_dir))

@@ -13,6 +13,7 @@ import pyproj
 import shapely
 
 from .geojson import to_feature_collection
+from .network.access import SiteSnaps, edge_figures
 from .network.routing import RoadNetwork, Router, geometry_key
 from .safety import RiskWeights
 from .settings import Settings
@@ -32,6 +33,15 @@ class PointIndex:
 
 
 @dataclasses.dataclass(frozen=True)
+class AccessIndex:
+    """Sites snapped to the network and per-edge route figures, for access analysis."""
+
+    sites: gpd.GeoDataFrame  # open displacement sites, lon/lat, positional order of ``snaps``
+    snaps: SiteSnaps
+    figures: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
 class Dataset:
     """One consistent version of the data: layers (EPSG:4326), router, indexes and dates."""
 
@@ -45,6 +55,7 @@ class Dataset:
     version: str
     layer_trees: dict[str, shapely.STRtree]
     geojson: dict[str, str]
+    access: AccessIndex
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
 
@@ -80,6 +91,13 @@ def build_dataset(
     router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings))
     ports = layers["ports"]
     sites = layers["displacement_sites"]
+    open_sites = sites[sites["status"] == "open"].reset_index(drop=True)
+    x = router.exposure
+    access = AccessIndex(
+        sites=open_sites,
+        snaps=SiteSnaps.of(router, np.asarray(open_sites.to_crs(metric).geometry.values)),
+        figures=edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m),
+    )
     return Dataset(
         layers=layers,
         router=router,
@@ -91,6 +109,7 @@ def build_dataset(
         version=_fingerprint(layers),
         layer_trees={name: shapely.STRtree(frame.geometry.values) for name, frame in layers.items()},
         geojson={name: to_feature_collection(frame) for name, frame in layers.items()},
+        access=access,
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),
     )

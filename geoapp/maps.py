@@ -117,6 +117,46 @@ def route_map(
     return m
 
 
+ACCESS_COLOURS = {
+    "reachable": PALETTE["green"], "only_with_risk": PALETTE["orange"], "unreachable": PALETTE["vermillion"],
+}
+
+
+def access_map(
+    layers: Mapping[str, gpd.GeoDataFrame], sites: gpd.GeoDataFrame, result: dict, hub: tuple[float, float], *,
+    assets: MapAssets, panel_html: str, tile_url: str | None = None, tile_attribution: str | None = None,
+) -> folium.Map:
+    """Sites coloured by whether the hub reaches them safely, only with risk, or not at all."""
+    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access access")
+    add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
+    by_id = {row["id"]: row for row in result["sites"]}
+    frame = sites.assign(
+        access=[by_id[i]["access"] for i in sites["id"]],
+        verdict=[by_id[i]["verdict"] for i in sites["id"]],
+        distance_km=[None if by_id[i]["distance_m"] is None else round(by_id[i]["distance_m"] / 1000, 1)
+                     for i in sites["id"]],
+    )[["id", "name", "commune", "individuals", "access", "verdict", "distance_km", "geometry"]]
+
+    def style(feature):
+        p = feature["properties"]
+        return {"radius": site_radius(p["individuals"]), "color": "#000000", "weight": 1, "fill": True,
+                "fillColor": ACCESS_COLOURS[p["access"]], "fillOpacity": 0.9}
+
+    folium.GeoJson(
+        _plain(frame), name="Sites by access", marker=folium.CircleMarker(), style_function=style,
+        popup=folium.GeoJsonPopup(fields=["name", "commune", "individuals", "access", "verdict", "distance_km"],
+                                  aliases=["name", "commune", "individuals", "access", "verdict", "distance (km)"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "access"], labels=False),
+    ).add_to(m)
+    folium.CircleMarker([hub[1], hub[0]], radius=9, color="#000", weight=3, fill=True, fill_color=PALETTE["blue"],
+                        fill_opacity=1, tooltip="Hub").add_to(m)
+    m.fit_bounds(HAITI_VIEW)
+    folium.LayerControl(collapsed=True).add_to(m)
+    Legend(access=True).add_to(m)
+    m.get_root().html.add_child(Element(panel_html), name="panel")
+    return m
+
+
 def _popup(name: str) -> folium.GeoJsonPopup:
     fields = ["name", "status", *POPUP_FIELDS[name], *PROVENANCE]
     return folium.GeoJsonPopup(fields=fields, aliases=[f.replace("_", " ") for f in fields], localize=True,
@@ -202,6 +242,12 @@ class Legend(MacroElement):
 {% macro html(this, kwargs) %}
 <div class="legend" id="legend" role="region" aria-label="Legend">
   <strong>Legend</strong>
+  {% if this.access %}
+  <div class="legend-layer">Sites, from the hub</div>
+  {% for level, colour in this.access_colours.items() %}
+  <div><span class="sw dot" style="background:{{ colour }}"></span> {{ level.replace('_', ' ') }}</div>
+  {% endfor %}
+  {% endif %}
   {% if this.route %}
   <div><span class="sw line" style="border-top:6px solid {{ this.palette.blue }}"></span> {{ this.route }}</div>
   <div><span class="sw line" style="border-top:4px dashed {{ this.palette.black }}"></span> shortest route</div>
@@ -217,16 +263,18 @@ class Legend(MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, *, route: str | None = None):
+    def __init__(self, *, route: str | None = None, access: bool = False):
         super().__init__()
         self._name = "Legend"
         self.route = route
+        self.access = access
+        self.access_colours = ACCESS_COLOURS
         self.palette = PALETTE
         self.layers = [
             _LegendLayer(REGISTRY["gang_zones"].title, "area", REGISTRY["gang_zones"].colours),
             _LegendLayer(REGISTRY["roads"].title, "line", REGISTRY["roads"].colours),
         ]
-        if not route:
+        if not route and not access:
             self.layers += [
                 _LegendLayer(REGISTRY["displacement_sites"].title + " (size: people)", "dot",
                              REGISTRY["displacement_sites"].colours),

@@ -9,8 +9,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
+import shapely.geometry
 
-from .errors import DataValidationError
+from .errors import BadRequest, DataValidationError
 from .layers import CONFIDENCE, LayerSpec
 
 #: Haiti's extent (lon/lat) with a small margin: islands included, Navassa not.
@@ -129,3 +131,54 @@ def _iso_dates(values: pd.Series, *, allow_empty: bool = False) -> tuple[pd.Seri
 def _passthrough(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[str]:
     """Optional time-validity columns are kept; other unknown columns are kept too, for real feeds."""
     return [c for c in gdf.columns if c not in spec.columns and c != "geometry"]
+
+
+def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: float, metric_crs: str):
+    """A GeoJSON Polygon/MultiPolygon (bare, Feature or FeatureCollection) as one checked shapely geometry.
+
+    Refuses, with a message naming ``field``: other types, malformed coordinates, invalid or
+    self-intersecting rings, too many vertices, anything outside Haiti, and areas above the cap.
+    """
+    geometries = _area_members(obj, field)
+    try:
+        shapes = [shapely.geometry.shape(g) for g in geometries]
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
+        raise BadRequest(f"{field} has malformed coordinates: rings must be closed lists of [lon, lat] numbers",
+                         field=field) from None
+    geom = shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise BadRequest(f"{field} must be a non-empty Polygon or MultiPolygon", field=field)
+    coords = shapely.get_coordinates(geom)
+    if len(coords) > max_vertices:
+        raise BadRequest(f"{field} has {len(coords)} vertices; at most {max_vertices}", field=field)
+    if not np.isfinite(coords).all():
+        raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+    invalid = [s for s in shapes if not s.is_valid]
+    if invalid:
+        raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
+    minx, miny, maxx, maxy = HAITI_BOUNDS
+    x0, y0, x1, y1 = geom.bounds
+    if x0 < minx or y0 < miny or x1 > maxx or y1 > maxy:
+        raise BadRequest(f"{field} reaches outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy})", field=field)
+    area_km2 = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(metric_crs).area.iloc[0] / 1e6
+    if area_km2 > max_area_km2:
+        raise BadRequest(f"{field} covers {area_km2:.0f} km2; at most {max_area_km2:.0f} km2", field=field)
+    return geom
+
+
+def _area_members(obj: object, field: str) -> list[dict]:
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        raise BadRequest(f"{field} must be a GeoJSON object with a type", field=field)
+    kind = obj["type"]
+    if kind == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list) or not features or len(features) > 100:
+            raise BadRequest(f"{field} must hold 1 to 100 features", field=field)
+        return [g for f in features for g in _area_members(f, field)]
+    if kind == "Feature":
+        return _area_members(obj.get("geometry"), field)
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise BadRequest(f"{field} must be a Polygon or MultiPolygon, not {kind[:40]!r}", field=field)
+    if not isinstance(obj.get("coordinates"), list):
+        raise BadRequest(f"{field} needs a coordinates array", field=field)
+    return [obj]

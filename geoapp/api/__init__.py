@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import service
+from ..analysis import Scenario, access_lookup, resolve_hub, whatif_lookup
 from ..errors import BadRequest, NotFound
 from ..geojson import layer_geojson
 from ..layers import REGISTRY
 from ..lookups import MAX_ALTERNATIVES, point_lookup, route_lookup
+from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -96,6 +99,74 @@ def safety():
     """Is a point inside or near a gang zone; nearest operational port and open site."""
     svc = service()
     return jsonify(point_lookup(svc.dataset, svc.settings, parse_lonlat("at")))
+
+
+def parse_hub(value: object, field: str = "from"):
+    """A hub as ``LON,LAT``, ``[lon, lat]`` or the id of a port or displacement site."""
+    data = service().dataset
+    if isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{field} must be LON,LAT or the id of a port or displacement site", field=field)
+    if len(value) > MAX_PARAM_LENGTH:
+        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
+    point, feature = resolve_hub(data, value.strip(), field)
+    if point is None:
+        lon, lat = parse_numbers(value, 2, field, "LON,LAT")
+        point = (lon, lat)
+    return point, feature
+
+
+@bp.get("/access")
+def access():
+    """Which open displacement sites a hub reaches safely, only with risk, or not at all."""
+    svc = service()
+    point, feature = parse_hub(arg("from"))
+    return jsonify(access_lookup(svc.dataset, svc.settings, point, hub_feature=feature))
+
+
+WHATIF_KEYS = {"from", "close_roads", "controlled_areas"}
+
+
+@bp.post("/whatif")
+def whatif():
+    """Access from a hub before and after hypothetical closures; stored data is never changed."""
+    svc = service()
+    body = json_body()
+    unknown = sorted(set(body) - WHATIF_KEYS)
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:5])}; "
+                         f"expected {', '.join(sorted(WHATIF_KEYS))}", field=unknown[0][:40])
+    if "from" not in body:
+        raise BadRequest("missing required field from (LON,LAT or a port or site id)", field="from")
+    point, feature = parse_hub(body["from"])
+    roads = body.get("close_roads", [])
+    if not isinstance(roads, list) or not all(isinstance(r, str) and 0 < len(r) <= 200 for r in roads):
+        raise BadRequest("close_roads must be a list of road ids (strings)", field="close_roads")
+    if len(roads) > 1000:
+        raise BadRequest("close_roads lists more than 1000 roads", field="close_roads")
+    areas = ()
+    if body.get("controlled_areas") is not None:
+        s = svc.settings
+        areas = (parse_area(body["controlled_areas"], field="controlled_areas", max_vertices=s.max_area_vertices,
+                            max_area_km2=s.max_area_km2, metric_crs=s.metric_crs),)
+    scenario = Scenario(closed_road_ids=tuple(dict.fromkeys(roads)), controlled_areas=areas)
+    if scenario.empty:
+        raise BadRequest("the scenario is empty: give close_roads and/or controlled_areas", field="close_roads")
+    return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature))
+
+
+def json_body() -> dict:
+    """The request body as a JSON object, with a 400 for anything else (including absurd nesting)."""
+    if not request.mimetype or request.mimetype != "application/json":
+        raise BadRequest("send the body as application/json", field="body")
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, RecursionError):
+        raise BadRequest("the body is not valid JSON", field="body") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", field="body")
+    return body
 
 
 @bp.get("/layers")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import service
-from ..api import arg, parse_lonlat
-from ..lookups import route_lookup, stale_warnings
-from ..maps import MapAssets, overview_map, route_map
+from ..analysis import access_lookup
+from ..api import arg, parse_hub, parse_int, parse_lonlat
+from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
+from ..maps import MapAssets, access_map, overview_map, route_map
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -50,10 +51,28 @@ def route_page():
         return _html(render_template("route_form.html"))
     data = svc.dataset
     mode = arg("mode", required=False, default="avoid")
-    result = route_lookup(data, svc.settings, parse_lonlat("from"), parse_lonlat("to"), mode=mode)
+    alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
+    result = route_lookup(data, svc.settings, parse_lonlat("from"), parse_lonlat("to"), mode=mode,
+                          alternatives=alternatives)
     panel = render_template("route_panel.html", result=result, query=request.args)
     m = route_map(data.layers, result, assets=_assets(), panel_html=panel, tile_url=svc.settings.tile_url,
                   tile_attribution=svc.settings.tile_attribution)
+    return _html(m.get_root().render())
+
+
+@bp.get("/access")
+def access_page():
+    """Displacement sites coloured by whether a hub reaches them safely; without ``from``, a form."""
+    svc = service()
+    if not request.args.get("from"):
+        ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
+        return _html(render_template("access_form.html", ports=ports))
+    data = svc.dataset
+    point, feature = parse_hub(arg("from"))
+    result = access_lookup(data, svc.settings, point, hub_feature=feature)
+    panel = render_template("access_panel.html", result=result, query=request.args)
+    m = access_map(data.layers, data.access.sites, result, point, assets=_assets(), panel_html=panel,
+                   tile_url=svc.settings.tile_url, tile_attribution=svc.settings.tile_attribution)
     return _html(m.get_root().render())
 
 

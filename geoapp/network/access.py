@@ -1,0 +1,117 @@
+"""One-to-many access: which sites a hub reaches safely, only with risk, or not at all.
+
+One tree search per mode from the hub, stopped once every site's edge ends are settled; each site's
+distance, time and exposure are summed along the search tree in one compiled pass, so no route is
+rebuilt per site.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numba
+import numpy as np
+import shapely
+
+from .engine import PathEngine
+from .routing import Router, Snap
+
+#: Columns of the per-edge figures summed along routes.
+FIGURES = ("length_m", "seconds", "dangerous_road_m", "blocked_road_m", "inside_controlled_m",
+           "inside_contested_m", "inside_influence_m", "near_controlled_m")
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteSnaps:
+    """Where each site joins the network (computed once per data version)."""
+
+    edge: np.ndarray
+    fraction: np.ndarray
+    distance_m: np.ndarray
+
+    @classmethod
+    def of(cls, router: Router, points: np.ndarray) -> SiteSnaps:
+        """Snap metric points to their nearest edges in one bulk query."""
+        if len(points) == 0:
+            empty = np.zeros(0)
+            return cls(empty.astype(np.int64), empty, empty)
+        net = router.network
+        (inp, edge), dist = net.tree.query_nearest(points, return_distance=True, all_matches=False)
+        order = np.argsort(inp)
+        edge = edge[order]
+        fraction = shapely.line_locate_point(net.edge_geoms[edge], points, normalized=True)
+        return cls(edge.astype(np.int64), np.asarray(fraction, dtype=float), dist[order])
+
+
+def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict[str, np.ndarray],
+                 near_controlled_m: np.ndarray) -> np.ndarray:
+    """Per-edge figures (columns as FIGURES) that routes add up."""
+    length = router.graph.edges["length_m"].to_numpy()
+    return np.column_stack([
+        length,
+        router.edge_seconds,
+        np.where(edge_status == "dangerous", length, 0.0),
+        np.where(edge_status == "blocked", length, 0.0),
+        inside_by_status["controlled"],
+        inside_by_status["contested"],
+        inside_by_status["influence"],
+        near_controlled_m,
+    ])
+
+
+def access_figures(
+    router: Router, engine: PathEngine, edge_cost: np.ndarray, figures: np.ndarray, hub: Snap, sites: SiteSnaps
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and summed figures of the best route from the hub to every site (inf cost: unreachable)."""
+    g = router.graph
+    u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
+    oneway = router.network.oneway
+    e0, t0 = hub.edge, hub.fraction
+    back0 = np.inf if oneway[e0] else edge_cost[e0]
+    starts = {}
+    for node, share, cost in ((int(v[e0]), 1 - t0, edge_cost[e0]), (int(u[e0]), t0, back0)):
+        c = 0.0 if share <= 0 else share * cost
+        if np.isfinite(c) and c < starts.get(node, (np.inf,))[0]:
+            starts[node] = (c, share)
+    n_fig = figures.shape[1]
+    if not starts:
+        return np.full(len(sites.edge), np.inf), np.zeros((len(sites.edge), n_fig))
+    wanted = np.unique(np.r_[u[sites.edge], v[sites.edge]])
+    tree = engine.tree({node: c for node, (c, _) in starts.items()}, targets=wanted)
+    init_nodes = np.fromiter(starts, dtype=np.int64)
+    init_rows = np.array([share * figures[e0] for _, share in starts.values()])
+    acc = _accumulate(tree.order, tree.pred_arc, g.arc_tail, g.arc_edge, figures, init_nodes, init_rows)
+
+    e, t = sites.edge, sites.fraction
+    fwd = edge_cost[e]
+    back = np.where(oneway[e], np.inf, edge_cost[e])
+    with np.errstate(invalid="ignore"):
+        via_u = tree.cost[u[e]] + np.where(t > 0, t * fwd, 0.0)
+        via_v = tree.cost[v[e]] + np.where(t < 1, (1 - t) * back, 0.0)
+    use_u = via_u <= via_v
+    cost = np.where(use_u, via_u, via_v)
+    rows = np.where(use_u[:, None], acc[u[e]] + t[:, None] * figures[e], acc[v[e]] + (1 - t)[:, None] * figures[e])
+    same = e == e0  # the hub's own edge: travel along it directly when that is cheaper
+    if same.any():
+        direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
+        better = direct < cost[same]
+        idx = np.flatnonzero(same)[better]
+        cost[idx] = direct[better]
+        rows[idx] = np.abs(t[idx] - t0)[:, None] * figures[e[idx]]
+    return cost, rows
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(order, pred_arc, tail, arc_edge, figures, init_nodes, init_rows):
+    """Sum edge figures along the search tree, parents before children (settle order)."""
+    acc = np.zeros((pred_arc.shape[0], figures.shape[1]))
+    for i in range(init_nodes.shape[0]):
+        acc[init_nodes[i]] = init_rows[i]
+    for v in order:
+        a = pred_arc[v]
+        if a >= 0:
+            parent = tail[a]
+            edge = arc_edge[a]
+            for k in range(figures.shape[1]):
+                acc[v, k] = acc[parent, k] + figures[edge, k]
+    return acc
