@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from .dataset import Dataset, build_dataset
 from .errors import GeoappError
 from .settings import Settings
-from .store import DirectoryStore, LayerStore
+from .store import LayerStore, make_store
 
 __all__ = ["create_app", "Service"]
 
@@ -27,8 +28,11 @@ class Service:
         self.settings = settings
         self.store = store
         self._lock = threading.Lock()
+        self._store_version = store.version()
         self.dataset: Dataset = self._build(None)
         self._pages: dict[tuple[str, str], str] = {}
+        self._checked_at = time.monotonic()
+        self._rebuilding: threading.Thread | None = None
 
     def _build(self, previous: Dataset | None) -> Dataset:
         return build_dataset(self.store.load(), self.settings, previous=previous)
@@ -39,10 +43,35 @@ class Service:
         Requests already running keep the Dataset they started with.
         """
         with self._lock:
+            version = self.store.version()
             fresh = self._build(self.dataset)
             self.dataset = fresh
+            self._store_version = version
             self._pages = {}
         return fresh
+
+    def reload_if_changed(self) -> None:
+        """At most every ``reload_check_s``: when the store changed, rebuild in the background.
+
+        Requests keep being answered from the current Dataset until the new one is swapped in.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < self.settings.reload_check_s:
+            return
+        self._checked_at = now
+        if self._rebuilding is not None and self._rebuilding.is_alive():
+            return
+        if self.store.version() != self._store_version:
+            self._rebuilding = threading.Thread(target=self._reload_logged, name="geoapp-reload", daemon=True)
+            self._rebuilding.start()
+
+    def _reload_logged(self) -> None:
+        try:
+            self.reload()
+            log.info("data reloaded: version %s", self.dataset.version)
+        except Exception:  # a bad file must not take the service down: keep serving the last good data
+            log.exception("reload failed; still serving data version %s", self.dataset.version)
+            self._store_version = self.store.version()
 
     def cached_page(self, name: str, build) -> str:
         """A page that depends only on the data version, built on first request after a change."""
@@ -66,7 +95,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["geoapp"] = Service(settings, DirectoryStore(settings.data_dir))
+    app.extensions["geoapp"] = Service(settings, make_store(settings))
+
+    @app.before_request
+    def _fresh_data():
+        service().reload_if_changed()
 
     from .api import bp as api_bp
     from .web import bp as web_bp

@@ -30,11 +30,12 @@ def validate_command(data_dir: Path | None) -> None:
     """Check every layer file and build the road graph, without serving."""
     from .dataset import build_dataset
     from .settings import Settings
-    from .store import DirectoryStore
+    from .store import DirectoryStore, make_store
 
     try:
-        settings = Settings.from_env(overrides={"data_dir": data_dir} if data_dir else None)
-        layers = DirectoryStore(settings.data_dir).load()
+        settings = Settings.from_env()
+        store = DirectoryStore(data_dir) if data_dir else make_store(settings)
+        layers = store.load()
         data = build_dataset(layers, settings)
     except GeoappError as exc:
         click.echo(f"invalid data in {data_dir or 'the data folder'}:\n{exc.message}", err=True)
@@ -44,6 +45,50 @@ def validate_command(data_dir: Path | None) -> None:
     graph = data.router.graph
     click.echo(f"road graph: {graph.n_nodes} nodes, {graph.n_edges} edges")
     click.echo("ok")
+
+
+@main.command("import-osm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--status-from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Roads layer whose dangerous/blocked statuses are carried over (default: the current roads).")
+@click.option("--match-tolerance", type=float, default=300.0, show_default=True,
+              help="How far (m) an imported road may lie from a status road and still match it.")
+@click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
+def import_osm_command(file: Path, status_from: Path | None, match_tolerance: float, dry_run: bool) -> None:
+    """Replace the roads layer with the drivable roads of an OSM extract (.osm.pbf or .osm).
+
+    Statuses of the current (or given) roads layer are carried onto the new roads by geometry.
+    Nothing is stored unless the whole import succeeds; a running server picks the new roads up.
+    """
+    from .conflate import carry_statuses
+    from .layers import REGISTRY
+    from .osm import read_osm_roads
+    from .settings import Settings
+    from .store import make_store
+    from .validate import read_layer
+
+    settings = Settings.from_env()
+    store = make_store(settings)
+    try:
+        click.echo(f"reading {file.name} ...", err=True)
+        roads, counts = read_osm_roads(file, progress=lambda line: click.echo(line, err=True))
+        reference = read_layer(status_from, REGISTRY["roads"]) if status_from else store.load()["roads"]
+        roads, report = carry_statuses(roads, reference, metric_crs=settings.metric_crs, tolerance_m=match_tolerance)
+        if not dry_run:
+            store.write_layer("roads", roads)
+    except GeoappError as exc:
+        click.echo(f"import failed, roads left as they were:\n{exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"ways with a highway tag: {counts.get('highway_ways', 0)}; drivable: {counts['drivable_ways']}; "
+               f"segments: {counts['segments']} ({counts['blocked_segments']} marked impassable in OSM)")
+    marked = report["segments_marked"]
+    click.echo(f"statuses carried from {report['reference_roads']} dangerous/blocked reference roads: "
+               f"{marked['blocked']} segments blocked, {marked['dangerous']} dangerous; "
+               f"{report['matched_reference_roads']} reference roads matched")
+    for road in report["unmatched"]:
+        click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "
+                   f"{road['coverage']:.0%} of its length found within {match_tolerance:.0f} m")
+    click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
 
 
 @main.command("serve")

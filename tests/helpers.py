@@ -56,3 +56,43 @@ def square_zone(zid: str, status: str, x0: float, y0: float, x1: float, y1: floa
 def zones_frame(*zones: dict) -> gpd.GeoDataFrame:
     columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "group", "geometry"]
     return gpd.GeoDataFrame(list(zones), columns=columns, geometry="geometry", crs="EPSG:4326")
+
+
+def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
+            timestamp: str = "2025-06-01T12:00:00Z") -> str:
+    """A small OSM XML document: nodes {id: (lon, lat)} and ways (id, node ids, tags)."""
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="haiti-access tests">']
+    for nid, (lon, lat) in nodes.items():
+        lines.append(f'  <node id="{nid}" version="1" timestamp="{timestamp}" lat="{lat}" lon="{lon}"/>')
+    for wid, refs, tags in ways:
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        lines.append(f'  <way id="{wid}" version="1" timestamp="{timestamp}">{nds}{tag_xml}</way>')
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
+
+
+OSM_X0, OSM_Y0, OSM_STEP = -72.60, 18.50, 0.005
+
+
+def osm_grid_file(path: Path) -> Path:
+    """A 4 x 4 street grid near Léogâne, with ways that must be left out or marked, as an .osm file."""
+    nodes = {i * 4 + j + 1: (OSM_X0 + j * OSM_STEP, OSM_Y0 + i * OSM_STEP) for i in range(4) for j in range(4)}
+    nodes[100] = (OSM_X0 + 4 * OSM_STEP, OSM_Y0 + 4 * OSM_STEP)
+    nodes[101] = (OSM_X0 + 0.002, OSM_Y0 + 0.002)
+    ways = []
+    for i in range(4):  # rows: row 0 is RN2
+        tags = {"highway": "primary", "ref": "RN2", "name": "Route Nationale 2", "maxspeed": "50"} if i == 0 else \
+            {"highway": "residential", "maxspeed": "30 mph"} if i == 1 else {"highway": "residential"}
+        ways.append((1000 + i, [i * 4 + j + 1 for j in range(4)], tags))
+    for j in range(4):  # columns: column 3 is one-way northward
+        tags = {"highway": "residential", "oneway": "yes"} if j == 3 else {"highway": "residential"}
+        ways.append((2000 + j, [i * 4 + j + 1 for i in range(4)], tags))
+    ways += [
+        (3000, [16, 100], {"highway": "track", "impassable": "yes"}),
+        (3001, [1, 101, 6], {"highway": "footway"}),
+        (3002, [1, 101], {"highway": "service", "service": "driveway"}),
+        (3003, [101, 6], {"highway": "residential", "access": "private"}),
+    ]
+    path.write_text(osm_xml(nodes, ways), encoding="utf-8")
+    return path
