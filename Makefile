@@ -8,18 +8,25 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint validate clean
+.PHONY: run test lint validate bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	bash scripts/test-system-deps.sh
-	$(BIN)/ruff check geoapp tests wsgi.py
+	$(BIN)/ruff check geoapp tests bench wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoapp tests wsgi.py
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
 
 validate: $(VENV)/.installed
 	$(BIN)/geoapp validate

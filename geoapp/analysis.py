@@ -12,7 +12,7 @@ import shapely
 from .dataset import Dataset
 from .errors import BadRequest
 from .lookups import LonLat, check_in_haiti, stale_warnings
-from .network.access import FIGURES, access_figures, edge_figures
+from .network.access import FIGURES, access_by_mode, edge_figures
 from .network.engine import PathEngine
 from .network.routing import Snap
 from .safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
@@ -125,14 +125,12 @@ def _snap_hub(data: Dataset, settings: Settings, hub: LonLat) -> Snap:
 def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, np.ndarray],
             figures: np.ndarray) -> dict:
     router = data.router
-    arc_edge = router.graph.arc_edge
-    out = {}
-    for mode in ("avoid", "least_risk"):
-        engine = router.engines[mode]
-        if edge_cost[mode] is not router.edge_cost[mode]:
-            engine = PathEngine(router.network.topology, edge_cost[mode][arc_edge])
-        out[mode] = access_figures(router, engine, edge_cost[mode], figures, hub, data.access.snaps)
-    return out
+    engines = {
+        mode: router.engines[mode] if edge_cost[mode] is router.edge_cost[mode]
+        else PathEngine(router.network.topology, edge_cost[mode][router.graph.arc_edge])
+        for mode in ("avoid", "least_risk")
+    }
+    return access_by_mode(router, engines, edge_cost, figures, hub, data.access.snaps)
 
 
 def _site_rows(data: Dataset, result: dict) -> list[dict]:

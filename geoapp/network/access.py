@@ -115,3 +115,20 @@ def _accumulate(order, pred_arc, tail, arc_edge, figures, init_nodes, init_rows)
             for k in range(figures.shape[1]):
                 acc[v, k] = acc[parent, k] + figures[edge, k]
     return acc
+
+
+def access_by_mode(
+    router: Router, engines: dict[str, PathEngine], edge_cost: dict[str, np.ndarray], figures: np.ndarray,
+    hub: Snap, sites: SiteSnaps,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Best routes to every site in ``avoid`` mode, and in ``least_risk`` mode for the sites that
+    ``avoid`` cannot reach (that second search stops as soon as those few are settled)."""
+    safe_cost, safe_rows = access_figures(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites)
+    risk_cost = np.full_like(safe_cost, np.inf)
+    risk_rows = np.zeros_like(safe_rows)
+    missing = ~np.isfinite(safe_cost)
+    if missing.any():
+        subset = SiteSnaps(sites.edge[missing], sites.fraction[missing], sites.distance_m[missing])
+        cost, rows = access_figures(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset)
+        risk_cost[missing], risk_rows[missing] = cost, rows
+    return {"avoid": (safe_cost, safe_rows), "least_risk": (risk_cost, risk_rows)}

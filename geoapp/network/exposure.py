@@ -40,7 +40,8 @@ def compute_exposure(
     zone_geoms = np.asarray(zones.geometry.values)
     n_edges, n_zones = len(edge_geoms), len(zones)
     z_idx, e_idx = edge_tree.query(zone_geoms, predicate="intersects")
-    metres = shapely.length(shapely.intersection(edge_geoms[e_idx], zone_geoms[z_idx]))
+    shapely.prepare(zone_geoms)
+    metres = _lengths_inside(edge_geoms[e_idx], zone_geoms[z_idx])
     keep = metres > 0
     inside = sp.csr_matrix((metres[keep], (e_idx[keep], z_idx[keep])), shape=(n_edges, n_zones))
 
@@ -64,5 +65,18 @@ def _metres_inside(lines: np.ndarray, candidates: np.ndarray, polygons: np.ndarr
     if len(polygons) == 0 or len(candidates) == 0:
         return out
     union = shapely.union_all(polygons)
-    out[candidates] = shapely.length(shapely.intersection(lines[candidates], union))
+    shapely.prepare(union)
+    out[candidates] = _lengths_inside(lines[candidates], union)
+    return out
+
+
+def _lengths_inside(lines: np.ndarray, polygons) -> np.ndarray:
+    """Length of each line inside its polygon: whole when within (a cheap prepared test), else cut."""
+    length = shapely.length(lines)
+    within = shapely.within(lines, polygons)
+    cross = np.flatnonzero(~within)
+    out = np.where(within, length, 0.0)
+    if len(cross):
+        other = polygons if isinstance(polygons, shapely.Geometry) else polygons[cross]
+        out[cross] = shapely.length(shapely.intersection(lines[cross], other))
     return out

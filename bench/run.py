@@ -1,0 +1,244 @@
+"""Routing benchmarks on a deterministic synthetic network (and an OSM extract when given).
+
+Every figure is measured in this run, on the same graph and weights, so that ratios against the
+baselines (networkx's Dijkstra, pgRouting's pgr_dijkstra when a database is given) hold on any
+machine.  Targets (from the project's issue): query p50 <= 10 ms and p99 <= 40 ms, >= 20x
+networkx, >= 50x pgRouting, re-weighting after a zone change <= 1 s, access for one hub <= 100 ms.
+
+pgRouting: install PostgreSQL with pgRouting (Debian: ``apt-get install postgresql-15-pgrouting``,
+then ``pg_ctlcluster --skip-systemctl-redirect 15 main start``) and pass a connection string with
+``--pg-dsn`` or ``GEOAPP_BENCH_PG_DSN`` (e.g. ``postgresql://postgres@/postgres?host=/var/run/postgresql``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.synthetic import synthetic_network  # noqa: E402
+from geoapp.network.access import SiteSnaps, access_by_mode, edge_figures  # noqa: E402
+from geoapp.network.routing import RoadNetwork, Router  # noqa: E402
+from geoapp.safety import RiskWeights  # noqa: E402
+from geoapp.settings import Settings  # noqa: E402
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def passable_nodes(router: Router, mode: str) -> np.ndarray:
+    topology = router.network.topology
+    finite = np.isfinite(router.engines[mode].cost)
+    ok = np.zeros(topology.n_nodes, bool)
+    ok[topology.tail[finite]] = True
+    ok[topology.head[finite]] = True
+    return np.flatnonzero(ok)
+
+
+def query_bench(router: Router, pairs: np.ndarray, mode: str) -> dict:
+    engine = router.engines[mode]
+    engine.shortest({int(pairs[0, 0]): 0.0}, {int(pairs[0, 1]): 0.0})  # compile / warm the workspace
+    times, settled, found = [], [], 0
+    for a, b in pairs:
+        path, seconds = timed(engine.shortest, {int(a): 0.0}, {int(b): 0.0})
+        times.append(seconds)
+        settled.append(engine.last_settled)
+        found += path is not None
+    t = np.array(times)
+    return {"pairs": len(pairs), "found": found, "p50_ms": ms(np.percentile(t, 50)),
+            "p90_ms": ms(np.percentile(t, 90)), "p99_ms": ms(np.percentile(t, 99)), "mean_ms": ms(t.mean()),
+            "median_nodes_settled": int(np.median(settled)), "nodes": router.network.topology.n_nodes}
+
+
+def lookup_bench(router: Router, points: np.ndarray, mode: str) -> dict:
+    """Whole lookups from points: snapping, search, geometry and exposure of the answer."""
+    times = []
+    for a, b in points:
+        start = time.perf_counter()
+        router.route(router.snap(shapely.Point(a)), router.snap(shapely.Point(b)), mode)
+        times.append(time.perf_counter() - start)
+    t = np.array(times)
+    return {"lookups": len(points), "p50_ms": ms(np.percentile(t, 50)), "p99_ms": ms(np.percentile(t, 99))}
+
+
+def networkx_bench(router: Router, pairs: np.ndarray, mode: str, engine_pairs_ms: list[float]) -> dict:
+    import networkx as nx
+
+    topology = router.network.topology
+    cost = router.engines[mode].cost
+    finite = np.flatnonzero(np.isfinite(cost))
+    graph = nx.DiGraph()
+    order = finite[np.argsort(-cost[finite])]  # cheapest parallel arc written last, so it wins
+    graph.add_weighted_edges_from(zip(topology.tail[order].tolist(), topology.head[order].tolist(),
+                                      cost[order].tolist(), strict=True))
+    times, agree = [], 0
+    engine = router.engines[mode]
+    for a, b in pairs:
+        start = time.perf_counter()
+        try:
+            length = nx.dijkstra_path_length(graph, int(a), int(b))
+            nx.dijkstra_path(graph, int(a), int(b))
+        except nx.NetworkXNoPath:
+            length = np.inf
+        times.append(time.perf_counter() - start)
+        mine = engine.shortest({int(a): 0.0}, {int(b): 0.0})
+        agree += (mine is None and not np.isfinite(length)) or (mine is not None and abs(mine.cost - length) < 1e-6)
+    median = statistics.median(times) / 2  # two calls above (length and path): count one
+    ours = statistics.median(engine_pairs_ms) / 1000
+    return {"pairs": len(pairs), "median_ms": ms(median), "engine_median_ms_same_pairs": ms(ours),
+            "speedup": round(median / ours, 1), "same_costs": f"{agree}/{len(pairs)}"}
+
+
+def pgrouting_bench(router: Router, pairs: np.ndarray, mode: str, dsn: str, engine_pairs_ms: list[float]) -> dict:
+    import psycopg
+
+    topology = router.network.topology
+    cost = router.engines[mode].cost
+    finite = np.flatnonzero(np.isfinite(cost))
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE")
+        conn.execute("DROP TABLE IF EXISTS bench_edges")
+        conn.execute("CREATE TABLE bench_edges (id bigint, source bigint, target bigint, cost float8)")
+        with conn.cursor().copy("COPY bench_edges (id, source, target, cost) FROM STDIN") as copy:
+            for row in zip(finite.tolist(), topology.tail[finite].tolist(), topology.head[finite].tolist(),
+                           cost[finite].tolist(), strict=True):
+                copy.write_row(row)
+        times, agree = [], 0
+        engine = router.engines[mode]
+        sql = ("SELECT coalesce(max(agg_cost), 'Infinity') FROM pgr_dijkstra("
+               "'SELECT id, source, target, cost FROM bench_edges', %s::bigint, %s::bigint, true) WHERE edge = -1")
+        for a, b in pairs:
+            start = time.perf_counter()
+            length = conn.execute(sql, (int(a), int(b))).fetchone()[0]
+            times.append(time.perf_counter() - start)
+            mine = engine.shortest({int(a): 0.0}, {int(b): 0.0})
+            agree += (mine is None and length == float("inf")) or (mine is not None and abs(mine.cost - length) < 1e-3)
+        conn.execute("DROP TABLE bench_edges")
+    median = statistics.median(times)
+    ours = statistics.median(engine_pairs_ms) / 1000
+    return {"pairs": len(pairs), "median_ms": ms(median), "speedup": round(median / ours, 1),
+            "same_costs": f"{agree}/{len(pairs)}"}
+
+
+def reweight_bench(network: RoadNetwork, roads, zones, repeats: int = 3) -> dict:
+    moved = zones.copy()
+    moved.loc[0, "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], 0.01, 0.01)
+    moved.loc[1, "status"] = "controlled"
+    times = [timed(Router, network, roads, moved if k % 2 == 0 else zones, weights=RiskWeights())[1]
+             for k in range(repeats)]
+    return {"repeats": repeats, "median_ms": ms(statistics.median(times)), "max_ms": ms(max(times))}
+
+
+def access_bench(router: Router, rng: np.random.Generator, n_sites: int, repeats: int = 5) -> dict:
+    xy = router.network.topology.xy
+    jitter = rng.normal(0, 150, (n_sites, 2))
+    points = shapely.points(xy[rng.integers(0, len(xy), n_sites)] + jitter)
+    snaps = SiteSnaps.of(router, points)
+    x = router.exposure
+    figures = edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m)
+    hubs = passable_nodes(router, "avoid")
+    times = []
+    for _ in range(repeats):
+        hub = router.snap(shapely.Point(xy[rng.choice(hubs)]))
+        start = time.perf_counter()
+        access_by_mode(router, router.engines, router.edge_cost, figures, hub, snaps)  # as /api/access does
+        times.append(time.perf_counter() - start)
+    return {"sites": n_sites, "repeats": repeats, "median_ms": ms(statistics.median(times)), "max_ms": ms(max(times))}
+
+
+def network_report(label: str, roads, zones, args, rng, settings) -> dict:
+    print(f"\n== {label}: {len(roads):,} road segments, {len(zones)} zones")
+    network, seconds = timed(RoadNetwork, roads, metric_crs=settings.metric_crs, max_edge_m=args.max_edge_m,
+                             speeds_kmh=settings.speeds_kmh())
+    print(f"road network built in {seconds:.1f} s: {network.graph.n_nodes:,} nodes, {network.graph.n_edges:,} edges")
+    router, seconds = timed(Router, network, roads, zones, weights=RiskWeights())
+    out = {"nodes": network.graph.n_nodes, "edges": network.graph.n_edges, "network_build_s": round(seconds, 2)}
+    nodes = passable_nodes(router, args.mode)
+    pairs = rng.choice(nodes, (args.pairs, 2))
+    out["query"] = query_bench(router, pairs, args.mode)
+    q = out["query"]
+    print(f"safe-route query ({args.mode}), {q['pairs']} random pairs: p50 {q['p50_ms']} ms, p90 {q['p90_ms']} ms, "
+          f"p99 {q['p99_ms']} ms (median {q['median_nodes_settled']:,} nodes settled)   "
+          f"[targets: p50 <= 10, p99 <= 40]")
+    xy = router.network.topology.xy
+    points = xy[rng.choice(nodes, (min(args.pairs, 300), 2))] + rng.normal(0, 100, (min(args.pairs, 300), 2, 2))
+    out["lookup"] = lookup_bench(router, points, args.mode)
+    print(f"whole lookup from points (snap + search + geometry + exposure): p50 {out['lookup']['p50_ms']} ms, "
+          f"p99 {out['lookup']['p99_ms']} ms")
+    base_pairs = pairs[: args.baseline_pairs]
+    engine_ms = []
+    for a, b in base_pairs:
+        engine_ms.append(timed(router.engines[args.mode].shortest, {int(a): 0.0}, {int(b): 0.0})[1] * 1000)
+    if not args.skip_networkx:
+        out["networkx"] = nx_ = networkx_bench(router, base_pairs, args.mode, engine_ms)
+        print(f"networkx dijkstra_path on the same graph and weights, {nx_['pairs']} pairs: median "
+              f"{nx_['median_ms']} ms vs {nx_['engine_median_ms_same_pairs']} ms: {nx_['speedup']}x faster, "
+              f"same costs {nx_['same_costs']}   [target >= 20x]")
+    dsn = args.pg_dsn or os.environ.get("GEOAPP_BENCH_PG_DSN")
+    if dsn:
+        out["pgrouting"] = pg = pgrouting_bench(router, base_pairs, args.mode, dsn, engine_ms)
+        print(f"pgRouting pgr_dijkstra (SQL per call), {pg['pairs']} pairs: median {pg['median_ms']} ms: "
+              f"{pg['speedup']}x faster, same costs {pg['same_costs']}   [target >= 50x]")
+    else:
+        print("pgRouting: skipped (no --pg-dsn / GEOAPP_BENCH_PG_DSN; see bench/run.py for how to set it up)")
+    out["reweight"] = rw = reweight_bench(network, roads, zones)
+    print(f"re-weighting after a zone change (exposure + costs, same graph): median {rw['median_ms']} ms, "
+          f"max {rw['max_ms']} ms   [target <= 1000]")
+    out["access"] = ac = access_bench(router, rng, args.sites)
+    print(f"access analysis, one hub to {ac['sites']} sites (avoid, then least-risk for the rest): median "
+          f"{ac['median_ms']} ms, max {ac['max_ms']} ms   [target <= 100]")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--side", type=int, default=500, help="synthetic grid side (nodes = side**2)")
+    parser.add_argument("--pairs", type=int, default=1000)
+    parser.add_argument("--baseline-pairs", type=int, default=20, help="pairs timed with networkx / pgRouting")
+    parser.add_argument("--sites", type=int, default=1000)
+    parser.add_argument("--mode", default="avoid", choices=["avoid", "least_risk"])
+    parser.add_argument("--max-edge-m", type=float, default=500.0)
+    parser.add_argument("--osm", type=Path, help="also benchmark on this OSM extract (.osm.pbf or .osm)")
+    parser.add_argument("--pg-dsn", help="PostgreSQL with pgRouting, for the pgr_dijkstra baseline")
+    parser.add_argument("--skip-networkx", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    rng = np.random.default_rng(args.seed)
+    results = {"machine": {"cpus": os.cpu_count()}}
+    roads, zones = synthetic_network(args.side)
+    results["synthetic"] = network_report("synthetic network", roads, zones, args, rng, settings)
+    if args.osm:
+        from geoapp.osm import read_osm_roads
+        from geoapp.store import make_store
+
+        osm_roads, counts = read_osm_roads(args.osm)
+        shipped_zones = make_store(settings).load()["gang_zones"]
+        results["osm"] = network_report(f"OSM extract {args.osm.name}", osm_roads, shipped_zones, args, rng, settings)
+        results["osm"]["read"] = counts
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"\nresults written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
