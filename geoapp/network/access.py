@@ -121,8 +121,10 @@ def access_by_mode(
     router: Router, engines: dict[str, PathEngine], edge_cost: dict[str, np.ndarray], figures: np.ndarray,
     hub: Snap, sites: SiteSnaps,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Best routes to every site in ``avoid`` mode, and in ``least_risk`` mode for the sites that
-    ``avoid`` cannot reach (that second search stops as soon as those few are settled)."""
+    """Best routes to every site: ``avoid`` mode first, ``least_risk`` for the sites it cannot reach.
+
+    The second search stops as soon as those few sites are settled.
+    """
     safe_cost, safe_rows = access_figures(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites)
     risk_cost = np.full_like(safe_cost, np.inf)
     risk_rows = np.zeros_like(safe_rows)
