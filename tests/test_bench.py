@@ -1,0 +1,23 @@
+"""The benchmark script runs end to end at a tiny size (its figures are not asserted: see bench/)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.run import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_runs_and_writes_results(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert main(["--side", "40", "--pairs", "30", "--baseline-pairs", "3", "--sites", "40", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())["synthetic"]
+    assert results["nodes"] == 1600
+    assert results["query"]["pairs"] == 30
+    assert results["networkx"]["same_costs"] == "3/3"  # the engine agrees with networkx on every pair
+    for key in ("lookup", "reweight", "access"):
+        assert results[key]["median_ms" if key != "lookup" else "p50_ms"] > 0
+    assert "pgRouting: skipped" in capsys.readouterr().out
