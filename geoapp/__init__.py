@@ -102,10 +102,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         service().reload_if_changed()
 
     from .api import bp as api_bp
+    from .api.docs import bp as docs_bp
+    from .api.ogc import bp as ogc_bp
     from .web import bp as web_bp
 
-    app.register_blueprint(api_bp)
-    app.register_blueprint(web_bp)
+    for blueprint in (api_bp, ogc_bp, docs_bp, web_bp):
+        app.register_blueprint(blueprint)
     _register_errors(app)
 
     @app.get("/healthz")

@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 if TYPE_CHECKING:
     from .dataset import Dataset
 
 
+def _prepared(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.set_index(frame["id"].astype(str).to_numpy())
+    return frame.set_geometry(shapely.orient_polygons(np.asarray(frame.geometry.values), exterior_cw=False))
+
+
 def to_feature_collection(frame: gpd.GeoDataFrame) -> str:
     """Serialise a lon/lat GeoDataFrame; the feature ``id`` is the layer's stable ``id``."""
-    frame = frame.set_index(frame["id"].astype(str).to_numpy())
-    frame = frame.set_geometry(shapely.orient_polygons(frame.geometry.values, exterior_cw=False))
-    return frame.to_json(na="null", show_bbox=False, ensure_ascii=False)
+    return _prepared(frame).to_json(na="null", show_bbox=False, ensure_ascii=False)
+
+
+def iter_features(frame: gpd.GeoDataFrame) -> Iterator[dict]:
+    """Features one by one (ids from ``id``, polygons counter-clockwise)."""
+    yield from _prepared(frame).iterfeatures(na="null", show_bbox=False)
+
+
+def dumps(value) -> str:
+    """JSON text for values that may hold numpy scalars."""
+    return json.dumps(value, ensure_ascii=False, default=_plain)
+
+
+def feature_collection_stream(frame: gpd.GeoDataFrame, members: dict) -> Iterator[str]:
+    """A FeatureCollection written piece by piece: ``members`` first, then one feature at a time."""
+    head = dumps({"type": "FeatureCollection", **members})
+    yield head[:-1] + ', "features": ['
+    for i, feature in enumerate(iter_features(frame)):
+        yield ("," if i else "") + dumps(feature)
+    yield "]}"
 
 
 def layer_geojson(data: Dataset, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
@@ -25,3 +50,11 @@ def layer_geojson(data: Dataset, name: str, *, bbox: tuple[float, float, float, 
     hits = data.layer_trees[name].query(shapely.box(*bbox), predicate="intersects")
     hits.sort()
     return to_feature_collection(data.layers[name].iloc[hits])
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

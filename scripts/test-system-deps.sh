@@ -3,7 +3,7 @@
 # Kept idempotent and quiet so that `make test` can call it every time.
 set -euo pipefail
 
-packages=()  # later: chromium, gdal-bin, postgresql-15-postgis-3 as the tests come to need them
+packages=(gdal-bin)  # ogrinfo: GDAL's OGC API - Features client, used by tests/test_ogcapi.py
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

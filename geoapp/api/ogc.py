@@ -1,0 +1,290 @@
+"""OGC API - Features (Part 1 core, GeoJSON, CSV with HXL, GeoPackage) over every layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from .. import service
+from ..errors import BadRequest, NotFound
+from ..features import Query, parse_datetime, queryables, run_query
+from ..formats import csv_stream, gpkg_stream
+from ..geojson import dumps, feature_collection_stream, iter_features
+from ..layers import REGISTRY, LayerSpec
+from . import parse_numbers
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+]
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10000
+FORMATS = {
+    "json": "application/geo+json",
+    "csv": "text/csv; charset=utf-8",
+    "gpkg": "application/geopackage+sqlite3",
+}
+ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f"}
+
+
+def _link(href: str, rel: str, type_: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+def _spec(collection_id: str) -> LayerSpec:
+    if collection_id not in REGISTRY:
+        raise NotFound(f"no collection named {collection_id!r}; see /ogcapi/collections", field="collectionId")
+    return REGISTRY[collection_id]
+
+
+def _only(params: set[str]) -> None:
+    unknown = sorted(set(request.args) - params)
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(u[:40] for u in unknown[:5])}; allowed: "
+                         f"{', '.join(sorted(params))}", field=unknown[0][:40])
+
+
+def _json_only() -> None:
+    f = request.args.get("f", "json")
+    if f != "json":
+        raise BadRequest("f must be json here", field="f")
+
+
+@bp.get("")
+def landing():
+    """Landing page: links to the API definition, conformance and the collections."""
+    _only({"f"})
+    _json_only()
+    return jsonify(
+        title="haiti-access: humanitarian access and displacement layers",
+        description="Gang zones, displacement sites, roads with status, ports and airports in Haiti, compiled from "
+                    "public reporting (approximate; not operational truth).",
+        links=[
+            _link(url_for("ogc.landing", _external=True), "self", "application/json", "This document"),
+            _link(url_for("docs.openapi", _external=True), "service-desc",
+                  "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
+            _link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", "The API documentation"),
+            _link(url_for("ogc.conformance", _external=True), "conformance", "application/json",
+                  "Conformance classes implemented"),
+            _link(url_for("ogc.collections", _external=True), "data", "application/json", "The collections"),
+        ],
+    )
+
+
+@bp.get("/conformance")
+def conformance():
+    """The conformance classes this server implements."""
+    _only({"f"})
+    _json_only()
+    return jsonify(conformsTo=CONFORMANCE)
+
+
+def _collection(name: str) -> dict:
+    spec = REGISTRY[name]
+    data = service().dataset
+    frame = data.layers[name]
+    starts = pd.to_datetime(frame["as_of"])
+    ends = starts
+    if "valid_from" in frame:
+        starts = pd.concat([starts, pd.to_datetime(frame["valid_from"]).dropna()])
+    if "valid_to" in frame:
+        ends = pd.concat([ends, pd.to_datetime(frame["valid_to"]).dropna()])
+    items = url_for("ogc.items", collection_id=name, _external=True)
+    return {
+        "id": name,
+        "title": spec.title,
+        "description": spec.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {
+            "spatial": {"bbox": [[round(v, 6) for v in frame.total_bounds]], "crs": CRS84},
+            "temporal": {"interval": [[f"{starts.min():%Y-%m-%d}T00:00:00Z", f"{ends.max():%Y-%m-%d}T23:59:59Z"]],
+                         "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+        },
+        "links": [
+            _link(url_for("ogc.collection", collection_id=name, _external=True), "self", "application/json",
+                  "This collection"),
+            _link(items, "items", FORMATS["json"], "Features as GeoJSON"),
+            _link(items + "?f=csv", "items", "text/csv", "Features as CSV with HXL hashtags"),
+            _link(items + "?f=gpkg", "items", FORMATS["gpkg"], "Features as a GeoPackage"),
+            _link(url_for("ogc.queryables_doc", collection_id=name, _external=True),
+                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+        ],
+        "features": len(frame),
+        "sensitivity": spec.sensitivity,
+    }
+
+
+@bp.get("/collections")
+def collections():
+    """Every layer as a collection, with extent and links to its items."""
+    _only({"f"})
+    _json_only()
+    return jsonify(
+        links=[_link(url_for("ogc.collections", _external=True), "self", "application/json", "The collections")],
+        collections=[_collection(name) for name in REGISTRY],
+    )
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    """One collection's description."""
+    _spec(collection_id)
+    _only({"f"})
+    _json_only()
+    return jsonify(_collection(collection_id))
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables_doc(collection_id: str):
+    """The properties of a collection that items can be filtered on, as JSON Schema."""
+    spec = _spec(collection_id)
+    _only({"f"})
+    _json_only()
+    geometry = "polygon" if "Polygon" in spec.geometry_types else spec.geometry_types[0].lower()
+    props = {"geometry": {"format": f"geometry-{geometry}"}, **queryables(spec)}
+    body = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": url_for("ogc.queryables_doc", collection_id=collection_id, _external=True),
+        "type": "object",
+        "title": spec.title,
+        "properties": props,
+    }
+    return Response(dumps(body), mimetype="application/schema+json")
+
+
+def parse_items_query(spec: LayerSpec) -> Query:
+    """The items query of the request, every parameter checked."""
+    props = queryables(spec)
+    _only(ITEMS_PARAMS | set(props))
+    limit = _int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _int_param("offset", 0, 0, 10**9)
+    bbox = None
+    if request.args.get("bbox"):
+        raw = request.args["bbox"]
+        count = raw.count(",") + 1
+        numbers = parse_numbers(raw, 6 if count == 6 else 4, "bbox", "MINX,MINY,MAXX,MAXY")
+        minx, miny, maxx, maxy = (numbers[0], numbers[1], numbers[3], numbers[4]) if len(numbers) == 6 else numbers
+        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90) or minx > maxx:
+            raise BadRequest("bbox must be MINX,MINY,MAXX,MAXY in lon/lat degrees with MIN <= MAX", field="bbox")
+        bbox = (minx, miny, maxx, maxy)
+    when = parse_datetime(request.args["datetime"]) if request.args.get("datetime") else None
+    equals = []
+    for name, schema in props.items():
+        if name in request.args:
+            value = request.args[name]
+            if len(value) > 200:
+                raise BadRequest(f"{name} is longer than 200 characters", field=name)
+            _check_value(name, value, schema)
+            equals.append((name, value))
+    sortby = []
+    for part in filter(None, request.args.get("sortby", "").split(",")):
+        ascending = not part.startswith("-")
+        name = part.lstrip("+- ")
+        if name not in props:
+            raise BadRequest(f"cannot sort by {name[:40]!r}; sortable: {', '.join(props)}", field="sortby")
+        sortby.append((name, ascending))
+    return Query(bbox=bbox, datetime=when, equals=tuple(equals), sortby=tuple(sortby), offset=offset, limit=limit)
+
+
+def _int_param(name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number", field=name) from None
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"{name} must be between {minimum} and {maximum}", field=name)
+    return value
+
+
+def _check_value(name: str, value: str, schema: dict) -> None:
+    if "enum" in schema and value not in schema["enum"]:
+        raise BadRequest(f"{name} must be one of {', '.join(schema['enum'])}", field=name)
+    if schema["type"] == "integer":
+        try:
+            int(value)
+        except ValueError:
+            raise BadRequest(f"{name} must be a whole number", field=name) from None
+    if schema["type"] == "boolean" and value.lower() not in ("true", "false"):
+        raise BadRequest(f"{name} must be true or false", field=name)
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """Features of a collection, filtered and paged, as GeoJSON, CSV (with HXL) or GeoPackage."""
+    spec = _spec(collection_id)
+    fmt = request.args.get("f", "json")
+    if fmt not in FORMATS:
+        raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
+    query = parse_items_query(spec)
+    data = service().dataset
+    matched, page = run_query(data.layers[collection_id], data.layer_trees[collection_id], spec, query)
+    stamp = f"{data.as_of[collection_id]}_{query.offset}"
+    if fmt == "csv":
+        return Response(csv_stream(page), mimetype="text/csv",
+                        headers=_download(f"haiti-access_{collection_id}_{stamp}.csv"))
+    if fmt == "gpkg":
+        return Response(gpkg_stream(page, collection_id), mimetype=FORMATS["gpkg"],
+                        headers=_download(f"haiti-access_{collection_id}_{stamp}.gpkg"))
+    members = {
+        "numberMatched": matched,
+        "numberReturned": len(page),
+        "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": _page_links(collection_id, query, matched, len(page)),
+    }
+    return Response(feature_collection_stream(page, members), mimetype=FORMATS["json"])
+
+
+def _page_links(collection_id: str, query: Query, matched: int, returned: int) -> list[dict]:
+    args = request.args.to_dict()
+    here = lambda **over: url_for("ogc.items", collection_id=collection_id, _external=True,  # noqa: E731
+                                  **{**args, **over})
+    links = [_link(here(), "self", FORMATS["json"], "This page"),
+             _link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
+             _link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
+             _link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
+                   "application/json", "The collection")]
+    if query.offset + returned < matched:
+        links.append(_link(here(offset=query.offset + query.limit, limit=query.limit), "next", FORMATS["json"],
+                           "Next page"))
+    if query.offset > 0:
+        links.append(_link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev",
+                           FORMATS["json"], "Previous page"))
+    return links
+
+
+def _download(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    """One feature by its id."""
+    _spec(collection_id)
+    _only({"f"})
+    _json_only()
+    frame = service().dataset.layers[collection_id]
+    hit = frame[frame["id"] == feature_id]
+    if hit.empty:
+        raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
+    feature = next(iter_features(hit))
+    feature["links"] = [
+        _link(url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True), "self",
+              FORMATS["json"], "This feature"),
+        _link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
+              "application/json", "The collection"),
+    ]
+    return Response(dumps(feature), mimetype=FORMATS["json"])

@@ -1,0 +1,85 @@
+"""Layer downloads for spreadsheets and GIS: CSV with an HXL hashtag row, and GeoPackage files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+#: HXL hashtags (https://hxlstandard.org) for the columns the layers use.
+HXL = {
+    "id": "#meta+id", "name": "#loc+name", "status": "#status", "as_of": "#date+reported",
+    "source": "#meta+source", "confidence": "#meta+confidence", "notes": "#description",
+    "group": "#group+name", "individuals": "#affected+idps+ind", "households": "#affected+idps+hh",
+    "site_type": "#loc+type", "commune": "#adm2+name", "adm2_pcode": "#adm2+code", "ref": "#loc+code",
+    "road_class": "#loc+type+road", "oneway": "#meta+oneway", "kind": "#loc+type", "valid_from": "#date+start",
+    "valid_to": "#date+end", "highway": "#meta+osm+highway", "speed_kmh": "#meta+speed",
+    "lon": "#geo+lon", "lat": "#geo+lat", "wkt": "#geo+wkt",
+}
+CHUNK = 2000
+
+
+def csv_stream(frame: gpd.GeoDataFrame) -> Iterator[str]:
+    """CSV rows: a header, an HXL hashtag row, then the features in chunks.
+
+    Points give ``lon``/``lat``; lines and polygons give a representative point's ``lon``/``lat``
+    (inside the shape) and the full geometry as ``wkt``.
+    """
+    columns = [c for c in frame.columns if c != "geometry"]
+    points = bool(len(frame)) and (shapely.get_type_id(np.asarray(frame.geometry.values)) == 0).all()
+    extra = ["lon", "lat"] if points else ["lon", "lat", "wkt"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns + extra)
+    writer.writerow([HXL.get(c, "") for c in columns + extra])
+    yield _take(buffer)
+    for start in range(0, len(frame), CHUNK):
+        part = frame.iloc[start:start + CHUNK]
+        geoms = np.asarray(part.geometry.values)
+        anchor = geoms if points else shapely.point_on_surface(geoms)
+        table = part[columns].astype(object).where(part[columns].notna(), "")
+        table = table.assign(lon=np.round(shapely.get_x(anchor), 6), lat=np.round(shapely.get_y(anchor), 6))
+        if not points:
+            table = table.assign(wkt=shapely.to_wkt(geoms, rounding_precision=6))
+        table.to_csv(buffer, header=False, index=False, lineterminator="\n")
+        yield _take(buffer)
+
+
+def gpkg_stream(frame: gpd.GeoDataFrame, layer: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """A GeoPackage of the features: written now to a temporary file, then read out in chunks.
+
+    Writing happens before the first byte is sent, so a failure is an error response, not a
+    truncated file; the file is removed once sent (or abandoned).
+    """
+    fd, path = tempfile.mkstemp(suffix=".gpkg")
+    os.close(fd)
+    os.unlink(path)
+    try:
+        frame.to_file(path, driver="GPKG", layer=layer, engine="pyogrio")
+    except Exception:
+        if os.path.exists(path):
+            os.unlink(path)
+        raise
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            with open(path, "rb") as handle:
+                while block := handle.read(chunk_size):
+                    yield block
+        finally:
+            os.unlink(path)
+
+    return chunks()
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

@@ -1,0 +1,142 @@
+"""The OpenAPI 3.0 document of the whole service, built from the layer registry (no Flask here)."""
+
+from __future__ import annotations
+
+from .features import queryables
+from .layers import REGISTRY
+
+LONLAT = {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", "example": "-72.2853,18.5125"}
+
+
+def _param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {"name": name, "in": where, "required": required or where == "path", "schema": schema,
+            "description": description}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "Malformed or out-of-range input", 404: "Not found", 413: "Request body too large",
+            405: "Method not allowed", 500: "Internal error"}
+    return {str(c): {"description": text[c], "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
+
+
+def _op(summary: str, params: list[dict] | None = None, content: str = "application/json", schema: dict | None = None,
+        errors: tuple[int, ...] = (400,), tag: str = "lookups", body: dict | None = None) -> dict:
+    op = {"summary": summary, "tags": [tag], "parameters": params or [],
+          "responses": {"200": {"description": "OK", "content": {content: {"schema": schema or {"type": "object"}}}},
+                        **_errors(*errors, 500)}}
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dict:
+    """Every endpoint with parameter schemas and error responses."""
+    f_json = _param("f", "query", {"type": "string", "enum": ["json"]}, "Response format")
+    collection_id = _param("collectionId", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
+    feature_params = []
+    for spec in REGISTRY.values():
+        for prop, schema in queryables(spec).items():
+            if not any(p["name"] == prop for p in feature_params):
+                feature_params.append(_param(prop, "query", {k: v for k, v in schema.items() if k != "title"},
+                                             f"Equality filter on {prop} (see the collection's queryables)"))
+    paths = {
+        "/": {"get": _op("Map of every layer", content="text/html", schema={"type": "string"}, errors=(),
+                         tag="pages")},
+        "/route": {"get": _op("Route map with verdict, figures and reasons (a form without parameters)", [
+            _param("from", "query", LONLAT, "Origin lon,lat"), _param("to", "query", LONLAT, "Destination lon,lat"),
+            _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"]}, "Route mode"),
+            _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
+        ], content="text/html", schema={"type": "string"}, tag="pages")},
+        "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
+            _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],
+            content="text/html", schema={"type": "string"}, tag="pages")},
+        "/docs": {"get": _op("This API's documentation", content="text/html", schema={"type": "string"}, errors=(),
+                             tag="pages")},
+        "/openapi.json": {"get": _op("This document", content="application/vnd.oai.openapi+json;version=3.0",
+                                     errors=(), tag="pages")},
+        "/static/{filename}": {"get": _op("Scripts, styles and images the pages load", [
+            _param("filename", "path", {"type": "string"}, "Asset path")], content="application/octet-stream",
+            schema={"type": "string", "format": "binary"}, errors=(404,), tag="pages")},
+        "/healthz": {"get": _op("Liveness, data version, layer dates and graph size", errors=(), tag="service")},
+        "/api/route": {"get": _op("Safest and shortest routes with verdict, exposure, reasons and warnings", [
+            _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
+            _param("to", "query", LONLAT, "Destination lon,lat", True),
+            _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"], "default": "avoid"},
+                   "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
+            _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
+                   "Further distinct safe routes"),
+        ], schema={"$ref": "#/components/schemas/RouteAnswer"})},
+        "/api/safety": {"get": _op("Zones a point is inside or near; nearest operational port and open site", [
+            _param("at", "query", LONLAT, "Point lon,lat", True)])},
+        "/api/access": {"get": _op("Which open displacement sites a hub reaches safely, only with risk, or not", [
+            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True)])},
+        "/api/whatif": {"post": _op("Access before and after hypothetical closures (nothing is stored)", body={
+            "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}}},
+            errors=(400, 413))},
+        "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),
+                                   tag="downloads")},
+        "/api/layers/{name}.geojson": {"get": _op("One layer as an RFC 7946 GeoJSON file", [
+            _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name"),
+            _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat"),
+        ], content="application/geo+json", errors=(400, 404), tag="downloads")},
+        "/ogcapi": {"get": _op("OGC API - Features landing page", [f_json], errors=(400,), tag="ogcapi")},
+        "/ogcapi/conformance": {"get": _op("Conformance classes", [f_json], tag="ogcapi")},
+        "/ogcapi/collections": {"get": _op("Every layer as a collection", [f_json], tag="ogcapi")},
+        "/ogcapi/collections/{collectionId}": {"get": _op("One collection", [collection_id, f_json],
+                                                          errors=(400, 404), tag="ogcapi")},
+        "/ogcapi/collections/{collectionId}/queryables": {"get": _op(
+            "Properties items can be filtered on (JSON Schema)", [collection_id, f_json],
+            content="application/schema+json", errors=(400, 404), tag="ogcapi")},
+        "/ogcapi/collections/{collectionId}/items": {"get": {
+            **_op("Features, filtered and paged", [
+                collection_id,
+                _param("f", "query", {"type": "string", "enum": ["json", "csv", "gpkg"], "default": "json"},
+                       "GeoJSON, CSV with an HXL hashtag row, or GeoPackage"),
+                _param("bbox", "query", {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
+                       "minx,miny,maxx,maxy (CRS84)"),
+                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": max_limit,
+                                          "default": default_limit}, "Page size"),
+                _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "Features to skip"),
+                _param("datetime", "query", {"type": "string"},
+                       "Instant or interval (RFC 3339; .. for an open end) against as_of / valid_from / valid_to"),
+                _param("sortby", "query", {"type": "string"}, "Comma-separated properties, - for descending"),
+                *feature_params,
+            ], content="application/geo+json", schema={"$ref": "#/components/schemas/FeatureCollection"},
+                errors=(400, 404), tag="ogcapi"),
+            "x-other-content": ["text/csv", "application/geopackage+sqlite3"]}},
+        "/ogcapi/collections/{collectionId}/items/{featureId}": {"get": _op("One feature", [
+            collection_id, _param("featureId", "path", {"type": "string"}, "Feature id"), f_json],
+            content="application/geo+json", errors=(400, 404), tag="ogcapi")},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "haiti-access", "version": "0.1.0",
+                 "description": "Humanitarian access and displacement map service for Haiti. Coordinates are "
+                                "lon,lat in EPSG:4326. Layers are compiled from public reporting: approximate, "
+                                "not operational truth."},
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"], "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}},
+            "RouteAnswer": {"type": "object", "required": ["verdict", "routes", "reasons", "data_as_of", "warnings"],
+                            "properties": {
+                                "verdict": {"type": "string", "enum": ["safe", "caution", "unsafe", "no_safe_route"]},
+                                "mode": {"type": "string"}, "routes": {"type": "array", "items": {"type": "object"}},
+                                "reasons": {"type": "array", "items": {"type": "string"}},
+                                "data_as_of": {"type": "string", "format": "date"},
+                                "warnings": {"type": "array", "items": {"type": "string"}}}},
+            "Scenario": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {
+                "from": {"type": "string", "description": "lon,lat or a port or site id"},
+                "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                "controlled_areas": {"type": "object", "description": "GeoJSON Polygon, MultiPolygon, Feature or "
+                                                                      "FeatureCollection"}}},
+            "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"type": "object"}},
+                "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+                "links": {"type": "array", "items": {"type": "object"}}}},
+        }},
+    }

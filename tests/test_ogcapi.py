@@ -1,0 +1,271 @@
+"""OGC API - Features: the endpoints through Flask's client, then real GIS clients over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+
+import pyogrio
+import pytest
+from shapely.geometry import box, shape
+
+from geoapp.layers import REGISTRY
+
+
+def get(client, url, **params):
+    response = client.get(url, query_string=params)
+    return response, (json.loads(response.data) if response.mimetype.endswith("json") else None)
+
+
+def test_landing_page_links(client):
+    response, body = get(client, "/ogcapi")
+    assert response.status_code == 200
+    rels = {link["rel"]: link["href"] for link in body["links"]}
+    assert {"self", "service-desc", "service-doc", "conformance", "data"} <= set(rels)
+    assert rels["service-desc"].endswith("/openapi.json") and rels["data"].endswith("/ogcapi/collections")
+
+
+def test_conformance(client):
+    body = get(client, "/ogcapi/conformance")[1]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in body["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in body["conformsTo"]
+
+
+def test_collections_describe_every_layer(client, app):
+    body = get(client, "/ogcapi/collections")[1]
+    assert [c["id"] for c in body["collections"]] == list(REGISTRY)
+    roads = get(client, "/ogcapi/collections/roads")[1]
+    assert roads["itemType"] == "feature"
+    assert roads["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    minx, miny, maxx, maxy = roads["extent"]["spatial"]["bbox"][0]
+    assert -74.6 < minx < maxx < -71.5 and 17.9 < miny < maxy < 20.2
+    assert roads["extent"]["temporal"]["interval"][0][0].startswith("2025-")
+    types = {link["type"] for link in roads["links"] if link["rel"] == "items"}
+    assert types == {"application/geo+json", "text/csv", "application/geopackage+sqlite3"}
+
+
+def test_queryables_are_json_schema(client):
+    response, _ = get(client, "/ogcapi/collections/roads/queryables")
+    assert response.mimetype == "application/schema+json"
+    body = json.loads(response.data)
+    assert body["type"] == "object"
+    assert body["properties"]["status"]["enum"] == ["open", "dangerous", "blocked"]
+    assert body["properties"]["oneway"]["type"] == "boolean"
+
+
+def test_items_page_with_counts_and_links(client):
+    response, body = get(client, "/ogcapi/collections/roads/items", limit=20, offset=20)
+    assert response.mimetype == "application/geo+json"
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == 70 and body["numberReturned"] == 20 == len(body["features"])
+    rels = {link["rel"]: link["href"] for link in body["links"]}
+    assert "offset=40" in rels["next"] and "offset=0" in rels["prev"]
+    last = get(client, "/ogcapi/collections/roads/items", limit=20, offset=60)[1]
+    assert last["numberReturned"] == 10 and "next" not in {link["rel"] for link in last["links"]}
+    ids = [f["id"] for f in body["features"]]
+    assert ids == [f["properties"]["id"] for f in body["features"]]
+
+
+def test_property_filter_bbox_and_sort(client, app):
+    roads = app.extensions["geoapp"].dataset.layers["roads"]
+    body = get(client, "/ogcapi/collections/roads/items", status="blocked", limit=1000)[1]
+    assert body["numberMatched"] == int((roads["status"] == "blocked").sum())
+    assert {f["properties"]["status"] for f in body["features"]} == {"blocked"}
+    area = (-72.40, 18.50, -72.30, 18.60)
+    cut = get(client, "/ogcapi/collections/roads/items", bbox=",".join(map(str, area)), limit=1000)[1]
+    assert 0 < cut["numberMatched"] < 70
+    assert all(shape(f["geometry"]).intersects(box(*area)) for f in cut["features"])
+    ports = get(client, "/ogcapi/collections/ports/items", sortby="-name")[1]
+    names = [f["properties"]["name"] for f in ports["features"]]
+    assert names == sorted(names, reverse=True)
+    both = get(client, "/ogcapi/collections/roads/items", status="dangerous", ref="RN1", limit=1000)[1]
+    assert all(f["properties"]["ref"] == "RN1" for f in both["features"]) and both["numberMatched"] >= 1
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2025-04-01", {"gz-mirebalais", "gz-lascahobas"}),  # an instant: the features of that day
+    ("2025-04-01/2025-12-31", {"gz-mirebalais", "gz-lascahobas"}),
+    ("2025-04-01/..", {"gz-mirebalais", "gz-lascahobas"}),
+    ("../2025-03-31", "all but two"),
+    ("2025-04-01T10:00:00Z", {"gz-mirebalais", "gz-lascahobas"}),
+    ("2024-01-01/2024-12-31", set()),
+])
+def test_datetime_matches_as_of(client, value, expected):
+    body = get(client, "/ogcapi/collections/gang_zones/items", datetime=value, limit=1000)[1]
+    ids = {f["id"] for f in body["features"]}
+    if expected == "all but two":
+        assert len(ids) == 19 and not ids & {"gz-mirebalais", "gz-lascahobas"}
+    else:
+        assert ids == expected
+
+
+def test_datetime_uses_valid_from_and_valid_to(app):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geoapp.features import Query, parse_datetime, run_query
+
+    frame = gpd.GeoDataFrame({
+        "id": ["a", "b", "c"], "as_of": ["2025-01-01"] * 3,
+        "valid_from": ["2025-01-01", "2025-02-01", None], "valid_to": ["2025-01-31", None, None],
+    }, geometry=[Point(-72.3, 18.5)] * 3, crs="EPSG:4326")
+    import shapely
+
+    tree = shapely.STRtree(frame.geometry.values)
+
+    def ids(value):
+        return set(run_query(frame, tree, REGISTRY["ports"], Query(datetime=parse_datetime(value)))[1]["id"])
+
+    assert ids("2025-01-15") == {"a"}
+    assert ids("2026-06-01") == {"b"}  # valid_to empty: still valid
+    assert ids("2025-01-01") == {"a", "c"}  # c has no validity range: its as_of day
+    assert ids("2025-01-20/2025-02-10") == {"a", "b"}
+
+
+@pytest.mark.parametrize(("params", "field", "message"), [
+    ({"limit": "10001"}, "limit", "between 1 and 10000"),
+    ({"limit": "ten"}, "limit", "whole number"),
+    ({"limit": "0"}, "limit", "between 1 and 10000"),
+    ({"offset": "-1"}, "offset", "between 0"),
+    ({"bbox": "1,2,3"}, "bbox", "MINX,MINY,MAXX,MAXY"),
+    ({"bbox": "-72,18,-73,19"}, "bbox", "MIN <= MAX"),
+    ({"datetime": "yesterday"}, "datetime", "RFC 3339"),
+    ({"datetime": "2025-05-01/2025-01-01"}, "datetime", "starts after it ends"),
+    ({"datetime": "../.."}, "datetime", "at least one end"),
+    ({"status": "closedish"}, "status", "must be one of open, dangerous, blocked"),
+    ({"oneway": "maybe"}, "oneway", "true or false"),
+    ({"sortby": "colour"}, "sortby", "cannot sort by"),
+    ({"f": "xlsx"}, "f", "must be one of json, csv, gpkg"),
+    ({"unknown": "1"}, "unknown", "unknown parameter"),
+])
+def test_bad_item_queries_are_400(client, params, field, message):
+    response, body = get(client, "/ogcapi/collections/roads/items", **params)
+    assert response.status_code == 400
+    assert body["error"]["field"] == field and message in body["error"]["message"]
+
+
+def test_not_found(client):
+    assert get(client, "/ogcapi/collections/bridges")[0].status_code == 404
+    response, body = get(client, "/ogcapi/collections/roads/items/no-such-road")
+    assert response.status_code == 404 and body["error"]["field"] == "featureId"
+
+
+def test_one_item(client):
+    response, body = get(client, "/ogcapi/collections/ports/items/pt-varreux")
+    assert response.mimetype == "application/geo+json"
+    assert body["type"] == "Feature" and body["id"] == "pt-varreux"
+    assert body["properties"]["status"] == "gang_controlled"
+    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+
+
+def test_csv_with_hxl_follows_the_same_filters(client):
+    response = client.get("/ogcapi/collections/displacement_sites/items",
+                          query_string={"f": "csv", "status": "open", "limit": 1000})
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    lines = response.get_data(as_text=True).strip().split("\n")
+    header, tags = lines[0].split(","), lines[1].split(",")
+    assert tags[header.index("individuals")] == "#affected+idps+ind"
+    assert tags[header.index("lat")] == "#geo+lat" and tags[header.index("adm2_pcode")] == "#adm2+code"
+    assert len(lines) - 2 == 28  # the open sites only
+    roads = client.get("/ogcapi/collections/roads/items", query_string={"f": "csv", "limit": 5}).get_data(as_text=True)
+    assert "#geo+wkt" in roads and "LINESTRING" in roads
+
+
+def test_gpkg_follows_the_same_filters(client, tmp_path):
+    response = client.get("/ogcapi/collections/roads/items", query_string={"f": "gpkg", "status": "blocked"})
+    assert response.mimetype == "application/geopackage+sqlite3"
+    path = tmp_path / "roads.gpkg"
+    path.write_bytes(response.data)
+    frame = pyogrio.read_dataframe(path)
+    assert len(frame) == 17 and set(frame["status"]) == {"blocked"}
+    assert frame.crs.to_epsg() == 4326
+
+
+def test_openapi_describes_every_route(app, client):
+    doc = json.loads(client.get("/openapi.json").data)
+    assert doc["openapi"].startswith("3.")
+    paths = set(doc["paths"])
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<{arg}>", "{" + arg + "}").replace(f"<path:{arg}>", "{" + arg + "}")
+        path = path.replace("{collection_id}", "{collectionId}").replace("{feature_id}", "{featureId}")
+        assert path in paths, f"{path} is not in the OpenAPI document"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in doc["paths"][path], f"{method} {path} is not documented"
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            assert "500" in op["responses"]
+
+
+def test_docs_page_renders_locally(client):
+    html = client.get("/docs").get_data(as_text=True)
+    assert "GET /api/route" in html and "POST /api/whatif" in html
+    assert "http" not in "".join(line for line in html.split('"') if line.startswith(("http://", "https://"))
+                                 and "127.0.0.1" not in line and "localhost" not in line)
+
+
+def test_old_download_urls_keep_working(client):
+    assert client.get("/api/layers/roads.geojson").status_code == 200
+
+
+# --- real clients over HTTP -------------------------------------------------------------------------
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_gdal_ogrinfo_lists_and_filters(live_server):
+    url = f"OAPIF:{live_server}/ogcapi"
+    listing = subprocess.run(["ogrinfo", "-ro", "-q", url], capture_output=True, text=True, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    for name in REGISTRY:
+        assert name in listing.stdout
+    filtered = subprocess.run(["ogrinfo", "-ro", "-so", url, "roads", "-where", "status = 'blocked'"],
+                              capture_output=True, text=True, timeout=120)
+    assert filtered.returncode == 0, filtered.stderr
+    assert "Feature Count: 17" in filtered.stdout
+    whole = subprocess.run(["ogrinfo", "-ro", "-so", url, "displacement_sites"], capture_output=True, text=True,
+                           timeout=120)
+    assert "Feature Count: 32" in whole.stdout
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_owslib_reads_collections_and_items(live_server):
+    from owslib.ogcapi.features import Features
+
+    api = Features(f"{live_server}/ogcapi")
+    assert [c["id"] for c in api.collections()["collections"]] == list(REGISTRY)
+    items = api.collection_items("roads", status="blocked", limit=100)
+    assert items["numberMatched"] == 17 and len(items["features"]) == 17
+    one = api.collection_item("ports", "pt-varreux")
+    assert one["properties"]["kind"] == "fuel_terminal"
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_libhxl_parses_the_csv_export(live_server, tmp_path):
+    import hxl
+    from hxl.input import InputOptions
+
+    path = tmp_path / "sites.csv"
+    with urllib.request.urlopen(f"{live_server}/ogcapi/collections/displacement_sites/items?f=csv&limit=1000") as r:
+        path.write_bytes(r.read())
+    with open(path, "rb") as handle:  # an open file: libhxl leaves paths it opens itself unclosed
+        source = hxl.data(handle, InputOptions(allow_local=True))
+        tags = [column.display_tag for column in source.columns]
+        rows = list(source)
+    assert {"#affected+idps+ind", "#geo+lat", "#geo+lon", "#adm2+code", "#loc+name"} <= set(tags)
+    assert len(rows) == 32
+    assert sum(int(row.get("#affected+idps+ind")) for row in rows) > 0
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_pyogrio_reads_the_geopackage_export(live_server, tmp_path):
+    path = tmp_path / "zones.gpkg"
+    with urllib.request.urlopen(f"{live_server}/ogcapi/collections/gang_zones/items?f=gpkg&limit=1000") as r:
+        path.write_bytes(r.read())
+    frame = pyogrio.read_dataframe(path)
+    assert len(frame) == 21 and set(frame["status"]) <= {"controlled", "contested", "influence"}
