@@ -3,83 +3,20 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .dataset import Dataset, build_dataset
 from .errors import GeoappError
+from .service import Service
 from .settings import Settings
-from .store import LayerStore, make_store
+from .store import make_store
 
 __all__ = ["create_app", "Service"]
 
 log = logging.getLogger(__name__)
-
-
-class Service:
-    """The running service's state: settings, store and the current Dataset (swapped whole)."""
-
-    def __init__(self, settings: Settings, store: LayerStore):
-        self.settings = settings
-        self.store = store
-        self._lock = threading.Lock()
-        self._store_version = store.version()
-        self.dataset: Dataset = self._build(None)
-        self._pages: dict[tuple[str, str], str] = {}
-        self._checked_at = time.monotonic()
-        self._rebuilding: threading.Thread | None = None
-
-    def _build(self, previous: Dataset | None) -> Dataset:
-        return build_dataset(self.store.load(), self.settings, previous=previous)
-
-    def reload(self) -> Dataset:
-        """Rebuild layers, graph and indexes from the store, then swap them in at once.
-
-        Requests already running keep the Dataset they started with.
-        """
-        with self._lock:
-            version = self.store.version()
-            fresh = self._build(self.dataset)
-            self.dataset = fresh
-            self._store_version = version
-            self._pages = {}
-        return fresh
-
-    def reload_if_changed(self) -> None:
-        """At most every ``reload_check_s``: when the store changed, rebuild in the background.
-
-        Requests keep being answered from the current Dataset until the new one is swapped in.
-        """
-        now = time.monotonic()
-        if now - self._checked_at < self.settings.reload_check_s:
-            return
-        self._checked_at = now
-        if self._rebuilding is not None and self._rebuilding.is_alive():
-            return
-        if self.store.version() != self._store_version:
-            self._rebuilding = threading.Thread(target=self._reload_logged, name="geoapp-reload", daemon=True)
-            self._rebuilding.start()
-
-    def _reload_logged(self) -> None:
-        try:
-            self.reload()
-            log.info("data reloaded: version %s", self.dataset.version)
-        except Exception:  # a bad file must not take the service down: keep serving the last good data
-            log.exception("reload failed; still serving data version %s", self.dataset.version)
-            self._store_version = self.store.version()
-
-    def cached_page(self, name: str, build) -> str:
-        """A page that depends only on the data version, built on first request after a change."""
-        key = (self.dataset.version, name)
-        page = self._pages.get(key)
-        if page is None:
-            page = self._pages[key] = build()
-        return page
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -98,8 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["geoapp"] = Service(settings, make_store(settings))
 
     @app.before_request
-    def _fresh_data():
-        service().reload_if_changed()
+    def _keep_up_with_the_store():
+        service().ensure_watcher()
 
     from .api import bp as api_bp
     from .api.docs import bp as docs_bp
@@ -148,10 +85,13 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(GeoappError)
     def geoapp_error(exc: GeoappError):
-        if exc.status >= 500:
+        if exc.status >= 500 and exc.status != 503:
             log.error("internal error: %s", exc.message)
             return respond(exc.status, exc.code, "internal error")
-        return respond(exc.status, exc.code, exc.message, exc.field)
+        body, status = respond(exc.status, exc.code, exc.message, exc.field)
+        response = app.make_response((body, status))
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

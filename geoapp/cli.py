@@ -58,7 +58,8 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     """Replace the roads layer with the drivable roads of an OSM extract (.osm.pbf or .osm).
 
     Statuses of the current (or given) roads layer are carried onto the new roads by geometry.
-    Nothing is stored unless the whole import succeeds; a running server picks the new roads up.
+    Nothing is stored unless the whole import succeeds (one transaction, the old layer kept in the
+    history); running servers pick the new roads up within seconds.
     """
     from .conflate import carry_statuses
     from .layers import REGISTRY
@@ -75,7 +76,7 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         reference = read_layer(status_from, REGISTRY["roads"]) if status_from else store.load()["roads"]
         roads, report = carry_statuses(roads, reference, metric_crs=settings.metric_crs, tolerance_m=match_tolerance)
         if not dry_run:
-            store.write_layer("roads", roads)
+            store.replace_layer("roads", roads, actor="cli:import-osm", reason=f"OSM import of {file.name}")
     except GeoappError as exc:
         click.echo(f"import failed, roads left as they were:\n{exc.message}", err=True)
         sys.exit(1)

@@ -53,3 +53,46 @@ class DataValidationError(GeoappError, ValueError):
         more = len(self.problems) - len(shown)
         text = "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
         super().__init__(text)
+
+
+class Unauthorized(GeoappError):
+    """No valid token was given for something that needs one."""
+
+    status = 401
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="haiti-access"'}
+
+
+class Forbidden(GeoappError):
+    """The token's role may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(GeoappError):
+    """The write clashes with what is stored (an id already taken)."""
+
+    status = 409
+    code = "conflict"
+
+
+class PreconditionFailed(GeoappError):
+    """``If-Match`` names a version that is no longer current: someone else edited first."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(GeoappError):
+    """A write that could overwrite another must say which version it read (``If-Match``)."""
+
+    status = 428
+    code = "precondition_required"
+
+
+class StoreUnavailable(GeoappError):
+    """The database cannot be reached or is locked: writes are refused, reads use loaded data."""
+
+    status = 503
+    code = "store_unavailable"

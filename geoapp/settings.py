@@ -22,6 +22,8 @@ class Settings:
     ================================  ===========  ==================================================
     data_dir                          geodata/     folder of the shipped layers (read only)
     instance_path                     instance/    folder for anything the service writes
+    database_url                      (none)       postgresql://... for PostGIS; none: GeoPackage in instance/
+    database_schema                   public       PostgreSQL schema of the tables
     metric_crs                        EPSG:32618   projected CRS used for lengths and distances
     stale_after_days                  30           warn when the newest ``as_of`` is older than this
     near_buffer_m                     500          "near a controlled zone" means within this distance
@@ -52,6 +54,8 @@ class Settings:
 
     data_dir: Path = _PACKAGE_ROOT / "geodata"
     instance_path: Path = _PACKAGE_ROOT / "instance"
+    database_url: str | None = None
+    database_schema: str = "public"
     metric_crs: str = "EPSG:32618"
     stale_after_days: int = 30
     near_buffer_m: float = 500.0

@@ -108,7 +108,7 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
     assert "drivable: 9; segments: 25 (1 marked impassable in OSM)" in result.output
     assert "roads layer replaced: 25 segments" in result.output
     assert "not matched: rd-" in result.output  # the shipped status roads are far from this small extract
-    assert (instance / "layers" / "roads.gpkg").is_file()
+    assert (instance / "haiti-access.gpkg").is_file()
 
     app = create_app({"instance_path": instance})
     roads = app.extensions["geoapp"].dataset.layers["roads"]
@@ -119,24 +119,30 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
     assert body["routes"][0]["properties"]["distance_m"] == pytest.approx(6 * OSM_STEP * 107_000, rel=0.1)
 
 
+def stored_roads(instance):
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    return make_store(Settings.from_env({"GEOAPP_INSTANCE_PATH": str(instance)})).load()["roads"]
+
+
 def test_dry_run_stores_nothing(osm_file, tmp_path):
     result = run_cli(["import-osm", "--dry-run", str(osm_file)], tmp_path / "instance")
     assert result.exit_code == 0 and "dry run: nothing stored" in result.output
-    assert not (tmp_path / "instance" / "layers" / "roads.gpkg").exists()
+    assert len(stored_roads(tmp_path / "instance")) == 70  # still the shipped roads
 
 
 def test_a_failed_import_leaves_the_current_roads_untouched(osm_file, tmp_path):
     instance = tmp_path / "instance"
     assert run_cli(["import-osm", str(osm_file)], instance).exit_code == 0
-    stored = instance / "layers" / "roads.gpkg"
-    before = stored.read_bytes()
+    before = stored_roads(instance)
     bad = tmp_path / "broken.osm.pbf"
     bad.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
     result = run_cli(["import-osm", str(bad)], instance)
     assert result.exit_code == 1
     assert "import failed, roads left as they were" in result.output
-    assert stored.read_bytes() == before
-    assert sorted(p.name for p in stored.parent.iterdir()) == ["roads.gpkg"]  # no temporary left behind
+    after = stored_roads(instance)
+    assert after.equals(before)
 
 
 def test_a_running_app_swaps_in_new_roads_without_restart(osm_file, tmp_path):

@@ -1,0 +1,105 @@
+"""The running service's state: settings, store, and the current Dataset, rebuilt when data changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections import OrderedDict
+
+from .dataset import Dataset, build_dataset
+from .errors import GeoappError
+from .history import layers_as_of
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Service:
+    """Holds one Dataset at a time and swaps in a new one, whole, after every committed change.
+
+    A watcher thread per process polls the store's data version every ``reload_check_s`` seconds
+    (edits made by this process wake it at once), so every instance on a shared database rebuilds
+    within seconds.  Requests already running finish on the Dataset they started with.
+    """
+
+    def __init__(self, settings: Settings, store):
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+        self._store_version = store.version()
+        self.dataset: Dataset = build_dataset(store.load(), settings)
+        self.loaded_at = dt.datetime.now(dt.UTC)
+        self._pages: dict[tuple[str, str], str] = {}
+        self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
+        self._wake = threading.Event()
+        self._watcher_pid: int | None = None
+
+    # -- keeping up with the store --------------------------------------------------------------
+    def ensure_watcher(self) -> None:
+        """Start this process's watcher (after a fork, gunicorn workers each start their own)."""
+        if self._watcher_pid == os.getpid():
+            return
+        with self._lock:
+            if self._watcher_pid != os.getpid():
+                self._watcher_pid = os.getpid()
+                threading.Thread(target=self._watch, name="geoapp-watcher", daemon=True).start()
+
+    def data_changed(self) -> None:
+        """This process committed a change: rebuild now rather than at the next poll."""
+        self._wake.set()
+
+    def _watch(self) -> None:
+        while True:
+            self._wake.wait(self.settings.reload_check_s)
+            self._wake.clear()
+            try:
+                version = self.store.version()
+            except GeoappError:
+                continue  # store unavailable: keep serving what is loaded
+            if version != self._store_version:
+                self._reload_logged()
+
+    def reload(self) -> Dataset:
+        """Rebuild layers, graph and indexes from the store, then swap them in at once."""
+        with self._lock:
+            version = self.store.version()
+            fresh = build_dataset(self.store.load(), self.settings, previous=self.dataset)
+            self.dataset = fresh
+            self._store_version = version
+            self.loaded_at = dt.datetime.now(dt.UTC)
+            self._pages = {}
+        return fresh
+
+    def _reload_logged(self) -> None:
+        try:
+            self.reload()
+            log.info("data reloaded: version %s", self.dataset.version)
+        except Exception:  # bad data must not take the service down: keep serving the last good data
+            log.exception("reload failed; still serving data version %s", self.dataset.version)
+
+    # -- derived views --------------------------------------------------------------------------
+    def cached_page(self, name: str, build) -> str:
+        """A page that depends only on the data version, built on first request after a change."""
+        key = (self.dataset.version, name)
+        page = self._pages.get(key)
+        if page is None:
+            page = self._pages[key] = build()
+        return page
+
+    def dataset_as_of(self, day: dt.date) -> tuple[Dataset, list[str]]:
+        """The data as the store held it at the end of ``day`` (changes after it undone), and notes."""
+        moment = (dt.datetime.combine(day, dt.time.max, dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        current = self.dataset
+        key = (current.version, moment)
+        notes = []
+        first = self.store.first_change_at()
+        if first and moment < first:
+            notes.append(f"The store holds no history before {first[:10]}; this is the earliest data it has.")
+        if key not in self._as_of:
+            layers = layers_as_of(current.layers, self.store.changes_after(moment))
+            self._as_of[key] = build_dataset(layers, self.settings, previous=current)
+            while len(self._as_of) > 4:
+                self._as_of.popitem(last=False)
+        return self._as_of[key], notes
