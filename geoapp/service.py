@@ -47,7 +47,7 @@ class Service:
                 threading.Thread(target=self._watch, name="geoapp-watcher", daemon=True).start()
 
     def data_changed(self) -> None:
-        """This process committed a change: rebuild now rather than at the next poll."""
+        """Rebuild now rather than at the next poll: this process has just committed a change."""
         self._wake.set()
 
     def _watch(self) -> None:

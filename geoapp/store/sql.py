@@ -29,10 +29,12 @@ SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN"}
 
 
 def now() -> str:
+    """The current UTC time as the ISO text the audit log sorts on."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def token_hash(token: str) -> str:
+    """How a token is stored: its SHA-256 (tokens are 256-bit random, so no slow hash is needed)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
