@@ -40,10 +40,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api.docs import bp as docs_bp
+    from .api.edits import bp as edits_bp
     from .api.ogc import bp as ogc_bp
     from .web import bp as web_bp
 
-    for blueprint in (api_bp, ogc_bp, docs_bp, web_bp):
+    for blueprint in (api_bp, ogc_bp, edits_bp, docs_bp, web_bp):
         app.register_blueprint(blueprint)
     _register_errors(app)
 

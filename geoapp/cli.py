@@ -92,6 +92,105 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
 
 
+def _store():
+    from .settings import Settings
+    from .store import make_store
+
+    return make_store(Settings.from_env())
+
+
+@main.command("init-db")
+def init_db_command() -> None:
+    """Create the store (GeoPackage, or PostGIS with GEOAPP_DATABASE_URL) and seed it from geodata/."""
+    try:
+        store = _store()
+    except GeoappError as exc:
+        click.echo(f"cannot create the store: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{store.describe()} ready, data version {store.version()}")
+
+
+@main.command("import")
+@click.argument("layer")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reason", default=None, help="Why (recorded in the history; default names the file).")
+def import_command(layer: str, file: Path, reason: str | None) -> None:
+    """Replace LAYER with FILE (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat columns).
+
+    Validated as at start-up and applied in one transaction: all or nothing.
+    """
+    from .layers import REGISTRY
+    from .tables import read_table_layer
+
+    if layer not in REGISTRY:
+        click.echo(f"unknown layer {layer!r}; one of {', '.join(REGISTRY)}", err=True)
+        sys.exit(2)
+    try:
+        frame = read_table_layer(file)
+        store = _store()
+        store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
+    except GeoappError as exc:
+        click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+
+
+@main.command("export")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="gpkg", show_default=True)
+def export_command(target: Path, fmt: str) -> None:
+    """Write every layer: one GeoPackage file (gpkg) or a folder of GeoJSON files (geojson)."""
+    layers = _store().load()
+    if fmt == "gpkg":
+        target.unlink(missing_ok=True)
+        for name, frame in layers.items():
+            frame.to_file(target, layer=name, driver="GPKG", engine="pyogrio")
+    else:
+        from .geojson import to_feature_collection
+
+        target.mkdir(parents=True, exist_ok=True)
+        for name, frame in layers.items():
+            (target / f"{name}.geojson").write_text(to_feature_collection(frame), encoding="utf-8")
+    click.echo(f"exported {', '.join(f'{n} ({len(f)})' for n, f in layers.items())} to {target}")
+
+
+@main.group("token")
+def token_group() -> None:
+    """API tokens: create (shown once), list, revoke."""
+
+
+@token_group.command("create")
+@click.option("--name", required=True, help="Who or what the token is for.")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+def token_create(name: str, role: str) -> None:
+    """Create a token; it is printed once and only its hash is stored."""
+    try:
+        token = _store().create_token(name, role)
+    except GeoappError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    click.echo(token)
+    click.echo(f"token for {name} ({role}) created; keep it now, it cannot be shown again", err=True)
+
+
+@token_group.command("list")
+def token_list() -> None:
+    """Every token's name, role and dates (never the token)."""
+    for t in _store().list_tokens():
+        state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "live"
+        click.echo(f"{t['name']}\t{t['role']}\tcreated {t['created_at']}\t{state}")
+
+
+@token_group.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke the live token of NAME at once."""
+    if not _store().revoke_token(name):
+        click.echo(f"no live token named {name!r}", err=True)
+        sys.exit(1)
+    click.echo(f"token {name} revoked")
+
+
 @main.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="$PORT or 8000")

@@ -14,8 +14,10 @@ def _param(name: str, where: str, schema: dict, description: str, required: bool
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Malformed or out-of-range input", 404: "Not found", 413: "Request body too large",
-            405: "Method not allowed", 500: "Internal error"}
+    text = {400: "Malformed or out-of-range input", 401: "No valid API token", 403: "The token's role may not",
+            404: "Not found", 409: "The id is taken", 412: "If-Match names a version that is no longer current",
+            413: "Request body too large", 428: "If-Match is required", 405: "Method not allowed",
+            500: "Internal error", 503: "The database is unavailable (writes refused; reads use loaded data)"}
     return {str(c): {"description": text[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
@@ -30,9 +32,30 @@ def _op(summary: str, params: list[dict] | None = None, content: str = "applicat
     return op
 
 
+def _write(summary: str, params: list[dict], *, body: bool, status: str = "200", if_match: bool = True) -> dict:
+    headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500},
+                      "Why the change is made (recorded in the history)", True)]
+    if if_match:
+        headers.append(_param("If-Match", "header", {"type": "string"}, "ETag of the version you read", True))
+    op = {"summary": summary, "tags": ["edits"], "security": [{"bearer": []}], "parameters": params + headers,
+          "responses": {status: {"description": "Done", **({} if status == "204" else {"content": {
+              "application/geo+json": {"schema": {"type": "object"}}}}), "headers": {
+              "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
+              **_errors(400, 401, 403, 404, 409, 412, 413, 428, 503, 500)}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {
+            "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},
+            "application/json": {"schema": {"type": "object"}},
+            "application/merge-patch+json": {"schema": {"type": "object"}}}}
+    return op
+
+
 def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dict:
     """Every endpoint with parameter schemas and error responses."""
     f_json = _param("f", "query", {"type": "string", "enum": ["json"]}, "Response format")
+    as_of = _param("as_of", "query", {"type": "string", "format": "date"},
+                   "Answer from the data as stored at the end of this day (from the edit history)")
+    feature_id = _param("featureId", "path", {"type": "string"}, "Feature id")
     collection_id = _param("collectionId", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
     feature_params = []
     for spec in REGISTRY.values():
@@ -66,11 +89,12 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                    "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
                    "Further distinct safe routes"),
+            as_of,
         ], schema={"$ref": "#/components/schemas/RouteAnswer"})},
         "/api/safety": {"get": _op("Zones a point is inside or near; nearest operational port and open site", [
             _param("at", "query", LONLAT, "Point lon,lat", True)])},
         "/api/access": {"get": _op("Which open displacement sites a hub reaches safely, only with risk, or not", [
-            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True)])},
+            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of])},
         "/api/whatif": {"post": _op("Access before and after hypothetical closures (nothing is stored)", body={
             "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}}},
             errors=(400, 413))},
@@ -101,13 +125,26 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("datetime", "query", {"type": "string"},
                        "Instant or interval (RFC 3339; .. for an open end) against as_of / valid_from / valid_to"),
                 _param("sortby", "query", {"type": "string"}, "Comma-separated properties, - for descending"),
+                _param("stored_at", "query", {"type": "string", "format": "date"},
+                       "The layer as stored at the end of this day (from the edit history)"),
                 *feature_params,
             ], content="application/geo+json", schema={"$ref": "#/components/schemas/FeatureCollection"},
                 errors=(400, 404), tag="ogcapi"),
-            "x-other-content": ["text/csv", "application/geopackage+sqlite3"]}},
-        "/ogcapi/collections/{collectionId}/items/{featureId}": {"get": _op("One feature", [
-            collection_id, _param("featureId", "path", {"type": "string"}, "Feature id"), f_json],
-            content="application/geo+json", errors=(400, 404), tag="ogcapi")},
+            "x-other-content": ["text/csv", "application/geopackage+sqlite3"]},
+            "post": _write("Add a feature (editor or admin)", [collection_id], body=True, status="201",
+                           if_match=False)},
+        "/ogcapi/collections/{collectionId}/items/{featureId}": {
+            "get": _op("One feature, with its ETag", [collection_id, feature_id, f_json],
+                       content="application/geo+json", errors=(400, 404), tag="ogcapi"),
+            "put": _write("Replace a feature", [collection_id, feature_id], body=True),
+            "patch": _write("Change some properties or the geometry (JSON merge patch)", [collection_id, feature_id],
+                            body=True),
+            "delete": _write("Remove a feature (its history stays)", [collection_id, feature_id], body=False,
+                             status="204"),
+        },
+        "/ogcapi/collections/{collectionId}/items/{featureId}/history": {"get": _op(
+            "Every change of a feature: who, when, why, before and after", [collection_id, feature_id],
+            errors=(404,), tag="edits")},
     }
     return {
         "openapi": "3.0.3",
@@ -117,7 +154,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                                 "not operational truth."},
         "servers": [{"url": server_url}],
         "paths": paths,
-        "components": {"schemas": {
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "API token from 'geoapp token create --role editor|admin --name ...'"}},
+            "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}},

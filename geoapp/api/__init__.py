@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
@@ -81,17 +82,40 @@ def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
+def dataset_for_request(field: str = "as_of"):
+    """The current data, or with ``as_of=YYYY-MM-DD`` the data as stored at the end of that day."""
+    svc = service()
+    value = arg(field, required=False)
+    if value is None:
+        return svc.dataset, []
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
+    if day > dt.date.today():
+        raise BadRequest(f"{field} must not be in the future", field=field)
+    data, notes = svc.dataset_as_of(day)
+    return data, [f"Answered from the data as stored at the end of {day.isoformat()}.", *notes]
+
+
+def with_notes(answer: dict, notes: list[str]) -> dict:
+    """The answer with notes about the data it used put first among its warnings."""
+    if notes:
+        answer["warnings"] = [*notes, *answer.get("warnings", [])]
+    return answer
+
+
 @bp.get("/route")
 def route():
     """Safest and shortest routes between two points, with verdict, exposure and reasons."""
     svc = service()
-    return jsonify(
+    data, notes = dataset_for_request()
+    return jsonify(with_notes(
         route_lookup(
-            svc.dataset, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
+            data, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
-        )
-    )
+        ), notes))
 
 
 @bp.get("/safety")
@@ -121,8 +145,9 @@ def parse_hub(value: object, field: str = "from"):
 def access():
     """Which open displacement sites a hub reaches safely, only with risk, or not at all."""
     svc = service()
+    data, notes = dataset_for_request()
     point, feature = parse_hub(arg("from"))
-    return jsonify(access_lookup(svc.dataset, svc.settings, point, hub_feature=feature))
+    return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "controlled_areas"}
@@ -156,10 +181,10 @@ def whatif():
     return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature))
 
 
-def json_body() -> dict:
+def json_body(types: tuple[str, ...] = ("application/json", "application/geo+json")) -> dict:
     """The request body as a JSON object, with a 400 for anything else (including absurd nesting)."""
-    if not request.mimetype or request.mimetype != "application/json":
-        raise BadRequest("send the body as application/json", field="body")
+    if request.mimetype not in types:
+        raise BadRequest(f"send the body as {' or '.join(types)}", field="body")
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, RecursionError):

@@ -11,7 +11,7 @@ from .. import service
 from ..errors import BadRequest, NotFound
 from ..features import Query, parse_datetime, queryables, run_query
 from ..formats import csv_stream, gpkg_stream
-from ..geojson import dumps, feature_collection_stream, iter_features
+from ..geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
 from . import parse_numbers
 
@@ -33,7 +33,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "gpkg": "application/geopackage+sqlite3",
 }
-ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f"}
+ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at"}
 
 
 def _link(href: str, rel: str, type_: str, title: str) -> dict:
@@ -230,7 +230,9 @@ def items(collection_id: str):
     if fmt not in FORMATS:
         raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
     query = parse_items_query(spec)
-    data = service().dataset
+    from . import dataset_for_request
+
+    data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here
     matched, page = run_query(data.layers[collection_id], data.layer_trees[collection_id], spec, query)
     stamp = f"{data.as_of[collection_id]}_{query.offset}"
     if fmt == "csv":
@@ -276,15 +278,15 @@ def item(collection_id: str, feature_id: str):
     _spec(collection_id)
     _only({"f"})
     _json_only()
-    frame = service().dataset.layers[collection_id]
-    hit = frame[frame["id"] == feature_id]
-    if hit.empty:
+    from .edits import stored_item
+
+    feature, etag = stored_item(collection_id, feature_id)
+    if feature is None:
         raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
-    feature = next(iter_features(hit))
     feature["links"] = [
         _link(url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True), "self",
               FORMATS["json"], "This feature"),
         _link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
               "application/json", "The collection"),
     ]
-    return Response(dumps(feature), mimetype=FORMATS["json"])
+    return Response(dumps(feature), mimetype=FORMATS["json"], headers={"ETag": etag} if etag else {})

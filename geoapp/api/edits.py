@@ -1,0 +1,215 @@
+"""Edits in the OGC API - Features Part 4 shape: create, replace, patch, delete, with history.
+
+Every write is authenticated (editor or admin), validated as at start-up, carries a reason, and is
+applied in one transaction with its audit entry, or not at all.  Replace, patch and delete need
+``If-Match`` with the version the caller read, so that no edit silently overwrites another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+import numpy as np
+import shapely
+import shapely.geometry
+from flask import Blueprint, Response, request, url_for
+
+from .. import service
+from ..auth import require_role
+from ..errors import BadRequest, DataValidationError, NotFound, PreconditionRequired, StoreUnavailable
+from ..geojson import dumps, iter_features
+from ..layers import REGISTRY, LayerSpec
+from ..store.sql import frame_from_feature
+from ..validate import parse_area
+from . import json_body
+from .ogc import FORMATS, _link, _spec
+
+bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt"}
+OPTIONAL_PROPERTIES = {"valid_from", "valid_to", "highway", "speed_kmh"}
+MAX_REASON = 500
+
+
+def _reason() -> str:
+    reason = (request.headers.get("X-Change-Reason") or "").strip()
+    if not reason:
+        raise BadRequest("say why: send the reason for the change in the X-Change-Reason header",
+                         field="X-Change-Reason")
+    if len(reason) > MAX_REASON:
+        raise BadRequest(f"X-Change-Reason is longer than {MAX_REASON} characters", field="X-Change-Reason")
+    return reason
+
+
+def _if_match() -> int:
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired("send If-Match with the ETag of the version you read (GET the item first)",
+                                   field="If-Match")
+    match = re.fullmatch(r'\s*(?:W/)?"(\d{1,12})"\s*', header)
+    if not match:
+        raise BadRequest('If-Match must be the ETag of the item, like "3"', field="If-Match")
+    return int(match.group(1))
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _feature(body: dict, spec: LayerSpec, feature_id: str | None) -> dict:
+    """Check the shape of a GeoJSON Feature body and the properties it sets."""
+    if body.get("type") != "Feature":
+        raise BadRequest('the body must be a GeoJSON Feature ("type": "Feature")', field="type")
+    properties = body.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise BadRequest("properties must be an object", field="properties")
+    unknown = sorted(set(properties) - set(spec.columns) - OPTIONAL_PROPERTIES)
+    if unknown:
+        raise BadRequest(f"unknown properties for {spec.name}: {', '.join(k[:40] for k in unknown[:8])}",
+                         field=unknown[0][:40])
+    given = body.get("id", properties.get("id"))
+    if feature_id is not None and given not in (None, feature_id):
+        raise BadRequest("the body's id differs from the id in the URL", field="id")
+    fid = feature_id or given or f"{ID_PREFIX[spec.name]}-{secrets.token_hex(5)}"
+    if not isinstance(fid, str) or not ID_PATTERN.match(fid):
+        raise BadRequest("id must be 1-100 letters, digits, '.', '_', ':' or '-'", field="id")
+    geometry = body.get("geometry")
+    if not isinstance(geometry, dict):
+        raise BadRequest("geometry must be a GeoJSON geometry object", field="geometry")
+    return {"type": "Feature", "geometry": geometry, "properties": {**properties, "id": fid}}
+
+
+def _validated(feature: dict, spec: LayerSpec):
+    """A single-row frame, validated as the shipped layers are, with vertex and area caps."""
+    settings = service().settings
+    properties = feature["properties"]
+    properties.setdefault("as_of", dt.date.today().isoformat())
+    if "Polygon" in spec.geometry_types:
+        parse_area(feature["geometry"], field="geometry", max_vertices=settings.max_area_vertices,
+                   max_area_km2=settings.max_area_km2, metric_crs=settings.metric_crs)
+    try:
+        geometry = shapely.geometry.shape(feature["geometry"])
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
+        raise BadRequest("geometry has malformed coordinates", field="geometry") from None
+    if shapely.get_num_coordinates(geometry) > settings.max_area_vertices:
+        raise BadRequest(f"geometry has more than {settings.max_area_vertices} vertices", field="geometry")
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise BadRequest("geometry has coordinates that are not finite numbers", field="geometry")
+    try:
+        return frame_from_feature(feature, spec, source=spec.name)
+    except DataValidationError as exc:
+        problems = [p.split(": ", 2)[-1] for p in exc.problems]
+        raise BadRequest("the feature is not valid: " + "; ".join(problems), field="properties") from None
+
+
+def _respond(layer: str, feature_id: str, version: int, status: int) -> Response:
+    stored = service().store.get(layer, feature_id)
+    feature = stored[0] if stored else {}
+    feature["links"] = [_link(url_for("ogc.item", collection_id=layer, feature_id=feature_id, _external=True),
+                              "self", FORMATS["json"], "This feature")]
+    location = url_for("ogc.item", collection_id=layer, feature_id=feature_id, _external=True)
+    return Response(dumps(feature), status=status, mimetype=FORMATS["json"],
+                    headers={"ETag": _etag(version), "Location": location})
+
+
+@bp.post("/collections/<collection_id>/items")
+def create_item(collection_id: str):
+    """Add a feature (201 with its Location and ETag)."""
+    spec = _spec(collection_id)
+    svc = service()
+    actor, _ = require_role(svc.store, "editor")
+    reason = _reason()
+    feature = _feature(json_body(), spec, None)
+    frame = _validated(feature, spec)
+    version = svc.store.create(collection_id, frame, actor=actor, reason=reason)
+    svc.data_changed()
+    return _respond(collection_id, feature["properties"]["id"], version, 201)
+
+
+@bp.put("/collections/<collection_id>/items/<feature_id>")
+def replace_item(collection_id: str, feature_id: str):
+    """Replace a feature whole (If-Match required)."""
+    spec = _spec(collection_id)
+    svc = service()
+    actor, _ = require_role(svc.store, "editor")
+    reason = _reason()
+    expected = _if_match()
+    feature = _feature(json_body(), spec, feature_id)
+    frame = _validated(feature, spec)
+    version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
+                                reason=reason)
+    svc.data_changed()
+    return _respond(collection_id, feature_id, version, 200)
+
+
+@bp.patch("/collections/<collection_id>/items/<feature_id>")
+def patch_item(collection_id: str, feature_id: str):
+    """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
+    spec = _spec(collection_id)
+    svc = service()
+    actor, _ = require_role(svc.store, "editor")
+    reason = _reason()
+    expected = _if_match()
+    patch = json_body(types=("application/json", "application/merge-patch+json"))
+    unknown = sorted(set(patch) - {"type", "properties", "geometry", "id"})
+    if unknown:
+        raise BadRequest(f"a patch may set properties and geometry only, not {unknown[0][:40]}", field=unknown[0][:40])
+    current = svc.store.get(collection_id, feature_id)
+    if current is None:
+        raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
+    base, _ = current
+    changes = patch.get("properties") or {}
+    if not isinstance(changes, dict):
+        raise BadRequest("properties must be an object", field="properties")
+    properties = {k: v for k, v in {**base["properties"], **changes}.items() if v is not None}
+    merged = {"type": "Feature", "properties": properties, "geometry": patch.get("geometry") or base["geometry"]}
+    feature = _feature(merged, spec, feature_id)
+    frame = _validated(feature, spec)
+    version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
+                                reason=reason, action="patch")
+    svc.data_changed()
+    return _respond(collection_id, feature_id, version, 200)
+
+
+@bp.delete("/collections/<collection_id>/items/<feature_id>")
+def delete_item(collection_id: str, feature_id: str):
+    """Remove a feature (If-Match required); its history stays."""
+    _spec(collection_id)
+    svc = service()
+    actor, _ = require_role(svc.store, "editor")
+    reason = _reason()
+    expected = _if_match()
+    svc.store.delete(collection_id, feature_id, expected_version=expected, actor=actor, reason=reason)
+    svc.data_changed()
+    return Response(status=204)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>/history")
+def item_history(collection_id: str, feature_id: str):
+    """Every change of a feature: who, when, why, and the feature before and after."""
+    _spec(collection_id)
+    changes = service().store.history(collection_id, feature_id)
+    if not changes:
+        raise NotFound(f"no history for {feature_id[:80]!r} in {collection_id}", field="featureId")
+    return Response(dumps({"collection": collection_id, "featureId": feature_id, "changes": changes}),
+                    mimetype="application/json")
+
+
+def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
+    """The feature from the store with its ETag; from loaded data (no ETag) when the store is down."""
+    svc = service()
+    try:
+        stored = svc.store.get(collection_id, feature_id)
+    except StoreUnavailable:
+        frame = svc.dataset.layers[collection_id]
+        hit = frame[frame["id"] == feature_id]
+        return (next(iter_features(hit)) if len(hit) else None), None
+    if stored is None:
+        return None, None
+    return stored[0], _etag(stored[1])
+
+
+__all__ = ["bp", "stored_item", "REGISTRY"]

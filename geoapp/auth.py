@@ -1,0 +1,34 @@
+"""API tokens: who is calling, and whether their role may do what they ask."""
+
+from __future__ import annotations
+
+from flask import request
+
+from .errors import Forbidden, Unauthorized
+from .store.sql import ROLES
+
+
+def current_principal(store) -> tuple[str, str] | None:
+    """(name, role) of the bearer token sent, None without one; 401 for a token that is not valid."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise Unauthorized("send the token as 'Authorization: Bearer <token>'", field="Authorization")
+    principal = store.principal(token.strip())
+    if principal is None:
+        raise Unauthorized("this token is not valid (unknown or revoked)", field="Authorization")
+    return principal
+
+
+def require_role(store, minimum: str) -> tuple[str, str]:
+    """The caller, if their role is at least ``minimum``: 401 without a token, 403 with too weak a role."""
+    principal = current_principal(store)
+    if principal is None:
+        raise Unauthorized(f"writing needs an API token with the {minimum} role; send 'Authorization: Bearer <token>'",
+                           field="Authorization")
+    name, role = principal
+    if ROLES.index(role) < ROLES.index(minimum):
+        raise Forbidden(f"the token {name!r} has the {role} role; this needs {minimum} or above")
+    return principal
