@@ -16,7 +16,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	bash scripts/test-system-deps.sh
 	$(BIN)/ruff check geoapp tests bench wsgi.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	GEOAPP_TEST_DATABASE_URL=$$(bash scripts/test-postgres.sh) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoapp tests wsgi.py

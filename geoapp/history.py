@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -17,7 +19,8 @@ def layers_as_of(current: dict[str, gpd.GeoDataFrame], changes: list[dict]) -> d
         name, action, fid = change["layer"], change["action"], change["feature_id"]
         frame = layers[name]
         if action == "import" and change["snapshot"]:
-            layers[name] = gpd.read_file(change["snapshot"], engine="pyogrio")
+            features = json.loads(change["snapshot"])["features"]
+            layers[name] = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
             continue
         if action in ("create", "replace", "patch", "delete"):
             frame = frame[frame["id"] != fid]

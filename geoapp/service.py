@@ -34,6 +34,7 @@ class Service:
         self._pages: dict[tuple[str, str], str] = {}
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
         self._wake = threading.Event()
+        self._stopped = threading.Event()
         self._watcher_pid: int | None = None
 
     # -- keeping up with the store --------------------------------------------------------------
@@ -50,14 +51,24 @@ class Service:
         """Rebuild now rather than at the next poll: this process has just committed a change."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """End this process's watcher (tests; a server just exits)."""
+        self._stopped.set()
+        self._wake.set()
+
     def _watch(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             self._wake.wait(self.settings.reload_check_s)
             self._wake.clear()
+            if self._stopped.is_set():
+                return
             try:
                 version = self.store.version()
             except GeoappError:
                 continue  # store unavailable: keep serving what is loaded
+            except Exception:  # the watcher must outlive any surprise; serving goes on meanwhile
+                log.exception("checking the store's data version failed")
+                continue
             if version != self._store_version:
                 self._reload_logged()
 

@@ -179,6 +179,6 @@ def _area_members(obj: object, field: str) -> list[dict]:
         return _area_members(obj.get("geometry"), field)
     if kind not in ("Polygon", "MultiPolygon"):
         raise BadRequest(f"{field} must be a Polygon or MultiPolygon, not {kind[:40]!r}", field=field)
-    if not isinstance(obj.get("coordinates"), list):
+    if not isinstance(obj.get("coordinates"), (list, tuple)):
         raise BadRequest(f"{field} needs a coordinates array", field=field)
     return [obj]

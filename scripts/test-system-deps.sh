@@ -3,7 +3,10 @@
 # Kept idempotent and quiet so that `make test` can call it every time.
 set -euo pipefail
 
-packages=(gdal-bin)  # ogrinfo: GDAL's OGC API - Features client, used by tests/test_ogcapi.py
+packages=(
+  gdal-bin                 # ogrinfo: GDAL's OGC API - Features client (tests/test_ogcapi.py)
+  postgresql-15-postgis-3  # the PostGIS store backend (tests/test_store.py, tests/test_durability.py)
+)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

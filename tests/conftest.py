@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from geoapp import create_app
 
-from .helpers import GEODATA
+from .helpers import GEODATA, ServerProcess
 
 
 @pytest.fixture(scope="session")
@@ -40,37 +34,51 @@ def data_dir(tmp_path) -> Path:
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real gunicorn server (``geoapp serve``) on a free port; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "GEOAPP_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}
-    geoapp = Path(sys.executable).with_name("geoapp")
-    proc = subprocess.Popen([str(geoapp), "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("server did not start:\n" + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.3)
-    yield base
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.stdout.close()
+    server = ServerProcess({"GEOAPP_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}).wait_ready()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """PostgreSQL with PostGIS started by ``make test`` (scripts/test-postgres.sh)."""
+    url = os.environ.get("GEOAPP_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("GEOAPP_TEST_DATABASE_URL is not set: run the tests with 'make test'")
+        pytest.skip("no test database: run 'make test' (it starts PostgreSQL with PostGIS)")
+    return url
+
+
+@pytest.fixture()
+def pg_schema(pg_url):
+    """A fresh schema for one test, dropped afterwards."""
+    import secrets
+
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    yield schema
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["geopackage", "postgis"])
+def store_config(request, tmp_path):
+    """App settings for each store backend: the embedded GeoPackage, and PostGIS."""
+    config = {"instance_path": tmp_path / "instance", "reload_check_s": 0.2}
+    if request.param == "postgis":
+        url = request.getfixturevalue("pg_url")
+        config.update(database_url=url, database_schema=request.getfixturevalue("pg_schema"))
+    return config
+
+
+@pytest.fixture()
+def store(store_config):
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    return make_store(Settings.from_env({}, overrides=store_config))

@@ -96,3 +96,79 @@ def osm_grid_file(path: Path) -> Path:
     ]
     path.write_text(osm_xml(nodes, ways), encoding="utf-8")
     return path
+
+
+class ServerProcess:
+    """``geoapp serve`` (gunicorn) on a free port, in its own process group so it can be killed whole."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2):
+        import os
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        geoapp = Path(sys.executable).with_name("geoapp")
+        self.proc = subprocess.Popen([str(geoapp), "serve", "--port", str(self.port), "--workers", str(workers)],
+                                     env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def wait_ready(self, timeout: float = 90) -> ServerProcess:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    import os
+                    import signal
+
+                    if self.proc.poll() is None:
+                        os.killpg(self.proc.pid, signal.SIGKILL)
+                    output = self.proc.communicate(timeout=30)[0].decode(errors="replace")
+                    raise RuntimeError("server did not start:\n" + output) from None
+                time.sleep(0.2)
+
+    def kill(self, sig=None) -> None:
+        import os
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, sig or signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+    def stop(self) -> None:
+        import signal
+
+        self.kill(signal.SIGTERM)
+
+
+def http(method: str, url: str, body: dict | None = None, headers: dict | None = None, timeout: float = 30):
+    """(status, headers, parsed JSON or raw bytes) of one HTTP request; connection errors raise OSError."""
+    import json as _json
+    import urllib.error
+    import urllib.request
+
+    data = _json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        **({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw, status, head = response.read(), response.status, response.headers
+    except urllib.error.HTTPError as error:
+        raw, status, head = error.read(), error.code, error.headers
+    try:
+        return status, head, _json.loads(raw) if raw else None
+    except ValueError:
+        return status, head, raw
