@@ -91,7 +91,7 @@ def run_query(frame: gpd.GeoDataFrame, tree: shapely.STRtree, spec: LayerSpec, q
         mask[hits] = True
         keep &= mask
     if query.datetime is not None:
-        keep &= _overlaps(frame, *query.datetime)
+        keep &= overlaps(frame, *query.datetime)
     props = queryables(spec)
     for column, value in query.equals:
         keep &= _equals(frame[column], value, props[column]["type"])
@@ -103,7 +103,8 @@ def run_query(frame: gpd.GeoDataFrame, tree: shapely.STRtree, spec: LayerSpec, q
     return len(matched), matched.iloc[query.offset:stop]
 
 
-def _overlaps(frame: gpd.GeoDataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> np.ndarray:
+def overlaps(frame: gpd.GeoDataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> np.ndarray:
+    """Which features' time (see the module docstring) meets the span ``start``..``end``."""
     as_of = pd.to_datetime(frame["as_of"])
     begin = pd.to_datetime(frame["valid_from"]).fillna(as_of) if "valid_from" in frame else as_of
     if "valid_to" in frame:
@@ -128,3 +129,14 @@ def _equals(values: pd.Series, wanted: str, kind: str) -> np.ndarray:
     if kind == "boolean":
         return (values.astype(bool) == (wanted.lower() == "true")).to_numpy()
     return (values.astype("string") == wanted).fillna(False).to_numpy(dtype=bool)
+
+
+def known_on(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
+    """The features a planner would have seen on ``day``: reported by then and not yet expired."""
+    moment = pd.Timestamp(day)
+    keep = pd.to_datetime(frame["as_of"]) <= moment
+    if "valid_from" in frame:
+        keep &= pd.to_datetime(frame["valid_from"]).fillna(pd.Timestamp.min) <= moment
+    if "valid_to" in frame:
+        keep &= pd.to_datetime(frame["valid_to"]).fillna(pd.Timestamp.max) >= moment
+    return frame[keep.to_numpy()]

@@ -230,5 +230,6 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "distance_m": round(route.distance_m, 1),
             "duration_s": round(route.duration_s),
             "exposure": route.exposure.to_dict(),
+            "exposed": None if route.exposed is None else shapely.geometry.mapping(data.lonlat(route.exposed)),
         },
     }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import folium
 import geopandas as gpd
-from branca.element import CssLink, Element, MacroElement
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from .layers import PALETTE, REGISTRY
@@ -25,6 +27,7 @@ ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
 ZONE_DASH = {"controlled": None, "contested": "6 4", "influence": "2 4"}
+PORT_DASH = {"seaport": None, "fuel_terminal": None, "airport": "3 3", "border_crossing": "1 3"}
 HAITI_VIEW = ([17.95, -74.5], [20.1, -71.6])
 
 
@@ -35,16 +38,26 @@ class MapAssets:
     leaflet_js: str
     leaflet_css: str
     page_css: str
+    page_js: str = ""
+    cluster_js: str = ""
+    cluster_css: tuple[str, ...] = ()
+    favicon: str = ""
 
 
 def base_map(
-    *, assets: MapAssets, tile_url: str | None = None, tile_attribution: str | None = None, title: str
+    *, assets: MapAssets, tile_url: str | None = None, tile_attribution: str | None = None, title: str,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
-    """An empty map with local assets only, canvas rendering and no tiles unless configured."""
+    """A map with local assets only, canvas rendering, and tiles only when configured.
+
+    Without tiles, ``context`` (the country outline and town names) gives the reader their bearings.
+    """
     m = folium.Map(
         location=[18.9, -72.7], zoom_start=8, tiles=None, prefer_canvas=True, control_scale=True,
         attribution_control=True,
     )
+    # without a tile layer the map itself must bound zooming (marker clustering needs maxZoom)
+    m.options.update(minZoom=7, maxZoom=18)
     # instance attributes: the page loads Leaflet from the app, nothing from another host
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
@@ -53,28 +66,78 @@ def base_map(
     root.header.add_child(CssLink(assets.page_css), name="page_css")
     root.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
                           name="viewport")
+    if assets.page_js:
+        root.header.add_child(JavascriptLink(assets.page_js), name="page_js")
+    if assets.favicon:
+        root.header.add_child(Element(f'<link rel="icon" href="{assets.favicon}">'), name="favicon")
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or "map tiles", name="Base map").add_to(m)
+    elif context:
+        _context(m, context)
     return m
 
 
-def add_layers(m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], *, muted: bool = False) -> None:
-    """Draw every given layer styled by status, with popups carrying the feature's provenance."""
+def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Country outline and town labels drawn under the data, never in the way of clicks."""
+    outline = context.get("outline")
+    if outline is not None and len(outline):
+        folium.GeoJson(
+            outline.__geo_interface__, name="Haiti (Natural Earth)", control=False,
+            style_function=lambda _f: {"color": "#8a8a8a", "weight": 1, "fillColor": "#fbfaf5", "fillOpacity": 1},
+            interactive=False,
+        ).add_to(m)
+    places = context.get("places")
+    if places is not None and len(places):
+        towns = folium.FeatureGroup(name="Towns (GeoNames)", control=False)
+        for name, rank, point in zip(places["name"], places["rank"], places.geometry, strict=True):
+            folium.CircleMarker(
+                [point.y, point.x], radius=2 if rank > 1 else 3, color="#555555", weight=1, fill=True,
+                fill_opacity=1, interactive=False,
+            ).add_child(folium.Tooltip(html.escape(name), permanent=rank == 1, direction="right",
+                                       class_name=f"place-label rank-{rank}")).add_to(towns)
+        towns.add_to(m)
+
+
+def add_layers(
+    m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], *, muted: bool = False,
+    download_url: Callable[[str, str], str] | None = None, assets: MapAssets | None = None,
+) -> None:
+    """Draw every given layer styled by status, with popups carrying the feature's provenance.
+
+    ``download_url(layer, id)`` adds a link to each feature's download in its popup; displacement
+    sites are clustered when the cluster plugin's assets are given.
+    """
     for name in ("gang_zones", "roads", "displacement_sites", "ports"):
         if name in layers and len(layers[name]):
-            _LAYER_BUILDERS[name](layers[name], muted).add_to(m)
+            frame = layers[name]
+            if download_url is not None:
+                frame = frame.assign(download=[download_url(name, fid) for fid in frame["id"]])
+            layer = _LAYER_BUILDERS[name](frame, muted)
+            if name == "displacement_sites" and assets is not None and assets.cluster_js:
+                cluster = MarkerCluster(name=layer.layer_name, options={
+                    "disableClusteringAtZoom": 11, "showCoverageOnHover": False, "maxClusterRadius": 40})
+                cluster.default_js = [("markerclusterjs", assets.cluster_js)]
+                cluster.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(assets.cluster_css)]
+                layer.control = False
+                layer.add_to(cluster)
+                cluster.add_to(m)
+            else:
+                layer.add_to(m)
 
 
 def overview_map(
     layers: Mapping[str, gpd.GeoDataFrame], *, assets: MapAssets, panel_html: str, tile_url: str | None = None,
-    tile_attribution: str | None = None,
+    tile_attribution: str | None = None, context: Mapping[str, gpd.GeoDataFrame] | None = None,
+    download_url: Callable[[str, str], str] | None = None,
 ) -> folium.Map:
-    """All layers with toggles, a legend and an information panel."""
-    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access map")
-    add_layers(m, layers)
+    """The given layers with toggles, a legend and an information panel."""
+    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access map",
+                 context=context)
+    add_layers(m, layers, download_url=download_url, assets=assets)
     m.fit_bounds(HAITI_VIEW)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     Legend().add_to(m)
+    MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
 
@@ -82,9 +145,15 @@ def overview_map(
 def route_map(
     layers: Mapping[str, gpd.GeoDataFrame], result: dict, *, assets: MapAssets, panel_html: str,
     tile_url: str | None = None, tile_attribution: str | None = None,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
-    """The safest and shortest routes of a lookup over muted context layers, with the summary panel."""
-    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access route")
+    """The safest and shortest routes of a lookup over muted context layers, with the summary panel.
+
+    The safest route is a solid blue band, the shortest a dashed black line; the parts of the
+    safest route on dangerous or blocked roads or inside zones are overlaid in vermillion.
+    """
+    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access route",
+                 context=context)
     add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
     styles = {
         "shortest": {"color": PALETTE["black"], "weight": 4, "dashArray": "10 8", "opacity": 0.8},
@@ -101,6 +170,13 @@ def route_map(
         ).add_to(m)
         coords = feature["geometry"]["coordinates"]
         bounds.extend([[lat, lon] for lon, lat in coords])
+        exposed = feature["properties"].get("exposed")
+        if exposed and kind != "shortest":
+            folium.GeoJson(
+                {"type": "Feature", "properties": {}, "geometry": exposed}, name=f"{label}: exposed parts",
+                style_function=lambda _f: {"color": PALETTE["vermillion"], "weight": 4, "opacity": 0.95},
+                tooltip="exposed: dangerous or blocked road, or inside a gang zone",
+            ).add_to(m)
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
         bounds.append([lat, lon])
@@ -113,6 +189,7 @@ def route_map(
     folium.LayerControl(collapsed=True).add_to(m)
     least = any(f["properties"]["mode"] == "least_risk" for f in result["routes"])
     Legend(route="least-risk route" if least else "safest route").add_to(m)
+    MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
 
@@ -125,9 +202,11 @@ ACCESS_COLOURS = {
 def access_map(
     layers: Mapping[str, gpd.GeoDataFrame], sites: gpd.GeoDataFrame, result: dict, hub: tuple[float, float], *,
     assets: MapAssets, panel_html: str, tile_url: str | None = None, tile_attribution: str | None = None,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
     """Sites coloured by whether the hub reaches them safely, only with risk, or not at all."""
-    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access access")
+    m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access access",
+                 context=context)
     add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
     by_id = {row["id"]: row for row in result["sites"]}
     frame = sites.assign(
@@ -153,12 +232,15 @@ def access_map(
     m.fit_bounds(HAITI_VIEW)
     folium.LayerControl(collapsed=True).add_to(m)
     Legend(access=True).add_to(m)
+    MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
 
 
-def _popup(name: str) -> folium.GeoJsonPopup:
+def _popup(name: str, frame: gpd.GeoDataFrame) -> folium.GeoJsonPopup:
     fields = ["name", "status", *POPUP_FIELDS[name], *PROVENANCE]
+    if "download" in frame:
+        fields.append("download")
     return folium.GeoJsonPopup(fields=fields, aliases=[f.replace("_", " ") for f in fields], localize=True,
                                max_width=320)
 
@@ -178,7 +260,7 @@ def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         }
 
     return folium.GeoJson(_plain(frame), name=REGISTRY["gang_zones"].title, style_function=style,
-                          popup=_popup("gang_zones"), tooltip=_tooltip())
+                          popup=_popup("gang_zones", frame), tooltip=_tooltip())
 
 
 def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -192,7 +274,7 @@ def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         }
 
     return folium.GeoJson(_plain(frame), name=REGISTRY["roads"].title, style_function=style,
-                          popup=_popup("roads"), tooltip=_tooltip())
+                          popup=_popup("roads", frame), tooltip=_tooltip())
 
 
 def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -207,18 +289,19 @@ def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
 
     return folium.GeoJson(_plain(frame), name=REGISTRY["displacement_sites"].title,
                           marker=folium.CircleMarker(), style_function=style,
-                          popup=_popup("displacement_sites"), tooltip=_tooltip())
+                          popup=_popup("displacement_sites", frame), tooltip=_tooltip())
 
 
 def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     colours = REGISTRY["ports"].colours
 
     def style(feature):
-        return {"radius": 7, "color": "#000000", "weight": 2, "fill": True,
-                "fillColor": colours[feature["properties"]["status"]], "fillOpacity": 1}
+        p = feature["properties"]
+        return {"radius": 7, "color": "#000000", "weight": 2, "fill": True, "dashArray": PORT_DASH.get(p["kind"]),
+                "fillColor": colours[p["status"]], "fillOpacity": 1}
 
     return folium.GeoJson(_plain(frame), name=REGISTRY["ports"].title, marker=folium.CircleMarker(),
-                          style_function=style, popup=_popup("ports"), tooltip=_tooltip())
+                          style_function=style, popup=_popup("ports", frame), tooltip=_tooltip())
 
 
 _LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "ports": _ports}
@@ -230,9 +313,41 @@ def site_radius(individuals: int | None) -> float:
 
 
 def _plain(frame: gpd.GeoDataFrame) -> dict:
-    """A GeoJSON mapping of the frame with JSON-safe values (pandas NA becomes null)."""
-    return frame.__geo_interface__ if not frame.isna().any().any() else frame.astype(object).where(
-        frame.notna(), None).__geo_interface__
+    """The frame as GeoJSON for a page: nulls for missing values, text HTML-escaped.
+
+    Popups insert values as HTML, and names and notes come from editors: escaping them here is
+    what keeps a name like ``<img onerror=...>`` inert.  The download link is the one HTML we add.
+    """
+    columns = [c for c in frame.columns if c != "geometry"]
+    table = frame[columns].astype(object).where(frame[columns].notna(), None)
+    for column in columns:
+        if column == "download":
+            table[column] = [f'<a href="{html.escape(url)}" download>GeoJSON</a>' for url in table[column]]
+        else:
+            table[column] = [html.escape(v) if isinstance(v, str) else v for v in table[column]]
+    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).__geo_interface__
+
+
+class MapHandle(MacroElement):
+    """Exposes the map and its overlay layers as ``window.haMap`` / ``window.haLayers`` for page scripts."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+window.haMap = {{ this._parent.get_name() }};
+window.haLayers = { {% for name, var in this.layers.items() %}{{ name|tojson }}: {{ var }}, {% endfor %} };
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MapHandle"
+        self.layers: dict[str, str] = {}
+
+    def render(self, **kwargs):
+        # the overlays a reader can toggle, by their legend name, as the page's JS variables
+        self.layers = {child.layer_name: child.get_name() for child in self._parent._children.values()
+                       if isinstance(child, folium.map.Layer) and child.control}
+        super().render(**kwargs)
 
 
 class Legend(MacroElement):
@@ -240,8 +355,8 @@ class Legend(MacroElement):
 
     _template = Template("""
 {% macro html(this, kwargs) %}
-<div class="legend" id="legend" role="region" aria-label="Legend">
-  <strong>Legend</strong>
+<details class="legend" id="legend" open aria-label="Legend">
+  <summary><strong>Legend</strong></summary>
   {% if this.access %}
   <div class="legend-layer">Sites, from the hub</div>
   {% for level, colour in this.access_colours.items() %}
@@ -250,6 +365,8 @@ class Legend(MacroElement):
   {% endif %}
   {% if this.route %}
   <div><span class="sw line" style="border-top:6px solid {{ this.palette.blue }}"></span> {{ this.route }}</div>
+  <div><span class="sw line" style="border-top:4px solid {{ this.palette.vermillion }}"></span>
+    exposed part of the route</div>
   <div><span class="sw line" style="border-top:4px dashed {{ this.palette.black }}"></span> shortest route</div>
   {% endif %}
   {% for layer in this.layers %}
@@ -259,7 +376,13 @@ class Legend(MacroElement):
   {{ status.replace('_', ' ') }}</div>
   {% endfor %}
   {% endfor %}
-</div>
+  {% if not this.route and not this.access %}
+  <div class="legend-layer">Kind of port (outline)</div>
+  <div><span class="sw dot" style="border:2px solid #000"></span> seaport, fuel terminal</div>
+  <div><span class="sw dot" style="border:2px dashed #000"></span> airport</div>
+  <div><span class="sw dot" style="border:2px dotted #000"></span> border crossing</div>
+  {% endif %}
+</details>
 {% endmacro %}
 """)
 

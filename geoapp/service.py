@@ -31,7 +31,7 @@ class Service:
         self._store_version = store.version()
         self.dataset: Dataset = build_dataset(store.load(), settings)
         self.loaded_at = dt.datetime.now(dt.UTC)
-        self._pages: dict[tuple[str, str], str] = {}
+        self._pages: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -80,7 +80,7 @@ class Service:
             self.dataset = fresh
             self._store_version = version
             self.loaded_at = dt.datetime.now(dt.UTC)
-            self._pages = {}
+            self._pages = OrderedDict()
         return fresh
 
     def _reload_logged(self) -> None:
@@ -91,12 +91,14 @@ class Service:
             log.exception("reload failed; still serving data version %s", self.dataset.version)
 
     # -- derived views --------------------------------------------------------------------------
-    def cached_page(self, name: str, build) -> str:
-        """A page that depends only on the data version, built on first request after a change."""
+    def cached_page(self, name: str, build, *, keep: int = 32) -> str:
+        """A page that depends only on the data version and ``name``, built once, the last ``keep`` kept."""
         key = (self.dataset.version, name)
         page = self._pages.get(key)
         if page is None:
             page = self._pages[key] = build()
+            while len(self._pages) > keep:
+                self._pages.popitem(last=False)
         return page
 
     def dataset_as_of(self, day: dt.date) -> tuple[Dataset, list[str]]:

@@ -39,6 +39,7 @@ class Route:
     edges: np.ndarray
     weights: np.ndarray  # share of each edge travelled (1 except at the ends)
     travelled_m: np.ndarray  # metres travelled on each edge
+    exposed: shapely.Geometry | None  # the parts on dangerous/blocked roads or inside zones (metric CRS)
 
 
 class RoadNetwork:
@@ -259,6 +260,11 @@ class Router:
                 if row.length_m > 0.5
             ]
         closest, zone_idx = self._closest_controlled(geometry)
+        in_zone = np.zeros(len(edges), dtype=bool)
+        for metres in x.inside_by_status.values():
+            in_zone |= metres[edges] > 0.5
+        risky_edges = edges[risky | in_zone]
+        exposed = shapely.multilinestrings(list(self.network.edge_geoms[risky_edges])) if len(risky_edges) else None
         exposure = RouteExposure(
             inside_m=inside,
             zones=zones,
@@ -280,6 +286,7 @@ class Router:
             edges=edges,
             weights=shares,
             travelled_m=length,
+            exposed=exposed,
         )
 
 

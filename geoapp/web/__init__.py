@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import service
 from ..analysis import access_lookup
-from ..api import arg, parse_hub, parse_int, parse_lonlat
+from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat
+from ..context import load_context
+from ..errors import BadRequest
+from ..features import known_on
+from ..layers import REGISTRY
 from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..maps import MapAssets, access_map, overview_map, route_map
 
@@ -18,7 +24,22 @@ def _assets() -> MapAssets:
         leaflet_js=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.css"),
         page_css=url_for("static", filename="geoapp.css"),
+        page_js=url_for("static", filename="geoapp.js"),
+        cluster_js=url_for("static", filename="vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js"),
+        cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
+                     url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
+        favicon=url_for("static", filename="favicon.svg"),
     )
+
+
+def _map_options() -> dict:
+    settings = service().settings
+    return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,
+            "context": load_context(settings.data_dir)}
+
+
+def _download_url(layer: str, feature_id: str) -> str:
+    return url_for("ogc.item", collection_id=layer, feature_id=feature_id)
 
 
 def _html(text: str, status: int = 200) -> Response:
@@ -27,20 +48,38 @@ def _html(text: str, status: int = 200) -> Response:
 
 @bp.get("/")
 def overview():
-    """Every layer on one map; built once per data version and served from memory after that."""
+    """The layers on one map, as of a date (``?as_of=``) and a choice of layers (``?layers=``).
+
+    Built once per data version and view, then served from memory: the URL of a view can be shared.
+    """
     svc = service()
-    data = svc.dataset
+    names = _layer_choice()
+    data, notes = dataset_for_request()
+    day = request.args.get("as_of")
+    key = f"overview:{day or ''}:{','.join(names)}"
 
     def build() -> str:
+        layers = {name: data.layers[name] if day is None else known_on(data.layers[name], dt.date.fromisoformat(day))
+                  for name in names}
         panel = render_template(
-            "overview_panel.html", data=data, layers=data.layers,
-            warnings=stale_warnings(data, svc.settings, tuple(data.as_of), None),
+            "overview_panel.html", data=data, layers=layers, all_layers=list(REGISTRY), chosen=names, day=day,
+            warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None),
         )
-        m = overview_map(data.layers, assets=_assets(), panel_html=panel, tile_url=svc.settings.tile_url,
-                         tile_attribution=svc.settings.tile_attribution)
+        m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url, **_map_options())
         return m.get_root().render()
 
-    return _html(svc.cached_page("overview", build))
+    return _html(svc.cached_page(key, build))
+
+
+def _layer_choice() -> list[str]:
+    value = arg("layers", required=False)
+    if value is None:
+        return list(REGISTRY)
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown or not names:
+        raise BadRequest(f"layers must be a comma-separated list of {', '.join(REGISTRY)}", field="layers")
+    return [n for n in REGISTRY if n in names]
 
 
 @bp.get("/route")
@@ -48,15 +87,14 @@ def route_page():
     """The route map for ``from``/``to``; without them, a form to ask for one."""
     svc = service()
     if not request.args.get("from") and not request.args.get("to"):
-        return _html(render_template("route_form.html"))
+        return _html(svc.cached_page("route-form", _route_form))
     data = svc.dataset
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
     result = route_lookup(data, svc.settings, parse_lonlat("from"), parse_lonlat("to"), mode=mode,
                           alternatives=alternatives)
     panel = render_template("route_panel.html", result=result, query=request.args)
-    m = route_map(data.layers, result, assets=_assets(), panel_html=panel, tile_url=svc.settings.tile_url,
-                  tile_attribution=svc.settings.tile_attribution)
+    m = route_map(data.layers, result, assets=_assets(), panel_html=panel, **_map_options())
     return _html(m.get_root().render())
 
 
@@ -72,8 +110,33 @@ def access_page():
     result = access_lookup(data, svc.settings, point, hub_feature=feature)
     panel = render_template("access_panel.html", result=result, query=request.args)
     m = access_map(data.layers, data.access.sites, result, point, assets=_assets(), panel_html=panel,
-                   tile_url=svc.settings.tile_url, tile_attribution=svc.settings.tile_attribution)
+                   **_map_options())
     return _html(m.get_root().render())
+
+
+def _route_form() -> str:
+    """The form page: a small map to click, and the named places to choose from."""
+    data = service().dataset
+    context = load_context(service().settings.data_dir)
+
+    def entries(frame, label) -> list[dict]:
+        return sorted(({"name": label(row), "lonlat": f"{row.geometry.x:.4f},{row.geometry.y:.4f}"}
+                       for row in frame.itertuples()), key=lambda e: e["name"])
+
+    sites = data.access.sites.assign(geometry=data.access.sites.geometry.set_precision(0.01))
+    named = {
+        "Towns": entries(context["places"], lambda r: r.name) if "places" in context else [],
+        "Ports, airports, border crossings": entries(data.layers["ports"], lambda r: f"{r.name} ({r.status})"),
+        "Displacement sites (about 1 km)": entries(sites, lambda r: r.name),
+    }
+    outline = context["outline"].to_json() if "outline" in context else "null"
+    roads = data.geojson["roads"]
+    return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads))
+
+
+def _script_safe(text: str) -> str:
+    """JSON that cannot close the <script> block it sits in."""
+    return text.replace("</", "<\\/")
 
 
 def error_page(status: int, message: str) -> Response:

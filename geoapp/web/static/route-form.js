@@ -1,0 +1,41 @@
+/* Route form: click the map for the start, then the destination; or choose named places. */
+(function () {
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function start() {
+    var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.9, -72.7], 8);
+    var outline = data('pick-outline');
+    if (outline) {
+      L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
+    }
+    var colours = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00' };
+    var roads = data('pick-roads');
+    if (roads) {
+      L.geoJSON(roads, { interactive: false, style: function (f) {
+        return { color: colours[f.properties.status] || '#555', weight: 2, opacity: 0.8 };
+      } }).addTo(map);
+    }
+    var markers = {};
+    function put(which, latlng) {
+      var field = document.getElementById(which);
+      field.value = latlng.lng.toFixed(5) + ',' + latlng.lat.toFixed(5);
+      if (markers[which]) { map.removeLayer(markers[which]); }
+      markers[which] = L.circleMarker(latlng, { radius: 8, color: '#000', weight: 2, fillOpacity: 1,
+        fillColor: which === 'from' ? '#009E73' : '#CC79A7' }).bindTooltip(which === 'from' ? 'Start' : 'Destination').addTo(map);
+    }
+    map.on('click', function (event) {
+      put(document.getElementById('from').value ? 'to' : 'from', event.latlng);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('select[data-target]'), function (select) {
+      select.addEventListener('change', function () {
+        if (!select.value) { return; }
+        var parts = select.value.split(',');
+        put(select.dataset.target, L.latLng(parseFloat(parts[1]), parseFloat(parts[0])));
+      });
+    });
+    window.haMap = map;
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();
