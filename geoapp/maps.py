@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
@@ -109,7 +111,7 @@ def add_layers(
     """
     for name in ("gang_zones", "roads", "displacement_sites", "ports"):
         if name in layers and len(layers[name]):
-            frame = layers[name]
+            frame = lighten(name, layers[name])
             if download_url is not None:
                 frame = frame.assign(download=[download_url(name, fid) for fid in frame["id"]])
             layer = _LAYER_BUILDERS[name](frame, muted)
@@ -305,6 +307,34 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
 
 
 _LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "ports": _ports}
+
+
+#: A layer with more features than this is lightened before it goes into a page.
+LIGHT_LIMIT = 2000
+
+
+def lighten(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A layer fit to embed in a page: coordinates rounded to ~1 m and, when large, generalised.
+
+    A large roads layer (an OSM import) keeps what a planner reads at country scale: roads that are
+    dangerous or blocked, and the primary and secondary network; segments of one road with one
+    status are merged and simplified to ~30 m.  Downloads always give the full layer.
+    """
+    frame = frame.set_geometry(shapely.set_precision(np.asarray(frame.geometry.values), 1e-5))
+    if len(frame) <= LIGHT_LIMIT:
+        return frame
+    if name == "roads":
+        keep = (frame["status"] != "open") | frame["road_class"].isin(["primary", "secondary"])
+        frame = frame[keep.to_numpy()]
+        keys = ["name", "ref", "status", "road_class"]
+        grouped = frame.assign(ref=frame["ref"].fillna("")).groupby(keys, sort=False, dropna=False)
+        merged = grouped.agg(id=("id", "first"), as_of=("as_of", "max"), source=("source", "first"),
+                             confidence=("confidence", "first"), notes=("notes", "first"),
+                             oneway=("oneway", "first"))
+        lines = grouped.geometry.agg(lambda g: shapely.line_merge(shapely.union_all(np.asarray(g.values))))
+        frame = gpd.GeoDataFrame(merged.reset_index(), geometry=lines.to_numpy(), crs=frame.crs)
+    tolerance = 0.0003 if name == "roads" else 0.0001
+    return frame.set_geometry(shapely.simplify(np.asarray(frame.geometry.values), tolerance))
 
 
 def site_radius(individuals: int | None) -> float:

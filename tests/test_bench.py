@@ -21,3 +21,11 @@ def test_bench_runs_and_writes_results(tmp_path, capsys):
     for key in ("lookup", "reweight", "access"):
         assert results[key]["median_ms" if key != "lookup" else "p50_ms"] > 0
     assert "pgRouting: skipped" in capsys.readouterr().out
+
+
+def test_page_weight_bench_runs(capsys):
+    from bench.page_weight import main as page_weight
+
+    assert page_weight(["--side", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "shipped layers" in out and "target 300 KB: met" in out

@@ -92,3 +92,21 @@ def test_route_map_draws_both_routes_and_endpoints(app, layers):
     html = m.get_root().render()
     assert "Origin" in html and "Destination" in html
     assert outside_urls(html) == []
+
+
+def test_large_roads_layers_are_lightened_for_pages():
+    from bench.synthetic import synthetic_roads
+    from geoapp.maps import LIGHT_LIMIT, lighten
+
+    roads = synthetic_roads(40)
+    roads.loc[roads.index[:5], "status"] = "blocked"
+    light = lighten("roads", roads)
+    assert len(roads) > LIGHT_LIMIT and len(light) < 20
+    assert set(light["status"]) == {"open", "blocked"}  # statuses survive the merge
+    assert light.to_crs(32618).length.sum() < roads.to_crs(32618).length.sum()  # minor open streets left out
+    small = lighten("ports", roads.iloc[:10])
+    assert len(small) == 10
+
+
+def test_overview_page_weight(client):
+    assert len(client.get("/").data) <= 300 * 1024
