@@ -47,7 +47,8 @@ class Settings:
     max_body_bytes                    1048576      largest request body accepted (413 above)
     max_area_vertices                 10000        vertex cap of a polygon sent to the API
     max_area_km2                      2000         area cap of a polygon sent to the API
-    tile_url                          (none)       base-map tile URL template; none draws no tiles
+    tile_url                          (none)       base-map tile URL template, or ``osm`` for OpenStreetMap's;
+                                                   none: no tiles, the shipped outline and towns instead
     tile_attribution                  (none)       attribution shown with ``tile_url``
     ================================  ===========  ==================================================
     """

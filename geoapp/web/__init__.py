@@ -32,10 +32,17 @@ def _assets() -> MapAssets:
     )
 
 
+OSM_TILES = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+             '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+
+
 def _map_options() -> dict:
+    """Tiles only when configured (``osm`` for OpenStreetMap's); offline context otherwise."""
     settings = service().settings
-    return {"tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,
-            "context": load_context(settings.data_dir)}
+    url, attribution = settings.tile_url, settings.tile_attribution
+    if url == "osm":
+        url, attribution = OSM_TILES[0], attribution or OSM_TILES[1]
+    return {"tile_url": url, "tile_attribution": attribution, "context": load_context(settings.data_dir)}
 
 
 def _download_url(layer: str, feature_id: str) -> str:
