@@ -48,12 +48,16 @@ def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat,
 
 
 def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature: dict | None = None,
-                  today: dt.date | None = None) -> dict:
-    """Every open displacement site: reachable safely, only with risk, or not at all, from the hub."""
+                  exact: bool = False, today: dt.date | None = None) -> dict:
+    """Every open displacement site: reachable safely, only with risk, or not at all, from the hub.
+
+    Without ``exact`` (anonymous callers) distances are rounded to 100 m and the distance from each
+    site to its road is left out, so that answers cannot be combined to locate a site.
+    """
     check_in_haiti(hub, "from")
     snap = _snap_hub(data, settings, hub)
     result = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
-    sites = _site_rows(data, result)
+    sites = _site_rows(data, result, exact)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
@@ -65,7 +69,7 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
 
 
 def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scenario, *,
-                  hub_feature: dict | None = None, today: dt.date | None = None) -> dict:
+                  hub_feature: dict | None = None, exact: bool = False, today: dt.date | None = None) -> dict:
     """Access before and after a hypothetical closure: sites that lose safe access, and detours."""
     check_in_haiti(hub, "from")
     unknown = sorted(set(scenario.closed_road_ids) - set(data.layers["roads"]["id"]))
@@ -78,7 +82,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     after = _access(data, settings, snap, costs, figures)
     rows = []
     lost = gained = detoured = 0
-    for b, a in zip(_site_rows(data, before), _site_rows(data, after), strict=True):
+    for b, a in zip(_site_rows(data, before, exact), _site_rows(data, after, exact), strict=True):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
         row["before"] = {k: b[k] for k in ("access", "verdict", "distance_m", "duration_s")}
         row["after"] = {k: a[k] for k in ("access", "verdict", "distance_m", "duration_s", "exposure")}
@@ -133,7 +137,7 @@ def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, n
     return access_by_mode(router, engines, edge_cost, figures, hub, data.access.snaps)
 
 
-def _site_rows(data: Dataset, result: dict) -> list[dict]:
+def _site_rows(data: Dataset, result: dict, exact: bool) -> list[dict]:
     sites = data.access.sites
     safe_cost, safe_rows = result["avoid"]
     risk_cost, risk_rows = result["least_risk"]
@@ -150,15 +154,17 @@ def _site_rows(data: Dataset, result: dict) -> list[dict]:
             "commune": _plain(sites["commune"].iat[i]),
             "individuals": _plain(sites["individuals"].iat[i]),
             "access": str(level[i]),
-            "snap_distance_m": round(float(data.access.snaps.distance_m[i]), 1),
         }
+        if exact:
+            entry["snap_distance_m"] = round(float(data.access.snaps.distance_m[i]), 1)
         if level[i] == "unreachable":
             entry.update(verdict="no_route", distance_m=None, duration_s=None, exposure=None)
         else:
             exposure = {k: round(float(v), 1) for k, v in figures.items() if k not in ("length_m", "seconds")}
+            distance = float(figures["length_m"])
             entry.update(
                 verdict=_verdict(figures, level[i]),
-                distance_m=round(float(figures["length_m"]), 1),
+                distance_m=round(distance, 1) if exact else round(distance, -2),
                 duration_s=round(float(figures["seconds"])),
                 exposure=exposure,
             )

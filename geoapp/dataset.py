@@ -15,6 +15,7 @@ import shapely
 from .geojson import to_feature_collection
 from .network.access import SiteSnaps, edge_figures
 from .network.routing import RoadNetwork, Router, geometry_key
+from .privacy import public_layers
 from .safety import RiskWeights
 from .settings import Settings
 
@@ -30,6 +31,23 @@ class PointIndex:
     def of(cls, frame: gpd.GeoDataFrame, metric_crs: str) -> PointIndex:
         frame = frame.to_crs(metric_crs).reset_index(drop=True)
         return cls(frame, shapely.STRtree(frame.geometry.values))
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerView:
+    """The layers as one audience sees them, with the indexes and serialisations built once."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    trees: dict[str, shapely.STRtree]
+    geojson: dict[str, str]
+
+    @classmethod
+    def of(cls, layers: dict[str, gpd.GeoDataFrame]) -> LayerView:
+        return cls(
+            layers=layers,
+            trees={name: shapely.STRtree(frame.geometry.values) for name, frame in layers.items()},
+            geojson={name: to_feature_collection(frame) for name, frame in layers.items()},
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +71,8 @@ class Dataset:
     roads: PointIndex
     as_of: dict[str, str]
     version: str
-    layer_trees: dict[str, shapely.STRtree]
-    geojson: dict[str, str]
+    exact: LayerView  # for callers with a role
+    public: LayerView  # for everyone else: sensitive positions coarsened
     access: AccessIndex
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
@@ -91,6 +109,7 @@ def build_dataset(
     router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings))
     ports = layers["ports"]
     sites = layers["displacement_sites"]
+    public = public_layers(layers, grid_m=settings.site_grid_m, metric_crs=metric)
     open_sites = sites[sites["status"] == "open"].reset_index(drop=True)
     x = router.exposure
     access = AccessIndex(
@@ -103,12 +122,12 @@ def build_dataset(
         router=router,
         zones=PointIndex.of(layers["gang_zones"], metric),
         operational_ports=PointIndex.of(ports[ports["status"] == "operational"], metric),
-        open_sites=PointIndex.of(sites[sites["status"] == "open"], metric),
+        open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
         as_of={name: str(frame["as_of"].max()) for name, frame in layers.items()},
         version=_fingerprint(layers),
-        layer_trees={name: shapely.STRtree(frame.geometry.values) for name, frame in layers.items()},
-        geojson={name: to_feature_collection(frame) for name, frame in layers.items()},
+        exact=LayerView.of(layers),
+        public=LayerView.of(public),
         access=access,
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 if TYPE_CHECKING:
-    from .dataset import Dataset
+    from .dataset import LayerView
 
 
 def _prepared(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -43,13 +43,13 @@ def feature_collection_stream(frame: gpd.GeoDataFrame, members: dict) -> Iterato
     yield "]}"
 
 
-def layer_geojson(data: Dataset, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
-    """A layer, whole (serialised once per data version) or cut to features meeting ``bbox``."""
+def layer_geojson(view: LayerView, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
+    """A layer as one audience sees it, whole (serialised once per data version) or cut to ``bbox``."""
     if bbox is None:
-        return data.geojson[name]
-    hits = data.layer_trees[name].query(shapely.box(*bbox), predicate="intersects")
+        return view.geojson[name]
+    hits = view.trees[name].query(shapely.box(*bbox), predicate="intersects")
     hits.sort()
-    return to_feature_collection(data.layers[name].iloc[hits])
+    return to_feature_collection(view.layers[name].iloc[hits])
 
 
 def _plain(value):

@@ -44,6 +44,9 @@ class Settings:
     snap_warn_m                       1000         warn when an endpoint is farther than this from a road
     snap_max_m                        20000        refuse endpoints farther than this from any road
     reload_check_s                    2            how often a server checks whether its layers changed
+    site_grid_m                       2000         anonymous callers see displacement sites snapped to the
+                                                   centre of a grid cell this size (viewer role and up:
+                                                   exact positions)
     max_body_bytes                    1048576      largest request body accepted (413 above)
     max_area_vertices                 10000        vertex cap of a polygon sent to the API
     max_area_km2                      2000         area cap of a polygon sent to the API
@@ -75,6 +78,7 @@ class Settings:
     snap_warn_m: float = 1000.0
     snap_max_m: float = 20000.0
     reload_check_s: float = 2.0
+    site_grid_m: float = 2000.0
     max_body_bytes: int = 1048576
     max_area_vertices: int = 10000
     max_area_km2: float = 2000.0

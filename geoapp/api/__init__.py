@@ -82,6 +82,18 @@ def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
+def sees_exact_positions() -> bool:
+    """Whether the caller may see where displacement sites really are (viewer role or above)."""
+    from ..auth import current_principal
+
+    return current_principal(service().store) is not None
+
+
+def layer_view(data):
+    """The layers as this caller may see them: exact with a token, sensitive ones coarsened without."""
+    return data.exact if sees_exact_positions() else data.public
+
+
 def dataset_for_request(field: str = "as_of"):
     """The current data, or with ``as_of=YYYY-MM-DD`` the data as stored at the end of that day."""
     svc = service()
@@ -147,7 +159,8 @@ def access():
     svc = service()
     data, notes = dataset_for_request()
     point, feature = parse_hub(arg("from"))
-    return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature), notes))
+    exact = sees_exact_positions()
+    return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "controlled_areas"}
@@ -178,7 +191,8 @@ def whatif():
     scenario = Scenario(closed_road_ids=tuple(dict.fromkeys(roads)), controlled_areas=areas)
     if scenario.empty:
         raise BadRequest("the scenario is empty: give close_roads and/or controlled_areas", field="close_roads")
-    return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature))
+    return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
+                                 exact=sees_exact_positions()))
 
 
 def json_body(types: tuple[str, ...] = ("application/json", "application/geo+json")) -> dict:
@@ -210,7 +224,7 @@ def layers():
                 "sensitivity": spec.sensitivity,
                 "features": len(data.layers[name]),
                 "as_of": data.as_of[name],
-                "bbox": [round(v, 5) for v in data.layers[name].total_bounds],
+                "bbox": [round(v, 5) for v in data.public.layers[name].total_bounds],
                 "download": url_for("api.download", name=name, _external=False),
             }
             for name, spec in REGISTRY.items()
@@ -225,7 +239,7 @@ def download(name: str):
         raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
     bbox = parse_bbox()
     data = service().dataset
-    body = layer_geojson(data, name, bbox=bbox)
+    body = layer_geojson(layer_view(data), name, bbox=bbox)
     filename = f"haiti-access_{name}_{data.as_of[name]}.geojson"
     return Response(
         body,

@@ -21,9 +21,10 @@ from ..auth import require_role
 from ..errors import BadRequest, DataValidationError, NotFound, PreconditionRequired, StoreUnavailable
 from ..geojson import dumps, iter_features
 from ..layers import REGISTRY, LayerSpec
+from ..privacy import coarsen_feature
 from ..store.sql import frame_from_feature
 from ..validate import parse_area
-from . import json_body
+from . import json_body, sees_exact_positions
 from .ogc import FORMATS, _link, _spec
 
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
@@ -191,9 +192,16 @@ def delete_item(collection_id: str, feature_id: str):
 def item_history(collection_id: str, feature_id: str):
     """Every change of a feature: who, when, why, and the feature before and after."""
     _spec(collection_id)
-    changes = service().store.history(collection_id, feature_id)
+    svc = service()
+    changes = svc.store.history(collection_id, feature_id)
     if not changes:
         raise NotFound(f"no history for {feature_id[:80]!r} in {collection_id}", field="featureId")
+    if not sees_exact_positions():
+        s = svc.settings
+        for change in changes:
+            for side in ("before", "after"):
+                change[side] = coarsen_feature(change[side], collection_id, grid_m=s.site_grid_m,
+                                               metric_crs=s.metric_crs)
     return Response(dumps({"collection": collection_id, "featureId": feature_id, "changes": changes}),
                     mimetype="application/json")
 
@@ -201,15 +209,19 @@ def item_history(collection_id: str, feature_id: str):
 def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
     """The feature from the store with its ETag; from loaded data (no ETag) when the store is down."""
     svc = service()
+    exact = sees_exact_positions()
     try:
         stored = svc.store.get(collection_id, feature_id)
     except StoreUnavailable:
-        frame = svc.dataset.layers[collection_id]
+        view = svc.dataset.exact if exact else svc.dataset.public
+        frame = view.layers[collection_id]
         hit = frame[frame["id"] == feature_id]
         return (next(iter_features(hit)) if len(hit) else None), None
     if stored is None:
         return None, None
-    return stored[0], _etag(stored[1])
+    feature = stored[0] if exact else coarsen_feature(stored[0], collection_id, grid_m=svc.settings.site_grid_m,
+                                                      metric_crs=svc.settings.metric_crs)
+    return feature, _etag(stored[1])
 
 
 __all__ = ["bp", "stored_item", "REGISTRY"]

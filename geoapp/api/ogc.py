@@ -91,7 +91,7 @@ def conformance():
 def _collection(name: str) -> dict:
     spec = REGISTRY[name]
     data = service().dataset
-    frame = data.layers[name]
+    frame = data.public.layers[name]
     starts = pd.to_datetime(frame["as_of"])
     ends = starts
     if "valid_from" in frame:
@@ -230,10 +230,11 @@ def items(collection_id: str):
     if fmt not in FORMATS:
         raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
     query = parse_items_query(spec)
-    from . import dataset_for_request
+    from . import dataset_for_request, layer_view
 
     data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here
-    matched, page = run_query(data.layers[collection_id], data.layer_trees[collection_id], spec, query)
+    view = layer_view(data)  # bbox filters run on what the caller may see, so they reveal no more
+    matched, page = run_query(view.layers[collection_id], view.trees[collection_id], spec, query)
     stamp = f"{data.as_of[collection_id]}_{query.offset}"
     if fmt == "csv":
         return Response(csv_stream(page), mimetype="text/csv",

@@ -66,7 +66,8 @@ def overview():
     key = f"overview:{day or ''}:{','.join(names)}"
 
     def build() -> str:
-        layers = {name: data.layers[name] if day is None else known_on(data.layers[name], dt.date.fromisoformat(day))
+        public = data.public.layers  # pages are for everyone: sensitive positions coarsened
+        layers = {name: public[name] if day is None else known_on(public[name], dt.date.fromisoformat(day))
                   for name in names}
         panel = render_template(
             "overview_panel.html", data=data, layers=layers, all_layers=list(REGISTRY), chosen=names, day=day,
@@ -101,7 +102,7 @@ def route_page():
     result = route_lookup(data, svc.settings, parse_lonlat("from"), parse_lonlat("to"), mode=mode,
                           alternatives=alternatives)
     panel = render_template("route_panel.html", result=result, query=request.args)
-    m = route_map(data.layers, result, assets=_assets(), panel_html=panel, **_map_options())
+    m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel, **_map_options())
     return _html(m.get_root().render())
 
 
@@ -116,7 +117,8 @@ def access_page():
     point, feature = parse_hub(arg("from"))
     result = access_lookup(data, svc.settings, point, hub_feature=feature)
     panel = render_template("access_panel.html", result=result, query=request.args)
-    m = access_map(data.layers, data.access.sites, result, point, assets=_assets(), panel_html=panel,
+    public_sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
+    m = access_map(data.public.layers, public_sites, result, point, assets=_assets(), panel_html=panel,
                    **_map_options())
     return _html(m.get_root().render())
 
@@ -130,14 +132,15 @@ def _route_form() -> str:
         return sorted(({"name": label(row), "lonlat": f"{row.geometry.x:.4f},{row.geometry.y:.4f}"}
                        for row in frame.itertuples()), key=lambda e: e["name"])
 
-    sites = data.access.sites.assign(geometry=data.access.sites.geometry.set_precision(0.01))
+    sites = data.public.layers["displacement_sites"]
+    sites = sites[sites["status"] == "open"]
     named = {
         "Towns": entries(context["places"], lambda r: r.name) if "places" in context else [],
         "Ports, airports, border crossings": entries(data.layers["ports"], lambda r: f"{r.name} ({r.status})"),
-        "Displacement sites (about 1 km)": entries(sites, lambda r: r.name),
+        "Displacement sites (position within about 2 km)": entries(sites, lambda r: r.name),
     }
     outline = context["outline"].to_json() if "outline" in context else "null"
-    roads = data.geojson["roads"]
+    roads = data.public.geojson["roads"]
     return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads))
 
 
