@@ -10,6 +10,8 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import GeoappError
+from .logs import install_request_log
+from .security import install_rate_limits, install_security_headers
 from .service import Service
 from .settings import Settings
 from .store import make_store
@@ -46,7 +48,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (api_bp, ogc_bp, edits_bp, docs_bp, web_bp):
         app.register_blueprint(blueprint)
+    install_security_headers(app, settings.tile_url)
+    install_rate_limits(app, {
+        **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page"],
+                        settings.rate_limit_lookups),
+        "api.whatif": settings.rate_limit_scenarios,
+        **dict.fromkeys(["ogc.items", "api.download"], settings.rate_limit_downloads),
+        **dict.fromkeys(["edits.create_item", "edits.replace_item", "edits.patch_item", "edits.delete_item"],
+                        settings.rate_limit_edits),
+    })
+    install_request_log(app)
     _register_errors(app)
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready to serve: layers and graph loaded, and the store reachable."""
+        svc = service()
+        try:
+            version = svc.store.version()
+        except GeoappError as exc:
+            return jsonify(ready=False, reason=exc.message, data_version=svc.dataset.version), 503
+        return jsonify(ready=True, store=svc.store.describe(), store_version=version,
+                       data_version=svc.dataset.version, graph_nodes=svc.dataset.router.graph.n_nodes,
+                       loaded_at=svc.loaded_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @app.get("/healthz")
     def healthz():
@@ -97,7 +121,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return respond(exc.code or 500, code, exc.description or exc.name)
+        message = exc.description or exc.name
+        if exc.code == 429:
+            message = f"too many requests: this endpoint allows {message} per client; retry after Retry-After seconds"
+        return respond(exc.code or 500, code, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -17,6 +17,7 @@ def _errors(*codes: int) -> dict:
     text = {400: "Malformed or out-of-range input", 401: "No valid API token", 403: "The token's role may not",
             404: "Not found", 409: "The id is taken", 412: "If-Match names a version that is no longer current",
             413: "Request body too large", 428: "If-Match is required", 405: "Method not allowed",
+            429: "Too many requests from this client (see Retry-After)",
             500: "Internal error", 503: "The database is unavailable (writes refused; reads use loaded data)"}
     return {str(c): {"description": text[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
@@ -41,7 +42,7 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
           "responses": {status: {"description": "Done", **({} if status == "204" else {"content": {
               "application/geo+json": {"schema": {"type": "object"}}}}), "headers": {
               "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
-              **_errors(400, 401, 403, 404, 409, 412, 413, 428, 503, 500)}}
+              **_errors(400, 401, 403, 404, 409, 412, 413, 428, 429, 503, 500)}}
     if body:
         op["requestBody"] = {"required": True, "content": {
             "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},
@@ -82,6 +83,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("filename", "path", {"type": "string"}, "Asset path")], content="application/octet-stream",
             schema={"type": "string", "format": "binary"}, errors=(404,), tag="pages")},
         "/healthz": {"get": _op("Liveness, data version, layer dates and graph size", errors=(), tag="service")},
+        "/readyz": {"get": _op("Ready: layers and graph loaded and the store reachable (503 if not)", errors=(503,),
+                               tag="service")},
         "/api/route": {"get": _op("Safest and shortest routes with verdict, exposure, reasons and warnings", [
             _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
             _param("to", "query", LONLAT, "Destination lon,lat", True),
@@ -90,14 +93,15 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
                    "Further distinct safe routes"),
             as_of,
-        ], schema={"$ref": "#/components/schemas/RouteAnswer"})},
+        ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429))},
         "/api/safety": {"get": _op("Zones a point is inside or near; nearest operational port and open site", [
-            _param("at", "query", LONLAT, "Point lon,lat", True)])},
+            _param("at", "query", LONLAT, "Point lon,lat", True)], errors=(400, 429))},
         "/api/access": {"get": _op("Which open displacement sites a hub reaches safely, only with risk, or not", [
-            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of])},
+            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of],
+            errors=(400, 429))},
         "/api/whatif": {"post": _op("Access before and after hypothetical closures (nothing is stored)", body={
             "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}}},
-            errors=(400, 413))},
+            errors=(400, 413, 429))},
         "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),
                                    tag="downloads")},
         "/api/layers/{name}.geojson": {"get": _op("One layer as an RFC 7946 GeoJSON file", [

@@ -42,7 +42,7 @@ def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
             "preload_app": True,
             "timeout": 60,
             "graceful_timeout": 20,
-            "accesslog": "-",
+            "accesslog": None,  # the app logs requests itself, without query strings (positions)
             "errorlog": "-",
         }
     ).run()

@@ -47,6 +47,10 @@ class Settings:
     site_grid_m                       2000         anonymous callers see displacement sites snapped to the
                                                    centre of a grid cell this size (viewer role and up:
                                                    exact positions)
+    rate_limit_lookups                600/minute   per client, route/safety/access lookups and their pages
+    rate_limit_scenarios              60/minute    per client, what-if scenarios
+    rate_limit_downloads              300/minute   per client, layer downloads
+    rate_limit_edits                  120/minute   per client, writes (an empty value turns a limit off)
     max_body_bytes                    1048576      largest request body accepted (413 above)
     max_area_vertices                 10000        vertex cap of a polygon sent to the API
     max_area_km2                      2000         area cap of a polygon sent to the API
@@ -79,6 +83,10 @@ class Settings:
     snap_max_m: float = 20000.0
     reload_check_s: float = 2.0
     site_grid_m: float = 2000.0
+    rate_limit_lookups: str = "600/minute"
+    rate_limit_scenarios: str = "60/minute"
+    rate_limit_downloads: str = "300/minute"
+    rate_limit_edits: str = "120/minute"
     max_body_bytes: int = 1048576
     max_area_vertices: int = 10000
     max_area_km2: float = 2000.0

@@ -23,3 +23,10 @@
     if (!day.value) { day.disabled = true; }
   });
 })();
+/* the panel's fold button (no inline handlers: the pages run under a strict CSP) */
+(function () {
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest ? event.target.closest('.panel .toggle') : null;
+    if (button) { document.getElementById('panel').classList.toggle('closed'); }
+  });
+})();

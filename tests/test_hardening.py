@@ -1,0 +1,70 @@
+"""Security headers, the CSP, rate limits, readiness and request logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from geoapp import create_app
+from geoapp.security import script_hashes
+
+
+def test_security_headers_everywhere(client):
+    for url in ("/", "/api/layers", "/ogcapi", "/docs", "/static/geoapp.css"):
+        with client.get(url) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_carry_a_strict_csp_matching_their_inline_scripts(client):
+    html = client.get("/").get_data(as_text=True)
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    script = next(part for part in csp.split("; ") if part.startswith("script-src"))
+    assert "'unsafe-inline'" not in script and "http" not in script
+    assert set(script_hashes(html)) <= set(script.split()[2:]) and len(script_hashes(html)) >= 1
+    assert "onclick=" not in html  # inline handlers would not run under the CSP
+
+
+def test_json_data_blocks_need_no_hash():
+    page = '<script type="application/json" id="d">{"a": 1}</script><script>var x = 1;</script>'
+    assert len(script_hashes(page)) == 1
+
+
+def test_rate_limits_answer_429_with_retry_after(tmp_path):
+    app = create_app({"instance_path": tmp_path, "rate_limit_lookups": "3/minute"})
+    client = app.test_client()
+    statuses = [client.get("/api/safety?at=-72.3,18.5").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/api/safety?at=-72.3,18.5")
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.json["error"]["code"] == "too_many_requests"
+    assert "retry after" in limited.json["error"]["message"]
+    assert client.get("/api/layers").status_code == 200  # light endpoints are not limited
+    app.extensions["geoapp"].stop()
+
+
+def test_readyz(client, app, monkeypatch):
+    assert client.get("/readyz").json["ready"] is True
+    from geoapp.errors import StoreUnavailable
+
+    def down():
+        raise StoreUnavailable("the database cannot be reached")
+
+    monkeypatch.setattr(app.extensions["geoapp"].store, "version", down)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json["ready"] is False
+
+
+def test_request_log_has_no_query_values_or_secrets(client, caplog):
+    logger = logging.getLogger("geoapp.requests")
+    logger.propagate = True
+    try:
+        with caplog.at_level(logging.INFO, logger="geoapp.requests"):
+            client.get("/api/safety?at=-72.3012,18.5498", headers={"Authorization": "Bearer secret-token"})
+    finally:
+        logger.propagate = False
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "geoapp.requests"]
+    assert lines and lines[-1]["path"] == "/api/safety" and lines[-1]["params"] == ["at"]
+    text = caplog.text
+    assert "-72.3012" not in text and "secret-token" not in text
