@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint validate bench clean
+.PHONY: run test lint validate bench fuzz load clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -28,6 +28,9 @@ bench: $(VENV)/.installed-bench
 $(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed
+
+fuzz: $(VENV)/.installed-test
+	bash scripts/fuzz.sh 170
 
 validate: $(VENV)/.installed
 	$(BIN)/geoapp validate

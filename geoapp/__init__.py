@@ -124,7 +124,12 @@ def _register_errors(app: Flask) -> None:
         message = exc.description or exc.name
         if exc.code == 429:
             message = f"too many requests: this endpoint allows {message} per client; retry after Retry-After seconds"
-        return respond(exc.code or 500, code, message)
+        body, status = respond(exc.code or 500, code, message)
+        response = app.make_response((body, status))
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -85,15 +85,17 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry_types]
     flag(~null & ~np.isin(types, allowed),
          f"geometry must be {' or '.join(spec.geometry_types)}")
-    invalid = ~null & ~shapely.is_valid(geoms)
-    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
-        problems.append(f"{source}: feature {label}: invalid geometry ({reason})")
     bounds = shapely.bounds(geoms)
     minx, miny, maxx, maxy = HAITI_BOUNDS
     with np.errstate(invalid="ignore"):
         outside = ~null & ((bounds[:, 0] < minx) | (bounds[:, 1] < miny)
-                           | (bounds[:, 2] > maxx) | (bounds[:, 3] > maxy))
+                           | (bounds[:, 2] > maxx) | (bounds[:, 3] > maxy) | ~np.isfinite(bounds).all(axis=1))
     flag(outside, f"geometry lies outside Haiti ({minx}..{maxx} lon, {miny}..{maxy} lat)")
+    checkable = ~null & ~outside  # validity only where coordinates are sane (huge values overflow GEOS)
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[checkable] = ~shapely.is_valid(geoms[checkable])
+    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
+        problems.append(f"{source}: feature {label}: invalid geometry ({reason})")
 
     if problems:
         raise DataValidationError(problems)
@@ -140,6 +142,8 @@ def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: floa
     self-intersecting rings, too many vertices, anything outside Haiti, and areas above the cap.
     """
     geometries = _area_members(obj, field)
+    for g in geometries:
+        check_coordinates(g.get("coordinates"), field)
     try:
         shapes = [shapely.geometry.shape(g) for g in geometries]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
@@ -153,17 +157,36 @@ def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: floa
         raise BadRequest(f"{field} has {len(coords)} vertices; at most {max_vertices}", field=field)
     if not np.isfinite(coords).all():
         raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
-    invalid = [s for s in shapes if not s.is_valid]
-    if invalid:
-        raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
     minx, miny, maxx, maxy = HAITI_BOUNDS
     x0, y0, x1, y1 = geom.bounds
     if x0 < minx or y0 < miny or x1 > maxx or y1 > maxy:
         raise BadRequest(f"{field} reaches outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy})", field=field)
+    invalid = [s for s in shapes if not s.is_valid]
+    if invalid:
+        raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
     area_km2 = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(metric_crs).area.iloc[0] / 1e6
     if area_km2 > max_area_km2:
         raise BadRequest(f"{field} covers {area_km2:.0f} km2; at most {max_area_km2:.0f} km2", field=field)
     return geom
+
+
+def check_coordinates(coordinates: object, field: str, *, max_depth: int = 4) -> None:
+    """GeoJSON coordinates are nested lists of finite numbers, at most ``max_depth`` deep: else a 400.
+
+    Checked before shapely sees them, so NaN, infinities, strings or absurd nesting never reach it.
+    """
+    stack = [(coordinates, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, bool) or not isinstance(value, (list, tuple)):
+            raise BadRequest(f"{field} has malformed coordinates: positions must be arrays of numbers", field=field)
+        if depth > max_depth:
+            raise BadRequest(f"{field} has malformed coordinates: nested too deeply", field=field)
+        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            if not all(np.isfinite(value)):
+                raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+            continue
+        stack.extend((v, depth + 1) for v in value)
 
 
 def _area_members(obj: object, field: str) -> list[dict]:

@@ -97,9 +97,11 @@ def layer_view(data):
 def dataset_for_request(field: str = "as_of"):
     """The current data, or with ``as_of=YYYY-MM-DD`` the data as stored at the end of that day."""
     svc = service()
-    value = arg(field, required=False)
-    if value is None:
+    if field not in request.args:
         return svc.dataset, []
+    value = request.args[field].strip()
+    if len(value) > MAX_PARAM_LENGTH:
+        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:

@@ -23,7 +23,7 @@ from ..geojson import dumps, iter_features
 from ..layers import REGISTRY, LayerSpec
 from ..privacy import coarsen_feature
 from ..store.sql import frame_from_feature
-from ..validate import parse_area
+from ..validate import check_coordinates, parse_area
 from . import json_body, sees_exact_positions
 from .ogc import FORMATS, _link, _spec
 
@@ -91,6 +91,7 @@ def _validated(feature: dict, spec: LayerSpec):
     if "Polygon" in spec.geometry_types:
         parse_area(feature["geometry"], field="geometry", max_vertices=settings.max_area_vertices,
                    max_area_km2=settings.max_area_km2, metric_crs=settings.metric_crs)
+    check_coordinates(feature["geometry"].get("coordinates"), "geometry")
     try:
         geometry = shapely.geometry.shape(feature["geometry"])
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):

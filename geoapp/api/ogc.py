@@ -220,6 +220,11 @@ def _check_value(name: str, value: str, schema: dict) -> None:
             raise BadRequest(f"{name} must be a whole number", field=name) from None
     if schema["type"] == "boolean" and value.lower() not in ("true", "false"):
         raise BadRequest(f"{name} must be true or false", field=name)
+    if schema.get("format") == "date":
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise BadRequest(f"{name} must be a date YYYY-MM-DD", field=name) from None
 
 
 @bp.get("/collections/<collection_id>/items")

@@ -62,7 +62,7 @@ def overview():
     svc = service()
     names = _layer_choice()
     data, notes = dataset_for_request()
-    day = request.args.get("as_of")
+    day = request.args.get("as_of") if data is not svc.dataset else None
     key = f"overview:{day or ''}:{','.join(names)}"
 
     def build() -> str:
@@ -94,7 +94,7 @@ def _layer_choice() -> list[str]:
 def route_page():
     """The route map for ``from``/``to``; without them, a form to ask for one."""
     svc = service()
-    if not request.args.get("from") and not request.args.get("to"):
+    if not request.args:
         return _html(svc.cached_page("route-form", _route_form))
     data = svc.dataset
     mode = arg("mode", required=False, default="avoid")
@@ -110,7 +110,7 @@ def route_page():
 def access_page():
     """Displacement sites coloured by whether a hub reaches them safely; without ``from``, a form."""
     svc = service()
-    if not request.args.get("from"):
+    if not request.args:
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
