@@ -29,6 +29,9 @@ $(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed
 
+load: $(VENV)/.installed
+	bash scripts/load.sh 60
+
 fuzz: $(VENV)/.installed-test
 	bash scripts/fuzz.sh 170
 

@@ -84,6 +84,19 @@ class Dataset:
         """A metric geometry back in lon/lat, rounded to 1e-5 degree (about a metre)."""
         return shapely.set_precision(shapely.transform(geometry, self._to_lonlat_xy), 1e-5)
 
+    def lonlat_coords(self, geometry) -> list:
+        """A metric line's coordinates in lon/lat, rounded to 1e-5 degree, as plain lists (fast JSON)."""
+        return np.round(self._to_lonlat_xy(shapely.get_coordinates(geometry)), 5).tolist()
+
+    def edges_geojson(self, edges: np.ndarray) -> dict | None:
+        """Some road-graph edges as one GeoJSON MultiLineString in lon/lat (None for no edges)."""
+        if len(edges) == 0:
+            return None
+        coords, part = shapely.get_coordinates(self.router.network.edge_geoms[edges], return_index=True)
+        lonlat = np.round(self._to_lonlat_xy(coords), 5)
+        cuts = np.flatnonzero(np.diff(part)) + 1
+        return {"type": "MultiLineString", "coordinates": [a.tolist() for a in np.split(lonlat, cuts)]}
+
     def _to_lonlat_xy(self, xy: np.ndarray) -> np.ndarray:
         x, y = self.to_lonlat.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])

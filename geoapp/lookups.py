@@ -221,7 +221,7 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
 def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1) -> dict:
     return {
         "type": "Feature",
-        "geometry": shapely.geometry.mapping(data.lonlat(route.geometry)),
+        "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},
         "properties": {
             "kind": kind,
             "mode": mode,
@@ -230,6 +230,6 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "distance_m": round(route.distance_m, 1),
             "duration_s": round(route.duration_s),
             "exposure": route.exposure.to_dict(),
-            "exposed": None if route.exposed is None else shapely.geometry.mapping(data.lonlat(route.exposed)),
+            "exposed": data.edges_geojson(route.exposed),
         },
     }

@@ -64,7 +64,7 @@ def access_figures(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cost and summed figures of the best route from the hub to every site (inf cost: unreachable)."""
     g = router.graph
-    u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
+    u, v = router.network.u, router.network.v
     oneway = router.network.oneway
     e0, t0 = hub.edge, hub.fraction
     back0 = np.inf if oneway[e0] else edge_cost[e0]

@@ -39,7 +39,7 @@ class Route:
     edges: np.ndarray
     weights: np.ndarray  # share of each edge travelled (1 except at the ends)
     travelled_m: np.ndarray  # metres travelled on each edge
-    exposed: shapely.Geometry | None  # the parts on dangerous/blocked roads or inside zones (metric CRS)
+    exposed: np.ndarray  # edges on dangerous/blocked roads or inside zones
 
 
 class RoadNetwork:
@@ -59,6 +59,11 @@ class RoadNetwork:
         speed = edge_speeds(edges, speeds_kmh)
         self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
         g = self.graph
+        self.edge_length = edges["length_m"].to_numpy()
+        self.u = edges["u"].to_numpy()
+        self.v = edges["v"].to_numpy()
+        self.edge_road = edges["road"].to_numpy()  # row of the roads layer each edge came from
+        self.road_ids = roads["id"].to_numpy(dtype=object)
         self.edge_arcs = np.full((g.n_edges, 2), -1, dtype=np.int64)  # forward and backward arc of each edge
         self.edge_arcs[g.arc_edge[g.arc_forward], 0] = np.flatnonzero(g.arc_forward)
         self.edge_arcs[g.arc_edge[~g.arc_forward], 1] = np.flatnonzero(~g.arc_forward)
@@ -109,8 +114,13 @@ class Router:
         )
         self._controlled_index = np.flatnonzero(self.exposure.zones["status"].to_numpy() == "controlled")
         length = edges["length_m"].to_numpy()
-        status_of_road = pd.Series(roads["status"].to_numpy(dtype=object), index=roads["id"].to_numpy())
-        self.edge_status = status_of_road.reindex(edges["road_id"].to_numpy()).fillna("open").to_numpy(dtype=object)
+        current = roads.set_index(roads["id"].to_numpy())
+        # the network's roads, in its row order, as they are now (a status or a name may have changed)
+        self.road_status = current["status"].reindex(network.road_ids).fillna("open").to_numpy(dtype=object)
+        self.road_name = current["name"].reindex(network.road_ids).to_numpy(dtype=object)
+        self.road_ref = current["ref"].reindex(network.road_ids).astype(object).to_numpy() \
+            if "ref" in current else np.full(len(network.road_ids), None, dtype=object)
+        self.edge_status = self.road_status[network.edge_road]
         self.edge_seconds = network.edge_seconds
         self.edge_cost = {
             mode: edge_costs(
@@ -141,7 +151,7 @@ class Router:
         the end pieces on the endpoints' own edges keep the mode's costs.
         """
         cost = self.edge_cost[mode]
-        u, v = self.graph.edges["u"].to_numpy(), self.graph.edges["v"].to_numpy()
+        u, v = self.network.u, self.network.v
         e0, t0, e1, t1 = origin.edge, origin.fraction, destination.edge, destination.fraction
         fwd0, back0 = cost[e0], (np.inf if self._oneway[e0] else cost[e0])
         fwd1, back1 = cost[e1], (np.inf if self._oneway[e1] else cost[e1])
@@ -199,7 +209,7 @@ class Router:
         """Join the partial origin edge, the path's edges and the partial destination edge."""
         g = self.graph
         lines = self.network.edge_geoms
-        u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
+        u, v = self.network.u, self.network.v
         t0, t1 = origin.fraction, destination.fraction
         leaves_forward = path.nodes[0] == v[origin.edge]
         first = (
@@ -214,9 +224,9 @@ class Router:
             else shapely.reverse(ops.substring(lines[destination.edge], t1, 1, normalized=True))
         )
         mid_edges = g.arc_edge[path.arcs]
-        forward = g.arc_forward[path.arcs]
-        middle = [lines[e] if f else shapely.reverse(lines[e]) for e, f in zip(mid_edges, forward, strict=True)]
-        geometry = _join([first, *middle, last], origin.point)
+        middle = _oriented_coordinates(lines[mid_edges], g.arc_forward[path.arcs])
+        geometry = _as_line(shapely.LineString(np.concatenate(
+            [shapely.get_coordinates(first), middle, shapely.get_coordinates(last)])), origin.point)
         edges = np.r_[origin.edge, mid_edges, destination.edge]
         shares = np.r_[(1 - t0) if leaves_forward else t0, np.ones(len(mid_edges)), t1 if arrives_forward else 1 - t1]
         return self._measure(geometry, edges, shares, path.cost)
@@ -229,8 +239,9 @@ class Router:
         return float(dist[0]), int(self._controlled_index[idx[0]])
 
     def _measure(self, geometry, edges: np.ndarray, shares: np.ndarray, cost: float) -> Route:
-        g, x = self.graph, self.exposure
-        length = g.edges["length_m"].to_numpy()[edges] * shares
+        """Distance, time and exposure of a route, from arrays precomputed per data version."""
+        x = self.exposure
+        length = self.network.edge_length[edges] * shares
         zone_m = np.asarray(x.inside[edges].T @ shares).ravel()
         zones = [
             {
@@ -247,24 +258,18 @@ class Router:
         risky = status != "open"
         roads = []
         if risky.any():
-            frame = g.edges.iloc[edges[risky]][["road_id", "name", "ref"]].assign(
-                status=status[risky], length_m=length[risky]
-            )
-            grouped = frame.groupby(["road_id", "name", "status"], sort=False, dropna=False).agg(
-                ref=("ref", "first"), length_m=("length_m", "sum")
-            )
+            rows, where = np.unique(self.network.edge_road[edges[risky]], return_inverse=True)
+            metres = np.bincount(where, weights=length[risky])
             roads = [
-                {"id": rid, "name": name, "ref": _text(row.ref), "status": st,
-                 "length_m": round(float(row.length_m), 1)}
-                for (rid, name, st), row in grouped.iterrows()
-                if row.length_m > 0.5
+                {"id": self.network.road_ids[r], "name": self.road_name[r], "ref": _text(self.road_ref[r]),
+                 "status": self.road_status[r], "length_m": round(float(m), 1)}
+                for r, m in zip(rows, metres, strict=True) if m > 0.5
             ]
         closest, zone_idx = self._closest_controlled(geometry)
         in_zone = np.zeros(len(edges), dtype=bool)
         for metres in x.inside_by_status.values():
             in_zone |= metres[edges] > 0.5
-        risky_edges = edges[risky | in_zone]
-        exposed = shapely.multilinestrings(list(self.network.edge_geoms[risky_edges])) if len(risky_edges) else None
+        exposed = edges[risky | in_zone]
         exposure = RouteExposure(
             inside_m=inside,
             zones=zones,
@@ -305,11 +310,14 @@ def _finite(candidates: dict[int, float]) -> dict[int, float]:
     return {node: c for node, c in candidates.items() if np.isfinite(c)}
 
 
-def _join(pieces: list, fallback: shapely.Point) -> shapely.LineString:
-    coords = [shapely.get_coordinates(p) for p in pieces if p is not None and not p.is_empty]
-    if not coords:
-        return _as_line(None, fallback)
-    return _as_line(shapely.LineString(np.concatenate(coords)), fallback)
+def _oriented_coordinates(lines: np.ndarray, forward: np.ndarray) -> np.ndarray:
+    """The lines' coordinates end to end, each line reversed where it is travelled backward."""
+    if len(lines) == 0:
+        return np.zeros((0, 2))
+    coords, part = shapely.get_coordinates(lines, return_index=True)
+    position = np.arange(len(part)) - np.searchsorted(part, part)  # index of each vertex within its line
+    key = np.where(forward[part], position, -position)
+    return coords[np.lexsort((key, part))]
 
 
 def _as_line(geometry, fallback: shapely.Point) -> shapely.LineString:

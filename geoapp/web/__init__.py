@@ -99,11 +99,16 @@ def route_page():
     data = svc.dataset
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
-    result = route_lookup(data, svc.settings, parse_lonlat("from"), parse_lonlat("to"), mode=mode,
-                          alternatives=alternatives)
-    panel = render_template("route_panel.html", result=result, query=request.args)
-    m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel, **_map_options())
-    return _html(m.get_root().render())
+    origin, destination = parse_lonlat("from"), parse_lonlat("to")
+
+    def build() -> str:
+        result = route_lookup(data, svc.settings, origin, destination, mode=mode, alternatives=alternatives)
+        panel = render_template("route_panel.html", result=result, query=request.args)
+        m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel, **_map_options())
+        return m.get_root().render()
+
+    # the same question on the same data gives the same page: keep the last few
+    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}", build))
 
 
 @bp.get("/access")
@@ -115,12 +120,16 @@ def access_page():
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
     point, feature = parse_hub(arg("from"))
-    result = access_lookup(data, svc.settings, point, hub_feature=feature)
-    panel = render_template("access_panel.html", result=result, query=request.args)
-    public_sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
-    m = access_map(data.public.layers, public_sites, result, point, assets=_assets(), panel_html=panel,
-                   **_map_options())
-    return _html(m.get_root().render())
+
+    def build() -> str:
+        result = access_lookup(data, svc.settings, point, hub_feature=feature)
+        panel = render_template("access_panel.html", result=result, query=request.args)
+        sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
+        m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
+                       **_map_options())
+        return m.get_root().render()
+
+    return _html(svc.cached_page(f"access:{point}", build))
 
 
 def _route_form() -> str:
