@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,8 @@ from .safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_cos
 from .settings import Settings
 
 ACCESS_LEVELS = ("reachable", "only_with_risk", "unreachable")
+#: Ids repeated back in error messages must look like ids (nothing else the caller sent is echoed).
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +45,9 @@ def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat,
             point = hit.geometry.iloc[0]
             return (point.x, point.y), {"id": value, "name": hit["name"].iloc[0], "layer": layer}
     if "," not in value:
+        shown = f" {value!r}" if SAFE_ID.fullmatch(value) else ""
         raise BadRequest(f"{field} must be LON,LAT or the id of a port or displacement site; "
-                         f"no feature has id {value!r}", field=field)
+                         f"no feature has the id{shown}", field=field)
     return None, None  # a coordinate: the caller parses it
 
 
@@ -74,7 +78,8 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     check_in_haiti(hub, "from")
     unknown = sorted(set(scenario.closed_road_ids) - set(data.layers["roads"]["id"]))
     if unknown:
-        shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        safe = [u for u in unknown if SAFE_ID.fullmatch(u)]
+        shown = ", ".join(safe[:10]) + (" ..." if len(unknown) > len(safe[:10]) else "")
         raise BadRequest(f"unknown road id(s): {shown}", field="close_roads")
     snap = _snap_hub(data, settings, hub)
     before = _access(data, settings, snap, data.router.edge_cost, data.access.figures)

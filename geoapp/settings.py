@@ -57,6 +57,8 @@ class Settings:
     tile_url                          (none)       base-map tile URL template, or ``osm`` for OpenStreetMap's;
                                                    none: no tiles, the shipped outline and towns instead
     tile_attribution                  (none)       attribution shown with ``tile_url``
+    trusted_proxies                   0            reverse proxies in front (X-Forwarded-For/-Proto/-Host
+                                                   are trusted from that many hops; 0: none)
     ================================  ===========  ==================================================
     """
 
@@ -92,6 +94,7 @@ class Settings:
     max_area_km2: float = 2000.0
     tile_url: str | None = None
     tile_attribution: str | None = None
+    trusted_proxies: int = 0
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""

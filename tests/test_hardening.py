@@ -68,3 +68,21 @@ def test_request_log_has_no_query_values_or_secrets(client, caplog):
     assert lines and lines[-1]["path"] == "/api/safety" and lines[-1]["params"] == ["at"]
     text = caplog.text
     assert "-72.3012" not in text and "secret-token" not in text
+
+
+def test_errors_do_not_echo_what_was_sent(client):
+    nasty = "<script>alert(1)</script>"
+    for url in (f"/api/route?from={nasty}&to=-72.5,18.2", f"/api/access?from={nasty}",
+                f"/ogcapi/collections/roads/items?{nasty}=1",
+                f"/api/route?from=-72.3,18.5&to=-72.5,18.2&alternatives={nasty}"):
+        response = client.get(url)
+        assert response.status_code == 400
+        assert "script" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
+
+
+def test_behind_a_reverse_proxy_links_use_the_public_host(tmp_path):
+    app = create_app({"instance_path": tmp_path, "trusted_proxies": 1})
+    body = app.test_client().get("/ogcapi", headers={"X-Forwarded-Proto": "https",
+                                                     "X-Forwarded-Host": "access.example.org"}).json
+    assert body["links"][0]["href"].startswith("https://access.example.org/ogcapi")
+    app.extensions["geoapp"].stop()

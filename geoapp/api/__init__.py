@@ -37,11 +37,11 @@ def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]
     """``count`` comma-separated finite numbers, or a 400 that shows the expected shape."""
     parts = value.split(",")
     if len(parts) != count:
-        raise BadRequest(f"{field} must be {shape}, got {value!r}", field=field)
+        raise BadRequest(f"{field} must be {shape}", field=field)
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise BadRequest(f"{field} must be {shape} with numbers, got {value!r}", field=field) from None
+        raise BadRequest(f"{field} must be {shape} with numbers", field=field) from None
     if not all(math.isfinite(n) for n in numbers):
         raise BadRequest(f"{field} must contain finite numbers", field=field)
     return numbers
@@ -55,7 +55,7 @@ def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise BadRequest(f"{field} must be a whole number, got {value!r}", field=field) from None
+        raise BadRequest(f"{field} must be a whole number", field=field) from None
     if not minimum <= number <= maximum:
         raise BadRequest(f"{field} must be between {minimum} and {maximum}", field=field)
     return number

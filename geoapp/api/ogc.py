@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -49,8 +50,9 @@ def _spec(collection_id: str) -> LayerSpec:
 def _only(params: set[str]) -> None:
     unknown = sorted(set(request.args) - params)
     if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(u[:40] for u in unknown[:5])}; allowed: "
-                         f"{', '.join(sorted(params))}", field=unknown[0][:40])
+        named = [u for u in unknown if re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", u)]
+        raise BadRequest(f"unknown parameter(s){': ' + ', '.join(named[:5]) if named else ''}; allowed: "
+                         f"{', '.join(sorted(params))}", field=named[0] if named else None)
 
 
 def _json_only() -> None:
