@@ -135,6 +135,40 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
 
 
+@main.command("import-dtm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
+@click.option("--as-of", "as_of", default=None, help="Reporting date (YYYY-MM-DD) for rows without one.")
+@click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
+def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool) -> None:
+    """Replace the displacement sites with an IOM DTM site table (CSV or XLSX, HXL row or not).
+
+    Every row is checked (line number, column, problem); one bad row stores nothing.
+    """
+    import datetime as dt
+
+    from .feeds import read_dtm
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        click.echo("--as-of must be a date YYYY-MM-DD", err=True)
+        sys.exit(2)
+    try:
+        frame, summary = read_dtm(file, sheet=int(sheet) if sheet.isdigit() else sheet, as_of=day)
+        if not dry_run:
+            _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
+                                   reason=f"IOM DTM import of {file.name}")
+    except GeoappError as exc:
+        click.echo(f"import failed, displacement sites left as they were:\n{exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{summary['sites']} sites ({summary['open']} open), {summary['individuals']:,} individuals, "
+               f"{summary['households']:,} households, as of {summary['as_of']}"
+               f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
+
+
 @main.command("export")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="gpkg", show_default=True)

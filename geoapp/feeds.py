@@ -1,0 +1,197 @@
+"""Humanitarian feeds as users download them, read into the layer schemas with per-row errors.
+
+IOM DTM site assessments come as CSV or XLSX, with or without an HXL hashtag row, with English or
+French headers; columns are found by hashtag first, then by the names seen in real exports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import DataValidationError
+from .validate import HAITI_BOUNDS
+
+#: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
+DTM_COLUMNS = {
+    "site_id": ({"#loc+code"}, {"#loc+id"}, "site id", "siteid", "site code", "code du site", "ssid", "site_code"),
+    "name": ({"#loc+name"}, {"#loc+name+site"}, "site name", "sitename", "nom du site", "site", "name",
+             "nom"),
+    "commune": ({"#adm2+name"}, "commune", "commune name", "admin2name", "admin 2", "adm2 name", "adm2_name"),
+    "adm2_pcode": ({"#adm2+code"}, "commune pcode", "admin2pcode", "adm2 pcode", "adm2_pcode", "pcode commune",
+                   "commune p code"),
+    "lat": ({"#geo+lat"}, "latitude", "lat", "gps latitude", "y", "_gps_latitude"),
+    "lon": ({"#geo+lon"}, "longitude", "lon", "long", "lng", "gps longitude", "x", "_gps_longitude"),
+    "households": ({"#affected+hh+idps"}, {"#affected+hh"}, {"#affected+households+idps"}, "households", "hh",
+                   "# hh", "num hh", "nb menages", "menages", "total households", "number of households"),
+    "individuals": ({"#affected+ind+idps"}, {"#affected+ind"}, {"#affected+idps"}, "individuals", "ind", "# ind",
+                    "num ind", "nb individus", "individus", "total individuals", "number of individuals",
+                    "persons"),
+    "site_type": ({"#loc+type"}, "site type", "type de site", "type of site", "site_type", "type"),
+    "date": ({"#date+reported"}, {"#date"}, "reporting date", "date", "survey date", "date of assessment",
+             "date de l evaluation", "assessment date"),
+    "round": ({"#meta+round"}, "round", "dtm round", "round number"),
+}
+REQUIRED = ("name", "lat", "lon", "individuals")
+SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", "center": "collective_centre",
+              "spontan": "spontaneous_site", "informal": "spontaneous_site", "planned": "planned_site",
+              "host": "host_community", "famille": "host_community"}
+
+
+def read_dtm(
+    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None
+) -> tuple[gpd.GeoDataFrame, dict]:
+    """A DTM site table as a displacement-sites layer, and a summary.
+
+    ``DataValidationError`` lists every row problem (line number, column, what is wrong); then
+    nothing is returned, so an import built on it is all or nothing.
+    """
+    path = Path(path)
+    table = _read_table(path, sheet)
+    table, tags = _split_hxl(table)
+    columns = _map_columns(table.columns, tags)
+    missing = [field for field in REQUIRED if field not in columns]
+    if missing:
+        raise DataValidationError([f"{path.name}: no column found for {', '.join(missing)} (looked for headers "
+                                   "such as 'Site Name', 'Latitude', 'Longitude', 'Individuals' or HXL tags)"])
+    first_line = 3 if tags else 2  # header (and HXL row) before the data, counting from 1
+    problems: list[str] = []
+
+    def col(field):
+        return table[columns[field]] if field in columns else pd.Series([None] * len(table), index=table.index)
+
+    def bad(mask, field, problem):
+        for i in np.flatnonzero(np.asarray(mask)):
+            problems.append(f"{path.name}: line {i + first_line}, column {columns.get(field, field)!r}: {problem}")
+
+    lat = pd.to_numeric(col("lat"), errors="coerce")
+    lon = pd.to_numeric(col("lon"), errors="coerce")
+    bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
+    minx, miny, maxx, maxy = HAITI_BOUNDS
+    bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon",
+        "the position is outside Haiti (are latitude and longitude swapped?)")
+    names = col("name").astype("string").str.strip()
+    bad(names.isna() | names.eq(""), "name", "the site has no name")
+    counts = {}
+    for field in ("individuals", "households"):
+        raw = col(field)
+        number = pd.to_numeric(raw.astype("string").str.replace(r"[\s,]", "", regex=True), errors="coerce")
+        given = raw.notna() & raw.astype("string").str.strip().ne("")
+        bad(given & (number.isna() | (number < 0) | (number % 1 != 0)), field, "must be a whole number >= 0")
+        if field == "individuals":
+            bad(~given, field, "the number of individuals is missing")
+        counts[field] = number
+    dates = _dates(col("date"))
+    if as_of is None:
+        bad(dates.isna(), "date", "the reporting date is missing or not a date (use --as-of for the whole file)")
+    if problems:
+        shown = problems[:50]
+        raise DataValidationError(shown + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else []))
+
+    households = counts["households"].fillna((counts["individuals"] / 4.3).round()).astype("int64")
+    individuals = counts["individuals"].astype("int64")
+    round_ = col("round").astype("string").fillna("")
+    ids = _ids(col("site_id"), names, col("adm2_pcode"))
+    report_dates = dates.fillna(pd.Timestamp(as_of) if as_of else pd.NaT).dt.strftime("%Y-%m-%d")
+    frame = gpd.GeoDataFrame({
+        "id": ids,
+        "name": names,
+        "status": np.where(individuals > 0, "open", "closed"),
+        "as_of": report_dates,
+        "source": [f"IOM DTM, {path.name}" + (f", round {r}" if r else "") for r in round_],
+        "confidence": "medium",
+        "notes": "",
+        "individuals": individuals,
+        "households": households,
+        "site_type": col("site_type").map(_site_type),
+        "commune": col("commune").astype("string").fillna("unknown"),
+        "adm2_pcode": col("adm2_pcode").astype("string"),
+    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    duplicated = frame["id"].duplicated(keep=False)
+    if duplicated.any():
+        raise DataValidationError([f"{path.name}: line {i + first_line}: site {frame['id'].iat[i]!r} appears twice"
+                                   for i in np.flatnonzero(duplicated)][:50])
+    summary = {"sites": len(frame), "open": int((frame["status"] == "open").sum()),
+               "individuals": int(individuals.sum()), "households": int(households.sum()),
+               "as_of": str(frame["as_of"].max()), "hxl": bool(tags),
+               "columns": {field: str(name) for field, name in columns.items()}}
+    return frame, summary
+
+
+def _read_table(path: Path, sheet) -> pd.DataFrame:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
+    except Exception as exc:  # readers raise many kinds; all mean the file is unusable
+        raise DataValidationError([f"{path.name}: cannot be read as a table ({exc.__class__.__name__})"]) from None
+
+
+def _split_hxl(table: pd.DataFrame) -> tuple[pd.DataFrame, list[set[str] | None]]:
+    """Take off an HXL hashtag row (the first data row whose cells are hashtags) and parse it."""
+    if not len(table):
+        return table, []
+    first = [str(v).strip() for v in table.iloc[0]]
+    if sum(v.startswith("#") for v in first) < max(2, len(first) // 3):
+        return table, []
+    return table.iloc[1:].reset_index(drop=True), [_hxl_set(v) for v in first]
+
+
+def _hxl_set(value: str) -> set[str] | None:
+    value = re.sub(r"\s+", "", value.lower())
+    if not value.startswith("#"):
+        return None
+    hashtag, *attributes = value.split("+")
+    return {hashtag, *(f"+{a}" for a in attributes if a)}
+
+
+def _norm(header: str) -> str:
+    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9#]+", " ", text).strip()
+
+
+def _map_columns(headers, tags) -> dict[str, str]:
+    """Schema field -> table column: HXL hashtags first (an attribute set must be included), then names."""
+    out: dict[str, str] = {}
+    for field, aliases in DTM_COLUMNS.items():
+        for alias in aliases:
+            if isinstance(alias, set) and tags:
+                want = [_hxl_set(a) for a in alias]
+                hit = next((h for h, t in zip(headers, tags, strict=True)
+                            if t and any(w <= t for w in want) and h not in out.values()), None)
+            elif isinstance(alias, str):
+                hit = next((h for h in headers if _norm(h) == alias and h not in out.values()), None)
+            else:
+                hit = None
+            if hit is not None:
+                out[field] = hit
+                break
+    return out
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    other = pd.to_datetime(text.where(iso.isna()), dayfirst=True, errors="coerce", format="mixed")
+    return iso.fillna(other)
+
+
+def _ids(site_ids: pd.Series, names: pd.Series, pcodes: pd.Series) -> list[str]:
+    out = []
+    for sid, name, pcode in zip(site_ids, names, pcodes, strict=True):
+        base = sid if isinstance(sid, str) and sid.strip() else f"{pcode or ''}-{name}"
+        slug = re.sub(r"[^a-z0-9]+", "-", _norm(base)).strip("-")[:80]
+        out.append(f"dtm-{slug}")
+    return out
+
+
+def _site_type(value) -> str:
+    text = _norm(value or "")
+    return next((kind for key, kind in SITE_TYPES.items() if key in text), "collective_centre" if not text else
+                re.sub(r"[^a-z0-9]+", "_", text)[:40])

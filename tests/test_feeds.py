@@ -1,0 +1,96 @@
+"""IOM DTM site tables as users download them: CSV or XLSX, English or French headers, HXL or not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geoapp.cli import main
+from geoapp.errors import DataValidationError
+from geoapp.feeds import read_dtm
+
+HXL_CSV = "\n".join([
+    "Site ID,Site Name,Commune,Commune Pcode,Latitude,Longitude,Households,Individuals,Site Type,Reporting Date,Round",
+    "#loc+code,#loc+name,#adm2+name,#adm2+code,#geo+lat,#geo+lon,#affected+hh+idps,#affected+ind+idps,#loc+type,"
+    "#date+reported,#meta+round",
+    'HT-001,Lycée Delmas 33,Delmas,HT0112,18.547,-72.303,"1,200",5100,Collective centre,2025-03-10,9',
+    "HT-002,Place Saint-Pierre,Pétion-Ville,HT0114,18.514,-72.284,300,1250,Spontaneous site,2025-03-10,9",
+    "HT-003,Ecole Jacmel,Jacmel,,18.236,-72.537,0,0,Collective centre,2025-03-12,9",
+]) + "\n"
+
+
+def test_csv_with_hxl_row(tmp_path):
+    path = tmp_path / "dtm_round9.csv"
+    path.write_text(HXL_CSV, encoding="utf-8")
+    frame, summary = read_dtm(path)
+    assert summary["hxl"] and summary["sites"] == 3 and summary["open"] == 2
+    assert list(frame["id"]) == ["dtm-ht-001", "dtm-ht-002", "dtm-ht-003"]
+    first = frame.iloc[0]
+    assert first["individuals"] == 5100 and first["households"] == 1200 and first["adm2_pcode"] == "HT0112"
+    assert first["site_type"] == "collective_centre" and first["as_of"] == "2025-03-10"
+    assert first["source"] == "IOM DTM, dtm_round9.csv, round 9"
+    assert frame.iloc[1]["site_type"] == "spontaneous_site"
+    assert frame.iloc[2]["status"] == "closed"
+    assert (first.geometry.x, first.geometry.y) == (-72.303, 18.547)
+
+
+def test_xlsx_with_french_headers_and_no_hxl(tmp_path):
+    path = tmp_path / "dtm.xlsx"
+    pd.DataFrame({
+        "Nom du site": ["Centre Saint-Marc", "Site Verrettes"], "Commune": ["Saint-Marc", "Verrettes"],
+        "Latitude": ["19.111", "19.051"], "Longitude": ["-72.701", "-72.466"],
+        "Ménages": ["1400", ""], "Individus": ["6000", "1300"], "Type de site": ["Centre collectif", "Spontané"],
+        "Date de l'évaluation": ["05/04/2025", "05/04/2025"],
+    }).to_excel(path, index=False)
+    frame, summary = read_dtm(path)
+    assert not summary["hxl"] and summary["sites"] == 2
+    assert frame.iloc[0]["as_of"] == "2025-04-05"  # day first, as French tables write dates
+    assert frame.iloc[1]["households"] == round(1300 / 4.3)  # missing: derived, as the shipped data does
+    assert frame.iloc[1]["site_type"] == "spontaneous_site"
+
+
+def test_every_bad_row_is_reported_with_its_line_and_column(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text("Site Name,Latitude,Longitude,Individuals,Reporting Date\n"
+                    "Good site,18.5,-72.3,100,2025-03-01\n"
+                    "No position,,-72.3,100,2025-03-01\n"
+                    "Swapped,-72.3,18.5,100,2025-03-01\n"
+                    "Negative,18.5,-72.3,-5,2025-03-01\n"
+                    ",18.5,-72.3,100,not a date\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        read_dtm(path)
+    problems = info.value.problems
+    assert "broken.csv: line 3, column 'Latitude': latitude and longitude must be numbers" in problems
+    assert any(p.startswith("broken.csv: line 4, column 'Longitude': the position is outside Haiti")
+               for p in problems)
+    assert "broken.csv: line 5, column 'Individuals': must be a whole number >= 0" in problems
+    assert "broken.csv: line 6, column 'Site Name': the site has no name" in problems
+    assert any(p.startswith("broken.csv: line 6, column 'Reporting Date'") for p in problems)
+
+
+def test_a_table_without_the_needed_columns(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="no column found for name, lat, lon, individuals"):
+        read_dtm(path)
+
+
+def test_import_command_is_all_or_nothing(tmp_path):
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance")}
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(HXL_CSV, encoding="utf-8")
+    bad.write_text(HXL_CSV.replace("18.236,-72.537", "x,y"), encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import-dtm", str(bad)], env=env)
+    assert refused.exit_code == 1 and "line 5" in refused.output and "left as they were" in refused.output
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    store = make_store(Settings.from_env(env))
+    assert len(store.load()["displacement_sites"]) == 32  # still the shipped sites
+    done = runner.invoke(main, ["import-dtm", str(good)], env=env)
+    assert done.exit_code == 0, done.output
+    assert "3 sites (2 open), 6,350 individuals" in done.output and "(HXL hashtags used)" in done.output
+    sites = store.load()["displacement_sites"]
+    assert len(sites) == 3 and store.history("displacement_sites", "*")[-1]["action"] == "import"
