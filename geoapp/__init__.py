@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -79,12 +80,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        """Liveness and data freshness."""
-        data = service().dataset
+        """Liveness and data freshness: each layer's newest as_of, its age, and whether it is stale."""
+        svc = service()
+        data = svc.dataset
         return jsonify(
             status="ok",
             data_version=data.version,
-            layers={name: {"features": len(frame), "as_of": data.as_of[name]} for name, frame in data.layers.items()},
+            layers={name: {"features": len(frame), "as_of": data.as_of[name],
+                           "age_days": data.age_days(name, dt.date.today()),
+                           "stale": data.age_days(name, dt.date.today()) > svc.settings.stale_after_days}
+                    for name, frame in data.layers.items()},
             graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
         )
     return app

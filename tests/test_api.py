@@ -31,6 +31,7 @@ def test_healthz(client):
     body = client.get("/healthz").json
     assert body["status"] == "ok"
     assert body["layers"]["roads"]["features"] == 70
+    assert body["layers"]["roads"]["age_days"] > 30 and body["layers"]["roads"]["stale"] is True
     assert body["graph"]["nodes"] > 100
 
 
