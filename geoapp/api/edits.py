@@ -131,14 +131,18 @@ def create_item(collection_id: str):
     return _respond(collection_id, feature["properties"]["id"], version, 201)
 
 
-@bp.put("/collections/<collection_id>/items/<feature_id>")
-def replace_item(collection_id: str, feature_id: str):
-    """Replace a feature whole (If-Match required)."""
+def _change(collection_id: str):
+    """What every change of an existing feature checks first: layer, token, reason, If-Match."""
     spec = _spec(collection_id)
     svc = service()
     actor, _ = require_role(svc.store, "editor")
-    reason = _reason()
-    expected = _if_match()
+    return spec, svc, actor, _reason(), _if_match()
+
+
+@bp.put("/collections/<collection_id>/items/<feature_id>")
+def replace_item(collection_id: str, feature_id: str):
+    """Replace a feature whole (If-Match required)."""
+    spec, svc, actor, reason, expected = _change(collection_id)
     feature = _feature(json_body(), spec, feature_id)
     frame = _validated(feature, spec)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
@@ -150,11 +154,7 @@ def replace_item(collection_id: str, feature_id: str):
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
 def patch_item(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
-    spec = _spec(collection_id)
-    svc = service()
-    actor, _ = require_role(svc.store, "editor")
-    reason = _reason()
-    expected = _if_match()
+    spec, svc, actor, reason, expected = _change(collection_id)
     patch = json_body(types=("application/json", "application/merge-patch+json"))
     unknown = sorted(set(patch) - {"type", "properties", "geometry", "id"})
     if unknown:
@@ -179,11 +179,7 @@ def patch_item(collection_id: str, feature_id: str):
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
 def delete_item(collection_id: str, feature_id: str):
     """Remove a feature (If-Match required); its history stays."""
-    _spec(collection_id)
-    svc = service()
-    actor, _ = require_role(svc.store, "editor")
-    reason = _reason()
-    expected = _if_match()
+    _, svc, actor, reason, expected = _change(collection_id)
     svc.store.delete(collection_id, feature_id, expected_version=expected, actor=actor, reason=reason)
     svc.data_changed()
     return Response(status=204)

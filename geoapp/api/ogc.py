@@ -14,7 +14,7 @@ from ..features import Query, parse_datetime, queryables, run_query
 from ..formats import csv_stream, gpkg_stream
 from ..geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
-from . import parse_numbers
+from . import parse_int, parse_numbers
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
 
@@ -169,8 +169,8 @@ def parse_items_query(spec: LayerSpec) -> Query:
     """The items query of the request, every parameter checked."""
     props = queryables(spec)
     _only(ITEMS_PARAMS | set(props))
-    limit = _int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _int_param("offset", 0, 0, 10**9)
+    limit = parse_int("limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    offset = parse_int("offset", default=0, minimum=0, maximum=10**9)
     bbox = None
     if request.args.get("bbox"):
         raw = request.args["bbox"]
@@ -197,19 +197,6 @@ def parse_items_query(spec: LayerSpec) -> Query:
             raise BadRequest(f"cannot sort by {name[:40]!r}; sortable: {', '.join(props)}", field="sortby")
         sortby.append((name, ascending))
     return Query(bbox=bbox, datetime=when, equals=tuple(equals), sortby=tuple(sortby), offset=offset, limit=limit)
-
-
-def _int_param(name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number", field=name) from None
-    if not minimum <= value <= maximum:
-        raise BadRequest(f"{name} must be between {minimum} and {maximum}", field=name)
-    return value
 
 
 def _check_value(name: str, value: str, schema: dict) -> None:

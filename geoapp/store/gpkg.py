@@ -109,16 +109,7 @@ class GeoPackageStore(SqlStore):
                         "VALUES (?, 'features', ?, ?, 4326)", (name, name, spec.title))
             cur.execute("INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
                         (name, geometry_type))
-        cur.execute("""CREATE TABLE IF NOT EXISTS audit_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, layer TEXT NOT NULL,
-            feature_id TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, reason TEXT,
-            before TEXT, after TEXT)""")
-        cur.execute("CREATE INDEX IF NOT EXISTS audit_feature ON audit_log (layer, feature_id)")
-        cur.execute("CREATE INDEX IF NOT EXISTS audit_at ON audit_log (at)")
-        cur.execute("CREATE TABLE IF NOT EXISTS layer_snapshots (seq INTEGER PRIMARY KEY, layer TEXT, data TEXT)")
-        cur.execute("""CREATE TABLE IF NOT EXISTS tokens (name TEXT NOT NULL, role TEXT NOT NULL,
-            token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)""")
-        cur.execute("CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT)")
-        cur.execute("INSERT OR IGNORE INTO store_meta VALUES ('data_version', '0')")
+        self._common_tables(cur, serial="INTEGER")  # an INTEGER PRIMARY KEY is SQLite's row id
         for table in ("audit_log", "layer_snapshots", "tokens", "store_meta"):
             cur.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
                         "VALUES (?, 'attributes', ?)", (table, table))

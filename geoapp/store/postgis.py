@@ -81,16 +81,7 @@ class PostgisStore(SqlStore):
         cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         for spec in REGISTRY.values():
             cur.execute(self._table_sql(spec, id_type="BIGSERIAL PRIMARY KEY", geom_type="geometry(Geometry, 4326)"))
-        cur.execute("""CREATE TABLE IF NOT EXISTS audit_log (seq BIGSERIAL PRIMARY KEY, layer TEXT NOT NULL,
-            feature_id TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, reason TEXT,
-            before TEXT, after TEXT)""")
-        cur.execute("CREATE INDEX IF NOT EXISTS audit_feature ON audit_log (layer, feature_id)")
-        cur.execute("CREATE INDEX IF NOT EXISTS audit_at ON audit_log (at)")
-        cur.execute("CREATE TABLE IF NOT EXISTS layer_snapshots (seq BIGINT PRIMARY KEY, layer TEXT, data TEXT)")
-        cur.execute("""CREATE TABLE IF NOT EXISTS tokens (name TEXT NOT NULL, role TEXT NOT NULL,
-            token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)""")
-        cur.execute("CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT)")
-        cur.execute("INSERT INTO store_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING")
+        self._common_tables(cur, serial="BIGSERIAL")
 
     def integrity_check(self) -> bool:
         """Every feature table has valid geometries (PostgreSQL's own transactions keep the rest whole)."""

@@ -74,6 +74,20 @@ class SqlStore:
     def _create_schema(self, cur) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _common_tables(self, cur, *, serial: str) -> None:
+        """The audit log, import snapshots, tokens and the data version: the same on every backend."""
+        cur.execute(f"""CREATE TABLE IF NOT EXISTS audit_log (seq {serial} PRIMARY KEY, layer TEXT NOT NULL,
+            feature_id TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL, reason TEXT,
+            before TEXT, after TEXT)""")
+        cur.execute("CREATE INDEX IF NOT EXISTS audit_feature ON audit_log (layer, feature_id)")
+        cur.execute("CREATE INDEX IF NOT EXISTS audit_at ON audit_log (at)")
+        cur.execute("CREATE TABLE IF NOT EXISTS layer_snapshots (seq BIGINT PRIMARY KEY, layer TEXT, data TEXT)")
+        cur.execute("""CREATE TABLE IF NOT EXISTS tokens (name TEXT NOT NULL, role TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)""")
+        cur.execute("CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT)")
+        cur.execute("INSERT INTO store_meta (key, value) SELECT 'data_version', '0' "
+                    "WHERE NOT EXISTS (SELECT 1 FROM store_meta WHERE key = 'data_version')")
+
     def _after_layer_change(self, cur, name: str, frame_bounds) -> None:
         """Backend bookkeeping after a layer's rows changed (GeoPackage extents)."""
 
