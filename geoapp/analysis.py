@@ -7,11 +7,11 @@ import datetime as dt
 import re
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from .dataset import Dataset
 from .errors import BadRequest
+from .geojson import plain
 from .lookups import LonLat, check_in_haiti, stale_warnings
 from .network.access import FIGURES, access_by_mode, edge_figures
 from .network.engine import PathEngine
@@ -156,8 +156,8 @@ def _site_rows(data: Dataset, result: dict, exact: bool) -> list[dict]:
         entry = {
             "id": sites["id"].iat[i],
             "name": sites["name"].iat[i],
-            "commune": _plain(sites["commune"].iat[i]),
-            "individuals": _plain(sites["individuals"].iat[i]),
+            "commune": plain(sites["commune"].iat[i]),
+            "individuals": plain(sites["individuals"].iat[i]),
             "access": str(level[i]),
         }
         if exact:
@@ -244,8 +244,3 @@ def _hub_info(data: Dataset, hub: LonLat, snap: Snap, feature: dict | None) -> d
         info.update(feature)
     return info
 
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return None if pd.isna(value) else value

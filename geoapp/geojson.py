@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 if TYPE_CHECKING:
@@ -52,9 +53,19 @@ def layer_geojson(view: LayerView, name: str, *, bbox: tuple[float, float, float
     return to_feature_collection(view.layers[name].iloc[hits])
 
 
-def _plain(value):
+def plain(value):
+    """A table cell as a plain Python value for JSON: numpy scalars unwrapped, missing values None."""
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, (list, tuple, dict, np.ndarray)):
+        return value
+    return None if pd.isna(value) else value
+
+
+def _plain(value):
+    """``json.dumps`` fallback for numpy scalars and arrays."""
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import shapely
 
 from .dataset import Dataset, PointIndex
 from .errors import BadRequest
+from .geojson import plain
 from .network.routing import Route, Snap
 from .safety import MODES, route_reasons, route_verdict
 from .settings import Settings
@@ -191,15 +191,11 @@ def _nearest(index: PointIndex, point: shapely.Point, columns: tuple[str, ...]) 
         return None
     idx, dist = index.tree.query_nearest(point, return_distance=True, all_matches=False)
     row = index.frame.iloc[int(idx[0])]
-    out = {c: _plain(row[c]) for c in columns}
+    out = {c: plain(row[c]) for c in columns}
     out["distance_m"] = round(float(dist[0]))
     return out
 
 
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return None if pd.isna(value) else value
 
 
 def _point_summary(assessment: str, inside: list[dict], near: list[dict], buffer_m: float) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 
 from ..errors import Conflict, NotFound, PreconditionFailed
+from ..geojson import plain
 from ..layers import REGISTRY, LayerSpec
 from ..validate import read_layer, validate_layer
 
@@ -273,9 +274,9 @@ class SqlStore:
         extras = frame[extra_cols].astype(object).where(frame[extra_cols].notna(), None) if extra_cols else None
         geoms = np.asarray(frame.geometry.values)
         for i in range(len(frame)):
-            extra = json.dumps({k: _plain(v) for k, v in extras.iloc[i].items() if v is not None}) \
+            extra = json.dumps({k: plain(v) for k, v in extras.iloc[i].items() if v is not None}) \
                 if extras is not None else None
-            rows.append((*[_plain(v) for v in values[i]], extra, version, self._encode(geoms[i])))
+            rows.append((*[plain(v) for v in values[i]], extra, version, self._encode(geoms[i])))
         cur.executemany(sql, rows)
 
     def _audit(self, cur, layer, feature_id, action, actor, reason, before, after) -> int:
@@ -326,19 +327,11 @@ class SqlStore:
 
 def feature_dict(row: pd.Series) -> dict:
     """A stored row as a GeoJSON Feature (for the audit log and single-feature reads)."""
-    properties = {k: _plain(v) for k, v in row.items() if k != "geometry"}
+    properties = {k: plain(v) for k, v in row.items() if k != "geometry"}
     return {"type": "Feature", "id": properties["id"], "properties": properties,
             "geometry": shapely.geometry.mapping(row.geometry)}
 
 
-def _plain(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if value is pd.NA:
-        return None
-    return value
 
 
 def frame_from_feature(feature: dict, spec: LayerSpec, *, source: str) -> gpd.GeoDataFrame:
