@@ -20,7 +20,7 @@ from .. import service
 from ..auth import require_role
 from ..errors import BadRequest, DataValidationError, NotFound, PreconditionRequired, StoreUnavailable
 from ..geojson import dumps, iter_features
-from ..layers import REGISTRY, LayerSpec
+from ..layers import LayerSpec
 from ..privacy import coarsen_feature
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
@@ -220,5 +220,3 @@ def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
                                                       metric_crs=svc.settings.metric_crs)
     return feature, _etag(stored[1])
 
-
-__all__ = ["bp", "stored_item", "REGISTRY"]
