@@ -1,7 +1,8 @@
 """Humanitarian feeds as users download them, read into the layer schemas with per-row errors.
 
-IOM DTM site assessments come as CSV or XLSX, with or without an HXL hashtag row, with English or
-French headers; columns are found by hashtag first, then by the names seen in real exports.
+IOM DTM site assessments and ACLED event exports come as CSV or XLSX, with or without an HXL
+hashtag row, with English or French headers; columns are found by hashtag first, then by the names
+seen in real exports.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def read_dtm(
     path = Path(path)
     table = _read_table(path, sheet)
     table, tags = _split_hxl(table)
-    columns = _map_columns(table.columns, tags)
+    columns = _map_columns(table.columns, tags, DTM_COLUMNS)
     missing = [field for field in REQUIRED if field not in columns]
     if missing:
         raise DataValidationError([f"{path.name}: no column found for {', '.join(missing)} (looked for headers "
@@ -124,6 +125,98 @@ def read_dtm(
     return frame, summary
 
 
+#: ACLED export columns (names as ACLED writes them, and HXL hashtags of the HDX copies).
+ACLED_COLUMNS = {
+    "event_id": ({"#event+code"}, "event_id_cnty", "event id cnty", "event_id", "data_id"),
+    "event_date": ({"#date+occurred"}, {"#date"}, "event_date", "event date", "date"),
+    "event_type": ({"#event+type"}, "event_type", "event type"),
+    "sub_event_type": ({"#event+type+sub"}, "sub_event_type", "sub event type"),
+    "actor": ({"#group+name+first"}, "actor1", "actor 1"),
+    "admin1": ({"#adm1+name"}, "admin1"),
+    "admin2": ({"#adm2+name"}, "admin2"),
+    "admin3": ({"#adm3+name"}, "admin3"),
+    "location": ({"#loc+name"}, "location"),
+    "lat": ({"#geo+lat"}, "latitude", "lat"),
+    "lon": ({"#geo+lon"}, "longitude", "lon"),
+    "geo_precision": ({"#geo+precision"}, "geo_precision", "geo precision"),
+    "fatalities": ({"#affected+killed"}, "fatalities"),
+    "notes": ({"#description"}, "notes"),
+}
+ACLED_REQUIRED = ("event_id", "event_date", "event_type", "lat", "lon")
+#: ACLED's geo_precision: 1 the named place, 2 near it (same district), 3 the wider region.
+PRECISION_CONFIDENCE = {1: "high", 2: "medium", 3: "low"}
+
+
+def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataFrame, dict]:
+    """An ACLED export as incident features (id, date, type, actor, place, fatalities, precision).
+
+    Like ``read_dtm``: every bad row is reported with line, column and problem, or nothing returns.
+    """
+    path = Path(path)
+    table, tags = _split_hxl(_read_table(path, sheet))
+    columns = _map_columns(table.columns, tags, ACLED_COLUMNS)
+    missing = [field for field in ACLED_REQUIRED if field not in columns]
+    if missing:
+        raise DataValidationError([f"{path.name}: no column found for {', '.join(missing)} (an ACLED export "
+                                   "has event_id_cnty, event_date, event_type, latitude, longitude)"])
+    first_line = 3 if tags else 2
+    problems: list[str] = []
+
+    def col(field):
+        return table[columns[field]] if field in columns else pd.Series([None] * len(table), index=table.index)
+
+    def bad(mask, field, problem):
+        for i in np.flatnonzero(np.asarray(mask)):
+            problems.append(f"{path.name}: line {i + first_line}, column {columns.get(field, field)!r}: {problem}")
+
+    lat, lon = pd.to_numeric(col("lat"), errors="coerce"), pd.to_numeric(col("lon"), errors="coerce")
+    bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
+    minx, miny, maxx, maxy = HAITI_BOUNDS
+    bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon",
+        "the position is outside Haiti")
+    dates = _dates(col("event_date"))
+    bad(dates.isna(), "event_date", "the event date is missing or not a date")
+    ids = col("event_id").astype("string").str.strip()
+    bad(ids.isna() | ids.eq(""), "event_id", "the event has no id")
+    kinds = col("event_type").astype("string").str.strip()
+    bad(kinds.isna() | kinds.eq(""), "event_type", "the event has no type")
+    fatalities = pd.to_numeric(col("fatalities").replace("", "0"), errors="coerce").fillna(0)
+    bad((fatalities < 0) | (fatalities % 1 != 0), "fatalities", "must be a whole number >= 0")
+    precision = pd.to_numeric(col("geo_precision"), errors="coerce").fillna(2)
+    bad(~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
+    if problems:
+        raise DataValidationError(problems[:50] + ([f"... and {len(problems) - 50} more"]
+                                                   if len(problems) > 50 else []))
+    location = col("location").astype("string").fillna("")
+    frame = gpd.GeoDataFrame({
+        "id": "acled-" + ids,
+        "name": kinds + np.where(location.ne(""), " at " + location, ""),
+        "status": "verified",
+        "as_of": dates.dt.strftime("%Y-%m-%d"),
+        "source": f"ACLED, {path.name}",
+        "confidence": precision.astype(int).map(PRECISION_CONFIDENCE),
+        "notes": col("notes").astype("string").fillna(""),
+        "event_date": dates.dt.strftime("%Y-%m-%d"),
+        "event_type": kinds,
+        "sub_event_type": col("sub_event_type").astype("string"),
+        "actor": col("actor").astype("string"),
+        "location": location,
+        "admin1": col("admin1").astype("string"),
+        "admin2": col("admin2").astype("string"),
+        "admin3": col("admin3").astype("string"),
+        "fatalities": fatalities.astype("int64"),
+        "geo_precision": precision.astype("int64"),
+    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    duplicated = frame["id"].duplicated(keep="first")
+    if duplicated.any():
+        raise DataValidationError([f"{path.name}: line {i + first_line}: event {frame['id'].iat[i]!r} appears twice"
+                                   for i in np.flatnonzero(duplicated)][:50])
+    summary = {"events": len(frame), "fatalities": int(frame["fatalities"].sum()),
+               "first": str(frame["event_date"].min()), "last": str(frame["event_date"].max()),
+               "hxl": bool(tags), "columns": {field: str(name) for field, name in columns.items()}}
+    return frame, summary
+
+
 def _read_table(path: Path, sheet) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
@@ -156,10 +249,10 @@ def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9#]+", " ", text).strip()
 
 
-def _map_columns(headers, tags) -> dict[str, str]:
+def _map_columns(headers, tags, table: dict = DTM_COLUMNS) -> dict[str, str]:
     """Schema field -> table column: HXL hashtags first (an attribute set must be included), then names."""
     out: dict[str, str] = {}
-    for field, aliases in DTM_COLUMNS.items():
+    for field, aliases in table.items():
         for alias in aliases:
             if isinstance(alias, set) and tags:
                 want = [_hxl_set(a) for a in alias]

@@ -94,3 +94,49 @@ def test_import_command_is_all_or_nothing(tmp_path):
     assert "3 sites (2 open), 6,350 individuals" in done.output and "(HXL hashtags used)" in done.output
     sites = store.load()["displacement_sites"]
     assert len(sites) == 3 and store.history("displacement_sites", "*")[-1]["action"] == "import"
+
+
+ACLED_CSV = "\n".join([
+    "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,admin1,admin2,admin3,location,latitude,"
+    "longitude,geo_precision,source,notes,fatalities",
+    "HTI12345,2024-10-03,2024,Violence against civilians,Attack,Gran Grif,Artibonite,Saint-Marc,Bois Neuf,"
+    'Pont-Sonde,19.1447,-72.6111,1,Reuters,"Gang attack on the town; houses burned",115',
+    "HTI12400,2024-12-07,2024,Violence against civilians,Attack,Wharf Jeremie gang,Ouest,Port-au-Prince,"
+    "Cite Soleil,Wharf Jeremie,18.574,-72.347,2,AP,,184",
+    "HTI12500,2025-01-27,2025,Battles,Armed clash,Viv Ansanm,Ouest,Port-au-Prince,Kenscoff,Kenscoff,18.4477,"
+    "-72.284,2,Le Nouvelliste,,0",
+]) + "\n"
+
+
+def test_acled_export(tmp_path):
+    from geoapp.feeds import read_acled
+
+    path = tmp_path / "acled_haiti.csv"
+    path.write_text(ACLED_CSV, encoding="utf-8")
+    frame, summary = read_acled(path)
+    assert summary["events"] == 3 and summary["fatalities"] == 299
+    assert (summary["first"], summary["last"]) == ("2024-10-03", "2025-01-27")
+    first = frame.iloc[0]
+    assert first["id"] == "acled-HTI12345" and first["name"] == "Violence against civilians at Pont-Sonde"
+    assert first["actor"] == "Gran Grif" and first["fatalities"] == 115 and first["confidence"] == "high"
+    assert frame.iloc[1]["confidence"] == "medium" and frame.iloc[1]["as_of"] == "2024-12-07"
+
+
+def test_acled_with_hxl_row_and_bad_rows(tmp_path):
+    from geoapp.feeds import read_acled
+
+    lines = ACLED_CSV.split("\n")
+    hxl = ("#event+code,#date+occurred,#date+year,#event+type,#event+type+sub,#group+name+first,#adm1+name,"
+           "#adm2+name,#adm3+name,#loc+name,#geo+lat,#geo+lon,#geo+precision,#meta+source,#description,"
+           "#affected+killed")
+    good = tmp_path / "hxl.csv"
+    good.write_text("\n".join([lines[0], hxl, *lines[1:]]), encoding="utf-8")
+    frame, summary = read_acled(good)
+    assert summary["hxl"] and len(frame) == 3
+    broken = tmp_path / "broken.csv"
+    broken.write_text(ACLED_CSV.replace("19.1447,-72.6111,1", "19.1447,-72.6111,7").replace(",0\n", ",-2\n"),
+                      encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        read_acled(broken)
+    assert "broken.csv: line 2, column 'geo_precision': must be 1, 2 or 3" in info.value.problems
+    assert "broken.csv: line 4, column 'fatalities': must be a whole number >= 0" in info.value.problems
