@@ -45,6 +45,54 @@ SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", 
               "host": "host_community", "famille": "host_community"}
 
 
+class _FeedTable:
+    """One downloaded table being read: its columns found, its row problems collected."""
+
+    def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str):
+        self.path = Path(path)
+        self.table, tags = _split_hxl(_read_table(self.path, sheet))
+        self.hxl = bool(tags)
+        self.columns = _map_columns(self.table.columns, tags, aliases)
+        missing = [field for field in required if field not in self.columns]
+        if missing:
+            raise DataValidationError([f"{self.path.name}: no column found for {', '.join(missing)} ({hint})"])
+        self.first_line = 3 if tags else 2  # header (and HXL row) before the data, counting from 1
+        self.problems: list[str] = []
+
+    def col(self, field: str) -> pd.Series:
+        """The column mapped to ``field``, or an empty one when the table has none."""
+        if field in self.columns:
+            return self.table[self.columns[field]]
+        return pd.Series([None] * len(self.table), index=self.table.index)
+
+    def bad(self, mask, field: str, problem: str) -> None:
+        """Record ``problem`` for every row in ``mask``, by line number and column header."""
+        header = self.columns.get(field, field)
+        for i in np.flatnonzero(np.asarray(mask)):
+            self.problems.append(f"{self.path.name}: line {i + self.first_line}, column {header!r}: {problem}")
+
+    def positions(self, outside: str) -> tuple[pd.Series, pd.Series]:
+        """Longitude and latitude, checked to be numbers inside Haiti."""
+        lat, lon = pd.to_numeric(self.col("lat"), errors="coerce"), pd.to_numeric(self.col("lon"), errors="coerce")
+        self.bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
+        minx, miny, maxx, maxy = HAITI_BOUNDS
+        self.bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon", outside)
+        return lon, lat
+
+    def check(self) -> None:
+        """Raise every problem found (the first 50 shown), so that nothing is returned."""
+        if self.problems:
+            more = len(self.problems) - 50
+            raise DataValidationError(self.problems[:50] + ([f"... and {more} more"] if more > 0 else []))
+
+    def unique(self, ids: pd.Series, noun: str) -> None:
+        """Refuse a table that names one site or event twice."""
+        twice = ids.duplicated(keep="first")
+        if twice.any():
+            raise DataValidationError([f"{self.path.name}: line {i + self.first_line}: {noun} {ids.iat[i]!r} "
+                                       "appears twice" for i in np.flatnonzero(twice)][:50])
+
+
 def read_dtm(
     path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None
 ) -> tuple[gpd.GeoDataFrame, dict]:
@@ -53,30 +101,10 @@ def read_dtm(
     ``DataValidationError`` lists every row problem (line number, column, what is wrong); then
     nothing is returned, so an import built on it is all or nothing.
     """
-    path = Path(path)
-    table = _read_table(path, sheet)
-    table, tags = _split_hxl(table)
-    columns = _map_columns(table.columns, tags, DTM_COLUMNS)
-    missing = [field for field in REQUIRED if field not in columns]
-    if missing:
-        raise DataValidationError([f"{path.name}: no column found for {', '.join(missing)} (looked for headers "
-                                   "such as 'Site Name', 'Latitude', 'Longitude', 'Individuals' or HXL tags)"])
-    first_line = 3 if tags else 2  # header (and HXL row) before the data, counting from 1
-    problems: list[str] = []
-
-    def col(field):
-        return table[columns[field]] if field in columns else pd.Series([None] * len(table), index=table.index)
-
-    def bad(mask, field, problem):
-        for i in np.flatnonzero(np.asarray(mask)):
-            problems.append(f"{path.name}: line {i + first_line}, column {columns.get(field, field)!r}: {problem}")
-
-    lat = pd.to_numeric(col("lat"), errors="coerce")
-    lon = pd.to_numeric(col("lon"), errors="coerce")
-    bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
-    minx, miny, maxx, maxy = HAITI_BOUNDS
-    bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon",
-        "the position is outside Haiti (are latitude and longitude swapped?)")
+    t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, "looked for headers such as 'Site Name', 'Latitude', "
+                   "'Longitude', 'Individuals' or HXL tags")
+    col, bad = t.col, t.bad
+    lon, lat = t.positions("the position is outside Haiti (are latitude and longitude swapped?)")
     names = col("name").astype("string").str.strip()
     bad(names.isna() | names.eq(""), "name", "the site has no name")
     counts = {}
@@ -91,9 +119,7 @@ def read_dtm(
     dates = _dates(col("date"))
     if as_of is None:
         bad(dates.isna(), "date", "the reporting date is missing or not a date (use --as-of for the whole file)")
-    if problems:
-        shown = problems[:50]
-        raise DataValidationError(shown + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else []))
+    t.check()
 
     households = counts["households"].fillna((counts["individuals"] / 4.3).round()).astype("int64")
     individuals = counts["individuals"].astype("int64")
@@ -105,7 +131,7 @@ def read_dtm(
         "name": names,
         "status": np.where(individuals > 0, "open", "closed"),
         "as_of": report_dates,
-        "source": [f"IOM DTM, {path.name}" + (f", round {r}" if r else "") for r in round_],
+        "source": [f"IOM DTM, {t.path.name}" + (f", round {r}" if r else "") for r in round_],
         "confidence": "medium",
         "notes": "",
         "individuals": individuals,
@@ -114,14 +140,11 @@ def read_dtm(
         "commune": col("commune").astype("string").fillna("unknown"),
         "adm2_pcode": col("adm2_pcode").astype("string"),
     }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    duplicated = frame["id"].duplicated(keep=False)
-    if duplicated.any():
-        raise DataValidationError([f"{path.name}: line {i + first_line}: site {frame['id'].iat[i]!r} appears twice"
-                                   for i in np.flatnonzero(duplicated)][:50])
+    t.unique(frame["id"], "site")
     summary = {"sites": len(frame), "open": int((frame["status"] == "open").sum()),
                "individuals": int(individuals.sum()), "households": int(households.sum()),
-               "as_of": str(frame["as_of"].max()), "hxl": bool(tags),
-               "columns": {field: str(name) for field, name in columns.items()}}
+               "as_of": str(frame["as_of"].max()), "hxl": t.hxl,
+               "columns": {field: str(name) for field, name in t.columns.items()}}
     return frame, summary
 
 
@@ -152,28 +175,10 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
 
     Like ``read_dtm``: every bad row is reported with line, column and problem, or nothing returns.
     """
-    path = Path(path)
-    table, tags = _split_hxl(_read_table(path, sheet))
-    columns = _map_columns(table.columns, tags, ACLED_COLUMNS)
-    missing = [field for field in ACLED_REQUIRED if field not in columns]
-    if missing:
-        raise DataValidationError([f"{path.name}: no column found for {', '.join(missing)} (an ACLED export "
-                                   "has event_id_cnty, event_date, event_type, latitude, longitude)"])
-    first_line = 3 if tags else 2
-    problems: list[str] = []
-
-    def col(field):
-        return table[columns[field]] if field in columns else pd.Series([None] * len(table), index=table.index)
-
-    def bad(mask, field, problem):
-        for i in np.flatnonzero(np.asarray(mask)):
-            problems.append(f"{path.name}: line {i + first_line}, column {columns.get(field, field)!r}: {problem}")
-
-    lat, lon = pd.to_numeric(col("lat"), errors="coerce"), pd.to_numeric(col("lon"), errors="coerce")
-    bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
-    minx, miny, maxx, maxy = HAITI_BOUNDS
-    bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon",
-        "the position is outside Haiti")
+    t = _FeedTable(path, sheet, ACLED_COLUMNS, ACLED_REQUIRED,
+                   "an ACLED export has event_id_cnty, event_date, event_type, latitude, longitude")
+    col, bad = t.col, t.bad
+    lon, lat = t.positions("the position is outside Haiti")
     dates = _dates(col("event_date"))
     bad(dates.isna(), "event_date", "the event date is missing or not a date")
     ids = col("event_id").astype("string").str.strip()
@@ -184,16 +189,14 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
     bad((fatalities < 0) | (fatalities % 1 != 0), "fatalities", "must be a whole number >= 0")
     precision = pd.to_numeric(col("geo_precision"), errors="coerce").fillna(2)
     bad(~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
-    if problems:
-        raise DataValidationError(problems[:50] + ([f"... and {len(problems) - 50} more"]
-                                                   if len(problems) > 50 else []))
+    t.check()
     location = col("location").astype("string").fillna("")
     frame = gpd.GeoDataFrame({
         "id": "acled-" + ids,
         "name": kinds + np.where(location.ne(""), " at " + location, ""),
         "status": "verified",
         "as_of": dates.dt.strftime("%Y-%m-%d"),
-        "source": f"ACLED, {path.name}",
+        "source": f"ACLED, {t.path.name}",
         "confidence": precision.astype(int).map(PRECISION_CONFIDENCE),
         "notes": col("notes").astype("string").fillna(""),
         "event_date": dates.dt.strftime("%Y-%m-%d"),
@@ -207,13 +210,10 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
         "fatalities": fatalities.astype("int64"),
         "geo_precision": precision.astype("int64"),
     }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    duplicated = frame["id"].duplicated(keep="first")
-    if duplicated.any():
-        raise DataValidationError([f"{path.name}: line {i + first_line}: event {frame['id'].iat[i]!r} appears twice"
-                                   for i in np.flatnonzero(duplicated)][:50])
+    t.unique(frame["id"], "event")
     summary = {"events": len(frame), "fatalities": int(frame["fatalities"].sum()),
                "first": str(frame["event_date"].min()), "last": str(frame["event_date"].max()),
-               "hxl": bool(tags), "columns": {field: str(name) for field, name in columns.items()}}
+               "hxl": t.hxl, "columns": {field: str(name) for field, name in t.columns.items()}}
     return frame, summary
 
 

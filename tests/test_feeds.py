@@ -140,3 +140,16 @@ def test_acled_with_hxl_row_and_bad_rows(tmp_path):
         read_acled(broken)
     assert "broken.csv: line 2, column 'geo_precision': must be 1, 2 or 3" in info.value.problems
     assert "broken.csv: line 4, column 'fatalities': must be a whole number >= 0" in info.value.problems
+
+
+def test_a_site_or_event_named_twice_is_refused(tmp_path):
+    from geoapp.feeds import read_acled
+
+    sites = tmp_path / "twice.csv"
+    sites.write_text(HXL_CSV + HXL_CSV.split("\n")[2] + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"twice.csv: line 6: site 'dtm-ht-001' appears twice"):
+        read_dtm(sites)
+    events = tmp_path / "events.csv"
+    events.write_text(ACLED_CSV + ACLED_CSV.split("\n")[1] + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"events.csv: line 5: event 'acled-HTI12345' appears twice"):
+        read_acled(events)
