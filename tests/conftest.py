@@ -50,6 +50,8 @@ def pg_url():
         if os.environ.get("CI"):
             pytest.fail("GEOAPP_TEST_DATABASE_URL is not set: run the tests with 'make test'")
         pytest.skip("no test database: run 'make test' (it starts PostgreSQL with PostGIS)")
+    if not url.startswith("postgresql://") or "\n" in url:
+        pytest.fail(f"GEOAPP_TEST_DATABASE_URL is not one postgresql:// URL: {url!r}")
     return url
 
 
