@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,6 +73,10 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
             flag(bad, f"{column} must be a whole number >= 0")
             if not bad.any() and not empty.any():
                 gdf[column] = numbers.astype("int64")
+        elif kind == "date":
+            parsed, bad = _iso_dates(values, allow_empty=True)
+            flag(bad, f"{column} must be an ISO date (YYYY-MM-DD)")
+            gdf[column] = parsed
         elif kind == "bool":
             ok = values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))
             flag(~ok & ~empty, f"{column} must be true or false")
@@ -183,7 +188,7 @@ def check_coordinates(coordinates: object, field: str, *, max_depth: int = 4) ->
         if depth > max_depth:
             raise BadRequest(f"{field} has malformed coordinates: nested too deeply", field=field)
         if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            if not all(np.isfinite(value)):
+            if not all(_finite(v) for v in value):
                 raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
             continue
         stack.extend((v, depth + 1) for v in value)
@@ -205,3 +210,11 @@ def _area_members(obj: object, field: str) -> list[dict]:
     if not isinstance(obj.get("coordinates"), (list, tuple)):
         raise BadRequest(f"{field} needs a coordinates array", field=field)
     return [obj]
+
+
+def _finite(number: int | float) -> bool:
+    """A finite number that fits a float (a JSON integer may be too large for one)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
