@@ -152,7 +152,8 @@ def access_bench(router: Router, rng: np.random.Generator, n_sites: int, repeats
     points = shapely.points(xy[rng.integers(0, len(xy), n_sites)] + jitter)
     snaps = SiteSnaps.of(router, points)
     x = router.exposure
-    figures = edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m)
+    figures = edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m,
+                           router.incident_caution)
     hubs = passable_nodes(router, "avoid")
     warm = router.snap(shapely.Point(xy[hubs[0]]))
     access_by_mode(router, router.engines, router.edge_cost, figures, warm, snaps)  # compile before timing

@@ -83,12 +83,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         """Liveness and data freshness: each layer's newest as_of, its age, and whether it is stale."""
         svc = service()
         data = svc.dataset
+        ages = {name: data.age_days(name, dt.date.today()) for name in data.layers}
         return jsonify(
             status="ok",
             data_version=data.version,
-            layers={name: {"features": len(frame), "as_of": data.as_of[name],
-                           "age_days": data.age_days(name, dt.date.today()),
-                           "stale": data.age_days(name, dt.date.today()) > svc.settings.stale_after_days}
+            layers={name: {"features": len(frame), "as_of": data.as_of[name], "age_days": ages[name],
+                           "stale": ages[name] is not None and ages[name] > svc.settings.stale_after_days}
                     for name, frame in data.layers.items()},
             graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
         )

@@ -183,6 +183,7 @@ def _verdict(figures: dict, level: str) -> str:
         zones=[], dangerous_road_m=figures["dangerous_road_m"], blocked_road_m=figures["blocked_road_m"],
         roads=[], near_controlled_m=figures["near_controlled_m"],
         closest_controlled_m=0.0 if figures["near_controlled_m"] > 0 else None, closest_controlled_zone=None,
+        near_incidents_m=figures["near_incidents_m"],
     )
     return route_verdict(exposure, near_buffer_m=1.0)
 
@@ -220,10 +221,11 @@ def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario):
         near = np.maximum(near, extra_near - extra)
     weights = RiskWeights.from_settings(settings)
     length = edges["length_m"].to_numpy()
-    costs = {mode: edge_costs(length, status, inside, near, weights, mode) for mode in ("avoid", "least_risk")}
+    costs = {mode: edge_costs(length, status, inside, near, weights, mode, incident_risk=router.incidents.risk)
+             for mode in ("avoid", "least_risk")}
     affected = int(np.count_nonzero(closed | (inside["controlled"] > CONTROLLED_TOLERANCE_M)
                                     & ~(router.exposure.inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M)))
-    return costs, edge_figures(router, status, inside, near), affected
+    return costs, edge_figures(router, status, inside, near, router.incident_caution), affected
 
 
 def _to_metric(data: Dataset):

@@ -169,6 +169,49 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
     click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
 
 
+@main.command("import-acled")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
+@click.option("--merge", is_flag=True,
+              help="Keep stored incidents the file does not have (an event in both: the file's wins).")
+@click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
+def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> None:
+    """Replace the incidents with an ACLED export (CSV or XLSX, HXL row or not).
+
+    Rows of other countries (a regional export) are skipped; every other row is checked (line
+    number, column, problem) and one bad row stores nothing.  With --merge, a monthly export adds
+    to what is stored instead of replacing it.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .feeds import read_acled
+
+    try:
+        frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet)
+        store = None if dry_run and not merge else _store()
+        kept = 0
+        if merge:
+            stored = store.load()["incidents"]
+            stored = stored[~stored["id"].isin(frame["id"])]
+            kept = len(stored)
+            frame = gpd.GeoDataFrame(pd.concat([stored, frame], ignore_index=True), crs="EPSG:4326")
+        if not dry_run:
+            store.replace_layer("incidents", frame, actor="cli:import-acled",
+                                reason=f"ACLED import of {file.name}" + (" (merged)" if merge else ""))
+    except GeoappError as exc:
+        click.echo(f"import failed, incidents left as they were:\n{exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{summary['events']} events, {summary['fatalities']:,} fatalities, {summary['first']} to "
+               f"{summary['last']}{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    if summary["other_countries"]:
+        click.echo(f"{summary['other_countries']} rows of other countries skipped")
+    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    if merge:
+        click.echo(f"{kept} stored incidents kept alongside them")
+    click.echo("dry run: nothing stored" if dry_run else "incidents replaced")
+
+
 @main.command("export")
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["gpkg", "geojson"]), default="gpkg", show_default=True)

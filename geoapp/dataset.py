@@ -69,13 +69,14 @@ class Dataset:
     operational_ports: PointIndex
     open_sites: PointIndex
     roads: PointIndex
-    as_of: dict[str, str]
+    as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
     version: str
     exact: LayerView  # for callers with a role
     public: LayerView  # for everyone else: sensitive positions coarsened
     access: AccessIndex
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
+    today: dt.date  # the day incident risk is weighed for
 
     def project(self, lon: float, lat: float) -> shapely.Point:
         return shapely.Point(self.to_metric.transform(lon, lat))
@@ -101,25 +102,31 @@ class Dataset:
         x, y = self.to_lonlat.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
-    def age_days(self, layer: str, today: dt.date) -> int:
-        return (today - dt.date.fromisoformat(self.as_of[layer])).days
+    def age_days(self, layer: str, today: dt.date) -> int | None:
+        """Days since the layer's newest ``as_of`` (None for an empty layer)."""
+        newest = self.as_of[layer]
+        return None if newest is None else (today - dt.date.fromisoformat(newest)).days
 
 
 def build_dataset(
-    layers: dict[str, gpd.GeoDataFrame], settings: Settings, *, previous: Dataset | None = None
+    layers: dict[str, gpd.GeoDataFrame], settings: Settings, *, previous: Dataset | None = None,
+    today: dt.date | None = None,
 ) -> Dataset:
     """Derive the graph, exposure and indexes from validated layers (the slow part, done once).
 
-    When ``previous`` was built on the same road geometry its RoadNetwork is reused, so a change of
-    zones or road statuses costs only the re-weighting.
+    Incident risk is weighed as on ``today`` (default: the current date), so a Dataset is rebuilt
+    when the date changes.  When ``previous`` was built on the same road geometry its RoadNetwork
+    is reused, so a change of zones, road statuses, incidents or date costs only the re-weighting.
     """
+    today = today or dt.date.today()
     metric = settings.metric_crs
     network = previous.router.network if previous is not None else None
     if network is None or network.key != geometry_key(layers["roads"]):
         network = RoadNetwork(
             layers["roads"], metric_crs=metric, max_edge_m=settings.max_edge_m, speeds_kmh=settings.speeds_kmh()
         )
-    router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings))
+    router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings),
+                    incidents=layers.get("incidents"), today=today)
     ports = layers["ports"]
     sites = layers["displacement_sites"]
     public = public_layers(layers, grid_m=settings.site_grid_m, metric_crs=metric)
@@ -128,7 +135,8 @@ def build_dataset(
     access = AccessIndex(
         sites=open_sites,
         snaps=SiteSnaps.of(router, np.asarray(open_sites.to_crs(metric).geometry.values)),
-        figures=edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m),
+        figures=edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m,
+                             router.incident_caution),
     )
     return Dataset(
         layers=layers,
@@ -137,7 +145,8 @@ def build_dataset(
         operational_ports=PointIndex.of(ports[ports["status"] == "operational"], metric),
         open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
-        as_of={name: str(frame["as_of"].max()) for name, frame in layers.items()},
+        as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
+        today=today,
         version=_fingerprint(layers),
         exact=LayerView.of(layers),
         public=LayerView.of(public),

@@ -140,3 +140,10 @@ def known_on(frame: gpd.GeoDataFrame, day: dt.date) -> gpd.GeoDataFrame:
     if "valid_to" in frame:
         keep &= pd.to_datetime(frame["valid_to"]).fillna(pd.Timestamp.max) >= moment
     return frame[keep.to_numpy()]
+
+
+def recent_incidents(frame: gpd.GeoDataFrame, end: dt.date, days: int) -> gpd.GeoDataFrame:
+    """Incidents of the ``days`` days up to and including ``end``: what weighs on routes now."""
+    dates = pd.to_datetime(frame["event_date"])
+    keep = (dates <= pd.Timestamp(end)) & (dates > pd.Timestamp(end - dt.timedelta(days=days)))
+    return frame[keep.to_numpy()]

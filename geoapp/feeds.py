@@ -68,8 +68,14 @@ class _FeedTable:
     def bad(self, mask, field: str, problem: str) -> None:
         """Record ``problem`` for every row in ``mask``, by line number and column header."""
         header = self.columns.get(field, field)
-        for i in np.flatnonzero(np.asarray(mask)):
+        for i in self.table.index[np.asarray(mask, dtype=bool)]:
             self.problems.append(f"{self.path.name}: line {i + self.first_line}, column {header!r}: {problem}")
+
+    def keep(self, mask) -> int:
+        """Go on with the rows in ``mask`` only (line numbers stay those of the file); how many left."""
+        mask = np.asarray(mask, dtype=bool)
+        self.table = self.table[mask]
+        return int((~mask).sum())
 
     def positions(self, outside: str) -> tuple[pd.Series, pd.Series]:
         """Longitude and latitude, checked to be numbers inside Haiti."""
@@ -89,8 +95,10 @@ class _FeedTable:
         """Refuse a table that names one site or event twice."""
         twice = ids.duplicated(keep="first")
         if twice.any():
-            raise DataValidationError([f"{self.path.name}: line {i + self.first_line}: {noun} {ids.iat[i]!r} "
-                                       "appears twice" for i in np.flatnonzero(twice)][:50])
+            raise DataValidationError([f"{self.path.name}: line {line + self.first_line}: {noun} {ids.iat[i]!r} "
+                                       "appears twice" for i, line in zip(np.flatnonzero(twice),
+                                                                         self.table.index[twice.to_numpy()],
+                                                                         strict=True)][:50])
 
 
 def read_dtm(
@@ -164,6 +172,7 @@ ACLED_COLUMNS = {
     "geo_precision": ({"#geo+precision"}, "geo_precision", "geo precision"),
     "fatalities": ({"#affected+killed"}, "fatalities"),
     "notes": ({"#description"}, "notes"),
+    "country": ({"#country+name"}, "country"),
 }
 ACLED_REQUIRED = ("event_id", "event_date", "event_type", "lat", "lon")
 #: ACLED's geo_precision: 1 the named place, 2 near it (same district), 3 the wider region.
@@ -178,6 +187,8 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
     t = _FeedTable(path, sheet, ACLED_COLUMNS, ACLED_REQUIRED,
                    "an ACLED export has event_id_cnty, event_date, event_type, latitude, longitude")
     col, bad = t.col, t.bad
+    country = col("country").astype("string").str.strip().str.casefold()
+    other_countries = t.keep(country.isna() | country.isin(["", "haiti", "haïti"]))  # regional exports
     lon, lat = t.positions("the position is outside Haiti")
     dates = _dates(col("event_date"))
     bad(dates.isna(), "event_date", "the event date is missing or not a date")
@@ -211,7 +222,7 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
         "geo_precision": precision.astype("int64"),
     }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     t.unique(frame["id"], "event")
-    summary = {"events": len(frame), "fatalities": int(frame["fatalities"].sum()),
+    summary = {"events": len(frame), "other_countries": other_countries, "fatalities": int(frame["fatalities"].sum()),
                "first": str(frame["event_date"].min()), "last": str(frame["event_date"].max()),
                "hxl": t.hxl, "columns": {field: str(name) for field, name in t.columns.items()}}
     return frame, summary

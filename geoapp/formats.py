@@ -21,6 +21,10 @@ HXL = {
     "road_class": "#loc+type+road", "oneway": "#meta+oneway", "kind": "#loc+type", "valid_from": "#date+start",
     "valid_to": "#date+end", "highway": "#meta+osm+highway", "speed_kmh": "#meta+speed",
     "lon": "#geo+lon", "lat": "#geo+lat", "wkt": "#geo+wkt",
+    # incidents: the hashtags of ACLED's own HXL exports
+    "event_date": "#date+occurred", "event_type": "#event+type", "sub_event_type": "#event+type+sub",
+    "actor": "#group+name+first", "location": "#loc+name+place", "admin1": "#adm1+name", "admin2": "#adm2+name",
+    "admin3": "#adm3+name", "fatalities": "#affected+killed", "geo_precision": "#geo+precision",
 }
 CHUNK = 2000
 

@@ -30,7 +30,7 @@ class LayerSpec:
     title: str
     geometry_types: tuple[str, ...]
     statuses: tuple[str, ...]
-    #: extra columns and their kind: ``str``, ``int`` (non-negative), ``bool``
+    #: extra columns and their kind: ``str``, ``int`` (non-negative), ``bool``, ``date`` (ISO)
     extra_columns: Mapping[str, str]
     #: columns that may be empty
     optional_columns: tuple[str, ...] = ("notes",)
@@ -106,6 +106,27 @@ REGISTRY: dict[str, LayerSpec] = {
                 "gang_controlled": PALETTE["vermillion"],
             },
             description="Seaports, fuel terminals, airports and border crossings with their status.",
+        ),
+        LayerSpec(
+            name="incidents",
+            title="Violent incidents",
+            geometry_types=("Point",),
+            statuses=("verified", "reported"),
+            extra_columns={
+                "event_date": "date",
+                "event_type": "str",
+                "sub_event_type": "str",
+                "actor": "str",
+                "location": "str",
+                "admin1": "str",
+                "admin2": "str",
+                "admin3": "str",
+                "fatalities": "int",
+                "geo_precision": "int",
+            },
+            optional_columns=("notes", "sub_event_type", "actor", "location", "admin1", "admin2", "admin3"),
+            colours={"verified": PALETTE["purple"], "reported": PALETTE["sky"]},
+            description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
         ),
     )
 }

@@ -98,7 +98,7 @@ def route_lookup(
         routes += [_feature(data, r, "alternative", mode, near, rank=i + 2) for i, r in enumerate(others)]
     if shortest is not None:
         routes.append(_feature(data, shortest, "shortest", "shortest", near))
-    used = ("roads", "gang_zones")
+    used = ("roads", "gang_zones", "incidents")
     return {
         "verdict": verdict,
         "mode": mode,
@@ -106,7 +106,7 @@ def route_lookup(
         "to": _snap_info(data, destination, snaps["to"]),
         "routes": routes,
         "reasons": reasons,
-        "data_as_of": max(data.as_of[name] for name in used),
+        "data_as_of": max(data.as_of[name] or "" for name in used),
         "layers_as_of": {name: data.as_of[name] for name in used},
         "warnings": warnings + stale_warnings(data, settings, used, today),
     }
@@ -145,7 +145,7 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.dat
         "nearest_operational_port": _nearest(data.operational_ports, point, ("id", "name", "kind", "status")),
         "nearest_open_site": _nearest(data.open_sites, point, ("id", "name", "individuals", "commune")),
         "nearest_road": nearest_road,
-        "data_as_of": max(data.as_of.values()),
+        "data_as_of": max(day or "" for day in data.as_of.values()),
         "layers_as_of": dict(data.as_of),
         "warnings": stale_warnings(data, settings, tuple(data.as_of), today),
     }
@@ -155,7 +155,7 @@ def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | N
     """A warning naming the layers whose newest ``as_of`` is older than the staleness threshold."""
     today = today or dt.date.today()
     stale = [(name, data.age_days(name, today)) for name in layers]
-    stale = [(name, age) for name, age in stale if age > settings.stale_after_days]
+    stale = [(name, age) for name, age in stale if age is not None and age > settings.stale_after_days]
     if not stale:
         return []
     detail = ", ".join(f"{name} as of {data.as_of[name]} ({age} days ago)" for name, age in stale)

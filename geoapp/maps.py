@@ -23,6 +23,7 @@ POPUP_FIELDS = {
     "displacement_sites": ["individuals", "households", "site_type", "commune"],
     "roads": ["ref", "road_class"],
     "ports": ["kind"],
+    "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
 ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6"}
@@ -109,7 +110,7 @@ def add_layers(
     ``download_url(layer, id)`` adds a link to each feature's download in its popup; displacement
     sites are clustered when the cluster plugin's assets are given.
     """
-    for name in ("gang_zones", "roads", "displacement_sites", "ports"):
+    for name in ("gang_zones", "roads", "displacement_sites", "incidents", "ports"):
         if name in layers and len(layers[name]):
             frame = lighten(name, layers[name])
             if download_url is not None:
@@ -152,19 +153,27 @@ def route_map(
     """The safest and shortest routes of a lookup over muted context layers, with the summary panel.
 
     The safest route is a solid blue band, the shortest a dashed black line; the parts of the
-    safest route on dangerous or blocked roads or inside zones are overlaid in vermillion.
+    safest route on dangerous or blocked roads, inside zones or near heavy recent incidents are
+    overlaid in vermillion; the incidents the routes name are drawn.
     """
     m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access route",
                  context=context)
-    add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
+    named = {i["id"] for f in result["routes"] for i in f["properties"]["exposure"]["incidents"]}
+    context_layers = {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}
+    if named and "incidents" in layers:
+        context_layers["incidents"] = layers["incidents"][layers["incidents"]["id"].isin(named).to_numpy()]
+    add_layers(m, context_layers, muted=True)
     styles = {
         "shortest": {"color": PALETTE["black"], "weight": 4, "dashArray": "10 8", "opacity": 0.8},
         "safest": {"color": PALETTE["blue"], "weight": 7, "opacity": 0.85},
+        "alternative": {"color": PALETTE["sky"], "weight": 5, "dashArray": "1 8", "opacity": 0.9},
     }
     bounds = []
     for feature in sorted(result["routes"], key=lambda f: f["properties"]["kind"] != "shortest"):
         kind = feature["properties"]["kind"]
         label = "Least-risk route" if feature["properties"]["mode"] == "least_risk" else kind.capitalize() + " route"
+        if kind == "alternative":
+            label = f"Alternative route {feature['properties']['rank']}"
         style = styles[kind]
         folium.GeoJson(
             feature, name=label, style_function=lambda _f, s=style: s,
@@ -177,7 +186,7 @@ def route_map(
             folium.GeoJson(
                 {"type": "Feature", "properties": {}, "geometry": exposed}, name=f"{label}: exposed parts",
                 style_function=lambda _f: {"color": PALETTE["vermillion"], "weight": 4, "opacity": 0.95},
-                tooltip="exposed: dangerous or blocked road, or inside a gang zone",
+                tooltip="exposed: dangerous or blocked road, inside a gang zone, or near recent incidents",
             ).add_to(m)
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
@@ -306,7 +315,20 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
                           style_function=style, popup=_popup("ports", frame), tooltip=_tooltip())
 
 
-_LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "ports": _ports}
+def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+    colours = REGISTRY["incidents"].colours
+
+    def style(feature):
+        p = feature["properties"]
+        return {"radius": incident_radius(p["fatalities"]), "color": "#000000", "weight": 1, "fill": True,
+                "fillColor": colours[p["status"]], "fillOpacity": 0.6 if muted else 0.8}
+
+    return folium.GeoJson(_plain(frame), name=REGISTRY["incidents"].title, marker=folium.CircleMarker(),
+                          style_function=style, popup=_popup("incidents", frame), tooltip=_tooltip())
+
+
+_LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "incidents": _incidents,
+                   "ports": _ports}
 
 
 #: A layer with more features than this is lightened before it goes into a page.
@@ -340,6 +362,11 @@ def lighten(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def site_radius(individuals: int | None) -> float:
     """Marker radius in pixels growing with the square root of the population, 4 to 18."""
     return round(min(18.0, 4.0 + math.sqrt(max(individuals or 0, 0)) / 8), 1)
+
+
+def incident_radius(fatalities: int | None) -> float:
+    """Marker radius in pixels growing with the square root of the deaths reported, 4 to 16."""
+    return round(min(16.0, 4.0 + 1.5 * math.sqrt(max(fatalities or 0, 0))), 1)
 
 
 def _plain(frame: gpd.GeoDataFrame) -> dict:
@@ -433,6 +460,9 @@ class Legend(MacroElement):
                              REGISTRY["displacement_sites"].colours),
                 _LegendLayer(REGISTRY["ports"].title, "dot", REGISTRY["ports"].colours),
             ]
+        if not access:
+            self.layers.append(_LegendLayer(REGISTRY["incidents"].title + " (size: deaths)", "dot",
+                                            REGISTRY["incidents"].colours))
 
 
 @dataclasses.dataclass(frozen=True)

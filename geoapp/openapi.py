@@ -33,6 +33,12 @@ def _op(summary: str, params: list[dict] | None = None, content: str = "applicat
     return op
 
 
+def _also_as(contents: dict[str, dict], op: dict) -> dict:
+    """An operation whose success response comes in further media types (chosen with ``f=``)."""
+    op["responses"]["200"]["content"].update({media: {"schema": schema} for media, schema in contents.items()})
+    return op
+
+
 def _write(summary: str, params: list[dict], *, body: bool, status: str = "200", if_match: bool = True) -> dict:
     headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500},
                       "Why the change is made (recorded in the history)", True)]
@@ -116,8 +122,11 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/ogcapi/collections/{collectionId}/queryables": {"get": _op(
             "Properties items can be filtered on (JSON Schema)", [collection_id, f_json],
             content="application/schema+json", errors=(400, 404), tag="ogcapi")},
-        "/ogcapi/collections/{collectionId}/items": {"get": {
-            **_op("Features, filtered and paged", [
+        "/ogcapi/collections/{collectionId}/items": {"get": _also_as({
+            "text/csv": {"type": "string", "description": "CSV with an HXL hashtag row (f=csv)"},
+            "application/geopackage+sqlite3": {"type": "string", "format": "binary",
+                                               "description": "GeoPackage file (f=gpkg)"}}, _op(
+            "Features, filtered and paged", [
                 collection_id,
                 _param("f", "query", {"type": "string", "enum": ["json", "csv", "gpkg"], "default": "json"},
                        "GeoJSON, CSV with an HXL hashtag row, or GeoPackage"),
@@ -133,8 +142,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                        "The layer as stored at the end of this day (from the edit history)"),
                 *feature_params,
             ], content="application/geo+json", schema={"$ref": "#/components/schemas/FeatureCollection"},
-                errors=(400, 404), tag="ogcapi"),
-            "x-other-content": ["text/csv", "application/geopackage+sqlite3"]},
+                errors=(400, 404), tag="ogcapi")),
             "post": _write("Add a feature (editor or admin)", [collection_id], body=True, status="201",
                            if_match=False)},
         "/ogcapi/collections/{collectionId}/items/{featureId}": {
@@ -168,10 +176,37 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "RouteAnswer": {"type": "object", "required": ["verdict", "routes", "reasons", "data_as_of", "warnings"],
                             "properties": {
                                 "verdict": {"type": "string", "enum": ["safe", "caution", "unsafe", "no_safe_route"]},
-                                "mode": {"type": "string"}, "routes": {"type": "array", "items": {"type": "object"}},
+                                "mode": {"type": "string"},
+                                "routes": {"type": "array", "items": {"type": "object", "properties": {
+                                    "type": {"type": "string", "enum": ["Feature"]},
+                                    "properties": {"type": "object", "properties": {
+                                        "kind": {"type": "string", "enum": ["safest", "alternative", "shortest"]},
+                                        "distance_m": {"type": "number"}, "duration_s": {"type": "number"},
+                                        "exposure": {"$ref": "#/components/schemas/RouteExposure"}}}}}},
                                 "reasons": {"type": "array", "items": {"type": "string"}},
                                 "data_as_of": {"type": "string", "format": "date"},
                                 "warnings": {"type": "array", "items": {"type": "string"}}}},
+            "RouteExposure": {"type": "object", "description": "What a route runs through or near", "properties": {
+                "inside_controlled_m": {"type": "number"}, "inside_contested_m": {"type": "number"},
+                "inside_influence_m": {"type": "number"}, "dangerous_road_m": {"type": "number"},
+                "blocked_road_m": {"type": "number"}, "near_controlled_m": {"type": "number"},
+                "closest_controlled_m": {"type": "number", "nullable": True},
+                "zones": {"type": "array", "items": {"type": "object"}},
+                "roads": {"type": "array", "items": {"type": "object"}},
+                "near_incidents_m": {"type": "number",
+                                     "description": "Metres on roads where recent incidents weigh enough for caution"},
+                "incidents": {"type": "array", "description": "Recent incidents that raised the route's risk, "
+                                                              "heaviest first (at most 10)",
+                              "items": {"$ref": "#/components/schemas/RouteIncident"}}}},
+            "RouteIncident": {"type": "object", "required": ["id", "event_date", "event_type", "distance_m", "weight"],
+                              "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"},
+                "event_date": {"type": "string", "format": "date"}, "event_type": {"type": "string"},
+                "location": {"type": "string", "nullable": True}, "actor": {"type": "string", "nullable": True},
+                "fatalities": {"type": "integer"}, "distance_m": {"type": "number"},
+                "weight": {"type": "number", "description": "Its weight on the route that day: severity (event "
+                                                            "type, deaths), halved every half-life, fading with "
+                                                            "distance"}}},
             "Scenario": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {
                 "from": {"type": "string", "description": "lon,lat or a port or site id"},
                 "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},

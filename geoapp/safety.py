@@ -12,6 +12,20 @@ MODES = ("avoid", "least_risk")
 VERDICTS = ("safe", "caution", "unsafe", "no_safe_route")
 #: Metres of an edge inside a controlled zone below which it counts as touching, not entering.
 CONTROLLED_TOLERANCE_M = 1.0
+#: How much an event of each ACLED type says about danger on the roads around it (other types: 0.5).
+EVENT_TYPE_WEIGHTS = {
+    "Battles": 1.0,
+    "Violence against civilians": 1.0,
+    "Explosions/Remote violence": 1.0,
+    "Riots": 0.5,
+    "Strategic developments": 0.2,
+    "Protests": 0.1,
+}
+OTHER_EVENT_WEIGHT = 0.5
+#: Incidents weighing less than this on the day are left out (a battle without deaths after ~200 days).
+MIN_INCIDENT_WEIGHT = 0.01
+#: An incident only ``reported`` (one source, not yet confirmed) weighs this share of a ``verified`` one.
+REPORTED_SHARE = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +39,11 @@ class RiskWeights:
     controlled_least_risk: float = 50.0
     blocked_least_risk: float = 100.0
     near_buffer_m: float = 500.0
+    incident: float = 1.0
+    incident_half_life_days: float = 30.0
+    #: reach of an incident by its ``geo_precision`` (1: the place itself, 2: near it, 3: the commune)
+    incident_radius_m: tuple[float, float, float] = (1000.0, 3000.0, 10000.0)
+    incident_caution: float = 0.5
 
     @classmethod
     def from_settings(cls, settings) -> RiskWeights:
@@ -36,7 +55,29 @@ class RiskWeights:
             controlled_least_risk=settings.penalty_controlled_least_risk,
             blocked_least_risk=settings.penalty_blocked_least_risk,
             near_buffer_m=settings.near_buffer_m,
+            incident=settings.penalty_incident,
+            incident_half_life_days=settings.incident_half_life_days,
+            incident_radius_m=(settings.incident_radius_m_1, settings.incident_radius_m_2,
+                               settings.incident_radius_m_3),
+            incident_caution=settings.incident_caution_risk,
         )
+
+
+def incident_weights(
+    event_type: np.ndarray, fatalities: np.ndarray, event_date: np.ndarray, today, half_life_days: float
+) -> np.ndarray:
+    """What each incident weighs on ``today``: its severity, halved every ``half_life_days``.
+
+    severity = event-type weight x (1 + ln(1 + fatalities)): deaths raise it, but a massacre does not
+    outweigh everything else for a year.  Events after ``today`` weigh nothing (as of a past date,
+    later events are unknown).
+    """
+    kind = np.array([EVENT_TYPE_WEIGHTS.get(str(t), OTHER_EVENT_WEIGHT) for t in event_type], dtype=float)
+    severity = kind * (1.0 + np.log1p(np.asarray(fatalities, dtype=float)))
+    dates = np.asarray(event_date, dtype="datetime64[D]")
+    age = (np.datetime64(today, "D") - dates).astype(float)
+    decay = np.where(age >= 0, 0.5 ** (np.maximum(age, 0) / half_life_days), 0.0)
+    return severity * decay
 
 
 def edge_costs(
@@ -46,10 +87,12 @@ def edge_costs(
     near_controlled_m: np.ndarray,
     weights: RiskWeights,
     mode: str,
+    incident_risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cost of traversing each edge in ``mode``; ``inf`` marks an impassable edge.
 
-    cost = length x (1 + penalties), each zone penalty weighted by the share of the edge inside.
+    cost = length x (1 + penalties), each zone penalty weighted by the share of the edge inside, and
+    recent incidents adding ``weights.incident`` per unit of the edge's ``incident_risk``.
     ``avoid``: blocked roads and edges entering controlled zones are impassable.
     ``least_risk``: both are allowed at steep costs, so the least-bad route can still be shown.
     ``shortest``: plain length.
@@ -69,6 +112,8 @@ def edge_costs(
         + weights.influence * share["influence"]
         + weights.near_controlled * np.asarray(near_controlled_m) / length_m
     )
+    if incident_risk is not None:
+        factor = factor + weights.incident * np.asarray(incident_risk)
     enters_controlled = inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M
     if mode == "avoid":
         factor = np.where(blocked | enters_controlled, np.inf, factor)
@@ -89,6 +134,9 @@ class RouteExposure:
     near_controlled_m: float
     closest_controlled_m: float | None
     closest_controlled_zone: dict | None
+    #: recent incidents that raised the route's risk, heaviest first; metres near weighty ones
+    incidents: list[dict] = dataclasses.field(default_factory=list)
+    near_incidents_m: float = 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -102,11 +150,17 @@ class RouteExposure:
             "near_controlled_m": _m(self.near_controlled_m),
             "closest_controlled_m": None if self.closest_controlled_m is None else _m(self.closest_controlled_m),
             "closest_controlled_zone": self.closest_controlled_zone,
+            "near_incidents_m": _m(self.near_incidents_m),
+            "incidents": self.incidents,
         }
 
 
 def route_verdict(exposure: RouteExposure, *, near_buffer_m: float, endpoint_in_controlled: bool = False) -> str:
-    """``unsafe`` inside controlled zones or on blocked roads; ``caution`` for lesser exposure."""
+    """``unsafe`` inside controlled zones or on blocked roads; ``caution`` for lesser exposure.
+
+    Recent incidents make a route ``caution`` (``near_incidents_m``), never ``unsafe``: their places
+    and reach are approximate.
+    """
     if (
         endpoint_in_controlled
         or exposure.inside_m.get("controlled", 0.0) > CONTROLLED_TOLERANCE_M
@@ -118,6 +172,7 @@ def route_verdict(exposure: RouteExposure, *, near_buffer_m: float, endpoint_in_
         exposure.inside_m.get("contested", 0.0) > 0
         or exposure.inside_m.get("influence", 0.0) > 0
         or exposure.dangerous_road_m > 0
+        or exposure.near_incidents_m > 0
         or close
     ):
         return "caution"
@@ -149,8 +204,8 @@ def route_reasons(
         reasons.extend(_exposure_sentences(label, safest, near_buffer_m))
         if verdict == "safe":
             reasons.append(
-                f"The {label} avoids every mapped gang zone (by more than {near_buffer_m:.0f} m) "
-                "and every dangerous or blocked road."
+                f"The {label} avoids every mapped gang zone (by more than {near_buffer_m:.0f} m), "
+                "every dangerous or blocked road, and no recent incident weighs heavily on it."
             )
     if shortest is not None and shortest_distance_m is not None:
         risky = [z["name"] for z in shortest.zones if z["status"] == "controlled"]
@@ -184,6 +239,14 @@ def _exposure_sentences(label: str, exposure: RouteExposure, near_buffer_m: floa
                 + _names([r["name"] for r in roads])
                 + "."
             )
+    if exposure.incidents:
+        shown = exposure.incidents[:3]
+        more = len(exposure.incidents) - len(shown)
+        out.append(
+            f"It passes near {len(exposure.incidents)} recent incident{'s' if len(exposure.incidents) > 1 else ''}"
+            f" that raised its risk: " + "; ".join(_incident_phrase(i) for i in shown)
+            + (f"; and {more} more" if more else "") + "."
+        )
     if (
         exposure.closest_controlled_m is not None
         and exposure.closest_controlled_zone is not None
@@ -195,6 +258,12 @@ def _exposure_sentences(label: str, exposure: RouteExposure, near_buffer_m: floa
             f"{exposure.closest_controlled_zone['name']}."
         )
     return out
+
+
+def _incident_phrase(incident: dict) -> str:
+    place = f" at {incident['location']}" if incident.get("location") else ""
+    killed = f", {incident['fatalities']} killed" if incident.get("fatalities") else ""
+    return f"{incident['event_type']}{place} on {incident['event_date']} ({incident['distance_m']:.0f} m away{killed})"
 
 
 def _zone_phrase(zone: dict) -> str:

@@ -21,7 +21,8 @@ class Service:
 
     A watcher thread per process polls the store's data version every ``reload_check_s`` seconds
     (edits made by this process wake it at once), so every instance on a shared database rebuilds
-    within seconds.  Requests already running finish on the Dataset they started with.
+    within seconds; it also rebuilds when the date changes, since incident risk fades by the day.
+    Requests already running finish on the Dataset they started with.
     """
 
     def __init__(self, settings: Settings, store):
@@ -69,7 +70,7 @@ class Service:
             except Exception:  # the watcher must outlive any surprise; serving goes on meanwhile
                 log.exception("checking the store's data version failed")
                 continue
-            if version != self._store_version:
+            if version != self._store_version or dt.date.today() != self.dataset.today:
                 self._reload_logged()
 
     def reload(self) -> Dataset:
@@ -112,7 +113,11 @@ class Service:
             notes.append(f"The store holds no history before {first[:10]}; this is the earliest data it has.")
         if key not in self._as_of:
             layers = layers_as_of(current.layers, self.store.changes_after(moment))
-            self._as_of[key] = build_dataset(layers, self.settings, previous=current)
+            # Incidents are dated events: as of a day, every event known now that happened by then
+            # (an export imported later still tells what happened before), and none after it.
+            incidents = current.layers["incidents"]
+            layers["incidents"] = incidents[incidents["event_date"] <= day.isoformat()].reset_index(drop=True)
+            self._as_of[key] = build_dataset(layers, self.settings, previous=current, today=day)
             while len(self._as_of) > 4:
                 self._as_of.popitem(last=False)
         return self._as_of[key], notes

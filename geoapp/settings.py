@@ -36,6 +36,16 @@ class Settings:
                                                    in ``least_risk`` mode (impassable in ``avoid``)
     penalty_blocked_least_risk        100.0        extra cost per metre on a ``blocked`` road in
                                                    ``least_risk`` mode (impassable in ``avoid``)
+    penalty_incident                  1.0          extra cost per metre per unit of incident risk on an edge
+    incident_half_life_days           30           an incident's weight halves every this many days
+    incident_radius_m_1               1000         reach of an incident with ``geo_precision`` 1 (the place
+                                                   itself); its weight falls linearly to 0 at this distance
+    incident_radius_m_2               3000         reach with ``geo_precision`` 2 (near the place)
+    incident_radius_m_3               10000        reach with ``geo_precision`` 3 (only the commune known)
+    incident_caution_risk             0.5          a route on edges whose incident risk reaches this gets
+                                                   at least ``caution``
+    map_incident_days                 90           the overview map shows incidents of this many days
+                                                   up to the day shown
     speed_kmh_primary                 45           planning speeds by ``road_class``
     speed_kmh_secondary               30
     speed_kmh_urban                   20
@@ -76,6 +86,13 @@ class Settings:
     penalty_near_controlled: float = 1.0
     penalty_controlled_least_risk: float = 50.0
     penalty_blocked_least_risk: float = 100.0
+    penalty_incident: float = 1.0
+    incident_half_life_days: float = 30.0
+    incident_radius_m_1: float = 1000.0
+    incident_radius_m_2: float = 3000.0
+    incident_radius_m_3: float = 10000.0
+    incident_caution_risk: float = 0.5
+    map_incident_days: int = 90
     speed_kmh_primary: float = 45.0
     speed_kmh_secondary: float = 30.0
     speed_kmh_urban: float = 20.0
@@ -95,6 +112,11 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str | None = None
     trusted_proxies: int = 0
+
+    def __post_init__(self):
+        for name in _POSITIVE:
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"setting {name} must be greater than 0")
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""
@@ -130,8 +152,15 @@ class Settings:
             key = "GEOAPP_" + field.name.upper()
             if environ.get(key, "") != "":
                 values[field.name] = environ[key]
+            elif key in environ and field.name.startswith("rate_limit_"):
+                values[field.name] = ""  # set but empty: that limit is off (as documented)
         values.update(overrides or {})
         return cls.from_mapping(values)
+
+
+#: Settings that divide something: zero would make no sense.
+_POSITIVE = ("max_edge_m", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
+             "incident_radius_m_3")
 
 
 def _coerce(field: dataclasses.Field, value: Any) -> Any:

@@ -38,7 +38,7 @@ def test_healthz(client):
 def test_route_answer_shape(client):
     body = get_route(client, PETION_VILLE, JACMEL)
     assert body["verdict"] in ("safe", "caution", "unsafe", "no_safe_route")
-    assert body["data_as_of"] == "2025-04-01"
+    assert body["data_as_of"] == "2025-04-17"  # the newest of roads, zones and incidents
     kinds = {f["properties"]["kind"]: f for f in body["routes"]}
     assert set(kinds) == {"safest", "shortest"}
     for feature in body["routes"]:
@@ -122,8 +122,10 @@ def test_stale_warning_only_when_data_is_old(app):
     data = svc.dataset
     fresh = dt.date.fromisoformat(max(data.as_of.values())) + dt.timedelta(days=5)
     assert stale_warnings(data, svc.settings, tuple(data.as_of), fresh) == []
-    old = stale_warnings(data, svc.settings, ("roads",), fresh + dt.timedelta(days=60))
-    assert len(old) == 1 and "roads as of 2025-03-31 (70 days ago)" in old[0]
+    later = fresh + dt.timedelta(days=60)
+    old = stale_warnings(data, svc.settings, ("roads",), later)
+    days = (later - dt.date(2025, 3, 31)).days
+    assert len(old) == 1 and f"roads as of 2025-03-31 ({days} days ago)" in old[0]
 
 
 def test_same_point_twice_is_a_zero_length_route(client):
@@ -174,7 +176,7 @@ def test_safety_near_a_controlled_zone(client):
 def test_layers_list(client):
     body = client.get("/api/layers").json
     names = [layer["name"] for layer in body["layers"]]
-    assert names == ["gang_zones", "displacement_sites", "roads", "ports"]
+    assert names == ["gang_zones", "displacement_sites", "roads", "ports", "incidents"]
     sites = body["layers"][1]
     assert sites["sensitivity"] == "sensitive" and sites["features"] >= 25
     assert sites["download"] == "/api/layers/displacement_sites.geojson"

@@ -30,11 +30,11 @@ def test_overview_has_every_layer_with_toggles_legend_and_panel(layers):
     m = overview_map(layers, assets=ASSETS, panel_html='<div id="panel">hello</div>')
     children = geojson_children(m)
     assert set(children) == {"Gang-controlled zones", "Roads and their status", "Displacement sites",
-                             "Ports, airports and border crossings"}
+                             "Ports, airports and border crossings", "Violent incidents"}
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
     html = m.get_root().render()
     assert 'id="legend"' in html and 'id="panel"' in html
-    for status in ("controlled", "contested", "influence", "dangerous", "blocked", "gang controlled"):
+    for status in ("controlled", "contested", "influence", "dangerous", "blocked", "gang controlled", "verified"):
         assert status in html
     assert m.options["prefer_canvas"] is True
     assert '"preferCanvas": true' in html

@@ -45,3 +45,8 @@ def test_app_writes_only_to_its_instance_folder(tmp_path):
     instance = tmp_path / "inst"
     app = create_app({"instance_path": instance})
     assert Path(app.instance_path) == instance.resolve() and instance.is_dir()
+
+
+def test_an_empty_rate_limit_variable_turns_that_limit_off():
+    settings = Settings.from_env({"GEOAPP_RATE_LIMIT_DOWNLOADS": "", "GEOAPP_PORT_UNUSED": ""})
+    assert settings.rate_limit_downloads == "" and settings.rate_limit_lookups == "600/minute"

@@ -26,11 +26,26 @@ def port(fid="pt-test", status="operational", x=-72.0):
 def test_seeded_from_the_shipped_layers_once(store):
     layers = store.load()
     assert {k: len(v) for k, v in layers.items()} == {"gang_zones": 21, "displacement_sites": 32, "roads": 70,
-                                                      "ports": 17}
+                                                      "ports": 17, "incidents": 19}
     assert layers["roads"].crs.to_epsg() == 4326 and layers["roads"]["oneway"].dtype == bool
     version = store.version()
     assert store.init() is False and store.version() == version
     assert store.integrity_check()
+
+
+def test_a_store_made_before_a_layer_existed_gets_it_seeded_and_keeps_the_rest(store):
+    """A store from an earlier release (no incidents layer yet) is upgraded on its next start."""
+    store.create("ports", port(), actor="alice", reason="kept across the upgrade")
+    with store._write() as cur:  # as an earlier release left it: no incidents, no seed entry for them
+        cur.execute("DELETE FROM incidents")
+        cur.execute("DELETE FROM audit_log WHERE layer = 'incidents'")
+    assert len(store.load()["incidents"]) == 0
+    version = store.version()
+    assert store.init() is True and store.version() > version
+    layers = store.load()
+    assert len(layers["incidents"]) == 19 and len(layers["ports"]) == 18
+    assert store.history("ports", "pt-test")[-1]["reason"] == "kept across the upgrade"
+    assert store.init() is False
 
 
 def test_create_replace_delete_with_audit_and_versions(store):

@@ -226,7 +226,8 @@ def layers():
                 "sensitivity": spec.sensitivity,
                 "features": len(data.layers[name]),
                 "as_of": data.as_of[name],
-                "bbox": [round(v, 5) for v in data.public.layers[name].total_bounds],
+                "bbox": [round(float(v), 5) for v in data.public.layers[name].total_bounds]
+                if len(data.layers[name]) else None,
                 "download": url_for("api.download", name=name, _external=False),
             }
             for name, spec in REGISTRY.items()
@@ -242,7 +243,7 @@ def download(name: str):
     bbox = parse_bbox()
     data = service().dataset
     body = layer_geojson(layer_view(data), name, bbox=bbox)
-    filename = f"haiti-access_{name}_{data.as_of[name]}.geojson"
+    filename = f"haiti-access_{name}_{data.as_of[name] or 'empty'}.geojson"
     return Response(
         body,
         mimetype="application/geo+json",

@@ -30,7 +30,7 @@ from .ogc import FORMATS, _link, _spec
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt"}
+ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt", "incidents": "in"}
 OPTIONAL_PROPERTIES = {"valid_from", "valid_to", "highway", "speed_kmh"}
 MAX_REASON = 500
 

@@ -14,6 +14,7 @@ from ..features import Query, parse_datetime, queryables, run_query
 from ..formats import csv_stream, gpkg_stream
 from ..geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
+from ..validate import HAITI_BOUNDS
 from . import parse_int, parse_numbers
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
@@ -109,8 +110,8 @@ def _collection(name: str) -> dict:
         "crs": [CRS84],
         "storageCrs": CRS84,
         "extent": {
-            "spatial": {"bbox": [[round(v, 6) for v in frame.total_bounds]], "crs": CRS84},
-            "temporal": {"interval": [[f"{starts.min():%Y-%m-%d}T00:00:00Z", f"{ends.max():%Y-%m-%d}T23:59:59Z"]],
+            "spatial": {"bbox": [_bbox(frame, 6) or list(HAITI_BOUNDS)], "crs": CRS84},
+            "temporal": {"interval": [[_instant(starts.min(), "T00:00:00Z"), _instant(ends.max(), "T23:59:59Z")]],
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "links": [
@@ -229,7 +230,7 @@ def items(collection_id: str):
     data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here
     view = layer_view(data)  # bbox filters run on what the caller may see, so they reveal no more
     matched, page = run_query(view.layers[collection_id], view.trees[collection_id], spec, query)
-    stamp = f"{data.as_of[collection_id]}_{query.offset}"
+    stamp = f"{data.as_of[collection_id] or 'empty'}_{query.offset}"
     if fmt == "csv":
         return Response(csv_stream(page), mimetype="text/csv",
                         headers=_download(f"haiti-access_{collection_id}_{stamp}.csv"))
@@ -285,3 +286,12 @@ def item(collection_id: str, feature_id: str):
               "application/json", "The collection"),
     ]
     return Response(dumps(feature), mimetype=FORMATS["json"], headers={"ETag": etag} if etag else {})
+
+
+def _bbox(frame, digits: int) -> list[float] | None:
+    """A layer's bounds, rounded; None for an empty layer (no NaN in JSON)."""
+    return [round(float(v), digits) for v in frame.total_bounds] if len(frame) else None
+
+
+def _instant(moment, time: str) -> str | None:
+    return None if pd.isna(moment) else f"{moment:%Y-%m-%d}{time}"

@@ -18,7 +18,7 @@ from .routing import Router, Snap
 
 #: Columns of the per-edge figures summed along routes.
 FIGURES = ("length_m", "seconds", "dangerous_road_m", "blocked_road_m", "inside_controlled_m",
-           "inside_contested_m", "inside_influence_m", "near_controlled_m")
+           "inside_contested_m", "inside_influence_m", "near_controlled_m", "near_incidents_m")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +44,7 @@ class SiteSnaps:
 
 
 def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict[str, np.ndarray],
-                 near_controlled_m: np.ndarray) -> np.ndarray:
+                 near_controlled_m: np.ndarray, incident_caution: np.ndarray) -> np.ndarray:
     """Per-edge figures (columns as FIGURES) that routes add up."""
     length = router.graph.edges["length_m"].to_numpy()
     return np.column_stack([
@@ -56,6 +56,7 @@ def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict
         inside_by_status["contested"],
         inside_by_status["influence"],
         near_controlled_m,
+        np.where(incident_caution, length, 0.0),
     ])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
 from .engine import Path, PathEngine, Topology
-from .exposure import EdgeExposure, compute_exposure
+from .exposure import EdgeExposure, IncidentExposure, compute_exposure, compute_incident_exposure
 from .graph import build_road_graph
 
 
@@ -90,9 +91,14 @@ def edge_speeds(edges: gpd.GeoDataFrame, speeds_kmh: dict[str, float]) -> np.nda
 class Router:
     """Everything route lookups need for one data version: exposure, costs and engines per mode.
 
-    Building one is the re-weighting step: when zones or road statuses change, a new Router is made
-    over the same RoadNetwork and swapped in whole; lookups already running keep the old one.
+    Building one is the re-weighting step: when zones, road statuses or incidents change, or the day
+    changes (incident risk fades), a new Router is made over the same RoadNetwork and swapped in
+    whole; lookups already running keep the old one.
     """
+
+    #: incidents listed with a route: at most this many, each weighing at least this much on it
+    LISTED_INCIDENTS = 10
+    LISTED_INCIDENT_WEIGHT = 0.05
 
     def __init__(
         self,
@@ -101,6 +107,8 @@ class Router:
         zones: gpd.GeoDataFrame,
         *,
         weights: RiskWeights,
+        incidents: gpd.GeoDataFrame | None = None,
+        today: dt.date | None = None,
     ):
         self.network = network
         self.graph = network.graph
@@ -109,6 +117,12 @@ class Router:
         self.exposure: EdgeExposure = compute_exposure(
             network.edge_geoms, network.tree, zones, crs=edges.crs, near_buffer_m=weights.near_buffer_m
         )
+        self.incidents: IncidentExposure = compute_incident_exposure(
+            network.edge_geoms, network.tree, incidents, crs=edges.crs, weights=weights,
+            today=today or dt.date.today(),
+        )
+        #: edges where recent incidents weigh enough to call for caution
+        self.incident_caution = self.incidents.risk >= weights.incident_caution
         self._controlled = shapely.STRtree(
             np.asarray(self.exposure.zones.geometry.values)[self.exposure.zones["status"].to_numpy() == "controlled"]
         )
@@ -125,7 +139,7 @@ class Router:
         self.edge_cost = {
             mode: edge_costs(
                 length, self.edge_status, self.exposure.inside_by_status, self.exposure.near_controlled_m,
-                weights, mode,
+                weights, mode, incident_risk=self.incidents.risk,
             )
             for mode in (*MODES, "shortest")
         }
@@ -238,6 +252,26 @@ class Router:
         idx, dist = self._controlled.query_nearest(geometry, return_distance=True, all_matches=False)
         return float(dist[0]), int(self._controlled_index[idx[0]])
 
+    def _incidents_on(self, geometry, edges: np.ndarray) -> list[dict]:
+        """The incidents weighing most on a route (their heaviest weight on any of its edges)."""
+        ix = self.incidents
+        if ix.contribution.shape[1] == 0:
+            return []
+        peak = ix.contribution[edges].max(axis=0).toarray().ravel()
+        hit = np.flatnonzero(peak >= self.LISTED_INCIDENT_WEIGHT)
+        hit = hit[np.argsort(-peak[hit], kind="stable")][: self.LISTED_INCIDENTS]
+        frame = ix.incidents
+        distance = shapely.distance(geometry, np.asarray(frame.geometry.values)[hit])
+        return [
+            {
+                "id": frame["id"].iat[i], "name": frame["name"].iat[i], "event_date": frame["event_date"].iat[i],
+                "event_type": frame["event_type"].iat[i], "location": _text(frame["location"].iat[i]),
+                "actor": _text(frame["actor"].iat[i]), "fatalities": int(frame["fatalities"].iat[i]),
+                "distance_m": round(float(d)), "weight": round(float(peak[i]), 2),
+            }
+            for i, d in zip(hit, distance, strict=True)
+        ]
+
     def _measure(self, geometry, edges: np.ndarray, shares: np.ndarray, cost: float) -> Route:
         """Distance, time and exposure of a route, from arrays precomputed per data version."""
         x = self.exposure
@@ -269,7 +303,7 @@ class Router:
         in_zone = np.zeros(len(edges), dtype=bool)
         for metres in x.inside_by_status.values():
             in_zone |= metres[edges] > 0.5
-        exposed = edges[risky | in_zone]
+        exposed = edges[risky | in_zone | self.incident_caution[edges]]
         exposure = RouteExposure(
             inside_m=inside,
             zones=zones,
@@ -281,6 +315,8 @@ class Router:
             closest_controlled_zone=None if zone_idx < 0 else {
                 "id": x.zones["id"].iat[zone_idx], "name": x.zones["name"].iat[zone_idx]
             },
+            incidents=self._incidents_on(geometry, edges),
+            near_incidents_m=float(length[self.incident_caution[edges]].sum()),
         )
         return Route(
             geometry=geometry,

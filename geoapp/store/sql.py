@@ -26,7 +26,7 @@ from ..layers import REGISTRY, LayerSpec
 from ..validate import read_layer, validate_layer
 
 ROLES = ("viewer", "editor", "admin")
-SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN"}
+SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT"}
 
 
 def now() -> str:
@@ -116,18 +116,26 @@ class SqlStore:
 
     # -- set-up ---------------------------------------------------------------------------------
     def init(self) -> bool:
-        """Create the tables when missing and seed the layers from the shipped folder; True if seeded."""
+        """Create the tables when missing and seed each layer the store has never had; True if any.
+
+        Seeding is per layer, so a store made before a layer was added to the registry gets that
+        layer from the shipped folder on its next start, and nothing it already holds is touched.
+        """
         with self._write() as cur:
             self._create_schema(cur)
-            cur.execute(self._q("SELECT value FROM store_meta WHERE key = %s"), ("seeded",))
-            if cur.fetchone():
+            cur.execute("SELECT DISTINCT layer FROM audit_log WHERE action = 'seed'")
+            seeded = {row[0] for row in cur.fetchall()}
+            missing = [name for name in REGISTRY if name not in seeded]
+            if not missing:
                 return False
-            for name, spec in REGISTRY.items():
+            for name in missing:
+                spec = REGISTRY[name]
                 frame = read_layer(self.seed_dir / f"{name}.geojson", spec)
                 self._insert_rows(cur, spec, frame, version=1)
                 self._audit(cur, name, "*", "seed", "system", f"seeded from {self.seed_dir.name}/{name}.geojson",
                             None, None)
                 self._after_layer_change(cur, name, frame.total_bounds)
+            cur.execute(self._q("DELETE FROM store_meta WHERE key = %s"), ("seeded",))
             cur.execute(self._q("INSERT INTO store_meta (key, value) VALUES (%s, %s)"), ("seeded", now()))
             self._bump(cur)
             return True

@@ -11,7 +11,7 @@ from ..analysis import access_lookup
 from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat
 from ..context import load_context
 from ..errors import BadRequest
-from ..features import known_on
+from ..features import known_on, recent_incidents
 from ..layers import REGISTRY
 from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..maps import MapAssets, access_map, overview_map, route_map
@@ -69,8 +69,15 @@ def overview():
         public = data.public.layers  # pages are for everyone: sensitive positions coarsened
         layers = {name: public[name] if day is None else known_on(public[name], dt.date.fromisoformat(day))
                   for name in names}
+        window = None
+        if "incidents" in layers:  # recent violence only: the days up to the day shown
+            days = svc.settings.map_incident_days
+            layers["incidents"] = recent_incidents(layers["incidents"], data.today, days)
+            window = {"days": days, "end": data.today.isoformat(), "shown": len(layers["incidents"]),
+                      "newest": data.as_of["incidents"]}
         panel = render_template(
             "overview_panel.html", data=data, layers=layers, all_layers=list(REGISTRY), chosen=names, day=day,
+            incident_window=window, half_life=f"{svc.settings.incident_half_life_days:g}",
             warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None),
         )
         m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url, **_map_options())
