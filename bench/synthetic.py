@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -89,5 +91,32 @@ def synthetic_zones(roads: gpd.GeoDataFrame, *, count: int = 40, seed: int = 7) 
             "group": "synthetic group",
         },
         geometry=geoms,
+        crs="EPSG:4326",
+    )
+
+
+def synthetic_incidents(roads: gpd.GeoDataFrame, *, count: int = 2000, days: int = 120, today: dt.date,
+                        seed: int = 11) -> gpd.GeoDataFrame:
+    """ACLED-like events of the last ``days`` days, most around the 'capital' (a busy year's worth)."""
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = roads.total_bounds
+    capital = np.array([minx + 0.7 * (maxx - minx), miny + 0.4 * (maxy - miny)])
+    near = rng.normal(capital, 0.1, (count * 4 // 5, 2))
+    far = rng.uniform([minx, miny], [maxx, maxy], (count - len(near), 2))
+    dates = [(today - dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, days, count)]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"ev{k}" for k in range(count)],
+            "name": [f"event {k}" for k in range(count)],
+            "status": "verified",
+            "actor": "synthetic group",
+            "location": "synthetic place",
+            "event_date": dates,
+            "event_type": rng.choice(["Battles", "Violence against civilians", "Riots", "Protests"], count,
+                                     p=[0.4, 0.35, 0.15, 0.1]),
+            "fatalities": rng.poisson(1.5, count),
+            "geo_precision": rng.choice([1, 2, 3], count, p=[0.6, 0.3, 0.1]),
+        },
+        geometry=shapely.points(np.concatenate([near, far])),
         crs="EPSG:4326",
     )

@@ -241,3 +241,14 @@ def test_import_acled_is_all_or_nothing_and_can_merge(tmp_path):
     merged = runner.invoke(main, ["import-acled", "--merge", str(more)], env=env)
     assert merged.exit_code == 0, merged.output and "2 stored incidents kept" in merged.output
     assert sorted(store.load()["incidents"]["id"]) == ["acled-HTI20001", "acled-HTI20002", "acled-HTI20003"]
+
+
+def test_edge_distances_in_numpy_match_shapely():
+    from geoapp.network.exposure import EdgeSegments
+
+    rng = np.random.default_rng(3)
+    lines = shapely.linestrings(rng.uniform(0, 1000, (50, 4, 2)))
+    points = rng.uniform(-200, 1200, (400, 2))
+    edges = rng.integers(0, len(lines), 400)
+    got = EdgeSegments.of(lines).distance(points, edges)
+    assert np.allclose(got, shapely.distance(lines[edges], shapely.points(points)))

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -64,6 +65,47 @@ def compute_exposure(
 
 
 @dataclasses.dataclass(frozen=True)
+class EdgeSegments:
+    """Every edge's straight segments as coordinate arrays, for distances in numpy (built once per graph)."""
+
+    start: np.ndarray  # (segments, 2)
+    end: np.ndarray  # (segments, 2)
+    first: np.ndarray  # index of each edge's first segment
+    count: np.ndarray  # segments per edge
+
+    @classmethod
+    def of(cls, edge_geoms: np.ndarray) -> EdgeSegments:
+        coords, edge = shapely.get_coordinates(edge_geoms, return_index=True)
+        same = edge[1:] == edge[:-1]  # consecutive vertices of one edge make a segment
+        start, end, owner = coords[:-1][same], coords[1:][same], edge[:-1][same]
+        count = np.bincount(owner, minlength=len(edge_geoms))
+        return cls(start, end, np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+
+    def distance(self, xy: np.ndarray, edges: np.ndarray) -> np.ndarray:
+        """Distance from each point ``xy[k]`` to edge ``edges[k]`` (nearest of its segments)."""
+        return _point_edge_distances(np.ascontiguousarray(xy, dtype=np.float64), np.asarray(edges, dtype=np.int64),
+                                     self.start, self.end, self.first, self.count)
+
+
+@numba.njit(cache=True, nogil=True)
+def _point_edge_distances(xy, edges, start, end, first, count):  # pragma: no cover - compiled
+    out = np.empty(len(edges))
+    for k in range(len(edges)):
+        e = edges[k]
+        px, py = xy[k, 0], xy[k, 1]
+        best = np.inf
+        for s in range(first[e], first[e] + count[e]):
+            ax, ay = start[s, 0], start[s, 1]
+            dx, dy = end[s, 0] - ax, end[s, 1] - ay
+            length2 = dx * dx + dy * dy
+            t = 0.0 if length2 == 0 else min(1.0, max(0.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+            gx, gy = px - (ax + t * dx), py - (ay + t * dy)
+            best = min(best, gx * gx + gy * gy)
+        out[k] = np.sqrt(best)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
 class IncidentExposure:
     """How recent incidents weigh on every edge on one day.
 
@@ -81,12 +123,13 @@ class IncidentExposure:
 
 def compute_incident_exposure(
     edge_geoms: np.ndarray, edge_tree: shapely.STRtree, incidents: gpd.GeoDataFrame | None, *, crs,
-    weights: RiskWeights, today: dt.date,
+    weights: RiskWeights, today: dt.date, segments: EdgeSegments | None = None,
 ) -> IncidentExposure:
     """Spread each incident's weight on ``today`` over the edges within its reach, falling linearly to 0.
 
     The reach grows with ``geo_precision`` (a place known only to the commune counts over a wider
-    area, at a lower weight per edge).  One bulk ``dwithin`` query finds the edges in reach.
+    area, at a lower weight per edge).  One bulk envelope query finds the candidate edges; their
+    distances are computed in numpy over the edges' segments (``segments``, built once per graph).
     """
     n_edges = len(edge_geoms)
     if incidents is None or not len(incidents):
@@ -101,10 +144,14 @@ def compute_incident_exposure(
     points = np.asarray(incidents.geometry.values)
     precision = np.clip(pd.to_numeric(incidents["geo_precision"], errors="coerce").fillna(2).to_numpy(int), 1, 3)
     reach = np.asarray(weights.incident_radius_m, dtype=float)[precision - 1]
-    p_idx, e_idx = edge_tree.query(points, predicate="dwithin", distance=reach) if len(points) else ([], [])
-    p_idx, e_idx = np.asarray(p_idx, dtype=np.int64), np.asarray(e_idx, dtype=np.int64)
-    falloff = np.clip(1.0 - shapely.distance(edge_geoms[e_idx], points[p_idx]) / reach[p_idx], 0.0, None)
-    contribution = sp.csr_matrix((weight[p_idx] * falloff, (e_idx, p_idx)), shape=(n_edges, len(points)))
+    xy = shapely.get_coordinates(points).reshape(-1, 2)
+    boxes = shapely.box(xy[:, 0] - reach, xy[:, 1] - reach, xy[:, 0] + reach, xy[:, 1] + reach)
+    p_idx, e_idx = edge_tree.query(boxes) if len(points) else np.zeros((2, 0), dtype=np.int64)
+    segments = segments or EdgeSegments.of(edge_geoms)
+    falloff = 1.0 - segments.distance(xy[p_idx], e_idx) / reach[p_idx]
+    near = falloff > 0
+    p_idx, e_idx = p_idx[near], e_idx[near]
+    contribution = sp.csr_matrix((weight[p_idx] * falloff[near], (e_idx, p_idx)), shape=(n_edges, len(points)))
     risk = np.asarray(contribution.sum(axis=1)).ravel()
     return IncidentExposure(today, incidents, weight, contribution, risk)
 

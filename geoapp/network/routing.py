@@ -14,7 +14,7 @@ from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
 from .engine import Path, PathEngine, Topology
-from .exposure import EdgeExposure, IncidentExposure, compute_exposure, compute_incident_exposure
+from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
 from .graph import build_road_graph
 
 
@@ -56,6 +56,7 @@ class RoadNetwork:
         edges = self.graph.edges
         self.edge_geoms = np.asarray(edges.geometry.values)  # plain shapely array: fast in shapely ufuncs
         self.tree = shapely.STRtree(self.edge_geoms)
+        self.segments = EdgeSegments.of(self.edge_geoms)
         self.oneway = edges["oneway"].to_numpy(dtype=bool)
         speed = edge_speeds(edges, speeds_kmh)
         self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
@@ -119,7 +120,7 @@ class Router:
         )
         self.incidents: IncidentExposure = compute_incident_exposure(
             network.edge_geoms, network.tree, incidents, crs=edges.crs, weights=weights,
-            today=today or dt.date.today(),
+            today=today or dt.date.today(), segments=network.segments,
         )
         #: edges where recent incidents weigh enough to call for caution
         self.incident_caution = self.incidents.risk >= weights.incident_caution
