@@ -71,12 +71,14 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 feature_params.append(_param(prop, "query", {k: v for k, v in schema.items() if k != "title"},
                                              f"Equality filter on {prop} (see the collection's queryables)"))
     paths = {
-        "/": {"get": _op("Map of every layer", content="text/html", schema={"type": "string"}, errors=(),
-                         tag="pages")},
+        "/": {"get": _op("Map of every layer (incidents: those of the last days up to the day shown)", [
+            as_of, _param("layers", "query", {"type": "string"}, "Comma-separated layer names to draw"),
+        ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/route": {"get": _op("Route map with verdict, figures and reasons (a form without parameters)", [
             _param("from", "query", LONLAT, "Origin lon,lat"), _param("to", "query", LONLAT, "Destination lon,lat"),
             _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"]}, "Route mode"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
+            as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],

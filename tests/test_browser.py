@@ -101,6 +101,28 @@ def test_overview_view_from_the_url(visit):
                                                                "Roads and their status"]
 
 
+def test_overview_of_a_past_day_draws_that_days_recent_incidents(visit):
+    v = visit("/?as_of=2025-04-20", "overview-incidents")
+    assert "Violent incidents" in v.page.evaluate("Object.keys(haLayers)")
+    drawn = v.page.evaluate("haLayers['Violent incidents'].getLayers().length")
+    assert drawn == 7  # the shipped events of the 90 days up to 2025-04-20
+    assert "violent incidents (size: deaths)" in v.page.locator("#legend").inner_text().lower()
+    v.page.evaluate("void haMap.setView([18.8346, -72.1048], 14, {animate: false})")
+    v.page.wait_for_timeout(300)
+    v.click_at(-72.1048, 18.8346)  # Mirebalais, 2025-03-31
+    popup = v.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "Mirebalais" in text and "2025-03-31" in text and "Battles" in text and "fatalities" in text
+
+
+def test_route_page_names_the_incidents_near_the_route(visit):
+    v = visit("/route?from=-72.2853,18.5125&to=-72.5369,18.2357&as_of=2025-04-20", "route-incidents")
+    assert "Violent incidents" in v.page.evaluate("Object.keys(haLayers)")
+    assert v.page.evaluate("haLayers['Violent incidents'].getLayers().length") >= 2
+    assert "at Kenscoff on 2025-04-17" in v.page.locator(".reasons").inner_text()
+
+
 def test_route_page_draws_both_routes_and_the_summary(visit):
     v = visit("/route?from=-72.2853,18.5125&to=-72.5369,18.2357", "route")
     names = v.page.evaluate("Object.keys(haLayers)")

@@ -94,6 +94,21 @@ def test_route_map_draws_both_routes_and_endpoints(app, layers):
     assert outside_urls(html) == []
 
 
+def test_route_map_draws_alternatives_in_their_own_style(app, layers):
+    import copy
+
+    from geoapp.lookups import route_lookup
+
+    svc = app.extensions["geoapp"]
+    result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
+    other = copy.deepcopy(result["routes"][0])  # the shipped network rarely has a distinct second way
+    other["properties"].update(kind="alternative", rank=2)
+    result["routes"].insert(1, other)
+    children = geojson_children(route_map(layers, result, assets=ASSETS, panel_html=""))
+    assert "Alternative route 2" in children
+    assert children["Alternative route 2"].style_function(None)["dashArray"]
+
+
 def test_large_roads_layers_are_lightened_for_pages():
     from bench.synthetic import synthetic_roads
     from geoapp.maps import LIGHT_LIMIT, lighten

@@ -194,7 +194,7 @@ class Router:
         """
         found = [first]
         real = self.edge_cost[mode]
-        best_cost = float(real[first.edges] @ first.weights)
+        best_cost = _cost_along(real, first)
         arc_cost = self.engines[mode].cost.copy()
 
         def make_dearer(route: Route) -> None:
@@ -206,7 +206,7 @@ class Router:
             if len(found) > count:
                 break
             candidate = self.route(origin, destination, mode, arc_cost=arc_cost)
-            if candidate is None or float(real[candidate.edges] @ candidate.weights) > max_stretch * best_cost:
+            if candidate is None or _cost_along(real, candidate) > max_stretch * best_cost:
                 break
             if all(_overlap(candidate, kept) < max_overlap for kept in found):
                 found.append(candidate)
@@ -330,6 +330,12 @@ class Router:
             travelled_m=length,
             exposed=exposed,
         )
+
+
+def _cost_along(cost: np.ndarray, route: Route) -> float:
+    """A route's cost under ``cost``; an end edge travelled for none of its length adds nothing (even if inf)."""
+    used = route.weights > 0
+    return float(cost[route.edges[used]] @ route.weights[used])
 
 
 def _overlap(route: Route, other: Route) -> float:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import service
 from ..analysis import access_lookup
-from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat
+from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat, with_notes
 from ..context import load_context
 from ..errors import BadRequest
 from ..features import known_on, recent_incidents
@@ -99,23 +99,25 @@ def _layer_choice() -> list[str]:
 
 @bp.get("/route")
 def route_page():
-    """The route map for ``from``/``to``; without them, a form to ask for one."""
+    """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
     if not request.args:
         return _html(svc.cached_page("route-form", _route_form))
-    data = svc.dataset
+    data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
     origin, destination = parse_lonlat("from"), parse_lonlat("to")
 
     def build() -> str:
-        result = route_lookup(data, svc.settings, origin, destination, mode=mode, alternatives=alternatives)
+        result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
+                                         alternatives=alternatives), notes)
         panel = render_template("route_panel.html", result=result, query=request.args)
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel, **_map_options())
         return m.get_root().render()
 
     # the same question on the same data gives the same page: keep the last few
-    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}", build))
+    day = data.today.isoformat() if notes else ""
+    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{day}", build))
 
 
 @bp.get("/access")
