@@ -280,9 +280,11 @@ def _map_columns(headers, tags, table: dict = DTM_COLUMNS) -> dict[str, str]:
 
 
 def _dates(values: pd.Series) -> pd.Series:
+    """Dates as exports write them: ISO (with a time, as Excel date cells come), else day first."""
     text = values.astype("string").str.strip()
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    other = pd.to_datetime(text.where(iso.isna()), dayfirst=True, errors="coerce", format="mixed")
+    iso_part = text.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T][\d:.]*)?$", expand=False)
+    iso = pd.to_datetime(iso_part, format="%Y-%m-%d", errors="coerce")
+    other = pd.to_datetime(text.where(iso_part.isna()), dayfirst=True, errors="coerce", format="mixed")
     return iso.fillna(other)
 
 

@@ -153,3 +153,31 @@ def test_a_site_or_event_named_twice_is_refused(tmp_path):
     events.write_text(ACLED_CSV + ACLED_CSV.split("\n")[1] + "\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"events.csv: line 5: event 'acled-HTI12345' appears twice"):
         read_acled(events)
+
+
+def test_acled_xlsx_with_written_out_dates(tmp_path):
+    from geoapp.feeds import read_acled
+
+    path = tmp_path / "acled.xlsx"
+    pd.DataFrame({
+        "event_id_cnty": ["HTI30001", "HTI30002"],
+        "event_date": ["03 October 2024", pd.Timestamp("2024-12-07")],  # older exports and Excel date cells
+        "event_type": ["Violence against civilians", "Battles"],
+        "actor1": ["Gran Grif", "Viv Ansanm"],
+        "location": ["Pont-Sonde", "Kenscoff"],
+        "latitude": [19.1447, 18.4477],
+        "longitude": [-72.6111, -72.284],
+        "geo_precision": [1, 2],
+        "fatalities": [115, 0],
+    }).to_excel(path, index=False)
+    frame, summary = read_acled(path)
+    assert list(frame["event_date"]) == ["2024-10-03", "2024-12-07"] and summary["fatalities"] == 115
+    assert not summary["hxl"] and frame.iloc[1]["confidence"] == "medium"
+
+
+def test_feed_dates_iso_first_then_day_first():
+    from geoapp.feeds import _dates
+
+    got = _dates(pd.Series(["2024-12-07 00:00:00", "07/12/2024", "03 October 2024", "2024-13-01", ""]))
+    assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in got] == [
+        "2024-12-07", "2024-12-07", "2024-10-03", None, None]  # an impossible ISO date is not re-read
