@@ -20,10 +20,16 @@ SAMPLES = {
               "properties": {"status": "dangerous", "ref": None, "road_class": "track", "oneway": False}},
     "ports": {"geometry": {"type": "Point", "coordinates": [-72.0, 18.5]},
               "properties": {"status": "restricted", "kind": "border_crossing"}},
+    "incidents": {"geometry": {"type": "Point", "coordinates": [-72.28, 18.45]},
+                  "properties": {"status": "reported", "event_date": "2026-11-19", "event_type": "Battles",
+                                 "sub_event_type": "Armed clash", "actor": "Unidentified armed group",
+                                 "location": "Kenscoff", "admin1": "Ouest", "admin2": "Port-au-Prince",
+                                 "admin3": "Kenscoff", "fatalities": 2, "geo_precision": 2}},
 }
-EXISTING = {"gang_zones": "gz-solino", "displacement_sites": "ds-003", "roads": "rd-freres", "ports": "pt-belladere"}
+EXISTING = {"gang_zones": "gz-solino", "displacement_sites": "ds-003", "roads": "rd-freres", "ports": "pt-belladere",
+            "incidents": "in-2024-10-03-pont-sonde"}
 SECOND = {"gang_zones": "gz-ganthier", "displacement_sites": "ds-011", "roads": "rd-rn6-terrier-rouge-ouanaminthe",
-          "ports": "pt-miragoane"}
+          "ports": "pt-miragoane", "incidents": "in-2025-03-31-mirebalais"}
 COMMON = {"name": "Edited in a test", "source": "field team", "confidence": "medium", "as_of": "2026-11-20",
           "notes": ""}
 
