@@ -39,6 +39,8 @@ class LayerSpec:
     #: ``public`` or ``sensitive`` (exact positions are withheld from anonymous callers)
     sensitivity: str = "public"
     description: str = ""
+    #: a data folder may leave this layer out (a feed brought later): it then starts empty
+    optional_file: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -127,6 +129,7 @@ REGISTRY: dict[str, LayerSpec] = {
             optional_columns=("notes", "sub_event_type", "actor", "location", "admin1", "admin2", "admin3"),
             colours={"verified": PALETTE["purple"], "reported": PALETTE["sky"]},
             description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
+            optional_file=True,
         ),
     )
 }

@@ -21,7 +21,13 @@ HAITI_BOUNDS = (-74.55, 17.95, -71.60, 20.15)
 
 
 def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Read and validate one layer file; ``DataValidationError`` names the file, feature and problem."""
+    """Read and validate one layer file; ``DataValidationError`` names the file, feature and problem.
+
+    A missing file of a layer the registry marks ``optional_file`` is an empty layer.
+    """
+    if spec.optional_file and not Path(path).exists():
+        empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in spec.columns}, geometry=[], crs="EPSG:4326")
+        return validate_layer(empty, spec, source=Path(path).name)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several kinds; all mean "unreadable"

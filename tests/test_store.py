@@ -131,3 +131,19 @@ def test_the_geopackage_is_a_geopackage(tmp_path):
     frame = pyogrio.read_dataframe(store.path, layer="ports")
     assert len(frame) == 18 and "pt-test" in set(frame["id"])
     assert frame.crs.to_epsg() == 4326
+
+
+def test_a_data_folder_without_incidents_seeds_an_empty_incidents_layer(data_dir, tmp_path):
+    """Folders made for an earlier release (four layers) still seed a store and validate."""
+    from click.testing import CliRunner
+
+    from geoapp.cli import main
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    (data_dir / "incidents.geojson").unlink()
+    store = make_store(Settings.from_env({}, overrides={"instance_path": tmp_path / "i", "data_dir": data_dir}))
+    layers = store.load()
+    assert len(layers["incidents"]) == 0 and len(layers["roads"]) == 70
+    result = CliRunner().invoke(main, ["validate", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output

@@ -47,7 +47,7 @@ class DirectoryStore:
         layers: dict[str, gpd.GeoDataFrame] = {}
         for name, spec in REGISTRY.items():
             file = self.path / f"{name}.geojson"
-            if not file.is_file():
+            if not file.is_file() and not spec.optional_file:
                 problems.append(f"{file.name}: file not found in {self.path}")
                 continue
             try:
