@@ -40,13 +40,29 @@ class Service:
 
     # -- keeping up with the store --------------------------------------------------------------
     def ensure_watcher(self) -> None:
-        """Start this process's watcher (after a fork, gunicorn workers each start their own)."""
+        """Start this process's watcher (after a fork, gunicorn workers each start their own).
+
+        It also tightens the search bounds of the loaded data, here rather than before the fork:
+        no thread runs in the process gunicorn forks from.
+        """
         if self._watcher_pid == os.getpid():
             return
         with self._lock:
             if self._watcher_pid != os.getpid():
                 self._watcher_pid = os.getpid()
                 threading.Thread(target=self._watch, name="geoapp-watcher", daemon=True).start()
+                self._tighten_later(self.dataset)
+
+    def _tighten_later(self, data: Dataset) -> None:
+        if not data.router.tight:
+            threading.Thread(target=self._tighten, args=(data,), name="geoapp-bounds", daemon=True).start()
+
+    @staticmethod
+    def _tighten(data: Dataset) -> None:
+        try:
+            data.router.tighten()
+        except Exception:  # searches stay correct (and slower) on the length-based bounds
+            log.exception("computing cost-based search bounds failed")
 
     def data_changed(self) -> None:
         """Rebuild now rather than at the next poll: this process has just committed a change."""
@@ -82,6 +98,8 @@ class Service:
             self._store_version = version
             self.loaded_at = dt.datetime.now(dt.UTC)
             self._pages = OrderedDict()
+            if self._watcher_pid == os.getpid():  # a serving process (not one about to fork)
+                self._tighten_later(fresh)
         return fresh
 
     def _reload_logged(self) -> None:

@@ -122,13 +122,12 @@ def test_instances_on_one_postgis_see_each_others_edits(pg_url, pg_schema, tmp_p
                             {"Authorization": f"Bearer {token}", "X-Change-Reason": "seen by b?"})
         assert status == 201
         started = time.monotonic()
-        while True:
+        while True:  # b runs two workers: each request may reach either, so both must have it
             found = http("GET", f"{b.url}/ogcapi/collections/ports/items?id=pt-shared")[2]["numberMatched"]
-            if found == 1:
+            if found == 1 and http("GET", f"{b.url}/healthz")[2]["data_version"] != before:
                 break
             assert time.monotonic() - started < 15, "instance b did not pick up the edit"
             time.sleep(0.2)
-        assert http("GET", f"{b.url}/healthz")[2]["data_version"] != before
         print(f"instance b saw the edit after {time.monotonic() - started:.1f} s")
     finally:
         a.stop()

@@ -47,8 +47,9 @@ def scipy_best(graph, arc_cost, sources, targets):
     return best
 
 
+@pytest.mark.parametrize("tight", [False, True], ids=["length-bounds", "cost-bounds"])
 @pytest.mark.parametrize("seed", range(6))
-def test_astar_matches_dijkstra(seed):
+def test_astar_matches_dijkstra(seed, tight):
     roads = random_network(seed)
     graph = build_road_graph(roads, metric_crs="EPSG:32618", max_edge_m=300)
     topology = Topology(graph, n_landmarks=4)
@@ -58,11 +59,16 @@ def test_astar_matches_dijkstra(seed):
     edge_cost[rng.random(len(length)) < 0.05] = np.inf
     arc_cost = edge_cost[graph.arc_edge]
     engine = PathEngine(topology, arc_cost)
-    for _ in range(40):
+    if tight:
+        engine.tighten()
+    dearer = arc_cost * (1 + rng.exponential(0.5, len(arc_cost)) * (rng.random(len(arc_cost)) < 0.2))
+    for k in range(40):
         sources = {int(v): float(rng.uniform(0, 200)) for v in rng.integers(0, graph.n_nodes, 2)}
         targets = {int(v): float(rng.uniform(0, 200)) for v in rng.integers(0, graph.n_nodes, 2)}
-        expected = scipy_best(graph, arc_cost, sources, targets)
-        path = engine.shortest(sources, targets)
+        override = dearer if k % 4 == 3 else None  # alternatives search on dearer costs
+        used = arc_cost if override is None else dearer
+        expected = scipy_best(graph, used, sources, targets)
+        path = engine.shortest(sources, targets, arc_cost=override)
         if not np.isfinite(expected):
             assert path is None
             continue
@@ -71,8 +77,32 @@ def test_astar_matches_dijkstra(seed):
         assert path.nodes[0] in sources and path.nodes[-1] in targets
         assert np.all(graph.arc_tail[path.arcs] == path.nodes[:-1])
         assert np.all(graph.arc_head[path.arcs] == path.nodes[1:])
-        total = sources[path.nodes[0]] + arc_cost[path.arcs].sum() + targets[path.nodes[-1]]
+        total = sources[path.nodes[0]] + used[path.arcs].sum() + targets[path.nodes[-1]]
         assert total == pytest.approx(path.cost, rel=1e-9)
+
+
+def test_cost_bounds_settle_fewer_nodes_where_risk_is_high():
+    roads = random_network(7, n_side=30)
+    graph = build_road_graph(roads, metric_crs="EPSG:32618", max_edge_m=300)
+    topology = Topology(graph, n_landmarks=4)
+    length = graph.edges["length_m"].to_numpy()
+    mid = graph.nodes.mean(axis=0)
+    ends = graph.nodes[graph.edges["u"].to_numpy()]
+    risky = np.hypot(*(ends - mid).T) < 1500  # a costly district in the middle, as zones and incidents make
+    arc_cost = (length * np.where(risky, 8.0, 1.0))[graph.arc_edge]
+    loose, tight = PathEngine(topology, arc_cost), PathEngine(topology, arc_cost)
+    tight.tighten()
+    rng = np.random.default_rng(5)
+    settled = {"loose": 0, "tight": 0}
+    for _ in range(60):
+        s, t = (int(v) for v in rng.integers(0, graph.n_nodes, 2))
+        a, b = loose.shortest({s: 0.0}, {t: 0.0}), tight.shortest({s: 0.0}, {t: 0.0})
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert b.cost == pytest.approx(a.cost, rel=1e-6)
+        settled["loose"] += loose.last_settled
+        settled["tight"] += tight.last_settled
+    assert settled["tight"] < 0.8 * settled["loose"]
 
 
 def test_tree_matches_dijkstra_and_stops_early():

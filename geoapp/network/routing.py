@@ -149,6 +149,19 @@ class Router:
         self._tree = network.tree
         self._oneway = network.oneway
 
+    @property
+    def tight(self) -> bool:
+        return all(self.engines[mode].tight for mode in MODES)
+
+    def tighten(self) -> None:
+        """Compute cost-based landmark bounds for the risk modes.
+
+        Run off the request path (seconds on a national network): searches meanwhile use the
+        length-based bounds, and get faster once these are in.
+        """
+        for mode in MODES:
+            self.engines[mode].tighten()
+
     # ------------------------------------------------------------------ snapping
     def snap(self, point: shapely.Point) -> Snap:
         """Nearest edge to a metric point (spatial index), and where along it the point projects."""
