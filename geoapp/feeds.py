@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
+from .layers import MAX_COUNT
 from .validate import HAITI_BOUNDS
 
 #: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
@@ -40,6 +41,7 @@ DTM_COLUMNS = {
     "round": ({"#meta+round"}, "round", "dtm round", "round number"),
 }
 REQUIRED = ("name", "lat", "lon", "individuals")
+WHOLE = f"must be a whole number from 0 to {MAX_COUNT:,}"
 SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", "center": "collective_centre",
               "spontan": "spontaneous_site", "informal": "spontaneous_site", "planned": "planned_site",
               "host": "host_community", "famille": "host_community"}
@@ -120,7 +122,7 @@ def read_dtm(
         raw = col(field)
         number = pd.to_numeric(raw.astype("string").str.replace(r"[\s,]", "", regex=True), errors="coerce")
         given = raw.notna() & raw.astype("string").str.strip().ne("")
-        bad(given & (number.isna() | (number < 0) | (number % 1 != 0)), field, "must be a whole number >= 0")
+        bad(given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (number % 1 != 0)), field, WHOLE)
         if field == "individuals":
             bad(~given, field, "the number of individuals is missing")
         counts[field] = number
@@ -197,7 +199,7 @@ def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataF
     kinds = col("event_type").astype("string").str.strip()
     bad(kinds.isna() | kinds.eq(""), "event_type", "the event has no type")
     fatalities = pd.to_numeric(col("fatalities").replace("", "0"), errors="coerce").fillna(0)
-    bad((fatalities < 0) | (fatalities % 1 != 0), "fatalities", "must be a whole number >= 0")
+    bad((fatalities < 0) | (fatalities > MAX_COUNT) | (fatalities % 1 != 0), "fatalities", WHOLE)
     precision = pd.to_numeric(col("geo_precision"), errors="coerce").fillna(2)
     bad(~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
     t.check()

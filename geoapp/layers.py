@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 
 COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
+#: the largest whole number a layer column accepts (people, households, deaths: far below this)
+MAX_COUNT = 1_000_000_000
 CONFIDENCE = ("high", "medium", "low")
 
 #: Colour-blind safe palette (Okabe-Ito) used by every style below.
@@ -41,6 +43,8 @@ class LayerSpec:
     description: str = ""
     #: a data folder may leave this layer out (a feed brought later): it then starts empty
     optional_file: bool = False
+    #: bounds of ``int`` columns, where tighter than 0..MAX_COUNT
+    int_ranges: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -130,6 +134,7 @@ REGISTRY: dict[str, LayerSpec] = {
             colours={"verified": PALETTE["purple"], "reported": PALETTE["sky"]},
             description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
             optional_file=True,
+            int_ranges={"geo_precision": (1, 3)},
         ),
     )
 }

@@ -14,7 +14,7 @@ import shapely.errors
 import shapely.geometry
 
 from .errors import BadRequest, DataValidationError
-from .layers import CONFIDENCE, LayerSpec
+from .layers import CONFIDENCE, MAX_COUNT, LayerSpec
 
 #: Haiti's extent (lon/lat) with a small margin: islands included, Navassa not.
 HAITI_BOUNDS = (-74.55, 17.95, -71.60, 20.15)
@@ -75,8 +75,9 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
             flag(empty, f"{column} is empty")
         if kind == "int":
             numbers = pd.to_numeric(values, errors="coerce")
-            bad = ~empty & (numbers.isna() | (numbers < 0) | (numbers % 1 != 0))
-            flag(bad, f"{column} must be a whole number >= 0")
+            low, high = spec.int_ranges.get(column, (0, MAX_COUNT))
+            bad = ~empty & (numbers.isna() | (numbers < low) | (numbers > high) | (numbers % 1 != 0))
+            flag(bad, f"{column} must be a whole number from {low} to {high:,}")
             if not bad.any() and not empty.any():
                 gdf[column] = numbers.astype("int64")
         elif kind == "date":

@@ -64,7 +64,7 @@ def test_every_bad_row_is_reported_with_its_line_and_column(tmp_path):
     assert "broken.csv: line 3, column 'Latitude': latitude and longitude must be numbers" in problems
     assert any(p.startswith("broken.csv: line 4, column 'Longitude': the position is outside Haiti")
                for p in problems)
-    assert "broken.csv: line 5, column 'Individuals': must be a whole number >= 0" in problems
+    assert "broken.csv: line 5, column 'Individuals': must be a whole number from 0 to 1,000,000,000" in problems
     assert "broken.csv: line 6, column 'Site Name': the site has no name" in problems
     assert any(p.startswith("broken.csv: line 6, column 'Reporting Date'") for p in problems)
 
@@ -139,7 +139,8 @@ def test_acled_with_hxl_row_and_bad_rows(tmp_path):
     with pytest.raises(DataValidationError) as info:
         read_acled(broken)
     assert "broken.csv: line 2, column 'geo_precision': must be 1, 2 or 3" in info.value.problems
-    assert "broken.csv: line 4, column 'fatalities': must be a whole number >= 0" in info.value.problems
+    assert ("broken.csv: line 4, column 'fatalities': must be a whole number from 0 to 1,000,000,000"
+            in info.value.problems)
 
 
 def test_a_site_or_event_named_twice_is_refused(tmp_path):

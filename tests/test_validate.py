@@ -114,7 +114,7 @@ def test_bad_dates_numbers_and_confidence(data_dir):
     edit_features(data_dir / "displacement_sites.geojson", edit)
     message = load_error(data_dir)
     assert "feature 'ds-001': as_of must be an ISO date (YYYY-MM-DD)" in message
-    assert "feature 'ds-002': individuals must be a whole number >= 0" in message
+    assert "feature 'ds-002': individuals must be a whole number from 0 to 1,000,000,000" in message
     assert "feature 'ds-003': confidence must be one of high, medium, low" in message
 
 
@@ -150,3 +150,21 @@ def test_validate_layer_normalises_a_synthetic_frame():
     assert list(out.columns[:7]) == ["id", "name", "status", "as_of", "source", "confidence", "notes"]
     assert out["oneway"].dtype == bool
     assert out["as_of"].iloc[0] == "2025-03-01"
+
+
+def test_counts_beyond_any_real_figure_and_precision_outside_1_to_3_are_refused():
+    import geopandas as gpd
+    import shapely
+
+    from geoapp.layers import REGISTRY
+    from geoapp.validate import validate_layer
+
+    base = {"id": "in-x", "name": "n", "status": "verified", "as_of": "2025-01-01", "source": "s",
+            "confidence": "high", "notes": "", "event_date": "2025-01-01", "event_type": "Battles",
+            "sub_event_type": "", "actor": "", "location": "", "admin1": "", "admin2": "", "admin3": "",
+            "fatalities": 10**30, "geo_precision": 7}
+    frame = gpd.GeoDataFrame([base], geometry=[shapely.Point(-72.3, 18.5)], crs="EPSG:4326")
+    with pytest.raises(DataValidationError) as info:
+        validate_layer(frame, REGISTRY["incidents"], source="t")
+    assert "t: feature 'in-x': fatalities must be a whole number from 0 to 1,000,000,000" in info.value.problems
+    assert "t: feature 'in-x': geo_precision must be a whole number from 1 to 3" in info.value.problems
