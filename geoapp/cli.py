@@ -173,7 +173,8 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
 @click.option("--merge", is_flag=True,
-              help="Keep stored incidents the file does not have (an event in both: the file's wins).")
+              help="Keep stored incidents the file does not have (an event in both: the file's wins). "
+                   "Import without it first, so that real events replace the shipped sample.")
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
 def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> None:
     """Replace the incidents with an ACLED export (CSV or XLSX, HXL row or not).
