@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import GeoappError
+from .errors import GeoappError, UriTooLong
 from .logs import install_request_log
 from .security import install_rate_limits, install_security_headers
 from .service import Service
@@ -20,6 +20,10 @@ from .store import make_store
 __all__ = ["create_app", "Service"]
 
 log = logging.getLogger(__name__)
+
+
+#: the longest request address read (path and query); gunicorn itself stops at 8,190
+MAX_URL_BYTES = 4096
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,6 +49,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def _keep_up_with_the_store():
         service().ensure_watcher()
+
+    @app.before_request
+    def _refuse_overlong_addresses():
+        length = len(request.full_path.encode())
+        if length > MAX_URL_BYTES:
+            raise UriTooLong(f"the address is {length:,} bytes long; at most {MAX_URL_BYTES:,} (send large "
+                             "inputs such as polygons in a POST body)")
 
     from .api import bp as api_bp
     from .api.docs import bp as docs_bp

@@ -84,6 +84,13 @@ class PreconditionFailed(GeoappError):
     code = "precondition_failed"
 
 
+class UriTooLong(GeoappError):
+    """The request's address is longer than the service reads (a pasted geometry, a runaway script)."""
+
+    status = 414
+    code = "uri_too_long"
+
+
 class PreconditionRequired(GeoappError):
     """A write that could overwrite another must say which version it read (``If-Match``)."""
 

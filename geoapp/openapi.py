@@ -17,17 +17,21 @@ def _errors(*codes: int) -> dict:
     text = {400: "Malformed or out-of-range input", 401: "No valid API token", 403: "The token's role may not",
             404: "Not found", 409: "The id is taken", 412: "If-Match names a version that is no longer current",
             413: "Request body too large", 428: "If-Match is required", 405: "Method not allowed",
+            414: "Address (path and query) too long",
             429: "Too many requests from this client (see Retry-After)",
             500: "Internal error", 503: "The database is unavailable (writes refused; reads use loaded data)"}
-    return {str(c): {"description": text[c], "content": {"application/json": {
+    out = {str(c): {"description": text[c], "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
+    if "414" in out:  # beyond 8,190 bytes the WSGI server answers before the app, in HTML
+        out["414"]["content"]["text/html"] = {"schema": {"type": "string"}}
+    return out
 
 
 def _op(summary: str, params: list[dict] | None = None, content: str = "application/json", schema: dict | None = None,
         errors: tuple[int, ...] = (400,), tag: str = "lookups", body: dict | None = None) -> dict:
     op = {"summary": summary, "tags": [tag], "parameters": params or [],
           "responses": {"200": {"description": "OK", "content": {content: {"schema": schema or {"type": "object"}}}},
-                        **_errors(*errors, 500)}}
+                        **_errors(*errors, 414, 500)}}
     if body:
         op["requestBody"] = body
     return op
@@ -48,7 +52,7 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
           "responses": {status: {"description": "Done", **({} if status == "204" else {"content": {
               "application/geo+json": {"schema": {"type": "object"}}}}), "headers": {
               "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
-              **_errors(400, 401, 403, 404, 409, 412, 413, 428, 429, 503, 500)}}
+              **_errors(400, 401, 403, 404, 409, 412, 413, 414, 428, 429, 503, 500)}}
     if body:
         op["requestBody"] = {"required": True, "content": {
             "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},

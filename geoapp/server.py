@@ -41,6 +41,8 @@ def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
             "worker_class": "gthread",
             "preload_app": True,
             "timeout": 60,
+            # the app answers addresses over 4 KiB with a JSON 414; gunicorn's own (HTML) limit is above it
+            "limit_request_line": 8190,
             "graceful_timeout": 20,
             "accesslog": None,  # the app logs requests itself, without query strings (positions)
             "errorlog": "-",

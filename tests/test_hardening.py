@@ -86,3 +86,9 @@ def test_behind_a_reverse_proxy_links_use_the_public_host(tmp_path):
                                                      "X-Forwarded-Host": "access.example.org"}).json
     assert body["links"][0]["href"].startswith("https://access.example.org/ogcapi")
     app.extensions["geoapp"].stop()
+
+
+def test_an_overlong_address_is_a_json_414(client):
+    response = client.get("/api/route?from=-72.3,18.5&to=-72.5,18.2&pad=" + "x" * 5000)
+    assert response.status_code == 414
+    assert response.json["error"]["code"] == "uri_too_long" and "at most 4,096" in response.json["error"]["message"]
