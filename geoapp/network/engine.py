@@ -23,6 +23,9 @@ from .graph import RoadGraph
 
 #: number of landmarks for the ALT lower bounds
 N_LANDMARKS = 8
+#: number of landmarks for the cost-based tables ``tighten`` adds (16 took the bench's p99 from 59
+#: to 26 ms against 8, for 6 s instead of 4 of background work on 250k nodes)
+COST_LANDMARKS = 16
 #: stands for "no path" in cost-based landmark tables
 UNREACHABLE = 1e30
 
@@ -100,8 +103,9 @@ class PathEngine:
             return
         t = self.topology
         passable = np.isfinite(self.cost)
+        landmarks = _pick_landmarks(t.xy, COST_LANDMARKS)
         cost_from, cost_to = _landmark_tables(t.n_nodes, t.tail[passable], t.head[passable], self.cost[passable],
-                                              t.landmarks)
+                                              landmarks)
         # unreachable is a huge finite number: the compiled bound runs with fastmath (no inf arithmetic)
         cost_from, cost_to = (np.where(np.isfinite(a), a, UNREACHABLE).astype(np.float32) for a in (cost_from, cost_to))
         self.bounds = (np.ascontiguousarray(np.hstack([t.lm_from, cost_from])),
