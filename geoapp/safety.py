@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 
 #: Route modes a caller may ask for.  ``shortest`` is internal: plain length, nothing forbidden.
 MODES = ("avoid", "least_risk")
@@ -72,7 +73,8 @@ def incident_weights(
     outweigh everything else for a year.  Events after ``today`` weigh nothing (as of a past date,
     later events are unknown).
     """
-    kind = np.array([EVENT_TYPE_WEIGHTS.get(str(t), OTHER_EVENT_WEIGHT) for t in event_type], dtype=float)
+    kind = pd.Series(np.asarray(event_type, dtype=object)).map(EVENT_TYPE_WEIGHTS).fillna(OTHER_EVENT_WEIGHT)
+    kind = kind.to_numpy(dtype=float)
     severity = kind * (1.0 + np.log1p(np.asarray(fatalities, dtype=float)))
     dates = np.asarray(event_date, dtype="datetime64[D]")
     age = (np.datetime64(today, "D") - dates).astype(float)
