@@ -76,7 +76,11 @@ class Dataset:
     access: AccessIndex
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
-    today: dt.date  # the day incident risk is weighed for
+
+    @property
+    def today(self) -> dt.date:
+        """The day incident risk is weighed for."""
+        return self.router.incidents.today
 
     def project(self, lon: float, lat: float) -> shapely.Point:
         return shapely.Point(self.to_metric.transform(lon, lat))
@@ -146,7 +150,6 @@ def build_dataset(
         open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
         as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
-        today=today,
         version=_fingerprint(layers),
         exact=LayerView.of(layers),
         public=LayerView.of(public),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -81,11 +82,16 @@ def test_incidents_call_for_caution_never_for_unsafe():
                              near_controlled_m=0, closest_controlled_m=None, closest_controlled_zone=None,
                              near_incidents_m=250.0)
     assert route_verdict(exposure, near_buffer_m=500) == "caution"
+    heavy = dataclasses.replace(exposure, near_incidents_m=500_000.0,
+                                incidents=[{"id": "in-x", "weight": 40.0}] * 10)
+    assert route_verdict(heavy, near_buffer_m=500) == "caution"
 
 
 def test_half_life_and_reach_must_be_positive():
     with pytest.raises(ConfigError, match="incident_half_life_days must be greater than 0"):
         Settings.from_env({}, {"incident_half_life_days": "0"})
+    with pytest.raises(ConfigError, match="incident_radius_m_3 must be greater than 0"):
+        Settings.from_env({}, {"incident_radius_m_3": "0"})
 
 
 # -- on a road network ---------------------------------------------------------------------------
@@ -243,7 +249,7 @@ def test_import_acled_is_all_or_nothing_and_can_merge(tmp_path):
     assert sorted(store.load()["incidents"]["id"]) == ["acled-HTI20001", "acled-HTI20002", "acled-HTI20003"]
 
 
-def test_edge_distances_in_numpy_match_shapely():
+def test_compiled_edge_distances_match_shapely():
     from geoapp.network.exposure import EdgeSegments
 
     rng = np.random.default_rng(3)

@@ -66,7 +66,7 @@ def compute_exposure(
 
 @dataclasses.dataclass(frozen=True)
 class EdgeSegments:
-    """Every edge's straight segments as coordinate arrays, for distances in numpy (built once per graph)."""
+    """Every edge's straight segments as coordinate arrays, for compiled distances (built once per graph)."""
 
     start: np.ndarray  # (segments, 2)
     end: np.ndarray  # (segments, 2)
@@ -123,13 +123,13 @@ class IncidentExposure:
 
 def compute_incident_exposure(
     edge_geoms: np.ndarray, edge_tree: shapely.STRtree, incidents: gpd.GeoDataFrame | None, *, crs,
-    weights: RiskWeights, today: dt.date, segments: EdgeSegments | None = None,
+    weights: RiskWeights, today: dt.date, segments: EdgeSegments,
 ) -> IncidentExposure:
     """Spread each incident's weight on ``today`` over the edges within its reach, falling linearly to 0.
 
     The reach grows with ``geo_precision`` (a place known only to the commune counts over a wider
     area, at a lower weight per edge).  One bulk envelope query finds the candidate edges; their
-    distances are computed in numpy over the edges' segments (``segments``, built once per graph).
+    distances are computed by a compiled kernel over the edges' segments (built once per graph).
     """
     n_edges = len(edge_geoms)
     if incidents is None or not len(incidents):
@@ -147,7 +147,6 @@ def compute_incident_exposure(
     xy = shapely.get_coordinates(points).reshape(-1, 2)
     boxes = shapely.box(xy[:, 0] - reach, xy[:, 1] - reach, xy[:, 0] + reach, xy[:, 1] + reach)
     p_idx, e_idx = edge_tree.query(boxes) if len(points) else np.zeros((2, 0), dtype=np.int64)
-    segments = segments or EdgeSegments.of(edge_geoms)
     falloff = 1.0 - segments.distance(xy[p_idx], e_idx) / reach[p_idx]
     near = falloff > 0
     p_idx, e_idx = p_idx[near], e_idx[near]
