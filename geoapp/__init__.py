@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import extent
 from .errors import GeoappError, UriTooLong
 from .logs import install_request_log
 from .security import install_rate_limits, install_security_headers
@@ -29,6 +30,7 @@ MAX_URL_BYTES = 4096
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings (``GEOAPP_*`` then ``config``), layers, graph, blueprints."""
     settings = Settings.from_env(overrides=config)
+    extent.set_margin(settings.maritime_margin_m)
     app = Flask(
         __name__,
         instance_path=str(settings.instance_path.resolve()),

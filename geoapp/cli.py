@@ -18,6 +18,16 @@ def _create_app():
     return create_app()
 
 
+def _settings():
+    """The settings from the environment, applied to the process (the maritime margin of checks)."""
+    from . import extent
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    extent.set_margin(settings.maritime_margin_m)
+    return settings
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """haiti-access: humanitarian access and displacement map service."""
@@ -29,11 +39,10 @@ def main() -> None:
 def validate_command(data_dir: Path | None) -> None:
     """Check every layer file and build the road graph, without serving."""
     from .dataset import build_dataset
-    from .settings import Settings
     from .store import DirectoryStore, make_store
 
     try:
-        settings = Settings.from_env()
+        settings = _settings()
         store = DirectoryStore(data_dir) if data_dir else make_store(settings)
         layers = store.load()
         data = build_dataset(layers, settings)
@@ -64,11 +73,10 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     from .conflate import carry_statuses
     from .layers import REGISTRY
     from .osm import read_osm_roads
-    from .settings import Settings
     from .store import make_store
     from .validate import read_layer
 
-    settings = Settings.from_env()
+    settings = _settings()
     store = make_store(settings)
     try:
         click.echo(f"reading {file.name} ...", err=True)
@@ -93,10 +101,9 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
 
 
 def _store():
-    from .settings import Settings
     from .store import make_store
 
-    return make_store(Settings.from_env())
+    return make_store(_settings())
 
 
 @main.command("init-db")

@@ -16,9 +16,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import extent
 from .errors import DataValidationError
 from .layers import MAX_COUNT
-from .validate import HAITI_BOUNDS
 
 #: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
 DTM_COLUMNS = {
@@ -83,8 +83,8 @@ class _FeedTable:
         """Longitude and latitude, checked to be numbers inside Haiti."""
         lat, lon = pd.to_numeric(self.col("lat"), errors="coerce"), pd.to_numeric(self.col("lon"), errors="coerce")
         self.bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
-        minx, miny, maxx, maxy = HAITI_BOUNDS
-        self.bad(lat.notna() & lon.notna() & ~(lon.between(minx, maxx) & lat.between(miny, maxy)), "lon", outside)
+        given = lat.notna() & lon.notna()
+        self.bad(given & ~extent.inside(lon.to_numpy(), lat.to_numpy()), "lon", f"{outside} ({extent.describe()})")
         return lon, lat
 
     def check(self) -> None:

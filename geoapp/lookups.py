@@ -7,29 +7,24 @@ import datetime as dt
 import pandas as pd
 import shapely
 
+from . import extent
 from .dataset import Dataset, PointIndex
 from .errors import BadRequest
 from .geojson import plain
 from .network.routing import Route, Snap
 from .safety import MODES, route_reasons, route_verdict
 from .settings import Settings
-from .validate import HAITI_BOUNDS
 
 LonLat = tuple[float, float]
 
 
 def check_in_haiti(point: LonLat, field: str) -> None:
-    """Reject a lon/lat outside Haiti's extent with a message naming the field."""
+    """Reject a lon/lat off Haiti's land and waters with a message naming the field."""
     lon, lat = point
-    minx, miny, maxx, maxy = HAITI_BOUNDS
-    def inside(x: float, y: float) -> bool:
-        return minx <= x <= maxx and miny <= y <= maxy
-
-    if not inside(lon, lat):
-        hint = " (it looks like lat,lon: swap the numbers)" if inside(lat, lon) else ""
+    if not extent.inside(lon, lat):
         raise BadRequest(
-            f"{field}={lon},{lat} is outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy}); "
-            f"coordinates are lon,lat{hint}",
+            f"{field}={lon},{lat} is outside Haiti ({extent.describe()}); "
+            f"coordinates are lon,lat{extent.swapped_hint(lon, lat)}",
             field=field,
         )
 

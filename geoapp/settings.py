@@ -26,6 +26,8 @@ class Settings:
     database_schema                   public       PostgreSQL schema of the tables
     metric_crs                        EPSG:32618   projected CRS used for lengths and distances
     stale_after_days                  30           warn when the newest ``as_of`` is older than this
+    maritime_margin_m                 25000        positions this far off Haiti's coast are still Haiti's
+                                                   (coastal events, islands' waters); beyond: refused
     near_buffer_m                     500          "near a controlled zone" means within this distance
     max_edge_m                        500          road edges are split to at most about this length
     penalty_dangerous                 2.0          extra cost per metre on a ``dangerous`` road
@@ -78,6 +80,7 @@ class Settings:
     database_schema: str = "public"
     metric_crs: str = "EPSG:32618"
     stale_after_days: int = 30
+    maritime_margin_m: float = 25000.0
     near_buffer_m: float = 500.0
     max_edge_m: float = 500.0
     penalty_dangerous: float = 2.0

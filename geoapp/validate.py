@@ -13,11 +13,12 @@ import shapely
 import shapely.errors
 import shapely.geometry
 
+from . import extent
 from .errors import BadRequest, DataValidationError
+from .extent import HAITI_BOUNDS
 from .layers import CONFIDENCE, MAX_COUNT, LayerSpec
 
-#: Haiti's extent (lon/lat) with a small margin: islands included, Navassa not.
-HAITI_BOUNDS = (-74.55, 17.95, -71.60, 20.15)
+__all__ = ["HAITI_BOUNDS", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
 
 
 def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
@@ -97,12 +98,8 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry_types]
     flag(~null & ~np.isin(types, allowed),
          f"geometry must be {' or '.join(spec.geometry_types)}")
-    bounds = shapely.bounds(geoms)
-    minx, miny, maxx, maxy = HAITI_BOUNDS
-    with np.errstate(invalid="ignore"):
-        outside = ~null & ((bounds[:, 0] < minx) | (bounds[:, 1] < miny)
-                           | (bounds[:, 2] > maxx) | (bounds[:, 3] > maxy) | ~np.isfinite(bounds).all(axis=1))
-    flag(outside, f"geometry lies outside Haiti ({minx}..{maxx} lon, {miny}..{maxy} lat)")
+    outside = ~null & ~extent.geometries_inside(geoms)
+    flag(outside, f"geometry lies outside Haiti ({extent.describe()})")
     checkable = ~null & ~outside  # validity only where coordinates are sane (huge values overflow GEOS)
     invalid = np.zeros(len(geoms), dtype=bool)
     invalid[checkable] = ~shapely.is_valid(geoms[checkable])
@@ -169,10 +166,8 @@ def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: floa
         raise BadRequest(f"{field} has {len(coords)} vertices; at most {max_vertices}", field=field)
     if not np.isfinite(coords).all():
         raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
-    minx, miny, maxx, maxy = HAITI_BOUNDS
-    x0, y0, x1, y1 = geom.bounds
-    if x0 < minx or y0 < miny or x1 > maxx or y1 > maxy:
-        raise BadRequest(f"{field} reaches outside Haiti (lon {minx}..{maxx}, lat {miny}..{maxy})", field=field)
+    if not extent.geometries_inside(np.array([geom], dtype=object))[0]:
+        raise BadRequest(f"{field} reaches outside Haiti ({extent.describe()})", field=field)
     invalid = [s for s in shapes if not s.is_valid]
     if invalid:
         raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
