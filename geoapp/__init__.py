@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import extent
 from .errors import GeoappError, UriTooLong
+from .layers import REGISTRY
 from .logs import install_request_log
 from .security import install_rate_limits, install_security_headers
 from .service import Service
@@ -101,7 +102,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             status="ok",
             data_version=data.version,
             layers={name: {"features": len(frame), "as_of": data.as_of[name], "age_days": ages[name],
-                           "stale": ages[name] is not None and ages[name] > svc.settings.stale_after_days}
+                           "stale": ages[name] is not None and ages[name] > svc.settings.stale_after_days
+                           and not REGISTRY[name].reference}
                     for name, frame in data.layers.items()},
             graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
         )

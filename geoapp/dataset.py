@@ -12,12 +12,15 @@ import pandas as pd
 import pyproj
 import shapely
 
+from .admin import place_layers
 from .geojson import to_feature_collection
+from .layers import REGISTRY
 from .network.access import SiteSnaps, edge_figures
 from .network.routing import RoadNetwork, Router, geometry_key
 from .privacy import public_layers
 from .safety import RiskWeights
 from .settings import Settings
+from .validate import empty_layer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Dataset:
     operational_ports: PointIndex
     open_sites: PointIndex
     roads: PointIndex
+    communes: PointIndex  # official boundaries, for naming where a point is
     as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
     version: str
     exact: LayerView  # for callers with a role
@@ -124,6 +128,8 @@ def build_dataset(
     """
     today = today or dt.date.today()
     metric = settings.metric_crs
+    missing = {name: empty_layer(REGISTRY[name]) for name in REGISTRY if name not in layers}
+    layers = place_layers({**layers, **missing}, metric_crs=metric, margin_m=settings.maritime_margin_m)
     network = previous.router.network if previous is not None else None
     if network is None or network.key != geometry_key(layers["roads"]):
         network = RoadNetwork(
@@ -149,6 +155,7 @@ def build_dataset(
         operational_ports=PointIndex.of(ports[ports["status"] == "operational"], metric),
         open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
+        communes=PointIndex.of(layers["communes"], metric),
         as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
         version=_fingerprint(layers),
         exact=LayerView.of(layers),

@@ -19,6 +19,8 @@ from .errors import BadRequest
 from .layers import CONFIDENCE, LayerSpec
 
 DAY = pd.Timedelta(days=1)
+PLACE_TITLES = {"adm1_pcode": "Department p-code (COD-AB)", "adm1_name": "Department",
+                "adm2_pcode": "Commune p-code (COD-AB)", "adm2_name": "Commune"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,8 @@ def queryables(spec: LayerSpec) -> dict[str, dict]:
     }
     for column, kind in spec.extra_columns.items():
         props[column] = {"type": {"int": "integer", "bool": "boolean"}.get(kind, "string"), "title": column}
+    for column in spec.served_columns[len(spec.columns):]:
+        props[column] = {"type": "string", "title": PLACE_TITLES[column]}
     if spec.name == "ports":
         props["kind"]["enum"] = ["seaport", "fuel_terminal", "airport", "border_crossing"]
     return props

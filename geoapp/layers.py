@@ -45,10 +45,44 @@ class LayerSpec:
     optional_file: bool = False
     #: bounds of ``int`` columns, where tighter than 0..MAX_COUNT
     int_ranges: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    #: official reference data (boundaries): not drawn by status, edited only by ``edit_role``
+    reference: bool = False
+    #: the least role that may change the layer over the API (admins may always import)
+    edit_role: str = "editor"
+    #: features get their department and commune (``PLACE_COLUMNS``) from the boundaries
+    placed: bool = False
+    #: who made the data and on what terms (reference layers; shown in downloads and on maps)
+    attribution: str = ""
 
     @property
     def columns(self) -> tuple[str, ...]:
         return COMMON_COLUMNS + tuple(self.extra_columns)
+
+    @property
+    def served_columns(self) -> tuple[str, ...]:
+        """The stored columns plus those derived when data changes (department and commune)."""
+        derived = tuple(c for c in PLACE_COLUMNS if c not in self.columns) if self.placed else ()
+        return self.columns + derived
+
+
+#: Columns every placed layer carries, filled by a spatial join with the communes when data changes.
+PLACE_COLUMNS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")
+#: Attribution of the official boundaries and population (as OCHA asks).
+COD_AB_ATTRIBUTION = ("Administrative boundaries: CNIGS / UN OCHA (COD-AB Haiti, 2018-11-29), CC BY-IGO. "
+                      "Population: IHSI / UNFPA 2019 (COD-PS Haiti).")
+_REFERENCE_NAMES = {"name_en": "str", "name_fr": "str", "name_ht": "str"}
+_POPULATION = {"population": "int", "population_female": "int", "population_male": "int"}
+
+
+def _reference(name: str, title: str, parents: dict[str, str], description: str) -> LayerSpec:
+    """An official boundary layer: p-code ids, names in three languages, 2019 population."""
+    return LayerSpec(
+        name=name, title=title, geometry_types=("Polygon", "MultiPolygon"), statuses=("official",),
+        extra_columns={**_REFERENCE_NAMES, **parents, **_POPULATION},
+        optional_columns=("notes", "name_en", "name_ht"),
+        colours={"official": PALETTE["grey"]}, description=description, optional_file=True,
+        reference=True, edit_role="admin", attribution=COD_AB_ATTRIBUTION,
+    )
 
 
 REGISTRY: dict[str, LayerSpec] = {
@@ -67,6 +101,7 @@ REGISTRY: dict[str, LayerSpec] = {
                 "influence": PALETTE["yellow"],
             },
             description="Areas reported under the control, contest or influence of armed groups.",
+            placed=True,
         ),
         LayerSpec(
             name="displacement_sites",
@@ -84,6 +119,7 @@ REGISTRY: dict[str, LayerSpec] = {
             colours={"open": PALETTE["blue"], "closed": PALETTE["grey"]},
             sensitivity="sensitive",
             description="Sites hosting internally displaced people, with indicative population figures.",
+            placed=True,
         ),
         LayerSpec(
             name="roads",
@@ -112,6 +148,7 @@ REGISTRY: dict[str, LayerSpec] = {
                 "gang_controlled": PALETTE["vermillion"],
             },
             description="Seaports, fuel terminals, airports and border crossings with their status.",
+            placed=True,
         ),
         LayerSpec(
             name="incidents",
@@ -135,9 +172,21 @@ REGISTRY: dict[str, LayerSpec] = {
             description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
             optional_file=True,
             int_ranges={"geo_precision": (1, 3)},
+            placed=True,
         ),
+        _reference("departments", "Departments (official boundaries)", {},
+                   "Haiti's 10 departments (COD-AB), with their 2019 population."),
+        _reference("communes", "Communes (official boundaries)", {"adm1_pcode": "str", "adm1_name": "str"},
+                   "Haiti's 140 communes (COD-AB), with their department and 2019 population."),
+        _reference("sections", "Communal sections (official boundaries)",
+                   {"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str"},
+                   "Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population."),
     )
 }
+#: The operational layers (the crisis), as opposed to the official reference layers.
+OPERATIONAL = tuple(name for name, spec in REGISTRY.items() if not spec.reference)
+#: The official boundary layers, from the country down.
+REFERENCE = tuple(name for name, spec in REGISTRY.items() if spec.reference)
 
 #: The kinds of entry point a ``ports`` feature may be.
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")

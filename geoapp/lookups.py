@@ -11,6 +11,7 @@ from . import extent
 from .dataset import Dataset, PointIndex
 from .errors import BadRequest
 from .geojson import plain
+from .layers import REGISTRY
 from .network.routing import Route, Snap
 from .safety import MODES, route_reasons, route_verdict
 from .settings import Settings
@@ -133,6 +134,7 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.dat
     nearest_road = _nearest(data.roads, point, ("id", "name", "ref", "status"))
     return {
         "at": list(at),
+        **where_is(data, point, settings.maritime_margin_m),
         "assessment": assessment,
         "summary": _point_summary(assessment, inside, near, settings.near_buffer_m),
         "inside": inside,
@@ -146,10 +148,31 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.dat
     }
 
 
+def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:
+    """The commune and department a metric point is in (offshore: the nearest, within the margin)."""
+    communes = data.communes
+    if len(communes.frame) == 0:
+        return {"commune": None, "department": None}
+    hits = communes.tree.query(point, predicate="intersects")
+    offshore_m = None
+    if len(hits):
+        row = communes.frame.iloc[int(hits[0])]
+    else:
+        idx, dist = communes.tree.query_nearest(point, return_distance=True, all_matches=False, max_distance=margin_m)
+        if not len(idx):
+            return {"commune": None, "department": None}
+        row, offshore_m = communes.frame.iloc[int(idx[0])], round(float(dist[0]))
+    commune = {"pcode": row["id"], "name": row["name"]}
+    if offshore_m is not None:
+        commune["offshore_m"] = offshore_m
+    return {"commune": commune, "department": {"pcode": row["adm1_pcode"], "name": row["adm1_name"]}}
+
+
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
     """A warning naming the layers whose newest ``as_of`` is older than the staleness threshold."""
     today = today or dt.date.today()
-    stale = [(name, data.age_days(name, today)) for name in layers]
+    # official boundaries describe the country, not the crisis: they are not "stale"
+    stale = [(name, data.age_days(name, today)) for name in layers if not REGISTRY[name].reference]
     stale = [(name, age) for name, age in stale if age is not None and age > settings.stale_after_days]
     if not stale:
         return []

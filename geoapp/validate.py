@@ -18,7 +18,7 @@ from .errors import BadRequest, DataValidationError
 from .extent import HAITI_BOUNDS
 from .layers import CONFIDENCE, MAX_COUNT, LayerSpec
 
-__all__ = ["HAITI_BOUNDS", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
+__all__ = ["HAITI_BOUNDS", "empty_layer", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
 
 
 def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
@@ -27,13 +27,18 @@ def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     A missing file of a layer the registry marks ``optional_file`` is an empty layer.
     """
     if spec.optional_file and not Path(path).exists():
-        empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in spec.columns}, geometry=[], crs="EPSG:4326")
-        return validate_layer(empty, spec, source=Path(path).name)
+        return empty_layer(spec)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several kinds; all mean "unreadable"
         raise DataValidationError([f"{path.name}: cannot be read as a layer file ({exc})"]) from exc
     return validate_layer(gdf, spec, source=path.name)
+
+
+def empty_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
+    """A layer with the spec's columns and no feature (an optional layer not given)."""
+    empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in spec.columns}, geometry=[], crs="EPSG:4326")
+    return validate_layer(empty, spec, source=spec.name)
 
 
 def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gpd.GeoDataFrame:

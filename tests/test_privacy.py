@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pyogrio
 import pytest
+import shapely
 
 from geoapp import create_app
 
@@ -28,8 +29,7 @@ def setup(tmp_path_factory):
                           expected_version=version, actor="test", reason="new count")
     exact = service.dataset.exact.layers["displacement_sites"]
     positions = np.array([[p.x, p.y] for p in exact.geometry])
-    others = np.concatenate([np.vstack([np.asarray(g.coords) if g.geom_type != "Polygon" else
-                                        np.asarray(g.exterior.coords) for g in frame.geometry])
+    others = np.concatenate([shapely.get_coordinates(np.asarray(frame.geometry.values))
                              for name, frame in service.dataset.exact.layers.items()
                              if name != "displacement_sites"])
     # a site that happens to sit on a public vertex (a town, a road bend) is public already

@@ -26,7 +26,8 @@ def port(fid="pt-test", status="operational", x=-72.0):
 def test_seeded_from_the_shipped_layers_once(store):
     layers = store.load()
     assert {k: len(v) for k, v in layers.items()} == {"gang_zones": 21, "displacement_sites": 32, "roads": 70,
-                                                      "ports": 17, "incidents": 19}
+                                                      "ports": 17, "incidents": 19, "departments": 10,
+                                                      "communes": 140, "sections": 570}
     assert layers["roads"].crs.to_epsg() == 4326 and layers["roads"]["oneway"].dtype == bool
     version = store.version()
     assert store.init() is False and store.version() == version

@@ -18,9 +18,9 @@ from flask import Blueprint, Response, request, url_for
 
 from .. import service
 from ..auth import require_role
-from ..errors import BadRequest, DataValidationError, NotFound, PreconditionRequired, StoreUnavailable
-from ..geojson import dumps, iter_features
-from ..layers import LayerSpec
+from ..errors import BadRequest, DataValidationError, Forbidden, NotFound, PreconditionRequired, StoreUnavailable
+from ..geojson import dumps, iter_features, plain
+from ..layers import REGISTRY, LayerSpec
 from ..privacy import coarsen_feature
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
@@ -30,7 +30,8 @@ from .ogc import FORMATS, _link, _spec
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt", "incidents": "in"}
+ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt", "incidents": "in",
+             "departments": "adm1", "communes": "adm2", "sections": "adm3"}
 OPTIONAL_PROPERTIES = {"valid_from", "valid_to", "highway", "speed_kmh"}
 MAX_REASON = 500
 
@@ -67,6 +68,9 @@ def _feature(body: dict, spec: LayerSpec, feature_id: str | None) -> dict:
     properties = body.get("properties") or {}
     if not isinstance(properties, dict):
         raise BadRequest("properties must be an object", field="properties")
+    # department and commune are derived from the position: accepted back from a read, never stored
+    derived = set(spec.served_columns) - set(spec.columns)
+    properties = {k: v for k, v in properties.items() if k not in derived}
     unknown = sorted(set(properties) - set(spec.columns) - OPTIONAL_PROPERTIES)
     if unknown:
         raise BadRequest(f"unknown properties for {spec.name}: {', '.join(k[:40] for k in unknown[:8])}",
@@ -122,7 +126,7 @@ def create_item(collection_id: str):
     """Add a feature (201 with its Location and ETag)."""
     spec = _spec(collection_id)
     svc = service()
-    actor, _ = require_role(svc.store, "editor")
+    actor, _ = _require_editing_role(svc, spec)
     reason = _reason()
     feature = _feature(json_body(), spec, None)
     frame = _validated(feature, spec)
@@ -135,8 +139,19 @@ def _change(collection_id: str):
     """What every change of an existing feature checks first: layer, token, reason, If-Match."""
     spec = _spec(collection_id)
     svc = service()
-    actor, _ = require_role(svc.store, "editor")
+    actor, _ = _require_editing_role(svc, spec)
     return spec, svc, actor, _reason(), _if_match()
+
+
+def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
+    """The caller, if their role may change this layer (official boundaries: admin only)."""
+    try:
+        return require_role(svc.store, spec.edit_role)
+    except Forbidden:
+        if spec.reference:
+            raise Forbidden(f"{spec.name} holds official reference data (OCHA COD-AB): only an admin may change "
+                            "it, or replace it by import") from None
+        raise
 
 
 @bp.put("/collections/<collection_id>/items/<feature_id>")
@@ -203,6 +218,17 @@ def item_history(collection_id: str, feature_id: str):
                     mimetype="application/json")
 
 
+def _add_place(feature: dict, layer: str, data) -> None:
+    """Put the department and commune the loaded data derived for this feature into its properties."""
+    frame = data.exact.layers[layer]
+    derived = [c for c in REGISTRY[layer].served_columns if c not in REGISTRY[layer].columns]
+    if not derived:
+        return
+    hit = frame[frame["id"] == feature["properties"]["id"]]
+    if len(hit):
+        feature["properties"].update({c: plain(hit[c].iloc[0]) for c in derived})
+
+
 def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
     """The feature from the store with its ETag; from loaded data (no ETag) when the store is down."""
     svc = service()
@@ -216,6 +242,7 @@ def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
         return (next(iter_features(hit)) if len(hit) else None), None
     if stored is None:
         return None, None
+    _add_place(stored[0], collection_id, svc.dataset)
     feature = stored[0] if exact else coarsen_feature(stored[0], collection_id, grid_m=svc.settings.site_grid_m,
                                                       metric_crs=svc.settings.metric_crs)
     return feature, _etag(stored[1])

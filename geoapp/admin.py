@@ -1,0 +1,101 @@
+"""Placing features in Haiti's official areas: which department and commune each one is in.
+
+Done once per data version (a spatial join against the ``communes`` reference layer), so every
+site, incident, zone and port carries ``adm1_pcode``/``adm1_name``/``adm2_pcode``/``adm2_name``
+in answers, downloads and OGC filters.  Points fall in the commune that contains them, or, off
+the coast, in the nearest commune within the maritime margin; a polygon goes to the commune it
+overlaps most.  Joins use p-codes, never names: feeds spell communes differently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .layers import PLACE_COLUMNS, REGISTRY
+
+
+def place_layers(layers: dict[str, gpd.GeoDataFrame], *, metric_crs: str, margin_m: float
+                 ) -> dict[str, gpd.GeoDataFrame]:
+    """The layers with the place columns of every ``placed`` layer filled from the communes."""
+    communes = layers.get("communes")
+    out = dict(layers)
+    for name, frame in layers.items():
+        spec = REGISTRY.get(name)
+        if spec is None or not spec.placed:
+            continue
+        out[name] = place(frame, communes, metric_crs=metric_crs, margin_m=margin_m)
+    return out
+
+
+def place(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, *, metric_crs: str, margin_m: float
+          ) -> gpd.GeoDataFrame:
+    """``frame`` with its department and commune p-codes and names (None where no commune is near)."""
+    index = commune_of(frame, communes, metric_crs=metric_crs, margin_m=margin_m)
+    frame = frame.copy()
+    if communes is None or not len(communes):
+        for column in PLACE_COLUMNS:
+            frame[column] = None
+        return frame
+    known = index >= 0
+    picked = communes.iloc[np.where(known, index, 0)]
+
+    def column(values) -> np.ndarray:
+        return np.where(known, np.asarray(values, dtype=object), None)
+
+    frame["adm1_pcode"] = column(picked["adm1_pcode"])
+    frame["adm1_name"] = column(picked["adm1_name"])
+    frame["adm2_pcode"] = column(picked["id"])
+    frame["adm2_name"] = column(picked["name"])
+    return frame
+
+
+def commune_of(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, *, metric_crs: str,
+               margin_m: float) -> np.ndarray:
+    """Row of ``communes`` each feature of ``frame`` lies in (-1: none within the margin)."""
+    out = np.full(len(frame), -1, dtype=np.int64)
+    if communes is None or not len(communes) or not len(frame):
+        return out
+    geoms = np.asarray(frame.geometry.values)
+    areas = np.asarray(communes.geometry.values)
+    tree = shapely.STRtree(areas)
+    points = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    if points.any():
+        idx = np.flatnonzero(points)
+        hit_point, hit_area = tree.query(geoms[idx], predicate="intersects")
+        first = np.unique(hit_point, return_index=True)  # on a shared border: the first commune
+        out[idx[first[0]]] = hit_area[first[1]]
+    shapes = ~points & ~shapely.is_empty(geoms)
+    if shapes.any():
+        idx = np.flatnonzero(shapes)
+        hit_shape, hit_area = tree.query(geoms[idx], predicate="intersects")
+        if len(hit_shape):
+            metric = gpd.GeoSeries(np.r_[geoms[idx][hit_shape], areas[hit_area]], crs=frame.crs).to_crs(metric_crs)
+            a, b = np.asarray(metric.values[: len(hit_shape)]), np.asarray(metric.values[len(hit_shape):])
+            overlap = shapely.area(shapely.intersection(shapely.make_valid(a), b))
+            order = np.lexsort((-overlap, hit_shape))  # per shape, the largest overlap first
+            first_of = np.unique(hit_shape[order], return_index=True)
+            out[idx[first_of[0]]] = hit_area[order][first_of[1]]
+    lost = np.flatnonzero((out < 0) & ~shapely.is_empty(geoms))
+    if len(lost):  # off the coast: the nearest commune, within the maritime margin
+        metric_areas = np.asarray(communes.to_crs(metric_crs).geometry.values)
+        metric_lost = np.asarray(gpd.GeoSeries(geoms[lost], crs=frame.crs).to_crs(metric_crs).values)
+        near_tree = shapely.STRtree(metric_areas)
+        which, where = near_tree.query_nearest(metric_lost, max_distance=margin_m, all_matches=False)
+        out[lost[which]] = where
+    return out
+
+
+def normalise_name(value: object) -> str:
+    """A place name compared without accents, case, punctuation or common abbreviations."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\bst\b\.?", "saint", text)
+    text = re.sub(r"\bste\b\.?", "sainte", text)
+    return re.sub(r"[^a-z0-9]+", "", text)
