@@ -63,14 +63,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .api.docs import bp as docs_bp
     from .api.edits import bp as edits_bp
+    from .api.figures import bp as figures_bp
     from .api.ogc import bp as ogc_bp
     from .web import bp as web_bp
 
-    for blueprint in (api_bp, ogc_bp, edits_bp, docs_bp, web_bp):
+    for blueprint in (api_bp, figures_bp, ogc_bp, edits_bp, docs_bp, web_bp):
         app.register_blueprint(blueprint)
     install_security_headers(app, settings.tile_url)
     install_rate_limits(app, {
-        **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page"],
+        **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page",
+                         "figures.displacement", "figures.commune", "figures.commune_chart"],
                         settings.rate_limit_lookups),
         "api.whatif": settings.rate_limit_scenarios,
         **dict.fromkeys(["ogc.items", "api.download"], settings.rate_limit_downloads),

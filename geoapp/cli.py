@@ -145,24 +145,38 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
 @main.command("import-dtm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
-@click.option("--as-of", "as_of", default=None, help="Reporting date (YYYY-MM-DD) for rows without one.")
+@click.option("--as-of", "as_of", default=None, help="Reporting date (YYYY-MM-DD) for site rows without one.")
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
 def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool) -> None:
-    """Replace the displacement sites with an IOM DTM site table (CSV or XLSX, HXL row or not).
+    """Import an IOM DTM table (CSV or XLSX, HXL row or not): site assessments or figures per commune.
 
-    Every row is checked (line number, column, problem); one bad row stores nothing.
+    A site table (names and positions) replaces the displacement sites.  A table of figures per
+    admin p-code and round (IOM's public Haiti dataset) adds its rounds to the displacement figures:
+    rows are summed per commune, round and date, department and national rows are checked against
+    their communes.  Every row is checked (line number, column, problem); one bad row stores nothing.
     """
     import datetime as dt
 
-    from .feeds import read_dtm
+    from .dtm_figures import is_figure_table
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
         click.echo("--as-of must be a date YYYY-MM-DD", err=True)
         sys.exit(2)
+    sheet_id = int(sheet) if sheet.isdigit() else sheet
     try:
-        frame, summary = read_dtm(file, sheet=int(sheet) if sheet.isdigit() else sheet, as_of=day)
+        figures = is_figure_table(file, sheet=sheet_id)
+    except GeoappError as exc:
+        click.echo(f"import failed, nothing stored:\n{exc.message}", err=True)
+        sys.exit(1)
+    if figures:
+        _import_dtm_figures(file, sheet_id, dry_run)
+        return
+    from .feeds import read_dtm
+
+    try:
+        frame, summary = read_dtm(file, sheet=sheet_id, as_of=day)
         if not dry_run:
             _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
                                    reason=f"IOM DTM import of {file.name}")
@@ -174,6 +188,47 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
                f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
     click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
     click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
+
+
+def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
+    """The commune-figures branch of import-dtm: read, check against the boundaries, store the rounds."""
+    from .dtm_figures import read_dtm_figures
+
+    try:
+        store = _store()
+        layers = store.load()
+        figures, summary = read_dtm_figures(file, sheet=sheet, communes=layers["communes"],
+                                            departments=layers["departments"])
+        stored = None if dry_run else store.import_figures(figures, actor="cli:import-dtm",
+                                                           reason=f"IOM DTM figures from {file.name}")
+    except GeoappError as exc:
+        click.echo(f"import failed, displacement figures left as they were:\n{exc.message}", err=True)
+        sys.exit(1)
+    rounds = summary["rounds"]
+    click.echo(f"displacement figures per commune: {summary['figures']} figures for {summary['communes']} communes "
+               f"in {len(rounds)} round(s), from {summary['commune_rows']} commune rows of {summary['rows']}"
+               f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    for r in rounds[-5:]:
+        label = f"round {r['round']}" if r["round"] else "no round"
+        click.echo(f"  {label}, {r['date']}: {r['individuals']:,} individuals in {r['communes']} communes")
+    if len(rounds) > 5:
+        click.echo(f"  ... and {len(rounds) - 5} earlier round(s)")
+    for level, count in summary["skipped_levels"].items():
+        what = "national" if level == "0" else "department"
+        click.echo(f"{count} {what} rows (admin level {level}) checked against their communes, not stored twice")
+    for c in summary["checks"]:
+        if c["difference"]:
+            click.echo(f"  {c['name']} ({c['pcode']}), {c['date']}: the file says {c['stated']:,}, its communes sum "
+                       f"to {c['communes_sum']:,} ({c['difference']:+,})")
+    agreeing = sum(1 for c in summary["checks"] if not c["difference"])
+    if agreeing:
+        click.echo(f"  {agreeing} department or national total(s) equal the sum of their communes")
+    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    if dry_run:
+        click.echo("dry run: nothing stored")
+    else:
+        click.echo(f"stored {stored['stored']} figures in {stored['rounds']} round(s); "
+                   f"{stored['replaced']} figures of the same rounds replaced; other rounds kept")
 
 
 @main.command("import-acled")

@@ -13,6 +13,7 @@ import pyproj
 import shapely
 
 from .admin import place_layers
+from .displacement import figures_layer
 from .geojson import to_feature_collection
 from .layers import REGISTRY
 from .network.access import SiteSnaps, edge_figures
@@ -20,6 +21,7 @@ from .network.routing import RoadNetwork, Router, geometry_key
 from .privacy import public_layers
 from .safety import RiskWeights
 from .settings import Settings
+from .store.sql import FIGURE_COLUMNS
 from .validate import empty_layer
 
 
@@ -73,6 +75,7 @@ class Dataset:
     open_sites: PointIndex
     roads: PointIndex
     communes: PointIndex  # official boundaries, for naming where a point is
+    figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM)
     as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
     version: str
     exact: LayerView  # for callers with a role
@@ -118,7 +121,7 @@ class Dataset:
 
 def build_dataset(
     layers: dict[str, gpd.GeoDataFrame], settings: Settings, *, previous: Dataset | None = None,
-    today: dt.date | None = None,
+    today: dt.date | None = None, figures: pd.DataFrame | None = None,
 ) -> Dataset:
     """Derive the graph, exposure and indexes from validated layers (the slow part, done once).
 
@@ -130,6 +133,9 @@ def build_dataset(
     metric = settings.metric_crs
     missing = {name: empty_layer(REGISTRY[name]) for name in REGISTRY if name not in layers}
     layers = place_layers({**layers, **missing}, metric_crs=metric, margin_m=settings.maritime_margin_m)
+    if figures is None:
+        figures = previous.figures if previous is not None else pd.DataFrame(columns=FIGURE_COLUMNS)
+    layers["displacement_figures"] = figures_layer(figures, layers["communes"])
     network = previous.router.network if previous is not None else None
     if network is None or network.key != geometry_key(layers["roads"]):
         network = RoadNetwork(
@@ -156,6 +162,7 @@ def build_dataset(
         open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
         communes=PointIndex.of(layers["communes"], metric),
+        figures=figures,
         as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
         version=_fingerprint(layers),
         exact=LayerView.of(layers),

@@ -70,6 +70,14 @@ class Forbidden(GeoappError):
     code = "forbidden"
 
 
+class ReadOnly(GeoappError):
+    """The collection is derived from other data (an import): it is read, never written."""
+
+    status = 405
+    code = "method_not_allowed"
+    headers = {"Allow": "GET, HEAD"}
+
+
 class Conflict(GeoappError):
     """The write clashes with what is stored (an id already taken)."""
 

@@ -19,6 +19,7 @@ from .errors import BadRequest
 from .layers import CONFIDENCE, LayerSpec
 
 DAY = pd.Timedelta(days=1)
+JSON_TYPES = {"int": "integer", "bool": "boolean", "float": "number"}
 PLACE_TITLES = {"adm1_pcode": "Department p-code (COD-AB)", "adm1_name": "Department",
                 "adm2_pcode": "Commune p-code (COD-AB)", "adm2_name": "Commune"}
 
@@ -45,7 +46,7 @@ def queryables(spec: LayerSpec) -> dict[str, dict]:
         "confidence": {"type": "string", "enum": list(CONFIDENCE), "title": "Confidence"},
     }
     for column, kind in spec.extra_columns.items():
-        props[column] = {"type": {"int": "integer", "bool": "boolean"}.get(kind, "string"), "title": column}
+        props[column] = {"type": JSON_TYPES.get(kind, "string"), "title": column}
     for column in spec.served_columns[len(spec.columns):]:
         props[column] = {"type": "string", "title": PLACE_TITLES[column]}
     if spec.name == "ports":
@@ -128,7 +129,7 @@ def overlaps(frame: gpd.GeoDataFrame, start: pd.Timestamp | None, end: pd.Timest
 
 
 def _equals(values: pd.Series, wanted: str, kind: str) -> np.ndarray:
-    if kind == "integer":
+    if kind in ("integer", "number"):
         return (pd.to_numeric(values, errors="coerce") == float(wanted)).to_numpy()
     if kind == "boolean":
         return (values.astype(bool) == (wanted.lower() == "true")).to_numpy()

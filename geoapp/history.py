@@ -17,6 +17,8 @@ def layers_as_of(current: dict[str, gpd.GeoDataFrame], changes: list[dict]) -> d
     layers = {name: frame.copy() for name, frame in current.items()}
     for change in changes:
         name, action, fid = change["layer"], change["action"], change["feature_id"]
+        if name not in layers or not REGISTRY[name].stored:
+            continue  # derived data (displacement figures) is rebuilt from what it derives from
         frame = layers[name]
         if action == "import" and change["snapshot"]:
             features = json.loads(change["snapshot"])["features"]
@@ -31,4 +33,4 @@ def layers_as_of(current: dict[str, gpd.GeoDataFrame], changes: list[dict]) -> d
             frame = gpd.GeoDataFrame(pd.concat([frame, row], ignore_index=True), crs="EPSG:4326")
         layers[name] = frame
     return {name: validate_layer(frame.reset_index(drop=True), REGISTRY[name], source=f"{name} (history)")
-            for name, frame in layers.items()}
+            if REGISTRY[name].stored else frame for name, frame in layers.items()}

@@ -53,6 +53,8 @@ class LayerSpec:
     placed: bool = False
     #: who made the data and on what terms (reference layers; shown in downloads and on maps)
     attribution: str = ""
+    #: False for a collection derived from other data when it changes (not stored, never edited)
+    stored: bool = True
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -174,6 +176,21 @@ REGISTRY: dict[str, LayerSpec] = {
             int_ranges={"geo_precision": (1, 3)},
             placed=True,
         ),
+        LayerSpec(
+            name="displacement_figures",
+            title="Displaced people per commune and round (IOM DTM)",
+            geometry_types=("Point",),
+            statuses=("reported",),
+            extra_columns={"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str",
+                           "round": "str", "individuals": "int", "population": "int", "per_1000_residents": "float",
+                           "previous_round": "str", "change": "int"},
+            optional_columns=("notes", "round", "previous_round", "change", "population", "per_1000_residents"),
+            colours={"reported": PALETTE["blue"]},
+            description="IOM DTM figures imported with 'geoapp import-dtm', one feature per commune and round, "
+                        "placed at a point inside the commune; population is the 2019 estimate (COD-PS).",
+            optional_file=True,
+            stored=False,
+        ),
         _reference("departments", "Departments (official boundaries)", {},
                    "Haiti's 10 departments (COD-AB), with their 2019 population."),
         _reference("communes", "Communes (official boundaries)", {"adm1_pcode": "str", "adm1_name": "str"},
@@ -184,7 +201,9 @@ REGISTRY: dict[str, LayerSpec] = {
     )
 }
 #: The operational layers (the crisis), as opposed to the official reference layers.
-OPERATIONAL = tuple(name for name, spec in REGISTRY.items() if not spec.reference)
+OPERATIONAL = tuple(name for name, spec in REGISTRY.items() if not spec.reference and spec.stored)
+#: The layers a store holds (the others are derived from them when data changes).
+STORED = tuple(name for name, spec in REGISTRY.items() if spec.stored)
 #: The official boundary layers, from the country down.
 REFERENCE = tuple(name for name, spec in REGISTRY.items() if spec.reference)
 

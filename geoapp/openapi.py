@@ -52,7 +52,7 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
           "responses": {status: {"description": "Done", **({} if status == "204" else {"content": {
               "application/geo+json": {"schema": {"type": "object"}}}}), "headers": {
               "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
-              **_errors(400, 401, 403, 404, 409, 412, 413, 414, 428, 429, 503, 500)}}
+              **_errors(400, 401, 403, 404, 405, 409, 412, 413, 414, 428, 429, 503, 500)}}
     if body:
         op["requestBody"] = {"required": True, "content": {
             "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},
@@ -120,6 +120,25 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name"),
             _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat"),
         ], content="application/geo+json", errors=(400, 404), tag="downloads")},
+        "/api/displacement": {"get": _also_as({"text/csv": {"type": "string", "description": "CSV, HXL (f=csv)"}}, _op(
+            "Displaced people per department or commune in the latest round on or before a date (IOM DTM), "
+            "with 2019 population, people per 1,000 residents and the change since the round before", [
+                _param("level", "query", {"type": "string", "enum": ["adm1", "adm2"], "default": "adm2"},
+                       "adm1: departments; adm2: communes"),
+                _param("date", "query", {"type": "string", "format": "date"},
+                       "The latest round on or before this day (default: the latest)"),
+                _param("f", "query", {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                       "JSON, or CSV with an HXL hashtag row"),
+            ], schema={"$ref": "#/components/schemas/DisplacementAnswer"}, errors=(400, 429), tag="displacement"))},
+        "/api/displacement/{pcode}": {"get": _op(
+            "One commune's displaced people over every round, and the open sites placed in it", [
+                _param("pcode", "path", {"type": "string", "pattern": "^[A-Za-z]{2}[0-9]{4}$"},
+                       "Commune p-code (COD-AB), e.g. HT0111")], errors=(400, 404, 429), tag="displacement")},
+        "/api/displacement/{pcode}/chart.svg": {"get": _op(
+            "One commune's displaced people per round as a small SVG chart", [
+                _param("pcode", "path", {"type": "string", "pattern": "^[A-Za-z]{2}[0-9]{4}$"},
+                       "Commune p-code (COD-AB), e.g. HT0111")], content="image/svg+xml",
+            schema={"type": "string"}, errors=(400, 404, 429), tag="displacement")},
         "/ogcapi": {"get": _op("OGC API - Features landing page", [f_json], errors=(400,), tag="ogcapi")},
         "/ogcapi/conformance": {"get": _op("Conformance classes", [f_json], tag="ogcapi")},
         "/ogcapi/collections": {"get": _op("Every layer as a collection", [f_json], tag="ogcapi")},
@@ -213,6 +232,20 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "weight": {"type": "number", "description": "Its weight on the route that day: severity (event "
                                                             "type, deaths), halved every half-life, fading with "
                                                             "distance"}}},
+            "DisplacementAnswer": {"type": "object", "required": ["level", "areas", "total", "rounds", "warnings"],
+                                   "properties": {
+                "level": {"type": "string", "enum": ["adm1", "adm2"]},
+                "round": {"type": "object", "nullable": True}, "previous_round": {"type": "object", "nullable": True},
+                "areas": {"type": "array", "items": {"type": "object", "properties": {
+                    "pcode": {"type": "string"}, "name": {"type": "string"}, "individuals": {"type": "integer"},
+                    "date": {"type": "string", "format": "date"}, "round": {"type": "string", "nullable": True},
+                    "population": {"type": "integer", "nullable": True},
+                    "per_1000_residents": {"type": "number", "nullable": True},
+                    "change": {"type": "integer", "nullable": True}}}},
+                "total": {"type": "integer", "nullable": True}, "total_change": {"type": "integer", "nullable": True},
+                "data_as_of": {"type": "string", "format": "date", "nullable": True},
+                "rounds": {"type": "array", "items": {"type": "object"}},
+                "warnings": {"type": "array", "items": {"type": "string"}}}},
             "Scenario": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {
                 "from": {"type": "string", "description": "lon,lat or a port or site id"},
                 "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},

@@ -30,7 +30,7 @@ class Service:
         self.store = store
         self._lock = threading.Lock()
         self._store_version = store.version()
-        self.dataset: Dataset = build_dataset(store.load(), settings)
+        self.dataset: Dataset = build_dataset(store.load(), settings, figures=store.load_figures())
         self.loaded_at = dt.datetime.now(dt.UTC)
         self._pages: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
@@ -93,7 +93,8 @@ class Service:
         """Rebuild layers, graph and indexes from the store, then swap them in at once."""
         with self._lock:
             version = self.store.version()
-            fresh = build_dataset(self.store.load(), self.settings, previous=self.dataset)
+            fresh = build_dataset(self.store.load(), self.settings, previous=self.dataset,
+                                  figures=self.store.load_figures())
             self.dataset = fresh
             self._store_version = version
             self.loaded_at = dt.datetime.now(dt.UTC)

@@ -120,7 +120,7 @@ def test_stale_warning_only_when_data_is_old(app):
 
     svc = app.extensions["geoapp"]
     data = svc.dataset
-    fresh = dt.date.fromisoformat(max(data.as_of.values())) + dt.timedelta(days=5)
+    fresh = dt.date.fromisoformat(max(d for d in data.as_of.values() if d)) + dt.timedelta(days=5)
     assert stale_warnings(data, svc.settings, tuple(data.as_of), fresh) == []
     later = fresh + dt.timedelta(days=60)
     old = stale_warnings(data, svc.settings, ("roads",), later)
@@ -176,11 +176,11 @@ def test_safety_near_a_controlled_zone(client):
 def test_layers_list(client):
     body = client.get("/api/layers").json
     names = [layer["name"] for layer in body["layers"]]
-    assert names == ["gang_zones", "displacement_sites", "roads", "ports", "incidents", "departments", "communes",
-                     "sections"]
+    assert names == ["gang_zones", "displacement_sites", "roads", "ports", "incidents", "displacement_figures",
+                     "departments", "communes", "sections"]
     sites = body["layers"][1]
     assert {"adm1_pcode", "adm2_name"} <= set(sites["columns"]) and not sites["reference"]
-    communes = body["layers"][6]
+    communes = body["layers"][7]
     assert communes["reference"] and communes["features"] == 140 and "CC BY-IGO" in communes["attribution"]
     assert sites["sensitivity"] == "sensitive" and sites["features"] >= 25
     assert sites["download"] == "/api/layers/displacement_sites.geojson"

@@ -18,7 +18,15 @@ from flask import Blueprint, Response, request, url_for
 
 from .. import service
 from ..auth import require_role
-from ..errors import BadRequest, DataValidationError, Forbidden, NotFound, PreconditionRequired, StoreUnavailable
+from ..errors import (
+    BadRequest,
+    DataValidationError,
+    Forbidden,
+    NotFound,
+    PreconditionRequired,
+    ReadOnly,
+    StoreUnavailable,
+)
 from ..geojson import dumps, iter_features, plain
 from ..layers import REGISTRY, LayerSpec
 from ..privacy import coarsen_feature
@@ -145,6 +153,8 @@ def _change(collection_id: str):
 
 def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
     """The caller, if their role may change this layer (official boundaries: admin only)."""
+    if not spec.stored:
+        raise ReadOnly(f"{spec.name} is derived from imports ('geoapp import-dtm'); it cannot be edited")
     try:
         return require_role(svc.store, spec.edit_role)
     except Forbidden:
@@ -234,6 +244,8 @@ def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
     svc = service()
     exact = sees_exact_positions()
     try:
+        if not REGISTRY[collection_id].stored:  # derived when data changes: only in the loaded data
+            raise StoreUnavailable("derived collection")
         stored = svc.store.get(collection_id, feature_id)
     except StoreUnavailable:
         view = svc.dataset.exact if exact else svc.dataset.public

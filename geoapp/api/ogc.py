@@ -208,6 +208,13 @@ def _check_value(name: str, value: str, schema: dict) -> None:
             int(value)
         except ValueError:
             raise BadRequest(f"{name} must be a whole number", field=name) from None
+    if schema["type"] == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise BadRequest(f"{name} must be a number", field=name) from None
     if schema["type"] == "boolean" and value.lower() not in ("true", "false"):
         raise BadRequest(f"{name} must be true or false", field=name)
     if schema.get("format") == "date":

@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from ..errors import ConfigError, DataValidationError
-from ..layers import REGISTRY
+from ..layers import REGISTRY, STORED
 from ..validate import read_layer
 
 
@@ -45,7 +45,8 @@ class DirectoryStore:
     def load(self) -> dict[str, gpd.GeoDataFrame]:
         problems: list[str] = []
         layers: dict[str, gpd.GeoDataFrame] = {}
-        for name, spec in REGISTRY.items():
+        for name in STORED:
+            spec = REGISTRY[name]
             file = self.path / f"{name}.geojson"
             if not file.is_file() and not spec.optional_file:
                 problems.append(f"{file.name}: file not found in {self.path}")

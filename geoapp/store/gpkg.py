@@ -17,7 +17,7 @@ import pyproj
 import shapely
 
 from ..errors import StoreUnavailable
-from ..layers import REGISTRY
+from ..layers import REGISTRY, STORED
 from .sql import SqlStore, now
 
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -102,7 +102,7 @@ class GeoPackageStore(SqlStore):
         cur.execute("""CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (table_name TEXT NOT NULL,
             column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
             z TINYINT NOT NULL, m TINYINT NOT NULL, PRIMARY KEY (table_name, column_name))""")
-        for name, spec in REGISTRY.items():
+        for name, spec in ((n, REGISTRY[n]) for n in STORED):
             geometry_type = spec.geometry_types[0].upper() if len(spec.geometry_types) == 1 else "GEOMETRY"
             cur.execute(self._table_sql(spec, id_type="INTEGER PRIMARY KEY AUTOINCREMENT", geom_type=geometry_type))
             cur.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
@@ -110,7 +110,7 @@ class GeoPackageStore(SqlStore):
             cur.execute("INSERT OR IGNORE INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)",
                         (name, geometry_type))
         self._common_tables(cur, serial="INTEGER")  # an INTEGER PRIMARY KEY is SQLite's row id
-        for table in ("audit_log", "layer_snapshots", "tokens", "store_meta"):
+        for table in ("audit_log", "layer_snapshots", "tokens", "store_meta", "displacement_figures"):
             cur.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
                         "VALUES (?, 'attributes', ?)", (table, table))
 

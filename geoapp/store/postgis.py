@@ -14,7 +14,7 @@ import psycopg
 import shapely
 
 from ..errors import StoreUnavailable
-from ..layers import REGISTRY
+from ..layers import REGISTRY, STORED
 from .sql import SqlStore
 
 WRITE_LOCK = 726_114  # advisory lock id for "a write is in progress"
@@ -79,14 +79,14 @@ class PostgisStore(SqlStore):
     def _create_schema(self, cur) -> None:
         cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-        for spec in REGISTRY.values():
+        for spec in (REGISTRY[name] for name in STORED):
             cur.execute(self._table_sql(spec, id_type="BIGSERIAL PRIMARY KEY", geom_type="geometry(Geometry, 4326)"))
         self._common_tables(cur, serial="BIGSERIAL")
 
     def integrity_check(self) -> bool:
         """Every feature table has valid geometries (PostgreSQL's own transactions keep the rest whole)."""
         with self._connect() as cur:
-            for name in REGISTRY:
+            for name in STORED:
                 cur.execute(f"SELECT count(*) FROM {name} WHERE NOT ST_IsValid(geom)")
                 if cur.fetchone()[0]:
                     return False

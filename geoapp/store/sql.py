@@ -22,10 +22,11 @@ import shapely
 
 from ..errors import Conflict, NotFound, PreconditionFailed
 from ..geojson import plain
-from ..layers import REGISTRY, LayerSpec
+from ..layers import REGISTRY, STORED, LayerSpec
 from ..validate import read_layer, validate_layer
 
 ROLES = ("viewer", "editor", "admin")
+FIGURE_COLUMNS = ["pcode", "round", "date", "individuals", "source"]
 SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT"}
 
 
@@ -86,6 +87,9 @@ class SqlStore:
         cur.execute("""CREATE TABLE IF NOT EXISTS tokens (name TEXT NOT NULL, role TEXT NOT NULL,
             token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)""")
         cur.execute("CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT)")
+        cur.execute("""CREATE TABLE IF NOT EXISTS displacement_figures (pcode TEXT NOT NULL, round TEXT NOT NULL,
+            date TEXT NOT NULL, individuals BIGINT NOT NULL, source TEXT, imported_at TEXT NOT NULL,
+            PRIMARY KEY (pcode, round, date))""")
         cur.execute("INSERT INTO store_meta (key, value) SELECT 'data_version', '0' "
                     "WHERE NOT EXISTS (SELECT 1 FROM store_meta WHERE key = 'data_version')")
 
@@ -125,7 +129,7 @@ class SqlStore:
             self._create_schema(cur)
             cur.execute("SELECT DISTINCT layer FROM audit_log WHERE action = 'seed'")
             seeded = {row[0] for row in cur.fetchall()}
-            missing = [name for name in REGISTRY if name not in seeded]
+            missing = [name for name in STORED if name not in seeded]
             if not missing:
                 return False
             for name in missing:
@@ -151,7 +155,7 @@ class SqlStore:
     def load(self) -> dict[str, gpd.GeoDataFrame]:
         """Every layer, validated, as GeoDataFrames (EPSG:4326)."""
         with self._connect() as cur:
-            return {name: self._read_layer(cur, spec) for name, spec in REGISTRY.items()}
+            return {name: self._read_layer(cur, REGISTRY[name]) for name in STORED}
 
     def _read_layer(self, cur, spec: LayerSpec, where: str = "", args: tuple = ()) -> gpd.GeoDataFrame:
         columns = self._columns(spec)
@@ -168,6 +172,38 @@ class SqlStore:
                 frame[column] = frame[column].astype(bool)
         gdf = gpd.GeoDataFrame(frame.drop(columns="version"), geometry=geoms, crs="EPSG:4326")
         return validate_layer(gdf, spec, source=f"{spec.name} (store)")
+
+    def load_figures(self) -> pd.DataFrame:
+        """Every stored displacement figure (commune p-code, round, date, individuals, source)."""
+        with self._connect() as cur:
+            cur.execute("SELECT pcode, round, date, individuals, source FROM displacement_figures "
+                        "ORDER BY date, round, pcode")
+            rows = cur.fetchall()
+        frame = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+        frame["individuals"] = frame["individuals"].astype("int64")
+        return frame
+
+    def import_figures(self, figures: pd.DataFrame, *, actor: str, reason: str) -> dict:
+        """Store figures in one transaction: the rounds the table holds are replaced, others kept.
+
+        A round is its label and date; importing the same round again replaces it, so a file of
+        every round and a file of the latest round both leave one time series.
+        """
+        keys = figures[["round", "date"]].drop_duplicates()
+        with self._write() as cur:
+            replaced = 0
+            for rnd, date in keys.itertuples(index=False):
+                cur.execute(self._q("DELETE FROM displacement_figures WHERE round = %s AND date = %s"), (rnd, date))
+                replaced += max(cur.rowcount, 0)
+            stamp = now()
+            cur.executemany(self._q("INSERT INTO displacement_figures (pcode, round, date, individuals, source, "
+                                    "imported_at) VALUES (%s, %s, %s, %s, %s, %s)"),
+                            [(r.pcode, r.round, r.date, int(r.individuals), r.source, stamp)
+                             for r in figures.itertuples(index=False)])
+            self._audit(cur, "displacement_figures", "*", "import", actor, reason, None,
+                        {"rounds": len(keys), "figures": len(figures), "replaced": replaced})
+            self._bump(cur)
+        return {"rounds": len(keys), "stored": len(figures), "replaced": replaced}
 
     def get(self, layer: str, feature_id: str) -> tuple[dict, int] | None:
         """One stored feature as GeoJSON and its version, straight from the store."""

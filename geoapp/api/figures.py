@@ -1,0 +1,117 @@
+"""Displacement figures blueprint: people displaced per department or commune, per round (IOM DTM)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, jsonify, request
+
+from .. import service
+from ..displacement import LEVELS, answer, commune_series, trend_svg
+from ..errors import BadRequest, NotFound
+from . import MAX_PARAM_LENGTH, arg
+
+bp = Blueprint("figures", __name__, url_prefix="/api/displacement")
+
+#: CSV columns and their HXL hashtags, per level
+CSV_COLUMNS = {
+    "pcode": {"adm1": "#adm1+code", "adm2": "#adm2+code"},
+    "name": {"adm1": "#adm1+name", "adm2": "#adm2+name"},
+    "adm1_pcode": {"adm2": "#adm1+code"},
+    "adm1_name": {"adm2": "#adm1+name"},
+    "individuals": "#affected+idps+ind",
+    "date": "#date+reported",
+    "round": "#round+code",
+    "population": "#population+total",
+    "per_1000_residents": "#affected+idps+ind+per1000",
+    "change": "#affected+idps+ind+change",
+}
+PARAMS = {"level", "date", "f"}
+
+
+def _day(field: str = "date") -> dt.date | None:
+    value = arg(field, required=False)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
+
+
+@bp.get("")
+def displacement():
+    """Displaced people per area for the latest round on or before ``date``; JSON or CSV with HXL."""
+    unknown = sorted(set(request.args) - PARAMS)
+    if unknown:
+        raise BadRequest(f"unknown parameter(s); allowed: {', '.join(sorted(PARAMS))}", field=unknown[0][:40])
+    level = arg("level", required=False, default="adm2")
+    if level not in LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(LEVELS)}", field="level")
+    fmt = arg("f", required=False, default="json")
+    if fmt not in ("json", "csv"):
+        raise BadRequest("f must be json or csv", field="f")
+    data = service().dataset
+    body = answer(data.figures, data.layers["communes"], data.layers["departments"], level=level, day=_day())
+    if fmt == "csv":
+        stamp = body["data_as_of"] or "none"
+        return Response(_csv(body, level), mimetype="text/csv",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="haiti-access_displacement_{level}_{stamp}.csv"'})
+    return jsonify(body)
+
+
+def _csv(body: dict, level: str) -> str:
+    columns = [c for c, tag in CSV_COLUMNS.items() if isinstance(tag, str) or level in tag]
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # UTF-8 with BOM: Excel shows accents right; pandas and libhxl read it too
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerow([tag if isinstance(tag, str) else tag[level] for c, tag in CSV_COLUMNS.items() if c in columns])
+    for area in body["areas"]:
+        writer.writerow(["" if area.get(c) is None else area.get(c) for c in columns])
+    return buffer.getvalue()
+
+
+def _commune(pcode: str):
+    if len(pcode) > MAX_PARAM_LENGTH:
+        raise BadRequest("the p-code is too long", field="pcode")
+    communes = service().dataset.layers["communes"]
+    hit = communes[communes["id"] == pcode.upper()]
+    if not len(hit):
+        raise NotFound("no commune with this p-code (COD-AB p-codes look like HT0111)", field="pcode")
+    return hit.iloc[0]
+
+
+@bp.get("/<pcode>")
+def commune(pcode: str):
+    """One commune's figures over every round, and the open displacement sites placed in it."""
+    if request.args:
+        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
+    row = _commune(pcode)
+    data = service().dataset
+    sites = data.public.layers["displacement_sites"]
+    mine = sites[(sites["adm2_pcode"] == row["id"]) & (sites["status"] == "open")]
+    series = commune_series(data.figures, row["id"])
+    population = int(row["population"]) if row["population"] is not None else None
+    return jsonify(
+        pcode=row["id"], name=row["name"], adm1_pcode=row["adm1_pcode"], adm1_name=row["adm1_name"],
+        population=population, series=series,
+        latest=series[-1] if series else None,
+        sites=[{"id": s.id, "name": s.name, "individuals": int(s.individuals), "as_of": s.as_of}
+               for s in mine.sort_values("individuals", ascending=False).itertuples()],
+        chart=f"{request.path.rstrip('/')}/chart.svg",
+    )
+
+
+@bp.get("/<pcode>/chart.svg")
+def commune_chart(pcode: str):
+    """The commune's displaced people per round as a small SVG bar chart."""
+    if request.args:
+        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
+    row = _commune(pcode)
+    series = commune_series(service().dataset.figures, row["id"])
+    svg = trend_svg(series, title=f"{row['name']}: displaced people per round")
+    return Response(svg, mimetype="image/svg+xml")
