@@ -83,9 +83,8 @@ def route_lookup(
         shortest_distance_m=shortest.distance_m if shortest else None,
         endpoint_zones=endpoint_zones,
         near_buffer_m=settings.near_buffer_m,
+        connected=shortest is not None,  # plain length, every road passable: None only when not connected
     )
-    if shortest is None:
-        reasons.append("The two points are not connected by any mapped road.")
     near = settings.near_buffer_m
     routes = [_feature(data, safest, "safest", mode, near)] if safest else []
     if safest is not None and alternatives:
