@@ -38,7 +38,7 @@ class Components:
         u, v = graph.edges["u"].to_numpy(), graph.edges["v"].to_numpy()
         if n == 0:
             return cls(0, np.zeros(0, np.int64), np.zeros(0, bool), np.ones(len(u), bool))
-        arcs = sp.csr_matrix((np.ones(len(graph.arc_tail), np.int8), (graph.arc_tail, graph.arc_head)), shape=(n, n))
+        arcs = sp.csr_matrix((np.ones(len(graph.arc_tail), np.int32), (graph.arc_tail, graph.arc_head)), shape=(n, n))
         count, label = csgraph.connected_components(arcs, directed=True, connection="strong")
         main_node = label == np.argmax(np.bincount(label))
         main_edge = main_node[u] & main_node[v]
@@ -90,7 +90,7 @@ def _count_pockets(u: np.ndarray, v: np.ndarray, main_node: np.ndarray) -> int:
     ends = np.where(on_main, n + np.arange(len(ends)), ends)
     a, b = ends[: len(u)], ends[len(u):]
     size = n + 2 * len(u)
-    links = sp.csr_matrix((np.ones(len(u), np.int8), (a, b)), shape=(size, size))
+    links = sp.csr_matrix((np.ones(len(u), np.int32), (a, b)), shape=(size, size))
     _, label = csgraph.connected_components(links, directed=False)
     return len(np.unique(label[a]))
 
