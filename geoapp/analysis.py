@@ -12,7 +12,7 @@ import shapely
 from .dataset import Dataset
 from .errors import BadRequest
 from .geojson import plain
-from .lookups import LonLat, check_in_haiti, stale_warnings
+from .lookups import LonLat, check_in_haiti, pocket_warnings, stale_warnings
 from .network.access import FIGURES, access_by_mode, edge_figures
 from .network.engine import PathEngine
 from .network.routing import Snap
@@ -68,7 +68,8 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
         "summary": _summary(sites),
         "sites": sites,
         "data_as_of": max(data.as_of[n] for n in ("roads", "gang_zones", "displacement_sites")),
-        "warnings": stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
+        "warnings": _snap_warnings(data, snap)
+        + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
     }
 
 
@@ -118,7 +119,8 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         },
         "sites": rows,
         "data_as_of": max(data.as_of[n] for n in ("roads", "gang_zones", "displacement_sites")),
-        "warnings": stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
+        "warnings": _snap_warnings(data, snap)
+        + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
         "stored_data_changed": False,
     }
 
@@ -129,6 +131,16 @@ def _snap_hub(data: Dataset, settings: Settings, hub: LonLat) -> Snap:
         raise BadRequest(f"from is {snap.distance_m / 1000:.1f} km from the nearest mapped road "
                          f"(at most {settings.snap_max_m / 1000:.0f} km)", field="from")
     return snap
+
+
+def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
+    """The hub's pocket warning, and how many sites join roads cut off from the main network."""
+    out = pocket_warnings(hub, "hub")
+    cut_off = int(data.access.snaps.pocket.sum())
+    if cut_off:
+        out.append(f"{cut_off} open site{'s are' if cut_off > 1 else ' is'} on roads cut off from the main road "
+                   "network: routes to them may not exist.")
+    return out
 
 
 def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, np.ndarray],

@@ -67,11 +67,14 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     """Replace the roads layer with the drivable roads of an OSM extract (.osm.pbf or .osm).
 
     Statuses of the current (or given) roads layer are carried onto the new roads by geometry.
+    The road graph's strongly connected components are reported: the main network, the pockets
+    cut off from it (one-way dead ends, clipped edges; kept, they are real roads).
     Nothing is stored unless the whole import succeeds (one transaction, the old layer kept in the
     history); running servers pick the new roads up within seconds.
     """
     from .conflate import carry_statuses
     from .layers import REGISTRY
+    from .network.components import network_report
     from .osm import read_osm_roads
     from .store import make_store
     from .validate import read_layer
@@ -83,6 +86,7 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         roads, counts = read_osm_roads(file, progress=lambda line: click.echo(line, err=True))
         reference = read_layer(status_from, REGISTRY["roads"]) if status_from else store.load()["roads"]
         roads, report = carry_statuses(roads, reference, metric_crs=settings.metric_crs, tolerance_m=match_tolerance)
+        network = network_report(roads, metric_crs=settings.metric_crs, max_edge_m=settings.max_edge_m)
         if not dry_run:
             store.replace_layer("roads", roads, actor="cli:import-osm", reason=f"OSM import of {file.name}")
     except GeoappError as exc:
@@ -97,7 +101,19 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     for road in report["unmatched"]:
         click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "
                    f"{road['coverage']:.0%} of its length found within {match_tolerance:.0f} m")
+    _echo_network(network)
     click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
+
+
+def _echo_network(n: dict) -> None:
+    """The components report of ``network_report``, in a few lines."""
+    click.echo(f"road graph: {n['nodes']} nodes, {n['edges']} edges, {n['components']} strongly connected components; "
+               f"main network: {n['main_nodes']} nodes, {n['main_edges']} edges, {n['main_km']:.1f} km "
+               f"({n['main_length_share']:.1%} of the road length)")
+    click.echo(f"pockets cut off from it: {n['pockets']} ({n['pocket_edges']} edges, {n['pocket_km']:.1f} km; kept, "
+               "points on them snap to the main network when it is near)")
+    click.echo(f"one-way dead ends: {n['dead_ends_enter_only']} nodes can be entered but not left, "
+               f"{n['dead_ends_leave_only']} left but not entered")
 
 
 def _store():

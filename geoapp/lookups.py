@@ -58,11 +58,11 @@ def route_lookup(
                 f"(at most {settings.snap_max_m / 1000:.0f} km)",
                 field=field,
             )
+        which = "origin" if field == "from" else "destination"
         if snap.distance_m > settings.snap_warn_m:
-            warnings.append(
-                f"The {'origin' if field == 'from' else 'destination'} is {snap.distance_m / 1000:.1f} km "
-                "from the nearest mapped road; the route starts at that road."
-            )
+            warnings.append(f"The {which} is {snap.distance_m / 1000:.1f} km from the nearest mapped road; "
+                            "the route starts at that road.")
+        warnings += pocket_warnings(snap, which)
         snaps[field] = snap
 
     endpoint_zones = _endpoint_zones(data, snaps)
@@ -84,9 +84,8 @@ def route_lookup(
         shortest_distance_m=shortest.distance_m if shortest else None,
         endpoint_zones=endpoint_zones,
         near_buffer_m=settings.near_buffer_m,
+        connected=shortest is not None,  # plain length, every road passable: None only when not connected
     )
-    if shortest is None:
-        reasons.append("The two points are not connected by any mapped road.")
     near = settings.near_buffer_m
     routes = [_feature(data, safest, "safest", mode, near)] if safest else []
     if safest is not None and alternatives:
@@ -166,6 +165,23 @@ def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:
     if offshore_m is not None:
         commune["offshore_m"] = offshore_m
     return {"commune": commune, "department": {"pcode": row["adm1_pcode"], "name": row["adm1_name"]}}
+
+
+#: A nearer road cut off from the main network, passed over at snapping, is mentioned when the
+#: connected road used is more than this much farther.
+POCKET_NOTE_M = 25.0
+CUT_OFF = "a one-way dead end, roads not joined to the rest, or the edge of the mapped area"
+
+
+def pocket_warnings(snap: Snap, which: str) -> list[str]:
+    """Say when a point joined a road cut off from the main network, or was moved off one."""
+    if snap.pocket:
+        return [f"The {which} is on a road cut off from the main road network ({CUT_OFF}): "
+                "routes to or from it may not exist."]
+    if snap.pocket_passed_m is not None and snap.distance_m - snap.pocket_passed_m > POCKET_NOTE_M:
+        return [f"The road nearest the {which} is cut off from the main road network ({CUT_OFF}); "
+                f"the {which} is taken to the nearest connected road, {snap.distance_m:.0f} m away."]
+    return []
 
 
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:

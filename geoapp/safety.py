@@ -191,15 +191,25 @@ def route_reasons(
     shortest_distance_m: float | None,
     endpoint_zones: Iterable[tuple[str, dict]] = (),
     near_buffer_m: float,
+    connected: bool = True,
 ) -> list[str]:
-    """Plain sentences a planner can read: why the verdict, and what the direct route would cost."""
+    """Plain sentences a planner can read: why the verdict, and what the direct route would cost.
+
+    ``connected`` is False when no road at all leads from the origin to the destination: then no
+    mode can help, and the reasons do not suggest asking with another.
+    """
     reasons: list[str] = []
     for which, zone in endpoint_zones:
         reasons.append(f"The {which} lies inside {_zone_phrase(zone)}.")
-    if verdict == "no_safe_route":
+    if not connected:
         reasons.append(
-            "No route between these points avoids controlled zones and blocked roads. "
-            "Ask with mode=least_risk for the least-exposed route."
+            "The two points are not connected by any mapped road in this direction (one-way streets are "
+            "followed), so no mode can find a route."
+        )
+    elif verdict == "no_safe_route":
+        reasons.append(
+            "No route between these points avoids controlled zones and blocked roads."
+            + (" Ask with mode=least_risk for the least-exposed route." if mode != "least_risk" else "")
         )
     label = "least-risk route" if mode == "least_risk" else "safest route"
     if safest is not None:

@@ -98,6 +98,43 @@ def osm_grid_file(path: Path) -> Path:
     return path
 
 
+def moved_osm(source: Path, target: Path, centre: tuple[float, float]) -> Path:
+    """A copy of a real OSM extract moved so that its centre lands on ``centre`` (lon, lat).
+
+    Nodes are shifted (east-west distances scaled by the change of latitude, so the streets keep
+    their shape and length); ways and relations are copied unchanged.
+    """
+    import math
+
+    import osmium
+
+    lons, lats = [], []
+    for node in osmium.FileProcessor(str(source), osmium.osm.NODE):
+        lons.append(node.location.lon)
+        lats.append(node.location.lat)
+    x0, y0 = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+    x1, y1 = centre
+    scale = math.cos(math.radians(y0)) / math.cos(math.radians(y1))
+
+    class Move(osmium.SimpleHandler):
+        def node(self, n):
+            lon, lat = n.location.lon, n.location.lat
+            writer.add_node(n.replace(location=osmium.osm.Location(x1 + (lon - x0) * scale, y1 + lat - y0)))
+
+        def way(self, w):
+            writer.add_way(w)
+
+        def relation(self, r):
+            writer.add_relation(r)
+
+    writer = osmium.SimpleWriter(str(target))
+    try:
+        Move().apply_file(str(source))
+    finally:
+        writer.close()
+    return target
+
+
 class ServerProcess:
     """``geoapp serve`` (gunicorn) on a free port, in its own process group so it can be killed whole."""
 

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, LEOGANE, LES_CAYES, PETION_VILLE
+from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
 
 
 def q(point) -> str:
@@ -146,6 +146,28 @@ def test_endpoints_exactly_on_junctions(app, client):
 def test_far_endpoint_is_warned_about(client):
     body = get_route(client, (-72.45, 18.40), LEOGANE)  # in the hills, kilometres from a mapped road
     assert any("from the nearest mapped road" in w for w in body["warnings"])
+
+
+def test_a_road_cut_off_from_the_network_is_told_so_in_both_modes(data_dir, tmp_path):
+    from geoapp import create_app
+
+    gonave = (-72.86, 18.832)  # Anse-à-Galets, on La Gonâve: an island, no road to the mainland
+    edit_features(data_dir / "roads.geojson", lambda features: features.append({
+        "type": "Feature", "geometry": {"type": "LineString", "coordinates": [[-72.87, 18.83], [-72.85, 18.834]]},
+        "properties": {"id": "rd-anse-a-galets", "name": "Anse-à-Galets road", "status": "open",
+                       "as_of": "2025-03-01", "source": "test", "confidence": "high", "notes": "", "ref": None,
+                       "road_class": "urban", "oneway": False}}))
+    client = create_app({"data_dir": data_dir, "instance_path": tmp_path / "instance"}).test_client()
+    for mode in ("avoid", "least_risk"):
+        body = get_route(client, PETION_VILLE, gonave, mode=mode)
+        assert body["verdict"] == "no_safe_route" and body["routes"] == []
+        assert body["to"]["snap_distance_m"] < 100  # on the island's own road, not taken to the mainland
+        assert any("not connected by any mapped road" in r for r in body["reasons"])
+        assert not any("mode=least_risk" in r for r in body["reasons"])
+        assert any("The destination is on a road cut off from the main road network" in w for w in body["warnings"])
+    access = client.get("/api/access", query_string={"from": q(gonave)}).json
+    assert access["summary"]["reachable"] == 0 and access["summary"]["only_with_risk"] == 0
+    assert any("The hub is on a road cut off" in w for w in access["warnings"])
 
 
 def test_safety_inside_cite_soleil(client):

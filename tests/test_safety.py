@@ -91,3 +91,17 @@ def test_no_safe_route_reason_points_to_least_risk():
                             near_buffer_m=500)
     assert reasons[0] == "The origin lies inside Cité Soleil (controlled, G9)."
     assert "mode=least_risk" in reasons[1]
+
+
+@pytest.mark.parametrize("mode", ["avoid", "least_risk"])
+def test_points_not_connected_at_all_are_told_so_without_suggesting_another_mode(mode):
+    reasons = route_reasons(verdict="no_safe_route", mode=mode, safest=None, safest_distance_m=None,
+                            shortest=None, shortest_distance_m=None, near_buffer_m=500, connected=False)
+    assert reasons == ["The two points are not connected by any mapped road in this direction (one-way streets "
+                       "are followed), so no mode can find a route."]
+
+
+def test_least_risk_never_suggests_asking_with_least_risk():
+    reasons = route_reasons(verdict="no_safe_route", mode="least_risk", safest=None, safest_distance_m=None,
+                            shortest=None, shortest_distance_m=None, near_buffer_m=500)
+    assert not any("mode=least_risk" in r for r in reasons)

@@ -28,19 +28,21 @@ class SiteSnaps:
     edge: np.ndarray
     fraction: np.ndarray
     distance_m: np.ndarray
+    pocket: np.ndarray  # bool: the site joins a road cut off from the main network
 
     @classmethod
     def of(cls, router: Router, points: np.ndarray) -> SiteSnaps:
-        """Snap metric points to their nearest edges in one bulk query."""
+        """Snap metric points as route endpoints are snapped (main network first), in bulk."""
         if len(points) == 0:
             empty = np.zeros(0)
-            return cls(empty.astype(np.int64), empty, empty)
+            return cls(empty.astype(np.int64), empty, empty, empty.astype(bool))
         net = router.network
-        (inp, edge), dist = net.tree.query_nearest(points, return_distance=True, all_matches=False)
-        order = np.argsort(inp)
-        edge = edge[order]
-        fraction = shapely.line_locate_point(net.edge_geoms[edge], points, normalized=True)
-        return cls(edge.astype(np.int64), np.asarray(fraction, dtype=float), dist[order])
+        found = net.snap_edges(points)
+        fraction = shapely.line_locate_point(net.edge_geoms[found.edge], points, normalized=True)
+        return cls(found.edge, np.asarray(fraction, dtype=float), found.distance_m, found.pocket)
+
+    def subset(self, keep: np.ndarray) -> SiteSnaps:
+        return SiteSnaps(self.edge[keep], self.fraction[keep], self.distance_m[keep], self.pocket[keep])
 
 
 def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict[str, np.ndarray],
@@ -131,7 +133,7 @@ def access_by_mode(
     risk_rows = np.zeros_like(safe_rows)
     missing = ~np.isfinite(safe_cost)
     if missing.any():
-        subset = SiteSnaps(sites.edge[missing], sites.fraction[missing], sites.distance_m[missing])
+        subset = sites.subset(missing)
         cost, rows = access_figures(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset)
         risk_cost[missing], risk_rows[missing] = cost, rows
     return {"avoid": (safe_cost, safe_rows), "least_risk": (risk_cost, risk_rows)}

@@ -13,19 +13,45 @@ import shapely
 from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
+from .components import Components
 from .engine import Path, PathEngine, Topology
 from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
 from .graph import build_road_graph
 
+#: Snapping prefers the main network (the largest strongly connected component).  A point joins a
+#: road cut off from it (a pocket: a one-way dead end, roads not joined to the rest, the clipped
+#: edge of an extract) only when the nearest main-network road is more than ``POCKET_FAR_M`` away
+#: and more than ``POCKET_RATIO`` times as far as the pocket road: an island's roads, a village
+#: whose link road is not mapped.  Nearer than that, moving the point onto the main network says
+#: more than "not connected" would.
+POCKET_FAR_M = 500.0
+POCKET_RATIO = 4.0
+
 
 @dataclasses.dataclass(frozen=True)
 class Snap:
-    """Where a query point joins the network: an edge, the share along it, and how far away it was."""
+    """Where a query point joins the network: an edge, the share along it, and how far away it was.
+
+    ``pocket``: the edge is cut off from the main network.  ``pocket_passed_m``: the nearest road
+    was such a pocket road, this far away, and the main network was used instead.
+    """
 
     edge: int
     fraction: float
     distance_m: float
     point: shapely.Point  # on the edge, metric CRS
+    pocket: bool = False
+    pocket_passed_m: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EdgeSnaps:
+    """Where many points join the network (see ``RoadNetwork.snap_edges``), one row per point."""
+
+    edge: np.ndarray
+    distance_m: np.ndarray
+    pocket: np.ndarray  # bool: the edge is cut off from the main network
+    pocket_passed_m: np.ndarray  # distance to a nearer pocket road passed over (NaN: none)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +82,9 @@ class RoadNetwork:
         edges = self.graph.edges
         self.edge_geoms = np.asarray(edges.geometry.values)  # plain shapely array: fast in shapely ufuncs
         self.tree = shapely.STRtree(self.edge_geoms)
+        self.components = Components.of(self.graph)
+        self.main_edges = np.flatnonzero(self.components.main_edge)
+        self.main_tree = self.tree if self.components.whole else shapely.STRtree(self.edge_geoms[self.main_edges])
         self.segments = EdgeSegments.of(self.edge_geoms)
         self.oneway = edges["oneway"].to_numpy(dtype=bool)
         speed = edge_speeds(edges, speeds_kmh)
@@ -69,6 +98,34 @@ class RoadNetwork:
         self.edge_arcs = np.full((g.n_edges, 2), -1, dtype=np.int64)  # forward and backward arc of each edge
         self.edge_arcs[g.arc_edge[g.arc_forward], 0] = np.flatnonzero(g.arc_forward)
         self.edge_arcs[g.arc_edge[~g.arc_forward], 1] = np.flatnonzero(~g.arc_forward)
+
+    def snap_edges(self, points: np.ndarray, *, far_m: float = POCKET_FAR_M, ratio: float = POCKET_RATIO) -> EdgeSnaps:
+        """The edge each metric point joins: the nearest main-network edge, unless a pocket edge is much closer.
+
+        A pocket edge nearest to a point is kept only when the nearest main-network edge is more
+        than ``far_m`` away and more than ``ratio`` times as far (see ``POCKET_FAR_M``).  Two bulk
+        index queries at most, the second only for the points nearest a pocket edge.
+        """
+        points = np.asarray(points, dtype=object)
+        edge, distance = _nearest(self.tree, points)
+        main = self.components.main_edge
+        passed = np.full(len(points), np.nan)
+        off = np.flatnonzero(~main[edge])
+        if len(off):
+            main_edge, main_distance = _nearest(self.main_tree, points[off])
+            keep = main_distance > np.maximum(far_m, ratio * distance[off])
+            moved = off[~keep]
+            passed[moved] = distance[moved]
+            edge[moved] = self.main_edges[main_edge[~keep]]
+            distance[moved] = main_distance[~keep]
+        return EdgeSnaps(edge=edge, distance_m=distance, pocket=~main[edge], pocket_passed_m=passed)
+
+
+def _nearest(tree: shapely.STRtree, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index and distance of the nearest tree geometry to each point, in the points' order."""
+    (which, found), distance = tree.query_nearest(points, return_distance=True, all_matches=False)
+    order = np.argsort(which, kind="stable")
+    return found[order].astype(np.int64), distance[order]
 
 
 def geometry_key(roads: gpd.GeoDataFrame) -> str:
@@ -146,7 +203,6 @@ class Router:
         }
         arc_edge = network.graph.arc_edge
         self.engines = {mode: PathEngine(network.topology, cost[arc_edge]) for mode, cost in self.edge_cost.items()}
-        self._tree = network.tree
         self._oneway = network.oneway
 
     @property
@@ -164,12 +220,19 @@ class Router:
 
     # ------------------------------------------------------------------ snapping
     def snap(self, point: shapely.Point) -> Snap:
-        """Nearest edge to a metric point (spatial index), and where along it the point projects."""
-        edge_idx, dist = self._tree.query_nearest(point, return_distance=True, all_matches=False)
-        edge = int(edge_idx[0])
+        """Where a metric point joins the network: its nearest main-network edge, unless a pocket edge is much closer.
+
+        See ``RoadNetwork.snap_edges`` for the rule; the Snap says when it joined a pocket, or
+        passed a nearer pocket road over.
+        """
+        found = self.network.snap_edges(np.array([point], dtype=object))
+        edge = int(found.edge[0])
         line = self.network.edge_geoms[edge]
         fraction = float(shapely.line_locate_point(line, point, normalized=True))
-        return Snap(edge, fraction, float(dist[0]), shapely.line_interpolate_point(line, fraction, normalized=True))
+        passed = float(found.pocket_passed_m[0])
+        return Snap(edge, fraction, float(found.distance_m[0]),
+                    shapely.line_interpolate_point(line, fraction, normalized=True),
+                    pocket=bool(found.pocket[0]), pocket_passed_m=None if np.isnan(passed) else passed)
 
     # ------------------------------------------------------------------ search
     def route(self, origin: Snap, destination: Snap, mode: str, *, arc_cost: np.ndarray | None = None) -> Route | None:
