@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
+from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -38,20 +40,51 @@ class PointIndex:
         return cls(frame, shapely.STRtree(frame.geometry.values))
 
 
+class LayerGeoJSON(Mapping):
+    """Each layer's whole GeoJSON text, serialised on first use and kept (boundaries weigh megabytes).
+
+    A layer that another view holds as the very same frame (everything but sensitive layers) is
+    serialised once for both.
+    """
+
+    def __init__(self, layers: dict[str, gpd.GeoDataFrame], shared: LayerGeoJSON | None = None):
+        self._layers = layers
+        self._shared = shared
+        self._texts: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> str:
+        text = self._texts.get(name)
+        if text is None:
+            if self._shared is not None and self._shared._layers.get(name) is self._layers[name]:
+                return self._shared[name]
+            with self._lock:
+                text = self._texts.get(name)
+                if text is None:
+                    text = self._texts[name] = to_feature_collection(self._layers[name])
+        return text
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+
 @dataclasses.dataclass(frozen=True)
 class LayerView:
-    """The layers as one audience sees them, with the indexes and serialisations built once."""
+    """The layers as one audience sees them, with the indexes built once and serialisations kept."""
 
     layers: dict[str, gpd.GeoDataFrame]
     trees: dict[str, shapely.STRtree]
-    geojson: dict[str, str]
+    geojson: LayerGeoJSON
 
     @classmethod
-    def of(cls, layers: dict[str, gpd.GeoDataFrame]) -> LayerView:
+    def of(cls, layers: dict[str, gpd.GeoDataFrame], *, shares_with: LayerView | None = None) -> LayerView:
         return cls(
             layers=layers,
             trees={name: shapely.STRtree(frame.geometry.values) for name, frame in layers.items()},
-            geojson={name: to_feature_collection(frame) for name, frame in layers.items()},
+            geojson=LayerGeoJSON(layers, shares_with.geojson if shares_with is not None else None),
         )
 
 
@@ -154,6 +187,7 @@ def build_dataset(
         figures=edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m,
                              router.incident_caution),
     )
+    exact = LayerView.of(layers)
     return Dataset(
         layers=layers,
         router=router,
@@ -165,8 +199,8 @@ def build_dataset(
         figures=figures,
         as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
         version=_fingerprint(layers),
-        exact=LayerView.of(layers),
-        public=LayerView.of(public),
+        exact=exact,
+        public=LayerView.of(public, shares_with=exact),
         access=access,
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),

@@ -8,6 +8,7 @@ bumps the data version, so it is applied whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -134,7 +135,7 @@ class SqlStore:
                 return False
             for name in missing:
                 spec = REGISTRY[name]
-                frame = read_layer(self.seed_dir / f"{name}.geojson", spec)
+                frame = _seed_layer(self.seed_dir / f"{name}.geojson", name)
                 self._insert_rows(cur, spec, frame, version=1)
                 self._audit(cur, name, "*", "seed", "system", f"seeded from {self.seed_dir.name}/{name}.geojson",
                             None, None)
@@ -367,6 +368,17 @@ class SqlStore:
                         (token_hash(token),))
             row = cur.fetchone()
         return (row[0], row[1]) if row else None
+
+
+def _seed_layer(path: Path, name: str) -> gpd.GeoDataFrame:
+    """A shipped layer file, read and validated once per process and version of the file."""
+    stamp = path.stat() if path.exists() else None
+    return _read_seed(path, name, stamp.st_mtime_ns if stamp else 0, stamp.st_size if stamp else 0).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _read_seed(path: Path, name: str, _mtime: int, _size: int) -> gpd.GeoDataFrame:
+    return read_layer(path, REGISTRY[name])
 
 
 def feature_dict(row: pd.Series) -> dict:
