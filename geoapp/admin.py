@@ -99,3 +99,43 @@ def normalise_name(value: object) -> str:
     text = re.sub(r"\bst\b\.?", "saint", text)
     text = re.sub(r"\bste\b\.?", "sainte", text)
     return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def named_commune_disagreements(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, *, column: str,
+                                metric_crs: str, margin_m: float, tolerance_m: float = 500.0) -> list[dict]:
+    """Features whose named commune (e.g. ACLED's ``admin3``) is not where their position puts them.
+
+    The name is matched to the official communes accent- and case-insensitively; a feature is
+    reported when it lies more than ``tolerance_m`` from the commune it names, or names no commune
+    at all.  Positions decide the p-codes; this only tells the importer where the file disagrees.
+    """
+    if communes is None or not len(communes) or column not in frame or not len(frame):
+        return []
+    lookup: dict[str, int] = {}
+    for column_name in ("name", "name_fr", "name_en"):
+        if column_name in communes:
+            for i, value in enumerate(communes[column_name]):
+                lookup.setdefault(normalise_name(value), i)
+    names = frame[column].astype(object)
+    keys = names.map(normalise_name)
+    given = keys.ne("").to_numpy()
+    named = keys.map(lookup).to_numpy(dtype=float)  # NaN where the name is no commune
+    placed = commune_of(frame, communes, metric_crs=metric_crs, margin_m=margin_m)
+    check = np.flatnonzero(given & ~np.isnan(named) & (named != placed))
+    distance = np.zeros(len(frame))
+    if len(check):
+        points = np.asarray(gpd.GeoSeries(np.asarray(frame.geometry.values)[check], crs=frame.crs)
+                            .to_crs(metric_crs).values)
+        areas = np.asarray(communes.to_crs(metric_crs).geometry.values)[named[check].astype(int)]
+        distance[check] = shapely.distance(points, areas)
+    far = np.zeros(len(frame), dtype=bool)
+    far[check] = distance[check] > tolerance_m
+    unknown = given & np.isnan(named)
+    out = []
+    for i in np.flatnonzero(far | unknown):
+        where = communes["name"].iat[placed[i]] if placed[i] >= 0 else None
+        out.append({"index": int(i), "id": frame["id"].iat[i], "named": str(names.iat[i]),
+                    "placed_in": where, "distance_m": None if unknown[i] else round(float(distance[i])),
+                    "problem": "names no commune of the official boundaries" if unknown[i]
+                    else f"lies {distance[i] / 1000:.1f} km outside the commune it names"})
+    return out
