@@ -94,6 +94,11 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         sys.exit(1)
     click.echo(f"ways with a highway tag: {counts.get('highway_ways', 0)}; drivable: {counts['drivable_ways']}; "
                f"segments: {counts['segments']} ({counts['blocked_segments']} marked impassable in OSM)")
+    if counts.get("outside_haiti_segments"):
+        from . import extent
+
+        click.echo(f"{counts['outside_haiti_segments']:,} segments left out: not wholly on Haiti's land or waters "
+                   f"({extent.describe()}); the extract covers a wider area")
     marked = report["segments_marked"]
     click.echo(f"statuses carried from {report['reference_roads']} dangerous/blocked reference roads: "
                f"{marked['blocked']} segments blocked, {marked['dangerous']} dangerous; "

@@ -19,6 +19,7 @@ import numpy as np
 import osmium
 import shapely
 
+from . import extent
 from .errors import DataValidationError
 
 #: OSM ``highway`` values a truck or 4x4 can drive, and the road class each maps to.
@@ -80,6 +81,14 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
     as_of = as_of or dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
     counts["drivable_ways"] = len(ways)
     roads = _segments(ways, usage, as_of=as_of, source=f"OpenStreetMap contributors (ODbL), {path.name}, {as_of}")
+    # extracts of "Haiti and the Dominican Republic" (the usual download) reach far beyond Haiti:
+    # segments not wholly on Haiti's land or waters are left out, and counted
+    inside = extent.geometries_inside(np.asarray(roads.geometry.values))
+    counts["outside_haiti_segments"] = int((~inside).sum())
+    roads = roads[inside].reset_index(drop=True)
+    if not len(roads):
+        raise DataValidationError([f"{path.name}: none of its {len(inside):,} road segments lies in Haiti "
+                                   f"({extent.describe()})"])
     counts["segments"] = len(roads)
     counts["blocked_segments"] = int((roads["status"] == "blocked").sum())
     return roads, dict(counts)

@@ -266,3 +266,25 @@ def test_points_cut_off_from_the_main_network(real_app):
     assert kept.distance_m[0] > 1
     moved = net.snap_edges(np.array([probe]), far_m=away / 2, ratio=2 * away / kept.distance_m[0])
     assert not moved.pocket[0] and moved.pocket_passed_m[0] == pytest.approx(kept.distance_m[0])
+
+
+def test_an_extract_reaching_into_the_dominican_republic_keeps_haiti_and_says_what_it_left_out(tmp_path):
+    """The usual download is "Haiti and the Dominican Republic": roads beyond Haiti's waters are counted, not kept."""
+    from .helpers import osm_xml
+
+    nodes = {1: (-72.34, 18.54), 2: (-72.30, 18.55), 3: (-71.70, 19.00), 4: (-69.93, 18.48), 5: (-69.90, 18.50)}
+    ways = [(1, [1, 2], {"highway": "primary", "name": "Delmas road"}),
+            (2, [2, 3], {"highway": "primary", "name": "to the border"}),
+            (3, [4, 5], {"highway": "primary", "name": "Santo Domingo street"})]
+    path = tmp_path / "haiti-and-domrep.osm"
+    path.write_text(osm_xml(nodes, ways), encoding="utf-8")
+    roads, counts = read_osm_roads(path)
+    assert counts["outside_haiti_segments"] == 1 and set(roads["name"]) == {"Delmas road", "to the border"}
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = CliRunner().invoke(main, ["import-osm", str(path), "--dry-run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 segments left out: not wholly on Haiti's land or waters" in result.output
+    far = tmp_path / "santo-domingo.osm"
+    far.write_text(osm_xml({4: nodes[4], 5: nodes[5]}, [ways[2]]), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="none of its 1 road segments lies in Haiti"):
+        read_osm_roads(far)
