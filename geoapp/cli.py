@@ -122,35 +122,78 @@ def init_db_command() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reason", default=None, help="Why (recorded in the history; default names the file).")
 def import_command(layer: str, file: Path, reason: str | None) -> None:
-    """Replace LAYER with FILE (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat columns).
+    """Replace LAYER with FILE (GeoJSON, GeoPackage, Shapefile, or a CSV/XLSX table with lon/lat columns).
 
-    Validated as at start-up and applied in one transaction: all or nothing.
+    Tables may be saved by any Excel (UTF-8 or Windows-1252, ';' ',' or tab between cells, decimal
+    commas) with English or French headers.  Validated as at start-up and applied in one
+    transaction: all or nothing.
     """
     from .layers import REGISTRY
-    from .tables import read_table_layer
+    from .tables import read_layer_file
 
     if layer not in REGISTRY:
         click.echo(f"unknown layer {layer!r}; one of {', '.join(REGISTRY)}", err=True)
         sys.exit(2)
     try:
-        frame = read_table_layer(file)
+        frame, notes = read_layer_file(file, spec=REGISTRY[layer])
         store = _store()
         store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
     except GeoappError as exc:
         click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
         sys.exit(1)
+    for note in notes:
+        click.echo(note)
     click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+
+
+SKIP_INVALID = click.option(
+    "--skip-invalid", is_flag=True,
+    help="Store the valid rows and write the rejected ones, with their line and problems, to "
+         "<file>.rejected.csv beside the file (default: one bad row stores nothing).")
+
+
+def _reading(summary: dict) -> None:
+    """Say how the file was read and what was assumed."""
+    click.echo(f"read as {summary['read']}")
+    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    for assumption in summary["assumptions"]:
+        click.echo(f"assumed: {assumption}")
+
+
+def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
+    """Write the rejected rows beside FILE (with --skip-invalid); refuse a file without one valid row."""
+    from .errors import DataValidationError
+    from .feeds import write_rejected
+
+    try:
+        written = write_rejected(file, summary)
+    except OSError as exc:
+        raise DataValidationError([f"cannot write the rejected rows beside {file.name}: {exc.strerror}"]) from None
+    if written and not stored:
+        raise DataValidationError([f"{file.name}: no valid row, nothing stored; the {summary['rejected_count']:,} "
+                                   f"rejected rows and their problems are in {written.name}"])
+    return written
+
+
+def _rejected_line(summary: dict, stored: int, noun: str, written: Path | None, dry_run: bool) -> str:
+    from .feeds import count
+
+    where = f": their lines and problems are in {written}" if written else ""
+    return (f"{count(stored, noun)} {'to store' if dry_run else 'stored'}, {count(summary['rejected_count'], 'row')} "
+            f"rejected{where}")
 
 
 @main.command("import-dtm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
 @click.option("--as-of", "as_of", default=None, help="Reporting date (YYYY-MM-DD) for rows without one.")
+@SKIP_INVALID
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
-def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool) -> None:
+def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: bool, dry_run: bool) -> None:
     """Replace the displacement sites with an IOM DTM site table (CSV or XLSX, HXL row or not).
 
-    Every row is checked (line number, column, problem); one bad row stores nothing.
+    Every row is checked (line number, column, problem); one bad row stores nothing, unless
+    --skip-invalid is given.
     """
     import datetime as dt
 
@@ -162,7 +205,9 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
         click.echo("--as-of must be a date YYYY-MM-DD", err=True)
         sys.exit(2)
     try:
-        frame, summary = read_dtm(file, sheet=int(sheet) if sheet.isdigit() else sheet, as_of=day)
+        frame, summary = read_dtm(file, sheet=int(sheet) if sheet.isdigit() else sheet, as_of=day,
+                                  skip_invalid=skip_invalid)
+        written = _rejected(file, summary, len(frame)) if skip_invalid else None
         if not dry_run:
             _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
                                    reason=f"IOM DTM import of {file.name}")
@@ -172,7 +217,9 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
     click.echo(f"{summary['sites']} sites ({summary['open']} open), {summary['individuals']:,} individuals, "
                f"{summary['households']:,} households, as of {summary['as_of']}"
                f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    _reading(summary)
+    if skip_invalid:
+        click.echo(_rejected_line(summary, len(frame), "site", written, dry_run))
     click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
 
 
@@ -182,13 +229,14 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
 @click.option("--merge", is_flag=True,
               help="Keep stored incidents the file does not have (an event in both: the file's wins). "
                    "Import without it first, so that real events replace the shipped sample.")
+@SKIP_INVALID
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
-def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> None:
+def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool, dry_run: bool) -> None:
     """Replace the incidents with an ACLED export (CSV or XLSX, HXL row or not).
 
     Rows of other countries (a regional export) are skipped; every other row is checked (line
-    number, column, problem) and one bad row stores nothing.  With --merge, a monthly export adds
-    to what is stored instead of replacing it.
+    number, column, problem) and one bad row stores nothing, unless --skip-invalid is given.
+    With --merge, a monthly export adds to what is stored instead of replacing it.
     """
     import geopandas as gpd
     import pandas as pd
@@ -196,7 +244,9 @@ def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> 
     from .feeds import read_acled
 
     try:
-        frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet)
+        frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet, skip_invalid=skip_invalid)
+        events = len(frame)
+        written = _rejected(file, summary, events) if skip_invalid else None
         store = None if dry_run and not merge else _store()
         kept = 0
         if merge:
@@ -214,7 +264,9 @@ def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> 
                f"{summary['last']}{' (HXL hashtags used)' if summary['hxl'] else ''}")
     if summary["other_countries"]:
         click.echo(f"{summary['other_countries']} rows of other countries skipped")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    _reading(summary)
+    if skip_invalid:
+        click.echo(_rejected_line(summary, events, "event", written, dry_run))
     if merge:
         click.echo(f"{kept} stored incidents kept alongside them")
     click.echo("dry run: nothing stored" if dry_run else "incidents replaced")
