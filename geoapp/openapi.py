@@ -37,10 +37,21 @@ def _op(summary: str, params: list[dict] | None = None, content: str = "applicat
     return op
 
 
-def _also_as(contents: dict[str, dict], op: dict) -> dict:
+def _also_as(contents: dict[str, dict], op: dict, *, headers: dict | None = None) -> dict:
     """An operation whose success response comes in further media types (chosen with ``f=``)."""
     op["responses"]["200"]["content"].update({media: {"schema": schema} for media, schema in contents.items()})
+    if headers:
+        op["responses"]["200"]["headers"] = headers
     return op
+
+
+#: Paging in HTTP headers, for CSV and GeoPackage pages (which have no links member), and GeoJSON alike.
+PAGING_HEADERS = {
+    "Link": {"schema": {"type": "string"}, "description": 'RFC 8288 links to the next and previous pages in the '
+             'same format: <URL>; rel="next"; type="text/csv" (absent on a single page)'},
+    "X-Number-Matched": {"schema": {"type": "integer"}, "description": "Features matching the query"},
+    "X-Number-Returned": {"schema": {"type": "integer"}, "description": "Features in this page"},
+}
 
 
 def _write(summary: str, params: list[dict], *, body: bool, status: str = "200", if_match: bool = True) -> dict:
@@ -68,6 +79,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                    "Answer from the data as stored at the end of this day (from the edit history)")
     feature_id = _param("featureId", "path", {"type": "string"}, "Feature id")
     collection_id = _param("collectionId", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
+    layer_name = _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
+    layer_bbox = _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat")
+    excel = _param("excel", "query", {"type": "boolean", "default": False},
+                   "CSV for Excel: CRLF line ends (the byte-order mark is always there)")
     feature_params = []
     for spec in REGISTRY.values():
         for prop, schema in queryables(spec).items():
@@ -117,9 +132,15 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),
                                    tag="downloads")},
         "/api/layers/{name}.geojson": {"get": _op("One layer as an RFC 7946 GeoJSON file", [
-            _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name"),
-            _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat"),
-        ], content="application/geo+json", errors=(400, 404), tag="downloads")},
+            layer_name, layer_bbox], content="application/geo+json", errors=(400, 404, 429), tag="downloads")},
+        "/api/layers/{name}.csv": {"get": _op(
+            "One whole layer as CSV: UTF-8 with a byte-order mark (Excel keeps accents), an HXL hashtag row under "
+            "the header, lon/lat (and WKT for lines and polygons)", [layer_name, layer_bbox, excel],
+            content="text/csv", schema={"type": "string"}, errors=(400, 404, 429), tag="downloads")},
+        "/api/layers/{name}.gpkg": {"get": _op("One whole layer as a GeoPackage file", [layer_name, layer_bbox],
+                                               content="application/geopackage+sqlite3",
+                                               schema={"type": "string", "format": "binary"},
+                                               errors=(400, 404, 429), tag="downloads")},
         "/ogcapi": {"get": _op("OGC API - Features landing page", [f_json], errors=(400,), tag="ogcapi")},
         "/ogcapi/conformance": {"get": _op("Conformance classes", [f_json], tag="ogcapi")},
         "/ogcapi/collections": {"get": _op("Every layer as a collection", [f_json], tag="ogcapi")},
@@ -146,9 +167,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("sortby", "query", {"type": "string"}, "Comma-separated properties, - for descending"),
                 _param("stored_at", "query", {"type": "string", "format": "date"},
                        "The layer as stored at the end of this day (from the edit history)"),
+                excel,
                 *feature_params,
             ], content="application/geo+json", schema={"$ref": "#/components/schemas/FeatureCollection"},
-                errors=(400, 404), tag="ogcapi")),
+                errors=(400, 404), tag="ogcapi"), headers=PAGING_HEADERS),
             "post": _write("Add a feature (editor or admin)", [collection_id], body=True, status="201",
                            if_match=False)},
         "/ogcapi/collections/{collectionId}/items/{featureId}": {

@@ -451,3 +451,17 @@ def test_skip_invalid_with_no_valid_row_stores_nothing(tmp_path):
     from geoapp.store import make_store
 
     assert len(make_store(Settings.from_env(env)).load()["incidents"]) == 19
+
+
+def test_a_csv_download_imports_back(client, tmp_path):
+    path = tmp_path / "ports.csv"
+    path.write_bytes(client.get("/api/layers/ports.csv?excel=true").data)  # BOM, HXL row, CRLF
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = CliRunner().invoke(main, ["import", "ports", str(path), "--reason", "round trip"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "read as UTF-8 (with BOM) text, comma-separated, HXL hashtag row" in result.output
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    ports = make_store(Settings.from_env(env)).load()["ports"]
+    assert len(ports) == 17 and "pt-varreux" in set(ports["id"])
