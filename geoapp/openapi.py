@@ -54,9 +54,13 @@ PAGING_HEADERS = {
 }
 
 
+REASON = ("Why the change is made (recorded in the history; at most 500 characters). Non-ASCII text (\"signalé\") "
+          "may be sent as raw UTF-8 bytes or percent-encoded UTF-8 (signal%C3%A9).")
+
+
 def _write(summary: str, params: list[dict], *, body: bool, status: str = "200", if_match: bool = True) -> dict:
-    headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500},
-                      "Why the change is made (recorded in the history)", True)]
+    headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500}, REASON + (
+        ' Required unless the body has "reason".' if body else ""), not body)]
     if if_match:
         headers.append(_param("If-Match", "header", {"type": "string"}, "ETag of the version you read", True))
     op = {"summary": summary, "tags": ["edits"], "security": [{"bearer": []}], "parameters": params + headers,
@@ -65,10 +69,13 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
               "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
               **_errors(400, 401, 403, 404, 409, 412, 413, 414, 428, 429, 503, 500)}}
     if body:
+        reason = {"type": "object", "properties": {"reason": {
+            "type": "string", "maxLength": 500, "description": "Why the change is made (instead of X-Change-Reason; "
+                                                               "both given must say the same)"}}}
         op["requestBody"] = {"required": True, "content": {
-            "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},
-            "application/json": {"schema": {"type": "object"}},
-            "application/merge-patch+json": {"schema": {"type": "object"}}}}
+            "application/geo+json": {"schema": {**reason, "description": "A GeoJSON Feature, and a reason"}},
+            "application/json": {"schema": reason},
+            "application/merge-patch+json": {"schema": reason}}}
     return op
 
 
