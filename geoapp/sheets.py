@@ -147,7 +147,7 @@ def detect_separator(text: str) -> str:
     """``;``, ``,`` or tab: whichever the header line has most of outside quotes (a comma on a tie)."""
     counts = dict.fromkeys(SEPARATORS, 0)
     quoted = False
-    for char in text:
+    for char in text[:65536]:  # a header line; an unclosed quote must not make this read the whole file
         if char == '"':
             quoted = not quoted
         elif not quoted:
@@ -179,7 +179,7 @@ def _workbook(path: Path, sheet) -> Table:
 
 
 def _finish(table: Table) -> Table:
-    """Cells as stripped-of-nothing strings, blank lines dropped (line numbers kept), the HXL row split off."""
+    """Every cell a string, headers trimmed, blank lines dropped (line numbers kept), the HXL row split off."""
     frame = table.frame.fillna("").astype(str)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame[frame.ne("").any(axis=1)] if len(frame.columns) else frame
