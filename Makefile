@@ -24,6 +24,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/page_weight.py $(PAGE_BENCH_ARGS)
+	$(BIN)/python bench/feeds.py $(FEEDS_BENCH_ARGS)
 
 $(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

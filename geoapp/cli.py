@@ -143,38 +143,81 @@ def init_db_command() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reason", default=None, help="Why (recorded in the history; default names the file).")
 def import_command(layer: str, file: Path, reason: str | None) -> None:
-    """Replace LAYER with FILE (GeoJSON, GeoPackage, Shapefile, or CSV with lon/lat columns).
+    """Replace LAYER with FILE (GeoJSON, GeoPackage, Shapefile, or a CSV/XLSX table with lon/lat columns).
 
-    Validated as at start-up and applied in one transaction: all or nothing.
+    Tables may be saved by any Excel (UTF-8 or Windows-1252, ';' ',' or tab between cells, decimal
+    commas) with English or French headers.  Validated as at start-up and applied in one
+    transaction: all or nothing.
     """
     from .layers import REGISTRY
-    from .tables import read_table_layer
+    from .tables import read_layer_file
 
     if layer not in REGISTRY:
         click.echo(f"unknown layer {layer!r}; one of {', '.join(REGISTRY)}", err=True)
         sys.exit(2)
     try:
-        frame = read_table_layer(file)
+        frame, notes = read_layer_file(file, spec=REGISTRY[layer])
         store = _store()
         store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
     except GeoappError as exc:
         click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
         sys.exit(1)
+    for note in notes:
+        click.echo(note)
     click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+
+
+SKIP_INVALID = click.option(
+    "--skip-invalid", is_flag=True,
+    help="Store the valid rows and write the rejected ones, with their line and problems, to "
+         "<file>.rejected.csv beside the file (default: one bad row stores nothing).")
+
+
+def _reading(summary: dict) -> None:
+    """Say how the file was read and what was assumed."""
+    click.echo(f"read as {summary['read']}")
+    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    for assumption in summary["assumptions"]:
+        click.echo(f"assumed: {assumption}")
+
+
+def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
+    """Write the rejected rows beside FILE (with --skip-invalid); refuse a file without one valid row."""
+    from .errors import DataValidationError
+    from .feeds import write_rejected
+
+    try:
+        written = write_rejected(file, summary)
+    except OSError as exc:
+        raise DataValidationError([f"cannot write the rejected rows beside {file.name}: {exc.strerror}"]) from None
+    if written and not stored:
+        raise DataValidationError([f"{file.name}: no valid row, nothing stored; the {summary['rejected_count']:,} "
+                                   f"rejected rows and their problems are in {written.name}"])
+    return written
+
+
+def _rejected_line(summary: dict, stored: int, noun: str, written: Path | None, dry_run: bool) -> str:
+    from .feeds import count
+
+    where = f": their lines and problems are in {written}" if written else ""
+    return (f"{count(stored, noun)} {'to store' if dry_run else 'stored'}, {count(summary['rejected_count'], 'row')} "
+            f"rejected{where}")
 
 
 @main.command("import-dtm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", default="0", show_default=True, help="Sheet of an XLSX file (name or 0-based index).")
 @click.option("--as-of", "as_of", default=None, help="Reporting date (YYYY-MM-DD) for site rows without one.")
+@SKIP_INVALID
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
-def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool) -> None:
+def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: bool, dry_run: bool) -> None:
     """Import an IOM DTM table (CSV or XLSX, HXL row or not): site assessments or figures per commune.
 
     A site table (names and positions) replaces the displacement sites.  A table of figures per
     admin p-code and round (IOM's public Haiti dataset) adds its rounds to the displacement figures:
     rows are summed per commune, round and date, department and national rows are checked against
-    their communes.  Every row is checked (line number, column, problem); one bad row stores nothing.
+    their communes.  Every row is checked (line number, column, problem); one bad row stores nothing,
+    unless --skip-invalid is given (site tables).
     """
     import datetime as dt
 
@@ -197,7 +240,8 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
     from .feeds import read_dtm
 
     try:
-        frame, summary = read_dtm(file, sheet=sheet_id, as_of=day)
+        frame, summary = read_dtm(file, sheet=sheet_id, as_of=day, skip_invalid=skip_invalid)
+        written = _rejected(file, summary, len(frame)) if skip_invalid else None
         if not dry_run:
             _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
                                    reason=f"IOM DTM import of {file.name}")
@@ -207,7 +251,9 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, dry_run: bool)
     click.echo(f"{summary['sites']} sites ({summary['open']} open), {summary['individuals']:,} individuals, "
                f"{summary['households']:,} households, as of {summary['as_of']}"
                f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    _reading(summary)
+    if skip_invalid:
+        click.echo(_rejected_line(summary, len(frame), "site", written, dry_run))
     click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
 
 
@@ -234,9 +280,10 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
         click.echo(f"  {label}, {r['date']}: {r['individuals']:,} individuals in {r['communes']} communes")
     if len(rounds) > 5:
         click.echo(f"  ... and {len(rounds) - 5} earlier round(s)")
-    for level, count in summary["skipped_levels"].items():
+    for level, n in summary["skipped_levels"].items():
         what = "national" if level == "0" else "department"
-        click.echo(f"{count} {what} rows (admin level {level}) checked against their communes, not stored twice")
+        click.echo(f"{n} {what} row{'s' if n != 1 else ''} (admin level {level}) checked against their communes, "
+                   "not stored twice")
     for c in summary["checks"]:
         if c["difference"]:
             click.echo(f"  {c['name']} ({c['pcode']}), {c['date']}: the file says {c['stated']:,}, its communes sum "
@@ -244,7 +291,7 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
     agreeing = sum(1 for c in summary["checks"] if not c["difference"])
     if agreeing:
         click.echo(f"  {agreeing} department or national total(s) equal the sum of their communes")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    _reading(summary)
     if dry_run:
         click.echo("dry run: nothing stored")
     else:
@@ -258,13 +305,14 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
 @click.option("--merge", is_flag=True,
               help="Keep stored incidents the file does not have (an event in both: the file's wins). "
                    "Import without it first, so that real events replace the shipped sample.")
+@SKIP_INVALID
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
-def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> None:
+def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool, dry_run: bool) -> None:
     """Replace the incidents with an ACLED export (CSV or XLSX, HXL row or not).
 
     Rows of other countries (a regional export) are skipped; every other row is checked (line
-    number, column, problem) and one bad row stores nothing.  With --merge, a monthly export adds
-    to what is stored instead of replacing it.
+    number, column, problem) and one bad row stores nothing, unless --skip-invalid is given.
+    With --merge, a monthly export adds to what is stored instead of replacing it.
     """
     import geopandas as gpd
     import pandas as pd
@@ -272,7 +320,9 @@ def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> 
     from .feeds import read_acled
 
     try:
-        frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet)
+        frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet, skip_invalid=skip_invalid)
+        events = len(frame)
+        written = _rejected(file, summary, events) if skip_invalid else None
         store = None if dry_run and not merge else _store()
         kept = 0
         if merge:
@@ -290,7 +340,9 @@ def import_acled_command(file: Path, sheet: str, merge: bool, dry_run: bool) -> 
                f"{summary['last']}{' (HXL hashtags used)' if summary['hxl'] else ''}")
     if summary["other_countries"]:
         click.echo(f"{summary['other_countries']} rows of other countries skipped")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    _reading(summary)
+    if skip_invalid:
+        click.echo(_rejected_line(summary, events, "event", written, dry_run))
     if merge:
         click.echo(f"{kept} stored incidents kept alongside them")
     click.echo("dry run: nothing stored" if dry_run else "incidents replaced")

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
-from .feeds import DTM_COLUMNS, WHOLE, _dates, _FeedTable, _map_columns, _read_table, _split_hxl
+from .feeds import DTM_COLUMNS, WHOLE, _dates, _FeedTable, _map_columns
 from .layers import MAX_COUNT
+from .sheets import read_table
 
 #: Columns of DTM's admin-level tables: HXL hashtags first (most specific first), then header names.
 FIGURE_COLUMNS = {
@@ -42,9 +43,9 @@ HINT = ("an IOM DTM commune table has admin1Pcode / admin2Pcode (#adm2+code), nu
 
 def is_figure_table(path: Path, *, sheet: str | int | None = 0) -> bool:
     """Whether a DTM table gives figures per admin area rather than sites: p-codes and no positions."""
-    table, tags = _split_hxl(_read_table(Path(path), sheet))
-    columns = _map_columns(table.columns, tags, {**FIGURE_COLUMNS, "lat": DTM_COLUMNS["lat"],
-                                                 "lon": DTM_COLUMNS["lon"]})
+    source = read_table(Path(path), sheet=sheet)
+    columns = _map_columns(source.frame.columns, source.tags, {**FIGURE_COLUMNS, "lat": DTM_COLUMNS["lat"],
+                                                               "lon": DTM_COLUMNS["lon"]})
     return "lat" not in columns and "lon" not in columns and (
         "level" in columns or "adm2_pcode" in columns or "adm1_pcode" in columns)
 
@@ -72,8 +73,7 @@ def read_dtm_figures(path: Path, *, sheet: str | int | None = 0, communes: pd.Da
     bad((level == 1) & adm1.isna(), "adm1_pcode", "a department row (admin level 1) has no department p-code")
     bad((level == 1) & adm1.notna() & ~adm1.isin(known1), "adm1_pcode",
         "unknown department p-code (not in the official boundaries, COD-AB)")
-    raw = col("individuals")
-    people = pd.to_numeric(raw.astype("string").str.replace(r"[\s,]", "", regex=True), errors="coerce")
+    people = t.number("individuals", whole=True)
     bad(people.isna() | (people < 0) | (people > MAX_COUNT) | (people % 1 != 0), "individuals", WHOLE)
     dates = _dates(col("date"))
     bad(dates.isna(), "date", "the reporting date is missing or not a date")
@@ -98,7 +98,7 @@ def read_dtm_figures(path: Path, *, sheet: str | int | None = 0, communes: pd.Da
         "communes": int(summed["adm2"].nunique()), "rows": int(len(table)), "commune_rows": int(len(communes_rows)),
         "figures": int(len(figures)), "rounds": _round_list(summed), "checks": checks,
         "skipped_levels": {str(k): int(v) for k, v in table["level"].value_counts().items() if k != 2},
-        "hxl": t.hxl, "columns": {field: str(name) for field, name in t.columns.items()},
+        "assumptions": [], **t.summary(skip_invalid=False),
     }
     return figures, summary
 

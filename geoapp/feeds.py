@@ -1,15 +1,17 @@
-"""Humanitarian feeds as users download them, read into the layer schemas with per-row errors.
+"""Humanitarian feeds as users download them, read into the layer schemas with per-row problems.
 
-IOM DTM site assessments and ACLED event exports come as CSV or XLSX, with or without an HXL
-hashtag row, with English or French headers; columns are found by hashtag first, then by the names
-seen in real exports.
+IOM DTM site assessments and ACLED event exports come as CSV (in any encoding and separator Excel
+uses: see ``sheets``) or XLSX, with or without an HXL hashtag row, with English or French headers;
+columns are found by hashtag first, then by the names seen in real exports.  Every row problem is
+recorded with its line and column: by default one bad row refuses the whole file; with
+``skip_invalid`` the valid rows are returned and the rejected ones come back with their reasons.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,25 +21,31 @@ import pandas as pd
 from . import extent
 from .errors import DataValidationError
 from .layers import MAX_COUNT
+from .sheets import fold as _norm
+from .sheets import hxl_set, read_table, write_csv
 
 #: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
 DTM_COLUMNS = {
-    "site_id": ({"#loc+code"}, {"#loc+id"}, "site id", "siteid", "site code", "code du site", "ssid", "site_code"),
+    "site_id": ({"#loc+code"}, {"#loc+id"}, "site id", "siteid", "site code", "code du site", "ssid", "site_code",
+                "id du site", "identifiant du site"),
     "name": ({"#loc+name"}, {"#loc+name+site"}, "site name", "sitename", "nom du site", "site", "name",
              "nom"),
-    "commune": ({"#adm2+name"}, "commune", "commune name", "admin2name", "admin 2", "adm2 name", "adm2_name"),
+    "commune": ({"#adm2+name"}, "commune", "commune name", "admin2name", "admin 2", "adm2 name", "adm2_name",
+                "nom de la commune"),
     "adm2_pcode": ({"#adm2+code"}, "commune pcode", "admin2pcode", "adm2 pcode", "adm2_pcode", "pcode commune",
-                   "commune p code"),
-    "lat": ({"#geo+lat"}, "latitude", "lat", "gps latitude", "y", "_gps_latitude"),
-    "lon": ({"#geo+lon"}, "longitude", "lon", "long", "lng", "gps longitude", "x", "_gps_longitude"),
+                   "commune p code", "code commune", "p code commune"),
+    "lat": ({"#geo+lat"}, "latitude", "lat", "gps latitude", "y", "_gps_latitude", "latitude gps"),
+    "lon": ({"#geo+lon"}, "longitude", "lon", "long", "lng", "gps longitude", "x", "_gps_longitude",
+            "longitude gps"),
     "households": ({"#affected+hh+idps"}, {"#affected+hh"}, {"#affected+households+idps"}, "households", "hh",
-                   "# hh", "num hh", "nb menages", "menages", "total households", "number of households"),
+                   "# hh", "num hh", "nb menages", "menages", "total households", "number of households",
+                   "nombre de menages", "nb de menages", "total menages"),
     "individuals": ({"#affected+ind+idps"}, {"#affected+ind"}, {"#affected+idps"}, "individuals", "ind", "# ind",
                     "num ind", "nb individus", "individus", "total individuals", "number of individuals",
-                    "persons"),
+                    "persons", "nombre d individus", "nb d individus", "total individus", "personnes"),
     "site_type": ({"#loc+type"}, "site type", "type de site", "type of site", "site_type", "type"),
     "date": ({"#date+reported"}, {"#date"}, "reporting date", "date", "survey date", "date of assessment",
-             "date de l evaluation", "assessment date"),
+             "date de l evaluation", "assessment date", "date d evaluation", "date de collecte"),
     "round": ({"#meta+round"}, "round", "dtm round", "round number"),
 }
 REQUIRED = ("name", "lat", "lon", "individuals")
@@ -48,30 +56,39 @@ SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", 
 
 
 class _FeedTable:
-    """One downloaded table being read: its columns found, its row problems collected."""
+    """One downloaded table being read: its columns found, its row problems recorded by line and column."""
 
     def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str):
         self.path = Path(path)
-        self.table, tags = _split_hxl(_read_table(self.path, sheet))
-        self.hxl = bool(tags)
-        self.columns = _map_columns(self.table.columns, tags, aliases)
+        self.source = read_table(self.path, sheet=sheet)
+        self.table = self.source.frame  # index: the line of each row in the file
+        self.hxl = bool(self.source.tags)
+        self.columns = _map_columns(self.table.columns, self.source.tags, aliases)
         missing = [field for field in required if field not in self.columns]
         if missing:
             raise DataValidationError([f"{self.path.name}: no column found for {', '.join(missing)} ({hint})"])
-        self.first_line = 3 if tags else 2  # header (and HXL row) before the data, counting from 1
-        self.problems: list[str] = []
+        #: blocks of problems: the lines, the column header (None: the row as a whole), the message(s)
+        self.problems: list[tuple[np.ndarray, str | None, str | list[str]]] = []
 
     def col(self, field: str) -> pd.Series:
         """The column mapped to ``field``, or an empty one when the table has none."""
         if field in self.columns:
             return self.table[self.columns[field]]
-        return pd.Series([None] * len(self.table), index=self.table.index)
+        return pd.Series([None] * len(self.table), index=self.table.index, dtype=object)
 
-    def bad(self, mask, field: str, problem: str) -> None:
-        """Record ``problem`` for every row in ``mask``, by line number and column header."""
-        header = self.columns.get(field, field)
-        for i in self.table.index[np.asarray(mask, dtype=bool)]:
-            self.problems.append(f"{self.path.name}: line {i + self.first_line}, column {header!r}: {problem}")
+    def given(self, field: str) -> pd.Series:
+        """Which rows have something in ``field``'s column."""
+        return self.col(field).astype("string").str.strip().fillna("").ne("")
+
+    def number(self, field: str, *, whole: bool = False) -> pd.Series:
+        """``field``'s cells as numbers (decimal commas and thousands separators as ``sheets`` reads them)."""
+        return self.source.numbers(self.col(field), whole=whole)
+
+    def bad(self, mask, field: str | None, problem: str | list[str]) -> None:
+        """Record ``problem`` (one message, or one per row of ``mask``) for the rows in ``mask``."""
+        lines = self.table.index[np.asarray(mask, dtype=bool)].to_numpy()
+        if len(lines):
+            self.problems.append((lines, None if field is None else self.columns.get(field, field), problem))
 
     def keep(self, mask) -> int:
         """Go on with the rows in ``mask`` only (line numbers stay those of the file); how many left."""
@@ -80,36 +97,105 @@ class _FeedTable:
         return int((~mask).sum())
 
     def positions(self, outside: str) -> tuple[pd.Series, pd.Series]:
-        """Longitude and latitude, checked to be numbers inside Haiti."""
-        lat, lon = pd.to_numeric(self.col("lat"), errors="coerce"), pd.to_numeric(self.col("lon"), errors="coerce")
+        """Longitude and latitude, checked to be numbers on Haiti's land or within its maritime margin."""
+        lat, lon = self.number("lat"), self.number("lon")
         self.bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
-        given = lat.notna() & lon.notna()
-        self.bad(given & ~extent.inside(lon.to_numpy(), lat.to_numpy()), "lon", f"{outside} ({extent.describe()})")
+        away = (lat.notna() & lon.notna() & ~extent.inside(lon.to_numpy(), lat.to_numpy())).to_numpy()
+        shown = (" latitude " + self.col("lat").astype("string").str.strip() + ", longitude "
+                 + self.col("lon").astype("string").str.strip())[away]
+        self.bad(away, "lon", [f"{outside} ({extent.describe()}):{where}" for where in shown])
         return lon, lat
+
+    def messages(self) -> list[str]:
+        """Every problem as one line: file, line, column and what is wrong."""
+        out = []
+        for lines, header, problem in self.problems:
+            texts = [problem] * len(lines) if isinstance(problem, str) else problem
+            where = "" if header is None else f", column {header!r}"
+            out += [f"{self.path.name}: line {line}{where}: {text}" for line, text in zip(lines, texts, strict=True)]
+        return out
 
     def check(self) -> None:
         """Raise every problem found (the first 50 shown), so that nothing is returned."""
-        if self.problems:
-            more = len(self.problems) - 50
-            raise DataValidationError(self.problems[:50] + ([f"... and {more} more"] if more > 0 else []))
+        problems = self.messages()
+        if problems:
+            more = len(problems) - 50
+            raise DataValidationError(problems[:50] + ([f"... and {more} more"] if more > 0 else []))
 
-    def unique(self, ids: pd.Series, noun: str) -> None:
-        """Refuse a table that names one site or event twice."""
-        twice = ids.duplicated(keep="first")
+    def settle(self, ids: pd.Series, noun: str, *, skip_invalid: bool) -> np.ndarray:
+        """Which rows to keep: all (or raise every problem), or with ``skip_invalid`` the valid ones.
+
+        A table that names one site or event twice is refused; with ``skip_invalid`` only the
+        later rows are, among the rows that are valid otherwise.
+        """
+        if not skip_invalid:
+            self.check()
+        valid = ids[~self.table.index.isin(self.rejected_lines())]
+        twice = valid.duplicated(keep="first")
         if twice.any():
-            raise DataValidationError([f"{self.path.name}: line {line + self.first_line}: {noun} {ids.iat[i]!r} "
-                                       "appears twice" for i, line in zip(np.flatnonzero(twice),
-                                                                         self.table.index[twice.to_numpy()],
-                                                                         strict=True)][:50])
+            again = valid[twice]
+            if not skip_invalid:
+                raise DataValidationError([f"{self.path.name}: line {line}: {noun} {name!r} appears twice"
+                                           for line, name in again.iloc[:50].items()])
+            first = pd.Series(valid.index, index=valid.to_numpy())
+            first = first[~first.index.duplicated()]
+            self.bad(self.table.index.isin(again.index), None,
+                     [f"{noun} {name!r} appears twice (first on line {first[name]})" for name in again])
+        return ~self.table.index.isin(self.rejected_lines())
+
+    def rejected_lines(self) -> np.ndarray:
+        """The lines with at least one problem, in order."""
+        return np.unique(np.concatenate([lines for lines, _, _ in self.problems])) if self.problems else \
+            np.array([], dtype=int)
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """The rejected rows as the file has them, after their line and their problems ("column: problem; ...")."""
+        parts = []
+        for lines, header, problem in self.problems:
+            texts = pd.Series(problem if not isinstance(problem, str) else [problem] * len(lines), dtype="string")
+            parts.append(pd.DataFrame({"line": lines, "problem": (texts if header is None else f"{header}: " + texts)
+                                       .to_numpy()}))
+        if not parts:
+            return pd.DataFrame(columns=["line", "problems", *self.table.columns])
+        reasons = pd.concat(parts).groupby("line", sort=True)["problem"].agg("; ".join)
+        rows = self.table.loc[reasons.index]
+        rows.insert(0, "problems", reasons.to_numpy())
+        rows.insert(0, "line", reasons.index.to_numpy())
+        if self.source.hxl_row:  # keep the hashtag row, so that fixed rows can be imported again
+            tags = pd.DataFrame([["#meta+line", "#meta+problems", *self.source.hxl_row]], columns=rows.columns)
+            rows = pd.concat([tags, rows.astype(object)], ignore_index=True)
+        return rows.reset_index(drop=True)
+
+    def summary(self, *, skip_invalid: bool) -> dict:
+        """What every import summary says about the reading: how, which columns, what was rejected."""
+        out = {"read": self.source.describe(), "hxl": self.hxl, "separator": self.source.separator,
+               "columns": {field: str(name) for field, name in self.columns.items()}}
+        if skip_invalid:
+            out["rejected"] = self.rejected_rows()
+            out["rejected_count"] = len(self.rejected_lines())
+        return out
+
+
+def write_rejected(path: Path, summary: dict) -> Path | None:
+    """Write the rejected rows of a ``skip_invalid`` read beside ``path`` as ``<stem>.rejected.csv``.
+
+    UTF-8 with a BOM and the input's separator, so that the Excel that saved the file opens it;
+    None (and nothing written) when no row was rejected.
+    """
+    if not summary.get("rejected_count"):
+        return None
+    target = Path(path).with_name(f"{Path(path).stem}.rejected.csv")
+    return write_csv(target, summary["rejected"], separator=summary.get("separator") or ",")
 
 
 def read_dtm(
-    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None
+    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None, skip_invalid: bool = False
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """A DTM site table as a displacement-sites layer, and a summary.
 
     ``DataValidationError`` lists every row problem (line number, column, what is wrong); then
-    nothing is returned, so an import built on it is all or nothing.
+    nothing is returned, so an import built on it is all or nothing.  With ``skip_invalid`` the
+    valid sites are returned and ``summary["rejected"]`` holds the other rows with their problems.
     """
     t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, "looked for headers such as 'Site Name', 'Latitude', "
                    "'Longitude', 'Individuals' or HXL tags")
@@ -119,9 +205,7 @@ def read_dtm(
     bad(names.isna() | names.eq(""), "name", "the site has no name")
     counts = {}
     for field in ("individuals", "households"):
-        raw = col(field)
-        number = pd.to_numeric(raw.astype("string").str.replace(r"[\s,]", "", regex=True), errors="coerce")
-        given = raw.notna() & raw.astype("string").str.strip().ne("")
+        number, given = t.number(field, whole=True), t.given(field)
         bad(given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (number % 1 != 0)), field, WHOLE)
         if field == "individuals":
             bad(~given, field, "the number of individuals is missing")
@@ -129,16 +213,27 @@ def read_dtm(
     dates = _dates(col("date"))
     if as_of is None:
         bad(dates.isna(), "date", "the reporting date is missing or not a date (use --as-of for the whole file)")
-    t.check()
+    ids = pd.Series(_ids(col("site_id"), names, col("adm2_pcode")), index=t.table.index)
+    ok = t.settle(ids, "site", skip_invalid=skip_invalid)
 
-    households = counts["households"].fillna((counts["individuals"] / 4.3).round()).astype("int64")
-    individuals = counts["individuals"].astype("int64")
-    round_ = col("round").astype("string").fillna("")
-    ids = _ids(col("site_id"), names, col("adm2_pcode"))
-    report_dates = dates.fillna(pd.Timestamp(as_of) if as_of else pd.NaT).dt.strftime("%Y-%m-%d")
+    rows = pd.DataFrame({"id": ids, "name": names, "lon": lon, "lat": lat, "individuals": counts["individuals"],
+                         "households": counts["households"], "date": dates, "round": col("round"),
+                         "site_type": col("site_type"), "commune": col("commune"),
+                         "adm2_pcode": col("adm2_pcode")}, index=t.table.index)[ok]
+    assumptions = []
+    derived = rows["households"].isna()
+    if derived.any():
+        assumptions.append(f"households missing on {count(int(derived.sum()), 'site')}: individuals / 4.3 assumed")
+    untyped = rows["site_type"].astype("string").str.strip().fillna("").eq("")
+    if untyped.any():
+        assumptions.append(f"no site type on {count(int(untyped.sum()), 'site')}: collective_centre assumed")
+    households = rows["households"].fillna((rows["individuals"] / 4.3).round()).astype("int64")
+    individuals = rows["individuals"].astype("int64")
+    round_ = rows["round"].astype("string").fillna("")
+    report_dates = rows["date"].fillna(pd.Timestamp(as_of) if as_of else pd.NaT).dt.strftime("%Y-%m-%d")
     frame = gpd.GeoDataFrame({
-        "id": ids,
-        "name": names,
+        "id": rows["id"],
+        "name": rows["name"],
         "status": np.where(individuals > 0, "open", "closed"),
         "as_of": report_dates,
         "source": [f"IOM DTM, {t.path.name}" + (f", round {r}" if r else "") for r in round_],
@@ -146,15 +241,14 @@ def read_dtm(
         "notes": "",
         "individuals": individuals,
         "households": households,
-        "site_type": col("site_type").map(_site_type),
-        "commune": col("commune").astype("string").fillna("unknown"),
-        "adm2_pcode": col("adm2_pcode").astype("string"),
-    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    t.unique(frame["id"], "site")
+        "site_type": rows["site_type"].map(_site_type),
+        "commune": rows["commune"].astype("string").fillna("unknown"),
+        "adm2_pcode": rows["adm2_pcode"].astype("string"),
+    }, geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs="EPSG:4326").reset_index(drop=True)
     summary = {"sites": len(frame), "open": int((frame["status"] == "open").sum()),
                "individuals": int(individuals.sum()), "households": int(households.sum()),
-               "as_of": str(frame["as_of"].max()), "hxl": t.hxl,
-               "columns": {field: str(name) for field, name in t.columns.items()}}
+               "as_of": str(frame["as_of"].max()) if len(frame) else None, "assumptions": assumptions,
+               **t.summary(skip_invalid=skip_invalid)}
     return frame, summary
 
 
@@ -165,6 +259,7 @@ ACLED_COLUMNS = {
     "event_type": ({"#event+type"}, "event_type", "event type"),
     "sub_event_type": ({"#event+type+sub"}, "sub_event_type", "sub event type"),
     "actor": ({"#group+name+first"}, "actor1", "actor 1"),
+    "actor2": ({"#group+name+second"}, "actor2", "actor 2"),
     "admin1": ({"#adm1+name"}, "admin1"),
     "admin2": ({"#adm2+name"}, "admin2"),
     "admin3": ({"#adm3+name"}, "admin3"),
@@ -176,90 +271,128 @@ ACLED_COLUMNS = {
     "notes": ({"#description"}, "notes"),
     "country": ({"#country+name"}, "country"),
 }
-ACLED_REQUIRED = ("event_id", "event_date", "event_type", "lat", "lon")
+ACLED_REQUIRED = ("event_date", "event_type", "lat", "lon")
 #: ACLED's geo_precision: 1 the named place, 2 near it (same district), 3 the wider region.
 PRECISION_CONFIDENCE = {1: "high", 2: "medium", 3: "low"}
 
 
-def read_acled(path: Path, *, sheet: str | int | None = 0) -> tuple[gpd.GeoDataFrame, dict]:
+def read_acled(
+    path: Path, *, sheet: str | int | None = 0, skip_invalid: bool = False
+) -> tuple[gpd.GeoDataFrame, dict]:
     """An ACLED export as incident features (id, date, type, actor, place, fatalities, precision).
 
-    Like ``read_dtm``: every bad row is reported with line, column and problem, or nothing returns.
+    Like ``read_dtm``: every bad row is reported with line, column and problem, or nothing returns
+    (with ``skip_invalid``, the valid events and the rejected rows).  Only ``event_date``,
+    ``event_type``, ``latitude`` and ``longitude`` are required; what is assumed for a missing
+    column or cell is listed in ``summary["assumptions"]``.
     """
     t = _FeedTable(path, sheet, ACLED_COLUMNS, ACLED_REQUIRED,
-                   "an ACLED export has event_id_cnty, event_date, event_type, latitude, longitude")
+                   "an ACLED export has event_date, event_type, latitude and longitude")
     col, bad = t.col, t.bad
     country = col("country").astype("string").str.strip().str.casefold()
     other_countries = t.keep(country.isna() | country.isin(["", "haiti", "haïti"]))  # regional exports
+    assumptions = []
+    derive = "event_id" not in t.columns
+    if derive:
+        identical = t.table.duplicated(keep="first").to_numpy()
+        if identical.any():
+            merged = t.table.index[identical]
+            lines = ", ".join(str(line) for line in merged[:10]) + (", ..." if len(merged) > 10 else "")
+            assumptions.append(f"{count(len(merged), 'row')} identical in every column to an earlier row merged "
+                               f"(line{'s' if len(merged) > 1 else ''} {lines})")
+            t.keep(~identical)
     lon, lat = t.positions("the position is outside Haiti")
     dates = _dates(col("event_date"))
     bad(dates.isna(), "event_date", "the event date is missing or not a date")
-    ids = col("event_id").astype("string").str.strip()
-    bad(ids.isna() | ids.eq(""), "event_id", "the event has no id")
     kinds = col("event_type").astype("string").str.strip()
     bad(kinds.isna() | kinds.eq(""), "event_type", "the event has no type")
-    fatalities = pd.to_numeric(col("fatalities").replace("", "0"), errors="coerce").fillna(0)
-    bad((fatalities < 0) | (fatalities > MAX_COUNT) | (fatalities % 1 != 0), "fatalities", WHOLE)
-    precision = pd.to_numeric(col("geo_precision"), errors="coerce").fillna(2)
-    bad(~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
-    t.check()
-    location = col("location").astype("string").fillna("")
+    fatalities, counted = t.number("fatalities", whole=True), t.given("fatalities")
+    bad(counted & (fatalities.isna() | (fatalities < 0) | (fatalities > MAX_COUNT) | (fatalities % 1 != 0)),
+        "fatalities", WHOLE)
+    precision, placed = t.number("geo_precision", whole=True), t.given("geo_precision")
+    bad(placed & ~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
+    if derive:
+        ids, numbered = _event_ids(t, dates, lon, lat, kinds)
+    else:
+        raw_ids = col("event_id").astype("string").str.strip()
+        bad(raw_ids.isna() | raw_ids.eq(""), "event_id", "the event has no id")
+        ids, numbered = "acled-" + raw_ids, 0
+    ok = t.settle(ids, "event", skip_invalid=skip_invalid)
+
+    kept = int(ok.sum())
+    if derive:
+        assumptions.insert(0, "no event_id_cnty column: ids derived from date, place, type and actors")
+        if numbered:
+            assumptions.append(f"{count(numbered, 'event')} sharing date, place, type and actors with another "
+                               "event of the file but differing elsewhere: ids numbered (-2, -3, ...)")
+    for field, given, unit in (("geo_precision", placed, "2 (near the place)"), ("fatalities", counted, "0")):
+        if field not in t.columns:
+            assumptions.append(f"no {field} column: {unit} assumed for {count(kept, 'event')}")
+        elif missing := int((~given)[ok].sum()):
+            assumptions.append(f"{field} empty on {count(missing, 'event')}: {unit} assumed")
+    fatalities = fatalities.where(counted, 0)[ok]
+    precision = precision.where(placed, 2)[ok]
+    kinds, dates, location = kinds[ok], dates[ok], col("location").astype("string").fillna("")[ok]
     frame = gpd.GeoDataFrame({
-        "id": "acled-" + ids,
+        "id": ids[ok],
         "name": kinds + np.where(location.ne(""), " at " + location, ""),
         "status": "verified",
         "as_of": dates.dt.strftime("%Y-%m-%d"),
         "source": f"ACLED, {t.path.name}",
         "confidence": precision.astype(int).map(PRECISION_CONFIDENCE),
-        "notes": col("notes").astype("string").fillna(""),
+        "notes": col("notes").astype("string").fillna("")[ok],
         "event_date": dates.dt.strftime("%Y-%m-%d"),
         "event_type": kinds,
-        "sub_event_type": col("sub_event_type").astype("string"),
-        "actor": col("actor").astype("string"),
+        "sub_event_type": col("sub_event_type").astype("string")[ok],
+        "actor": col("actor").astype("string")[ok],
         "location": location,
-        "admin1": col("admin1").astype("string"),
-        "admin2": col("admin2").astype("string"),
-        "admin3": col("admin3").astype("string"),
+        "admin1": col("admin1").astype("string")[ok],
+        "admin2": col("admin2").astype("string")[ok],
+        "admin3": col("admin3").astype("string")[ok],
         "fatalities": fatalities.astype("int64"),
         "geo_precision": precision.astype("int64"),
-    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    t.unique(frame["id"], "event")
+    }, geometry=gpd.points_from_xy(lon[ok], lat[ok]), crs="EPSG:4326").reset_index(drop=True)
     summary = {"events": len(frame), "other_countries": other_countries, "fatalities": int(frame["fatalities"].sum()),
-               "first": str(frame["event_date"].min()), "last": str(frame["event_date"].max()),
-               "hxl": t.hxl, "columns": {field: str(name) for field, name in t.columns.items()}}
+               "first": str(frame["event_date"].min()) if len(frame) else None,
+               "last": str(frame["event_date"].max()) if len(frame) else None, "assumptions": assumptions,
+               **t.summary(skip_invalid=skip_invalid)}
     return frame, summary
 
 
-def _read_table(path: Path, sheet) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python")
-    except Exception as exc:  # readers raise many kinds; all mean the file is unusable
-        raise DataValidationError([f"{path.name}: cannot be read as a table ({exc.__class__.__name__})"]) from None
+def _event_ids(t: _FeedTable, dates: pd.Series, lon: pd.Series, lat: pd.Series, kinds: pd.Series
+               ) -> tuple[pd.Series, int]:
+    """Stable ids for events of a file without ACLED's event ids, and how many had to be numbered.
+
+    ``acled-DATE-HASH``: the hash of the place (location, and the position rounded to 4 decimals,
+    about 10 m), type, sub-type and actors, so that the same event gets the same id in every file.
+    Events that share all of these but differ elsewhere (fatalities, notes) are told apart by a
+    number, given in the order of a hash of their cells, so that it does not depend on row order.
+    """
+    def text(values: pd.Series) -> pd.Series:
+        return values.astype("string").fillna("").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+
+    day = dates.dt.strftime("%Y-%m-%d").astype("string").fillna(text(t.col("event_date")))
+    parts = [text(t.col("location")), lat.round(4).astype("string").fillna(""),
+             lon.round(4).astype("string").fillna(""), text(kinds), text(t.col("sub_event_type")),
+             text(t.col("actor")), text(t.col("actor2"))]
+    keys = day.str.cat(parts, sep="\x1f")
+    base = "acled-" + day + "-" + pd.Series([_digest(k) for k in keys], index=keys.index, dtype="string")
+    mapped = t.table[list(t.columns.values())].astype(str)
+    cells = mapped.iloc[:, 0].str.cat([mapped[c] for c in mapped.columns[1:]], sep="\x1f")
+    order = pd.DataFrame({"base": base, "cells": [_digest(c) for c in cells], "line": t.table.index},
+                         index=t.table.index).sort_values(["base", "cells", "line"])
+    rank = order.groupby("base", sort=False).cumcount().reindex(t.table.index)
+    ids = base.where(rank.eq(0), base + "-" + (rank + 1).astype("string"))
+    return ids, int(rank.gt(0).sum())
 
 
-def _split_hxl(table: pd.DataFrame) -> tuple[pd.DataFrame, list[set[str] | None]]:
-    """Take off an HXL hashtag row (the first data row whose cells are hashtags) and parse it."""
-    if not len(table):
-        return table, []
-    first = [str(v).strip() for v in table.iloc[0]]
-    if sum(v.startswith("#") for v in first) < max(2, len(first) // 3):
-        return table, []
-    return table.iloc[1:].reset_index(drop=True), [_hxl_set(v) for v in first]
+def count(n: int, noun: str) -> str:
+    """``n`` and the noun, singular or plural: "1 event", "4,329 events"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _hxl_set(value: str) -> set[str] | None:
-    value = re.sub(r"\s+", "", value.lower())
-    if not value.startswith("#"):
-        return None
-    hashtag, *attributes = value.split("+")
-    return {hashtag, *(f"+{a}" for a in attributes if a)}
-
-
-def _norm(header: str) -> str:
-    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9#]+", " ", text).strip()
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
 def _map_columns(headers, tags, table: dict = DTM_COLUMNS) -> dict[str, str]:
@@ -268,7 +401,7 @@ def _map_columns(headers, tags, table: dict = DTM_COLUMNS) -> dict[str, str]:
     for field, aliases in table.items():
         for alias in aliases:
             if isinstance(alias, set) and tags:
-                want = [_hxl_set(a) for a in alias]
+                want = [hxl_set(a) for a in alias]
                 hit = next((h for h, t in zip(headers, tags, strict=True)
                             if t and any(w <= t for w in want) and h not in out.values()), None)
             elif isinstance(alias, str):

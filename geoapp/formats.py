@@ -29,20 +29,26 @@ HXL = {
 CHUNK = 2000
 
 
-def csv_stream(frame: gpd.GeoDataFrame) -> Iterator[str]:
-    """CSV rows: a header, an HXL hashtag row, then the features in chunks.
+#: The UTF-8 byte-order mark: without it Excel reads UTF-8 CSV as the locale's code page ("PÃ©tion-Ville").
+BOM = "\ufeff"
 
-    Points give ``lon``/``lat``; lines and polygons give a representative point's ``lon``/``lat``
-    (inside the shape) and the full geometry as ``wkt``.
+
+def csv_stream(frame: gpd.GeoDataFrame, *, excel: bool = False) -> Iterator[str]:
+    """CSV rows: a byte-order mark and header, an HXL hashtag row, then the features in chunks.
+
+    The BOM makes Excel read the UTF-8 text as UTF-8 (pandas, libhxl and GDAL skip it);
+    ``excel`` also ends lines with CRLF.  Points give ``lon``/``lat``; lines and polygons give a
+    representative point's ``lon``/``lat`` (inside the shape) and the full geometry as ``wkt``.
     """
+    end = "\r\n" if excel else "\n"
     columns = [c for c in frame.columns if c != "geometry"]
     points = bool(len(frame)) and (shapely.get_type_id(np.asarray(frame.geometry.values)) == 0).all()
     extra = ["lon", "lat"] if points else ["lon", "lat", "wkt"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator=end)
     writer.writerow(columns + extra)
     writer.writerow([HXL.get(c, "") for c in columns + extra])
-    yield _take(buffer)
+    yield BOM + _take(buffer)
     for start in range(0, len(frame), CHUNK):
         part = frame.iloc[start:start + CHUNK]
         geoms = np.asarray(part.geometry.values)
@@ -51,7 +57,7 @@ def csv_stream(frame: gpd.GeoDataFrame) -> Iterator[str]:
         table = table.assign(lon=np.round(shapely.get_x(anchor), 6), lat=np.round(shapely.get_y(anchor), 6))
         if not points:
             table = table.assign(wkt=shapely.to_wkt(geoms, rounding_precision=6))
-        table.to_csv(buffer, header=False, index=False, lineterminator="\n")
+        table.to_csv(buffer, header=False, index=False, lineterminator=end)
         yield _take(buffer)
 
 

@@ -37,15 +37,30 @@ def _op(summary: str, params: list[dict] | None = None, content: str = "applicat
     return op
 
 
-def _also_as(contents: dict[str, dict], op: dict) -> dict:
+def _also_as(contents: dict[str, dict], op: dict, *, headers: dict | None = None) -> dict:
     """An operation whose success response comes in further media types (chosen with ``f=``)."""
     op["responses"]["200"]["content"].update({media: {"schema": schema} for media, schema in contents.items()})
+    if headers:
+        op["responses"]["200"]["headers"] = headers
     return op
 
 
+#: Paging in HTTP headers, for CSV and GeoPackage pages (which have no links member), and GeoJSON alike.
+PAGING_HEADERS = {
+    "Link": {"schema": {"type": "string"}, "description": 'RFC 8288 links to the next and previous pages in the '
+             'same format: <URL>; rel="next"; type="text/csv" (absent on a single page)'},
+    "X-Number-Matched": {"schema": {"type": "integer"}, "description": "Features matching the query"},
+    "X-Number-Returned": {"schema": {"type": "integer"}, "description": "Features in this page"},
+}
+
+
+REASON = ("Why the change is made (recorded in the history; at most 500 characters). Non-ASCII text (\"signalé\") "
+          "may be sent as raw UTF-8 bytes or percent-encoded UTF-8 (signal%C3%A9).")
+
+
 def _write(summary: str, params: list[dict], *, body: bool, status: str = "200", if_match: bool = True) -> dict:
-    headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500},
-                      "Why the change is made (recorded in the history)", True)]
+    headers = [_param("X-Change-Reason", "header", {"type": "string", "maxLength": 500}, REASON + (
+        ' Required unless the body has "reason".' if body else ""), not body)]
     if if_match:
         headers.append(_param("If-Match", "header", {"type": "string"}, "ETag of the version you read", True))
     op = {"summary": summary, "tags": ["edits"], "security": [{"bearer": []}], "parameters": params + headers,
@@ -54,10 +69,13 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
               "ETag": {"schema": {"type": "string"}, "description": "Version of the stored feature"}}},
               **_errors(400, 401, 403, 404, 405, 409, 412, 413, 414, 428, 429, 503, 500)}}
     if body:
+        reason = {"type": "object", "properties": {"reason": {
+            "type": "string", "maxLength": 500, "description": "Why the change is made (instead of X-Change-Reason; "
+                                                               "both given must say the same)"}}}
         op["requestBody"] = {"required": True, "content": {
-            "application/geo+json": {"schema": {"type": "object", "description": "A GeoJSON Feature"}},
-            "application/json": {"schema": {"type": "object"}},
-            "application/merge-patch+json": {"schema": {"type": "object"}}}}
+            "application/geo+json": {"schema": {**reason, "description": "A GeoJSON Feature, and a reason"}},
+            "application/json": {"schema": reason},
+            "application/merge-patch+json": {"schema": reason}}}
     return op
 
 
@@ -68,6 +86,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                    "Answer from the data as stored at the end of this day (from the edit history)")
     feature_id = _param("featureId", "path", {"type": "string"}, "Feature id")
     collection_id = _param("collectionId", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
+    layer_name = _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name")
+    layer_bbox = _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat")
+    excel = _param("excel", "query", {"type": "boolean", "default": False},
+                   "CSV for Excel: CRLF line ends (the byte-order mark is always there)")
     feature_params = []
     for spec in REGISTRY.values():
         for prop, schema in queryables(spec).items():
@@ -117,9 +139,15 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),
                                    tag="downloads")},
         "/api/layers/{name}.geojson": {"get": _op("One layer as an RFC 7946 GeoJSON file", [
-            _param("name", "path", {"type": "string", "enum": list(REGISTRY)}, "Layer name"),
-            _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat"),
-        ], content="application/geo+json", errors=(400, 404), tag="downloads")},
+            layer_name, layer_bbox], content="application/geo+json", errors=(400, 404, 429), tag="downloads")},
+        "/api/layers/{name}.csv": {"get": _op(
+            "One whole layer as CSV: UTF-8 with a byte-order mark (Excel keeps accents), an HXL hashtag row under "
+            "the header, lon/lat (and WKT for lines and polygons)", [layer_name, layer_bbox, excel],
+            content="text/csv", schema={"type": "string"}, errors=(400, 404, 429), tag="downloads")},
+        "/api/layers/{name}.gpkg": {"get": _op("One whole layer as a GeoPackage file", [layer_name, layer_bbox],
+                                               content="application/geopackage+sqlite3",
+                                               schema={"type": "string", "format": "binary"},
+                                               errors=(400, 404, 429), tag="downloads")},
         "/api/displacement": {"get": _also_as({"text/csv": {"type": "string", "description": "CSV, HXL (f=csv)"}}, _op(
             "Displaced people per department or commune in the latest round on or before a date (IOM DTM), "
             "with 2019 population, people per 1,000 residents and the change since the round before", [
@@ -165,9 +193,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("sortby", "query", {"type": "string"}, "Comma-separated properties, - for descending"),
                 _param("stored_at", "query", {"type": "string", "format": "date"},
                        "The layer as stored at the end of this day (from the edit history)"),
+                excel,
                 *feature_params,
             ], content="application/geo+json", schema={"$ref": "#/components/schemas/FeatureCollection"},
-                errors=(400, 404), tag="ogcapi")),
+                errors=(400, 404), tag="ogcapi"), headers=PAGING_HEADERS),
             "post": _write("Add a feature (editor or admin)", [collection_id], body=True, status="201",
                            if_match=False)},
         "/ogcapi/collections/{collectionId}/items/{featureId}": {

@@ -29,3 +29,14 @@ def test_page_weight_bench_runs(capsys):
     assert page_weight(["--side", "40"]) == 0
     out = capsys.readouterr().out
     assert "shipped layers" in out and "target 300 KB: met" in out
+
+
+def test_feeds_bench_runs(tmp_path, capsys):
+    from bench.feeds import main as feeds
+
+    out = tmp_path / "feeds.json"
+    assert feeds(["--events", "400", "--repeats", "1", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert results["events"] == 400 and results["offshore_events"] > 0 and results["rejected"] == 4
+    assert set(results["read_s"]) == {"acled_export", "french_excel", "derived_ids"}
+    assert "import into a fresh GeoPackage store" in capsys.readouterr().out

@@ -200,3 +200,100 @@ def test_store_down_refuses_writes_and_keeps_reads(app, tokens, monkeypatch):
     item = client.get("/ogcapi/collections/ports/items/pt-varreux")
     assert item.status_code == 200 and "ETag" not in item.headers
     assert client.get("/api/route?from=-72.2853,18.5125&to=-72.5369,18.2357").status_code == 200
+
+
+# -- reasons with accents ------------------------------------------------------------------------
+
+SAID = "signalé par l'équipe de Jérémie"
+
+
+def raw_utf8(text: str) -> str:
+    """What a WSGI server hands over when a client sends ``text`` as raw UTF-8 bytes in a header."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def last_reason(client, layer, fid):
+    return client.get(f"/ogcapi/collections/{layer}/items/{fid}/history").json["changes"][-1]["reason"]
+
+
+def test_reasons_keep_their_accents(app, tokens):
+    client = app.test_client()
+    url = "/ogcapi/collections/ports/items"
+    auth = {"Authorization": f"Bearer {tokens['editor']}"}
+    created = client.post(url, json={**feature("ports"), "id": "pt-accents"},
+                          headers={**auth, "X-Change-Reason": raw_utf8(SAID)})
+    assert created.status_code == 201, created.json
+    assert last_reason(client, "ports", "pt-accents") == SAID  # not "signalÃ©"
+    item = f"{url}/pt-accents"
+    cases = [
+        ({"X-Change-Reason": "signal%C3%A9 par l%27%C3%A9quipe"}, None, "signalé par l'équipe"),
+        ({}, SAID, SAID),
+        ({"X-Change-Reason": raw_utf8(SAID)}, SAID, SAID),  # both, saying the same
+        ({"X-Change-Reason": "50% of the road, 100%25 sure"}, None, "50% of the road, 100%25 sure"),
+        ({"X-Change-Reason": "caf%E9"}, None, "caf%E9"),  # an escape that is not UTF-8 stays as written
+    ]
+    for n, (extra, in_body, stored) in enumerate(cases):
+        body = {"properties": {"notes": f"edit {n}"}, **({"reason": in_body} if in_body else {})}
+        response = client.patch(item, json=body, headers={**auth, **extra, "If-Match": etag_of(client, "ports",
+                                                                                                "pt-accents")})
+        assert response.status_code == 200, (extra, response.json)
+        assert last_reason(client, "ports", "pt-accents") == stored
+    put = client.put(item, json={**feature("ports"), "reason": "équipe sur place"},
+                     headers={**auth, "If-Match": etag_of(client, "ports", "pt-accents")})
+    assert put.status_code == 200 and last_reason(client, "ports", "pt-accents") == "équipe sur place"
+    store = app.extensions["geoapp"].store
+    version = store.version()
+    refused = [
+        ({"X-Change-Reason": "one reason"}, {"reason": "another"}, "reason", "differs from X-Change-Reason"),
+        ({}, {"reason": 5}, "reason", "must be a string"),
+        ({}, {"reason": "  "}, "X-Change-Reason", "say why"),
+        ({}, {"reason": "x" * 501}, "reason", "longer than 500"),
+        ({}, {"reason": "line\x00break"}, "reason", "control characters"),
+    ]
+    for extra, body, field, message in refused:
+        response = client.patch(item, json={"properties": {"notes": "no"}, **body},
+                                headers={**auth, **extra, "If-Match": etag_of(client, "ports", "pt-accents")})
+        assert response.status_code == 400 and response.json["error"]["field"] == field, response.json
+        assert message in response.json["error"]["message"]
+    assert store.version() == version  # nothing refused was stored
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_reasons_sent_as_raw_utf8_bytes_over_http(store_config):
+    import http.client
+    import json
+
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    from .helpers import ServerProcess
+    from .helpers import http as request
+
+    env = {"GEOAPP_INSTANCE_PATH": str(store_config["instance_path"])}
+    if "database_url" in store_config:
+        env.update(GEOAPP_DATABASE_URL=store_config["database_url"],
+                   GEOAPP_DATABASE_SCHEMA=store_config["database_schema"])
+    token = make_store(Settings.from_env({}, overrides=store_config)).create_token("field", "editor")
+    server = ServerProcess(env).wait_ready()
+    try:
+        body = json.dumps({**feature("ports"), "id": "pt-bytes"}).encode()
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.putrequest("POST", "/ogcapi/collections/ports/items")
+        for name, value in (("Authorization", f"Bearer {token}"), ("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body))), ("X-Change-Reason", SAID.encode("utf-8"))):
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        assert response.status == 201, response.read()
+        conn.close()
+        history = server.url + "/ogcapi/collections/ports/items/pt-bytes/history"
+        status, _, answer = request("GET", history)
+        assert status == 200 and answer["changes"][-1]["reason"] == SAID
+        item = server.url + "/ogcapi/collections/ports/items/pt-bytes"
+        etag = request("GET", item)[1]["ETag"]
+        status, _, _ = request("PATCH", item, {"properties": {"notes": "x"}}, headers={
+            "Authorization": f"Bearer {token}", "If-Match": etag, "X-Change-Reason": "v%C3%A9rifi%C3%A9"})
+        assert status == 200 and request("GET", history)[2]["changes"][-1]["reason"] == "vérifié"
+    finally:
+        server.stop()

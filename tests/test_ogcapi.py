@@ -172,6 +172,83 @@ def test_csv_with_hxl_follows_the_same_filters(client):
     assert "#geo+wkt" in roads and "LINESTRING" in roads
 
 
+@pytest.mark.parametrize("url", ["/ogcapi/collections/displacement_sites/items?f=csv&limit=1000",
+                                 "/api/layers/displacement_sites.csv"])
+def test_csv_downloads_open_in_excel_and_in_every_reader(client, tmp_path, url):
+    import io
+
+    import hxl
+    import pandas as pd
+    from hxl.input import InputOptions
+
+    raw = client.get(url).data
+    assert raw.startswith(b"\xef\xbb\xbfid,")  # the UTF-8 byte-order mark: Excel keeps the accents
+    assert "Pétion-Ville" in raw.decode("utf-8-sig") and b"\r\n" not in raw
+    table = pd.read_csv(io.BytesIO(raw), skiprows=[1])  # the HXL row under the header
+    assert table.columns[0] == "id" and len(table) == 32 and "Pétion-Ville" in set(table["commune"])
+    path = tmp_path / "sites.csv"
+    path.write_bytes(raw)
+    with open(path, "rb") as handle:  # HXL tools work by hashtag: the first column is #meta+id
+        source = hxl.data(handle, InputOptions(allow_local=True))
+        assert source.columns[0].display_tag == "#meta+id"
+        assert "Pétion-Ville" in {row.get("#adm2+name") for row in source}
+    with open(path, "rb") as handle:  # libhxl keeps a BOM on the first header unless told the encoding
+        source = hxl.data(handle, InputOptions(allow_local=True, encoding="utf-8-sig"))
+        assert source.columns[0].header == "id" and len(list(source)) == 32
+    info = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(path)], capture_output=True, text=True, timeout=60)
+    assert info.returncode == 0, info.stderr
+    fields = [line.split(":")[0].strip() for line in info.stdout.splitlines() if ": String" in line]
+    assert fields[0] == "id"  # no BOM glued to the first column's name
+    frame = pyogrio.read_dataframe(path)
+    assert frame.columns[0] == "id" and "Pétion-Ville" in set(frame["commune"])
+
+
+def test_excel_true_adds_crlf_line_ends(client):
+    raw = client.get("/ogcapi/collections/ports/items", query_string={"f": "csv", "excel": "true"}).data
+    whole = client.get("/api/layers/ports.csv?excel=true").data
+    for body in (raw, whole):
+        lines = body.split(b"\r\n")
+        assert body.startswith(b"\xef\xbb\xbfid,") and len(lines) == 17 + 3  # header, HXL row, 17, last end
+        assert lines[-1] == b"" and b"\n" not in b"".join(lines)
+    assert client.get("/api/layers/ports.csv?excel=maybe").status_code == 400
+
+
+def test_whole_layer_downloads(client, tmp_path):
+    listing = {layer["name"]: layer for layer in client.get("/api/layers").json["layers"]}
+    assert listing["roads"]["downloads"] == {"geojson": "/api/layers/roads.geojson", "csv": "/api/layers/roads.csv",
+                                             "gpkg": "/api/layers/roads.gpkg"}
+    response = client.get("/api/layers/roads.gpkg")
+    assert response.mimetype == "application/geopackage+sqlite3"
+    assert 'filename="haiti-access_roads_' in response.headers["Content-Disposition"]
+    path = tmp_path / "roads.gpkg"
+    path.write_bytes(response.data)
+    assert len(pyogrio.read_dataframe(path)) == 70
+    text = client.get("/api/layers/roads.csv?bbox=-72.40,18.50,-72.30,18.60").get_data(as_text=True)
+    assert 0 < len(text.strip().split("\n")) - 2 < 70 and "LINESTRING" in text
+    assert client.get("/api/layers/bridges.csv").status_code == 404
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/api/layers/roads.csv"' in page and 'href="/api/layers/roads.gpkg"' in page
+    assert "limit=10000" not in page  # no download link stops at the page size
+
+
+def test_csv_and_gpkg_pages_say_how_to_go_on(client):
+    from requests.utils import parse_header_links
+
+    first = client.get("/ogcapi/collections/roads/items", query_string={"f": "csv", "limit": 30, "status": "open"})
+    assert first.headers["X-Number-Returned"] == "30"
+    matched = int(first.headers["X-Number-Matched"])
+    assert matched > 30 and 'rel="next"; type="text/csv"' in first.headers["Link"]
+    assert 'rel="prev"' not in first.headers["Link"]
+    nxt = next(link["url"] for link in parse_header_links(first.headers["Link"]) if link["rel"] == "next")
+    assert "offset=30" in nxt and "f=csv" in nxt and "status=open" in nxt
+    second = client.get(nxt)
+    assert second.mimetype == "text/csv" and 'rel="prev"' in second.headers["Link"]
+    gpkg = client.get("/ogcapi/collections/roads/items", query_string={"f": "gpkg", "limit": 30})
+    assert 'type="application/geopackage+sqlite3"' in gpkg.headers["Link"]
+    whole = client.get("/ogcapi/collections/ports/items", query_string={"f": "csv", "limit": 1000})
+    assert "Link" not in whole.headers and whole.headers["X-Number-Matched"] == "17"
+
+
 def test_gpkg_follows_the_same_filters(client, tmp_path):
     response = client.get("/ogcapi/collections/roads/items", query_string={"f": "gpkg", "status": "blocked"})
     assert response.mimetype == "application/geopackage+sqlite3"
@@ -270,3 +347,76 @@ def test_pyogrio_reads_the_geopackage_export(live_server, tmp_path):
         path.write_bytes(r.read())
     frame = pyogrio.read_dataframe(path)
     assert len(frame) == 21 and set(frame["status"]) <= {"controlled", "contested", "influence"}
+
+
+# --- nothing lost at scale ------------------------------------------------------------------------
+
+N_BIG = 12_000
+
+
+@pytest.fixture(scope="module")
+def big_app(tmp_path_factory):
+    """The app with 12,000 incidents (more than one OGC page can hold) in a store of its own."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from geoapp import create_app
+
+    rng = np.random.default_rng(5)
+    days = [f"2025-0{1 + k % 9}-{1 + k % 28:02d}" for k in range(N_BIG)]
+    frame = gpd.GeoDataFrame({
+        "id": [f"in-big-{k:05d}" for k in range(N_BIG)], "name": "Incident", "status": "verified",
+        "as_of": days, "source": "scale test", "confidence": "medium", "notes": "", "event_date": days,
+        "event_type": "Battles", "sub_event_type": "Armed clash", "actor": "Gang", "location": "Pétion-Ville",
+        "admin1": "Ouest", "admin2": "Port-au-Prince", "admin3": "", "fatalities": 0, "geo_precision": 2,
+    }, geometry=shapely.points(rng.uniform([-72.45, 18.45], [-72.20, 18.60], (N_BIG, 2))), crs="EPSG:4326")
+    app = create_app({"instance_path": tmp_path_factory.mktemp("big")})
+    service = app.extensions["geoapp"]
+    service.store.replace_layer("incidents", frame, actor="test", reason="more than a page")
+    service.reload()
+    yield app
+    service.stop()
+
+
+def test_whole_layer_downloads_have_every_feature(big_app, tmp_path):
+    client = big_app.test_client()
+    text = client.get("/api/layers/incidents.csv").data.decode("utf-8-sig")
+    rows = text.strip().split("\n")[2:]  # after the header and the HXL row
+    assert len(rows) == N_BIG and len({r.split(",")[0] for r in rows}) == N_BIG
+    path = tmp_path / "incidents.gpkg"
+    path.write_bytes(client.get("/api/layers/incidents.gpkg").data)
+    assert len(pyogrio.read_dataframe(path)) == N_BIG
+    assert len(client.get("/api/layers/incidents.geojson").json["features"]) == N_BIG
+
+
+def test_following_next_links_collects_every_feature(big_app):
+    from requests.utils import parse_header_links
+
+    client = big_app.test_client()
+    ids, url, pages = [], "/ogcapi/collections/incidents/items?limit=5000", 0
+    while url:
+        body = client.get(url).json
+        ids += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+        pages += 1
+    assert pages == 3 and len(ids) == len(set(ids)) == N_BIG
+    ids, url, pages = [], "/ogcapi/collections/incidents/items?limit=5000&f=csv", 0
+    while url:
+        response = client.get(url)
+        assert response.headers["X-Number-Matched"] == str(N_BIG)
+        ids += [r.split(",")[0] for r in response.data.decode("utf-8-sig").strip().split("\n")[2:]]
+        links = {link["rel"]: link["url"] for link in parse_header_links(response.headers.get("Link", ""))}
+        url = links.get("next")  # as requests' response.links reads RFC 8288 headers
+        pages += 1
+    assert pages == 3 and len(ids) == len(set(ids)) == N_BIG
+
+
+def test_whole_layer_downloads_are_rate_limited_as_downloads(tmp_path):
+    from geoapp import create_app
+
+    app = create_app({"instance_path": tmp_path, "rate_limit_downloads": "2/minute"})
+    client = app.test_client()
+    for url in ("/api/layers/ports.csv", "/api/layers/ports.gpkg"):
+        assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    app.extensions["geoapp"].stop()

@@ -87,6 +87,29 @@ def test_csv_and_geopackage_downloads_are_coarsened(setup, tmp_path):
     assert not any(np.any(np.all(np.abs(secret - (p.x, p.y)) < 1e-7, axis=1)) for p in frame.geometry)
 
 
+def test_whole_layer_csv_and_geopackage_are_coarsened_for_anonymous_callers(setup, tmp_path):
+    app, token, secret = setup
+    client = app.test_client()
+    import csv as csvlib
+    import io
+
+    def positions(headers=None):
+        text = client.get("/api/layers/displacement_sites.csv", headers=headers).data.decode("utf-8-sig")
+        rows = list(csvlib.DictReader(io.StringIO(text)))[1:]
+        path = tmp_path / "sites.gpkg"
+        path.write_bytes(client.get("/api/layers/displacement_sites.gpkg", headers=headers).data)
+        return (np.array([[float(r["lon"]), float(r["lat"])] for r in rows]),
+                np.array([[p.x, p.y] for p in pyogrio.read_dataframe(path).geometry]))
+
+    def exact(coords):
+        return sum(bool(np.any(np.all(np.abs(secret - c) < 1e-6, axis=1))) for c in coords)
+
+    for coords in positions():
+        assert len(coords) == 32 and exact(coords) == 0
+    for coords in positions({"Authorization": f"Bearer {token}"}):
+        assert exact(coords) == len(secret)
+
+
 def test_coarse_positions_stay_within_the_grid_cell(setup):
     app, _, _ = setup
     data = app.extensions["geoapp"].dataset

@@ -11,8 +11,8 @@ def test_overview_page(client):
     html = response.get_data(as_text=True)
     assert "haiti-access" in html and "/static/vendor/leaflet-1.9.4/leaflet.js" in html
     assert "/api/layers/roads.geojson" in html  # downloads are linked from the map
-    assert "/ogcapi/collections/displacement_sites/items?f=csv" in html
-    assert "/ogcapi/collections/roads/items?f=gpkg" in html
+    assert "/api/layers/displacement_sites.csv" in html  # whole layers, never one page of them
+    assert "/api/layers/roads.gpkg" in html
     assert "not operational truth" in html
     with client.get("/static/vendor/leaflet-1.9.4/leaflet.js") as asset:
         assert asset.status_code == 200 and asset.mimetype == "text/javascript"

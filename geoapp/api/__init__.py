@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import math
 
+import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import service
 from ..analysis import Scenario, access_lookup, resolve_hub, whatif_lookup
 from ..errors import BadRequest, NotFound
+from ..formats import csv_stream, gpkg_stream
 from ..geojson import layer_geojson
 from ..layers import REGISTRY
 from ..lookups import MAX_ALTERNATIVES, point_lookup, route_lookup
@@ -59,6 +61,16 @@ def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
     if not minimum <= number <= maximum:
         raise BadRequest(f"{field} must be between {minimum} and {maximum}", field=field)
     return number
+
+
+def parse_flag(field: str) -> bool:
+    """An optional ``true``/``false`` parameter (also 1/0, yes/no)."""
+    value = arg(field, required=False)
+    if value is None:
+        return False
+    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise BadRequest(f"{field} must be true or false", field=field)
+    return value.lower() in ("true", "1", "yes")
 
 
 def parse_lonlat(field: str) -> tuple[float, float]:
@@ -231,6 +243,9 @@ def layers():
                 "bbox": [round(float(v), 5) for v in data.public.layers[name].total_bounds]
                 if len(data.layers[name]) else None,
                 "download": url_for("api.download", name=name, _external=False),
+                "downloads": {"geojson": url_for("api.download", name=name),
+                              "csv": url_for("api.download_csv", name=name),
+                              "gpkg": url_for("api.download_gpkg", name=name)},
             }
             for name, spec in REGISTRY.items()
         ]
@@ -245,9 +260,40 @@ def download(name: str):
     bbox = parse_bbox()
     data = service().dataset
     body = layer_geojson(layer_view(data), name, bbox=bbox)
-    filename = f"haiti-access_{name}_{data.as_of[name] or 'empty'}.geojson"
-    return Response(
-        body,
-        mimetype="application/geo+json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return Response(body, mimetype="application/geo+json", headers=_attachment(data, name, "geojson"))
+
+
+@bp.get("/layers/<name>.csv")
+def download_csv(name: str):
+    """One whole layer (or a bbox of it) as CSV with an HXL hashtag row, streamed."""
+    data, frame = _whole_layer(name)
+    excel = parse_flag("excel")
+    return Response(csv_stream(frame, excel=excel), mimetype="text/csv", headers=_attachment(data, name, "csv"))
+
+
+@bp.get("/layers/<name>.gpkg")
+def download_gpkg(name: str):
+    """One whole layer (or a bbox of it) as a GeoPackage file."""
+    data, frame = _whole_layer(name)
+    return Response(gpkg_stream(frame, name), mimetype="application/geopackage+sqlite3",
+                    headers=_attachment(data, name, "gpkg"))
+
+
+def _whole_layer(name: str):
+    """The data and the layer as this caller may see it (sensitive positions coarsened without a token)."""
+    if name not in REGISTRY:
+        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+    bbox = parse_bbox()
+    data = service().dataset
+    view = layer_view(data)
+    frame = view.layers[name]
+    if bbox is not None:
+        hits = view.trees[name].query(shapely.box(*bbox), predicate="intersects")
+        hits.sort()
+        frame = frame.iloc[hits]
+    return data, frame
+
+
+def _attachment(data, name: str, suffix: str) -> dict:
+    filename = f"haiti-access_{name}_{data.as_of[name] or 'empty'}.{suffix}"
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}

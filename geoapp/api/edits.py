@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import urllib.parse
 
 import numpy as np
 import shapely
@@ -42,16 +43,51 @@ ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "por
              "departments": "adm1", "communes": "adm2", "sections": "adm3"}
 OPTIONAL_PROPERTIES = {"valid_from", "valid_to", "highway", "speed_kmh"}
 MAX_REASON = 500
+FEATURE_TYPES = ("application/json", "application/geo+json")
+#: A value whose every "%" starts a well-formed escape (so "50% of the road" stays as written).
+PERCENT = re.compile(r"(?:[^%]|%[0-9A-Fa-f]{2})*")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _reason() -> str:
-    reason = (request.headers.get("X-Change-Reason") or "").strip()
+def _reason(body: dict | None = None) -> str:
+    """Why the change is made: the X-Change-Reason header or the body's ``reason``, accents intact.
+
+    WSGI hands header values over decoded as Latin-1, so raw UTF-8 arrives as "signalÃ©": it is
+    decoded again as UTF-8 when that is valid.  Percent-encoded UTF-8 ("signal%C3%A9") is decoded
+    when every escape is well formed and the bytes are valid UTF-8.  A header and a body that
+    give different reasons are refused rather than one silently chosen.
+    """
+    header = _header_text(request.headers.get("X-Change-Reason") or "").strip()
+    given = (body or {}).get("reason")
+    if given is not None and not isinstance(given, str):
+        raise BadRequest("reason must be a string", field="reason")
+    given = (given or "").strip()
+    if header and given and header != given:
+        raise BadRequest("the body's reason differs from X-Change-Reason: send one, or the same in both",
+                         field="reason")
+    reason, field = (header, "X-Change-Reason") if header else (given, "reason")
     if not reason:
-        raise BadRequest("say why: send the reason for the change in the X-Change-Reason header",
-                         field="X-Change-Reason")
+        raise BadRequest('say why: send the reason for the change in the X-Change-Reason header or as "reason" in '
+                         "the body", field="X-Change-Reason")
     if len(reason) > MAX_REASON:
-        raise BadRequest(f"X-Change-Reason is longer than {MAX_REASON} characters", field="X-Change-Reason")
+        raise BadRequest(f"{field} is longer than {MAX_REASON} characters", field=field)
+    if CONTROL.search(reason):
+        raise BadRequest(f"{field} must be text without control characters", field=field)
     return reason
+
+
+def _header_text(value: str) -> str:
+    """A header value as the client meant it: raw UTF-8 bytes, or percent-encoded UTF-8, decoded."""
+    try:
+        value = value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass  # not UTF-8 bytes: kept as received
+    if "%" in value and PERCENT.fullmatch(value):
+        try:
+            value = urllib.parse.unquote_to_bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # escapes that are not UTF-8: kept literally
+    return value
 
 
 def _if_match() -> int:
@@ -135,20 +171,22 @@ def create_item(collection_id: str):
     spec = _spec(collection_id)
     svc = service()
     actor, _ = _require_editing_role(svc, spec)
-    reason = _reason()
-    feature = _feature(json_body(), spec, None)
+    body = json_body(FEATURE_TYPES)
+    reason = _reason(body)
+    feature = _feature(body, spec, None)
     frame = _validated(feature, spec)
     version = svc.store.create(collection_id, frame, actor=actor, reason=reason)
     svc.data_changed()
     return _respond(collection_id, feature["properties"]["id"], version, 201)
 
 
-def _change(collection_id: str):
-    """What every change of an existing feature checks first: layer, token, reason, If-Match."""
+def _change(collection_id: str, body_types: tuple[str, ...] | None = None):
+    """What every change of an existing feature checks first: layer, token, body (if any), reason, If-Match."""
     spec = _spec(collection_id)
     svc = service()
     actor, _ = _require_editing_role(svc, spec)
-    return spec, svc, actor, _reason(), _if_match()
+    body = json_body(types=body_types) if body_types else None
+    return spec, svc, actor, body, _reason(body), _if_match()
 
 
 def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
@@ -167,8 +205,8 @@ def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
 @bp.put("/collections/<collection_id>/items/<feature_id>")
 def replace_item(collection_id: str, feature_id: str):
     """Replace a feature whole (If-Match required)."""
-    spec, svc, actor, reason, expected = _change(collection_id)
-    feature = _feature(json_body(), spec, feature_id)
+    spec, svc, actor, body, reason, expected = _change(collection_id, FEATURE_TYPES)
+    feature = _feature(body, spec, feature_id)
     frame = _validated(feature, spec)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
                                 reason=reason)
@@ -179,9 +217,9 @@ def replace_item(collection_id: str, feature_id: str):
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
 def patch_item(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
-    spec, svc, actor, reason, expected = _change(collection_id)
-    patch = json_body(types=("application/json", "application/merge-patch+json"))
-    unknown = sorted(set(patch) - {"type", "properties", "geometry", "id"})
+    spec, svc, actor, patch, reason, expected = _change(collection_id, ("application/json",
+                                                                         "application/merge-patch+json"))
+    unknown = sorted(set(patch) - {"type", "properties", "geometry", "id", "reason"})
     if unknown:
         raise BadRequest(f"a patch may set properties and geometry only, not {unknown[0][:40]}", field=unknown[0][:40])
     current = svc.store.get(collection_id, feature_id)
@@ -204,7 +242,7 @@ def patch_item(collection_id: str, feature_id: str):
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
 def delete_item(collection_id: str, feature_id: str):
     """Remove a feature (If-Match required); its history stays."""
-    _, svc, actor, reason, expected = _change(collection_id)
+    _, svc, actor, _, reason, expected = _change(collection_id)
     svc.store.delete(collection_id, feature_id, expected_version=expected, actor=actor, reason=reason)
     svc.data_changed()
     return Response(status=204)

@@ -35,7 +35,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "gpkg": "application/geopackage+sqlite3",
 }
-ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at"}
+ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at", "excel"}
 
 
 def _link(href: str, rel: str, type_: str, title: str) -> dict:
@@ -232,25 +232,47 @@ def items(collection_id: str):
     if fmt not in FORMATS:
         raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
     query = parse_items_query(spec)
-    from . import dataset_for_request, layer_view
+    from . import dataset_for_request, layer_view, parse_flag
 
+    excel = parse_flag("excel")
     data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here
     view = layer_view(data)  # bbox filters run on what the caller may see, so they reveal no more
     matched, page = run_query(view.layers[collection_id], view.trees[collection_id], spec, query)
     stamp = f"{data.as_of[collection_id] or 'empty'}_{query.offset}"
+    paging = _paging_headers(collection_id, query, matched, len(page), fmt)
     if fmt == "csv":
-        return Response(csv_stream(page), mimetype="text/csv",
-                        headers=_download(f"haiti-access_{collection_id}_{stamp}.csv"))
+        return Response(csv_stream(page, excel=excel), mimetype="text/csv",
+                        headers={**paging, **_download(f"haiti-access_{collection_id}_{stamp}.csv")})
     if fmt == "gpkg":
         return Response(gpkg_stream(page, collection_id), mimetype=FORMATS["gpkg"],
-                        headers=_download(f"haiti-access_{collection_id}_{stamp}.gpkg"))
+                        headers={**paging, **_download(f"haiti-access_{collection_id}_{stamp}.gpkg")})
     members = {
         "numberMatched": matched,
         "numberReturned": len(page),
         "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": _page_links(collection_id, query, matched, len(page)),
     }
-    return Response(feature_collection_stream(page, members), mimetype=FORMATS["json"])
+    return Response(feature_collection_stream(page, members), mimetype=FORMATS["json"], headers=paging)
+
+
+def _paging_headers(collection_id: str, query: Query, matched: int, returned: int, fmt: str) -> dict:
+    """Counts and RFC 8288 ``Link`` headers to the next and previous pages, in the same format.
+
+    CSV and GeoPackage have no links member, so that clients following ``next`` read these.
+    """
+    args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+    media = FORMATS[fmt].split(";")[0]
+    links = []
+    if query.offset + returned < matched:
+        links.append(({"offset": query.offset + query.limit, "limit": query.limit}, "next"))
+    if query.offset > 0:
+        links.append(({"offset": max(0, query.offset - query.limit), "limit": query.limit}, "prev"))
+    headers = {"X-Number-Matched": str(matched), "X-Number-Returned": str(returned)}
+    if links:
+        headers["Link"] = ", ".join(
+            f'<{url_for("ogc.items", collection_id=collection_id, _external=True, **args, **page)}>; '
+            f'rel="{rel}"; type="{media}"' for page, rel in links)
+    return headers
 
 
 def _page_links(collection_id: str, query: Query, matched: int, returned: int) -> list[dict]:
