@@ -27,6 +27,8 @@ def naive_page(layers) -> int:
     """What a first folium page does: default assets from CDNs, every layer embedded whole."""
     m = folium.Map(location=[18.9, -72.7], zoom_start=8)
     for name, frame in layers.items():
+        if not len(frame):
+            continue
         folium.GeoJson(frame.to_json(), name=name, popup=folium.GeoJsonPopup(
             fields=[c for c in frame.columns if c != "geometry"])).add_to(m)
     folium.LayerControl().add_to(m)

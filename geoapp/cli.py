@@ -323,7 +323,8 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
         frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet, skip_invalid=skip_invalid)
         events = len(frame)
         written = _rejected(file, summary, events) if skip_invalid else None
-        store = None if dry_run and not merge else _store()
+        store = _store()
+        placement = _placement_report(frame, store.load()["communes"])
         kept = 0
         if merge:
             stored = store.load()["incidents"]
@@ -343,9 +344,55 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
     _reading(summary)
     if skip_invalid:
         click.echo(_rejected_line(summary, events, "event", written, dry_run))
+    for line in placement:
+        click.echo(line)
     if merge:
         click.echo(f"{kept} stored incidents kept alongside them")
     click.echo("dry run: nothing stored" if dry_run else "incidents replaced")
+
+
+#: how many disagreements between a feed's named commune and the position are listed one by one
+LISTED_DISAGREEMENTS = 20
+
+
+def _placement_report(frame, communes) -> list[str]:
+    """Where the events fall in the official communes, and where ACLED's ``admin3`` says otherwise."""
+    import numpy as np
+    import shapely
+
+    from . import extent
+    from .admin import named_commune_disagreements, place
+    from .settings import Settings
+
+    settings = Settings.from_env()
+    if not len(frame) or not len(communes):
+        return []
+    placed = place(frame, communes, metric_crs=settings.metric_crs, margin_m=extent.margin_m())
+    on_land = np.zeros(len(frame), dtype=bool)
+    hits, _ = shapely.STRtree(np.asarray(communes.geometry.values)).query(np.asarray(frame.geometry.values),
+                                                                          predicate="intersects")
+    on_land[hits] = True
+    lines = [f"placed by position in {placed['adm2_pcode'].nunique()} communes of "
+             f"{placed['adm1_pcode'].nunique()} departments (commune p-codes on every event); "
+             f"{int((~on_land).sum())} off the coast, in the nearest commune's waters"]
+    odd = named_commune_disagreements(frame, communes, column="admin3", metric_crs=settings.metric_crs,
+                                      margin_m=extent.margin_m(), tolerance_m=500.0)
+    far = [d for d in odd if d["distance_m"] is not None]
+    unknown: dict[str, int] = {}
+    for d in odd:
+        if d["distance_m"] is None:
+            unknown[d["named"]] = unknown.get(d["named"], 0) + 1
+    if far:
+        lines.append(f"{len(far)} events lie more than 500 m outside the commune their admin3 names "
+                     "(the position decides their p-codes):")
+        lines += [f"  {d['id']}: admin3 {d['named']!r}, but the position is in {d['placed_in']}, "
+                  f"{d['distance_m'] / 1000:.1f} km away" for d in far[:LISTED_DISAGREEMENTS]]
+        if len(far) > LISTED_DISAGREEMENTS:
+            lines.append(f"  ... and {len(far) - LISTED_DISAGREEMENTS} more")
+    if unknown:
+        listed = ", ".join(f"{name!r} ({n})" for name, n in sorted(unknown.items())[:LISTED_DISAGREEMENTS])
+        lines.append(f"admin3 names that are no commune of the official boundaries: {listed}")
+    return lines
 
 
 @main.command("export")

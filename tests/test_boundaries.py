@@ -172,3 +172,32 @@ def test_names_are_compared_without_accents_or_abbreviations():
     assert normalise_name("St. Raphael") == normalise_name("Saint-Raphaël")
     assert normalise_name("Cap Haitien") == normalise_name("Cap-Haïtien")
     assert normalise_name(None) == ""
+
+
+def test_acled_events_get_commune_p_codes_and_admin3_disagreements_are_reported(tmp_path):
+    rows = [
+        "event_id_cnty,event_date,event_type,actor1,admin1,admin2,admin3,location,latitude,longitude,fatalities",
+        "HTI1,2025-01-27,Battles,Viv Ansanm,Ouest,Port-au-Prince,Kenscoff,Kenscoff,18.4477,-72.2840,0",
+        "HTI2,2025-02-01,Battles,Viv Ansanm,Ouest,Port-au-Prince,Delmas,Delmas 33,18.5470,-72.3030,2",
+        # ACLED says Petion-Ville, the position is in Cap-Haitien: far outside the commune named
+        "HTI3,2025-02-02,Riots,Rioters,Nord,Cap-Haitien,Petion-Ville,Cap-Haitien,19.7594,-72.1981,0",
+        "HTI4,2025-02-03,Battles,Gang,Ouest,Port-au-Prince,Bel Air,Bel Air,18.5490,-72.3350,1",
+        "HTI5,2025-02-04,Violence against civilians,Gang,Nord-Ouest,Port-de-Paix,La Tortue,Coast of La Tortue,"
+        "20.2200,-72.8000,3",
+    ]
+    path = tmp_path / "acled_haiti.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = CliRunner().invoke(main, ["import-acled", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "5 events" in out and "1 off the coast" in out
+    assert "1 events lie more than 500 m outside the commune their admin3 names" in out
+    assert "acled-HTI3: admin3 'Petion-Ville', but the position is in Cap-Haïtien" in out
+    assert "admin3 names that are no commune of the official boundaries: 'Bel Air' (1)" in out
+    app = create_app({"instance_path": tmp_path / "instance"})
+    incidents = app.extensions["geoapp"].dataset.layers["incidents"].set_index("id")
+    app.extensions["geoapp"].stop()
+    assert incidents.at["acled-HTI5", "adm2_name"] == "La Tortue"
+    assert incidents.at["acled-HTI3", "adm2_pcode"] == "HT0311"  # the position decides
+    assert incidents["adm2_pcode"].notna().all()
