@@ -193,7 +193,7 @@ def test_figures_are_an_ogc_collection_that_cannot_be_edited(figures_app):
 
 
 @pytest.mark.parametrize("query, field", [("level=adm3", "level"), ("date=2024-13-01", "date"), ("f=xml", "f"),
-                                          ("colour=red", "colour")])
+                                          ("colour=red", "colour"), ("date=", "date"), ("level=", "level")])
 def test_bad_parameters_are_400s(figures_app, query, field):
     response = figures_app.test_client().get(f"/api/displacement?{query}")
     assert response.status_code == 400 and response.json["error"]["field"] == field

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from geoapp import create_app
 from geoapp.cli import main
 from geoapp.errors import DataValidationError
-from geoapp.layers import REGISTRY
+from geoapp.layers import REGISTRY, STORED
 from geoapp.store import DirectoryStore
 from geoapp.validate import validate_layer
 
@@ -25,7 +25,7 @@ def load_error(data_dir) -> str:
 
 def test_shipped_layers_are_valid_and_complete():
     layers = DirectoryStore(GEODATA).load()
-    assert set(layers) == set(REGISTRY)
+    assert set(layers) == set(STORED)
     assert len(layers["displacement_sites"]) >= 25
     for name, frame in layers.items():
         assert frame.crs.to_epsg() == 4326

@@ -31,8 +31,15 @@ CSV_COLUMNS = {
 PARAMS = {"level", "date", "f"}
 
 
+def _given(field: str, default: str | None) -> str | None:
+    """An optional parameter: absent gives the default, present but empty is a 400."""
+    if field in request.args and not request.args[field].strip():
+        raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
+    return arg(field, required=False, default=default)
+
+
 def _day(field: str = "date") -> dt.date | None:
-    value = arg(field, required=False)
+    value = _given(field, None)
     if value is None:
         return None
     try:
@@ -47,10 +54,10 @@ def displacement():
     unknown = sorted(set(request.args) - PARAMS)
     if unknown:
         raise BadRequest(f"unknown parameter(s); allowed: {', '.join(sorted(PARAMS))}", field=unknown[0][:40])
-    level = arg("level", required=False, default="adm2")
+    level = _given("level", "adm2")
     if level not in LEVELS:
         raise BadRequest(f"level must be one of {', '.join(LEVELS)}", field="level")
-    fmt = arg("f", required=False, default="json")
+    fmt = _given("f", "json")
     if fmt not in ("json", "csv"):
         raise BadRequest("f must be json or csv", field="f")
     data = service().dataset
