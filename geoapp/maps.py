@@ -561,7 +561,7 @@ window.haControl = {{ this.control or 'null' }};
         self.layers = {child.layer_name: child.get_name() for child in children
                        if isinstance(child, folium.map.Layer) and child.control}
         self.parts = {}
-        stack = children
+        stack = list(children)
         while stack:
             child = stack.pop()
             if getattr(child, "ha_part", None):
