@@ -15,6 +15,7 @@ def incidents_by_commune(incidents: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
     """Per commune (``adm2_pcode``): incidents, deaths, verified ones, newest and oldest date, at a point inside it.
 
     Incidents in no commune are counted per ``CELL_DEG`` cell at their mean position, so none is left out.
+    Largest counts first, so a page draws the smaller circles over the larger ones.
     """
     columns = ["id", "name", "department", "incidents", "deaths", "verified", "newest", "oldest"]
     if not len(incidents):
@@ -40,6 +41,8 @@ def incidents_by_commune(incidents: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
     points[placed] = anchors.reindex(grouped.index[placed]).to_numpy()
     grouped["name"] = grouped["name"].where(placed, "outside any commune")
     frame = grouped.reset_index().rename(columns={"key": "id"})
+    order = np.argsort(-frame["incidents"].to_numpy(), kind="stable")  # small circles drawn last, on top
+    frame, points = frame.iloc[order].reset_index(drop=True), points[order]
     frame = frame.astype({"incidents": "int64", "deaths": "int64", "verified": "int64"})
     return gpd.GeoDataFrame(frame[columns], geometry=shapely.set_precision(points, 1e-4), crs="EPSG:4326")
 

@@ -578,6 +578,16 @@ class Legend(MacroElement):
 {% macro html(this, kwargs) %}
 <details class="legend" id="legend" open aria-label="Legend">
   <summary><strong>Legend</strong></summary>
+  {% for metric, c in (this.choropleth or {}).items() %}
+  <div class="choropleth-legend" data-metric="{{ metric }}"{% if not loop.first %} hidden{% endif %}>
+  <div class="legend-layer">Communes: {{ c.title }}</div>
+  {% for colour, label in c.rows %}
+  <div><span class="sw area" style="background:{{ colour }}"></span> {{ label }}</div>
+  {% endfor %}
+  <div><span class="sw area hatched"></span> no figures in the round shown</div>
+  <div class="small">Same classes for every round (IOM DTM)</div>
+  </div>
+  {% endfor %}
   {% if this.access %}
   <div class="legend-layer">Sites, from the hub</div>
   {% for level, colour in this.access_colours.items() %}
@@ -607,16 +617,6 @@ class Legend(MacroElement):
   <div><span class="sw dot" style="border:2px dashed #000"></span> airport</div>
   <div><span class="sw dot" style="border:2px dotted #000"></span> border crossing</div>
   {% endif %}
-  {% for metric, c in (this.choropleth or {}).items() %}
-  <div class="choropleth-legend" data-metric="{{ metric }}"{% if not loop.first %} hidden{% endif %}>
-  <div class="legend-layer">Communes: {{ c.title }}</div>
-  {% for colour, label in c.rows %}
-  <div><span class="sw area" style="background:{{ colour }}"></span> {{ label }}</div>
-  {% endfor %}
-  <div><span class="sw area hatched"></span> no figures in the round shown</div>
-  <div class="small">Same classes for every round (IOM DTM)</div>
-  </div>
-  {% endfor %}
   {% if this.boundaries %}
   <div class="legend-layer">Official boundaries (COD-AB)</div>
   {% for name, line in this.boundary_lines %}

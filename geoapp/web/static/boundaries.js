@@ -42,7 +42,9 @@
     var p = feature.properties;
     entry.items.push({ path: path, label: p.label, name: p.name, tooltip: null });
     if (!entry.ref || !path.options.interactive) { return; }
-    path.bindPopup(document.createElement('div'), { maxWidth: 340, minWidth: 220, className: 'ha-popup-wrap' });
+    // scrolls rather than grows past the map when figures, chart and sites arrive
+    var tall = Math.max(220, window.haMap.getSize().y - 140);
+    path.bindPopup(document.createElement('div'), { maxWidth: 340, minWidth: 220, maxHeight: tall });
     path.on('popupopen', function (event) { event.popup.setContent(popup(entry, feature, path)); });
   }
 

@@ -4,7 +4,8 @@
 (function () {
   'use strict';
   var cfg, entry, hatch, seq = 0;
-  var shown = { metric: 'individuals', round: null, areas: {} };
+  var shown = { metric: 'individuals', round: null, areas: {}, loads: 0 };
+  window.haChoropleth = shown;
 
   function start() {
     var data = window.ha.data();
@@ -43,9 +44,9 @@
       shown.round = index;
       shown.areas = areas;
       shown.mismatch = body.round && body.round.round !== round.round;
+      shown.loads += 1;
       restyle();
       report();
-      document.body.setAttribute('data-choropleth-round', String(index));
     }).catch(function (error) {
       if (token === seq) { status('The figures could not be loaded (' + error.message + ').'); }
     });
