@@ -115,6 +115,22 @@ def _reference_urls(names) -> dict[str, str]:
             if name in names and len(layers[name])}
 
 
+_EMPTY = b'{"type":"FeatureCollection","features":[]}'
+#: the light boundaries of the latest data version seen, as sent: (GeoJSON, gzipped) per layer
+_LIGHT: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+
+
+def _light_boundaries(data) -> dict[str, tuple[bytes, bytes]]:
+    """Built once per data version and process (well under a second), kept apart from the page cache."""
+    light = _LIGHT.get(data.version)
+    if light is None:
+        texts = {name: page_geojson(frame).encode() for name, frame in light_layers(data.public.layers).items()}
+        light = {name: (text, gzip.compress(text, 6)) for name, text in texts.items()}
+        _LIGHT.clear()
+        _LIGHT[data.version] = light
+    return light
+
+
 @bp.get("/map/layers/<name>.geojson")
 def reference_layer(name: str):
     """An official boundary layer made light for maps (simplified, rounded), built once per data version.
@@ -125,14 +141,10 @@ def reference_layer(name: str):
         raise NotFound(f"no boundary layer named {name[:40]!r}; one of {', '.join(REFERENCE)}", field="name")
     if request.args:
         raise BadRequest("this address takes no parameters", field=sorted(request.args)[0][:40])
-    svc = service()
-    data = svc.dataset
-    every = svc.cached_page("map-layers", lambda: {n: page_geojson(f).encode()
-                                                   for n, f in light_layers(data.public.layers).items()})
-    text = every.get(name, b'{"type":"FeatureCollection","features":[]}')
+    data = service().dataset
+    plain, packed = _light_boundaries(data).get(name, (_EMPTY, gzip.compress(_EMPTY)))
     zipped = "gzip" in request.accept_encodings
-    body = svc.cached_page(f"map-layers:{name}:gzip", lambda: gzip.compress(text, 6)) if zipped else text
-    response = Response(body, mimetype="application/geo+json")
+    response = Response(packed if zipped else plain, mimetype="application/geo+json")
     response.set_etag(f"{data.version}-{name}{'-gzip' if zipped else ''}")
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept-Encoding")
