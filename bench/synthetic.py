@@ -120,3 +120,55 @@ def synthetic_incidents(roads: gpd.GeoDataFrame, *, count: int = 2000, days: int
         geometry=shapely.points(np.concatenate([near, far])),
         crs="EPSG:4326",
     )
+
+
+def synthetic_country_incidents(communes: gpd.GeoDataFrame, *, count: int = 5000, days: int = 90, today: dt.date,
+                                seed: int = 13) -> gpd.GeoDataFrame:
+    """ACLED-like events of the last ``days`` days spread over the communes, more where more people live.
+
+    Each event sits near a point inside a commune (jittered by up to ~1 km), so every one is placed
+    in a department and commune like a real import; all carry the columns an import must have.
+    """
+    rng = np.random.default_rng(seed)
+    weights = communes["population"].fillna(0).to_numpy(dtype=float) + 1.0
+    picked = rng.choice(len(communes), size=count, p=weights / weights.sum())
+    anchors = shapely.get_coordinates(shapely.point_on_surface(np.asarray(communes.geometry.values)))[picked]
+    xy = anchors + rng.uniform(-0.01, 0.01, (count, 2))
+    dates = np.array([(today - dt.timedelta(days=int(d))).isoformat() for d in range(days)])[
+        rng.integers(0, days, count)]
+    return gpd.GeoDataFrame(
+        {
+            "id": np.char.add("ev", np.arange(count).astype(str)),
+            "name": np.char.add("event ", np.arange(count).astype(str)),
+            "status": rng.choice(["verified", "reported"], count, p=[0.7, 0.3]),
+            "as_of": dates,
+            "source": "synthetic benchmark events",
+            "confidence": "medium",
+            "notes": "A synthetic event standing for an ACLED row, with a note of ordinary length for the page.",
+            "event_date": dates,
+            "event_type": rng.choice(["Battles", "Violence against civilians", "Riots", "Protests"], count,
+                                     p=[0.4, 0.35, 0.15, 0.1]),
+            "sub_event_type": "Armed clash",
+            "actor": "synthetic group",
+            "location": communes["name"].to_numpy()[picked],
+            "admin1": communes["adm1_name"].to_numpy()[picked],
+            "admin2": communes["name"].to_numpy()[picked],
+            "admin3": None,
+            "fatalities": rng.poisson(1.5, count),
+            "geo_precision": rng.choice([1, 2, 3], count, p=[0.6, 0.3, 0.1]),
+        },
+        geometry=shapely.points(xy),
+        crs="EPSG:4326",
+    )
+
+
+def synthetic_roads_count(count: int = 20_000, *, seed: int = 42) -> gpd.GeoDataFrame:
+    """Exactly ``count`` segments of the smallest synthetic grid that has as many."""
+    side = 2
+    while 1.8 * side * (side - 1) < count:  # ~90% of a grid's 2 side (side - 1) segments are kept
+        side += 1
+    roads = synthetic_roads(side, seed=seed)
+    while len(roads) < count:
+        side += 1
+        roads = synthetic_roads(side, seed=seed)
+    return roads.iloc[:count].reset_index(drop=True)

@@ -75,7 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                          "figures.displacement", "figures.commune", "figures.commune_chart"],
                         settings.rate_limit_lookups),
         "api.whatif": settings.rate_limit_scenarios,
-        **dict.fromkeys(["ogc.items", "api.download", "api.download_csv", "api.download_gpkg"],
+        **dict.fromkeys(["ogc.items", "api.download", "api.download_csv", "api.download_gpkg", "web.reference_layer"],
                         settings.rate_limit_downloads),
         **dict.fromkeys(["edits.create_item", "edits.replace_item", "edits.patch_item", "edits.delete_item"],
                         settings.rate_limit_edits),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import math
 from collections.abc import Callable, Mapping
 
@@ -15,6 +16,8 @@ from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from .boundaries import MAP_ATTRIBUTION
+from .incident_counts import count_radius
 from .layers import PALETTE, REGISTRY
 
 #: Fields shown in each layer's popup, after ``name`` and ``status``; provenance always closes it.
@@ -45,6 +48,8 @@ class MapAssets:
     cluster_js: str = ""
     cluster_css: tuple[str, ...] = ()
     favicon: str = ""
+    #: the map pages' own scripts, run once the map is built (deferred)
+    map_js: tuple[str, ...] = ()
 
 
 def base_map(
@@ -73,6 +78,8 @@ def base_map(
         root.header.add_child(JavascriptLink(assets.page_js), name="page_js")
     if assets.favicon:
         root.header.add_child(Element(f'<link rel="icon" href="{assets.favicon}">'), name="favicon")
+    for i, url in enumerate(assets.map_js):
+        root.header.add_child(Element(f'<script src="{html.escape(url)}" defer></script>'), name=f"map_js{i}")
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or "map tiles", name="Base map").add_to(m)
     elif context:
@@ -84,34 +91,42 @@ def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
     """Country outline and town labels drawn under the data, never in the way of clicks."""
     outline = context.get("outline")
     if outline is not None and len(outline):
-        folium.GeoJson(
+        land = folium.GeoJson(
             outline.__geo_interface__, name="Haiti (Natural Earth)", control=False,
             style_function=lambda _f: {"color": "#8a8a8a", "weight": 1, "fillColor": "#fbfaf5", "fillOpacity": 1},
             interactive=False,
-        ).add_to(m)
+        )
+        land.ha_part = "outline"  # page scripts keep it under the boundaries they load later
+        land.add_to(m)
     places = context.get("places")
     if places is not None and len(places):
         towns = folium.FeatureGroup(name="Towns (GeoNames)", control=False)
         for name, rank, point in zip(places["name"], places["rank"], places.geometry, strict=True):
-            folium.CircleMarker(
-                [point.y, point.x], radius=2 if rank > 1 else 3, color="#555555", weight=1, fill=True,
-                fill_opacity=1, interactive=False,
-            ).add_child(folium.Tooltip(html.escape(name), permanent=rank == 1, direction="right",
-                                       class_name=f"place-label rank-{rank}")).add_to(towns)
+            dot = folium.CircleMarker([point.y, point.x], radius=2 if rank > 1 else 3, color="#555555", weight=1,
+                                      fill=True, fill_opacity=1)
+            # folium drops ``interactive``: set it, so a town's dot never takes the click meant for its commune;
+            # smaller towns are named from zoom 10 or 11 on (the page's script marks the zoom on the map)
+            dot.options["interactive"] = False
+            dot.add_child(folium.Tooltip(html.escape(name), permanent=True, direction="right",
+                                         class_name=f"place-label rank-{rank}")).add_to(towns)
         towns.add_to(m)
 
 
 def add_layers(
     m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], *, muted: bool = False,
     download_url: Callable[[str, str], str] | None = None, assets: MapAssets | None = None,
+    incidents: IncidentDetail | None = None,
 ) -> None:
     """Draw every given layer styled by status, with popups carrying the feature's provenance.
 
     ``download_url(layer, id)`` adds a link to each feature's download in its popup; displacement
-    sites are clustered when the cluster plugin's assets are given.
+    sites are clustered when the cluster plugin's assets are given; with ``incidents``, incidents
+    are drawn as counts per commune (the page fetches each one in view when zoomed in).
     """
     for name in ("gang_zones", "roads", "displacement_sites", "incidents", "ports"):
-        if name in layers and len(layers[name]):
+        if name == "incidents" and incidents is not None and name in layers and len(layers[name]):
+            _incident_counts(incidents.counts).add_to(m)
+        elif name in layers and len(layers[name]):
             frame = lighten(name, layers[name])
             if download_url is not None:
                 frame = frame.assign(download=[download_url(name, fid) for fid in frame["id"]])
@@ -131,24 +146,133 @@ def add_layers(
 def overview_map(
     layers: Mapping[str, gpd.GeoDataFrame], *, assets: MapAssets, panel_html: str, tile_url: str | None = None,
     tile_attribution: str | None = None, context: Mapping[str, gpd.GeoDataFrame] | None = None,
-    download_url: Callable[[str, str], str] | None = None,
+    download_url: Callable[[str, str], str] | None = None, reference: Mapping[str, str] | None = None,
+    incidents: IncidentDetail | None = None, choropleth: Choropleth | None = None,
 ) -> folium.Map:
-    """The given layers with toggles, a legend and an information panel."""
+    """The given layers with toggles, a legend and an information panel.
+
+    ``reference`` names the official boundary layers to offer and the URL each is fetched from when
+    shown; ``incidents`` draws incidents per commune with details on demand; ``choropleth`` fills
+    the communes by displaced people (the page fetches the figures of the round chosen).
+    """
     m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access map",
                  context=context)
-    add_layers(m, layers, download_url=download_url, assets=assets)
+    add_layers(m, layers, download_url=download_url, assets=assets, incidents=incidents)
+    add_reference_layers(m, reference or {})
+    data = {}
+    if incidents is not None and "incidents" in layers and len(layers["incidents"]):
+        data["incidents"] = incidents.config()
+    if choropleth is not None and choropleth.rounds:
+        data["displacement"] = choropleth.config()
+    if data:
+        PageData("ha-map-data", data).add_to(m)
     m.fit_bounds(HAITI_VIEW)
     folium.LayerControl(collapsed=True).add_to(m)
-    Legend().add_to(m)
+    Legend(boundaries=bool(reference), incident_counts="incidents" in data,
+           choropleth=choropleth.classes if "displacement" in data else None).add_to(m)
     MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
 
 
+#: How each official boundary layer is drawn: outline style, from which zoom names show, shown at first.
+REFERENCE_STYLE = {
+    "departments": {"style": {"color": "#4d4d4d", "weight": 2.5, "opacity": 0.9, "fill": False},
+                    "interactive": False, "label_zoom": 8, "show": True},
+    "communes": {"style": {"color": "#6b6b6b", "weight": 1, "opacity": 0.8, "fill": True, "fillOpacity": 0},
+                 "interactive": True, "label_zoom": 10, "show": True},
+    "sections": {"style": {"color": "#8c8c8c", "weight": 0.8, "opacity": 0.9, "dashArray": "3 3", "fill": True,
+                           "fillOpacity": 0}, "interactive": True, "label_zoom": 12, "show": False},
+}
+
+
+def add_reference_layers(m: folium.Map, urls: Mapping[str, str]) -> None:
+    """Official boundaries as outlines the page fetches when shown (departments and communes at first).
+
+    Departments only outline (clicks go through to the commune under them); communes and sections
+    answer a click with their name, p-code, department and population.
+    """
+    for name in ("departments", "communes", "sections"):
+        if name in urls:
+            ReferenceLayer(name, REGISTRY[name].title, urls[name], **REFERENCE_STYLE[name]).add_to(m)
+
+
+class ReferenceLayer(folium.map.Layer):
+    """An empty GeoJSON layer in the layer control; the page's script fills it from ``url`` when shown."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJSON(null, {{ this.options|tojson }});
+{% endmacro %}
+""")
+
+    def __init__(self, name: str, title: str, url: str, *, style: dict, interactive: bool, label_zoom: int,
+                 show: bool):
+        super().__init__(name=title, overlay=True, control=True, show=show)
+        self._name = "ReferenceLayer"
+        self.options = {"interactive": interactive, "attribution": MAP_ATTRIBUTION, "style": style,
+                        "haReference": {"name": name, "url": url, "labelZoom": label_zoom}}
+
+
+@dataclasses.dataclass(frozen=True)
+class IncidentDetail:
+    """Incidents counted per commune at country zoom; from ``zoom`` on, the page fetches each one in view.
+
+    The page asks ``items_url`` for the incidents of the window ``start``..``end`` (``stored_at`` for
+    a past day) in the view, ``page`` at a time and at most ``most``, and says when there are more.
+    """
+
+    counts: gpd.GeoDataFrame
+    items_url: str
+    start: str
+    end: str
+    stored_at: str | None = None
+    zoom: int = 11
+    page: int = 500
+    most: int = 2000
+
+    def config(self) -> dict:
+        spec = REGISTRY["incidents"]
+        return {"layer": spec.title, "items": self.items_url, "start": self.start, "end": self.end,
+                "stored_at": self.stored_at, "zoom": self.zoom, "page": self.page, "most": self.most,
+                "total": int(self.counts["incidents"].sum()), "colours": dict(spec.colours),
+                "fields": ["name", "status", *POPUP_FIELDS["incidents"], *PROVENANCE]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Choropleth:
+    """Communes filled by displaced people: the rounds to choose from and the classes of each metric."""
+
+    api: str
+    rounds: list[dict]
+    selected: int | None
+    classes: dict
+
+    def config(self) -> dict:
+        return {"api": self.api, "rounds": self.rounds, "selected": self.selected, "classes": self.classes}
+
+
+class PageData(MacroElement):
+    """Settings for the page's scripts, as a JSON block (data, not script: the CSP needs no hash for it)."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<script type="application/json" id="{{ this.element_id }}">{{ this.text }}</script>
+{% endmacro %}
+""")
+
+    def __init__(self, element_id: str, data: dict):
+        super().__init__()
+        self._name = "PageData"
+        self.element_id = element_id
+        # "<" escaped: no text in it can close the block or open a comment
+        self.text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
 def route_map(
     layers: Mapping[str, gpd.GeoDataFrame], result: dict, *, assets: MapAssets, panel_html: str,
     tile_url: str | None = None, tile_attribution: str | None = None,
-    context: Mapping[str, gpd.GeoDataFrame] | None = None,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None, reference: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """The safest and shortest routes of a lookup over muted context layers, with the summary panel.
 
@@ -163,6 +287,7 @@ def route_map(
     if named and "incidents" in layers:
         context_layers["incidents"] = layers["incidents"][layers["incidents"]["id"].isin(named).to_numpy()]
     add_layers(m, context_layers, muted=True)
+    add_reference_layers(m, reference or {})
     styles = {
         "shortest": {"color": PALETTE["black"], "weight": 4, "dashArray": "10 8", "opacity": 0.8},
         "safest": {"color": PALETTE["blue"], "weight": 7, "opacity": 0.85},
@@ -199,7 +324,7 @@ def route_map(
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
     folium.LayerControl(collapsed=True).add_to(m)
     least = any(f["properties"]["mode"] == "least_risk" for f in result["routes"])
-    Legend(route="least-risk route" if least else "safest route").add_to(m)
+    Legend(route="least-risk route" if least else "safest route", boundaries=bool(reference)).add_to(m)
     MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
@@ -213,12 +338,13 @@ ACCESS_COLOURS = {
 def access_map(
     layers: Mapping[str, gpd.GeoDataFrame], sites: gpd.GeoDataFrame, result: dict, hub: tuple[float, float], *,
     assets: MapAssets, panel_html: str, tile_url: str | None = None, tile_attribution: str | None = None,
-    context: Mapping[str, gpd.GeoDataFrame] | None = None,
+    context: Mapping[str, gpd.GeoDataFrame] | None = None, reference: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Sites coloured by whether the hub reaches them safely, only with risk, or not at all."""
     m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access access",
                  context=context)
     add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
+    add_reference_layers(m, reference or {})
     by_id = {row["id"]: row for row in result["sites"]}
     frame = sites.assign(
         access=[by_id[i]["access"] for i in sites["id"]],
@@ -242,7 +368,7 @@ def access_map(
                         fill_opacity=1, tooltip="Hub").add_to(m)
     m.fit_bounds(HAITI_VIEW)
     folium.LayerControl(collapsed=True).add_to(m)
-    Legend(access=True).add_to(m)
+    Legend(access=True, boundaries=bool(reference)).add_to(m)
     MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
@@ -327,6 +453,27 @@ def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
                           style_function=style, popup=_popup("incidents", frame), tooltip=_tooltip())
 
 
+def _incident_counts(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Incidents per commune as one circle each (size: number), in the layer the incidents toggle."""
+    group = folium.FeatureGroup(name=REGISTRY["incidents"].title)
+
+    def style(feature):
+        return {"radius": count_radius(feature["properties"]["incidents"]), "color": "#000000", "weight": 1,
+                "fill": True, "fillColor": PALETTE["purple"], "fillOpacity": 0.7}
+
+    fields = ["name", "department", "incidents", "deaths", "verified", "newest", "oldest"]
+    counts = folium.GeoJson(
+        _plain(frame), name="Incidents per commune", control=False, marker=folium.CircleMarker(),
+        style_function=style,
+        popup=folium.GeoJsonPopup(fields=fields, aliases=["commune", "department", "incidents", "deaths reported",
+                                                          "verified", "newest", "oldest"], localize=True),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "incidents"], aliases=["", "incidents"]),
+    )
+    counts.ha_part = "incidents-by-commune"  # the page swaps it for each incident when zoomed in
+    counts.add_to(group)
+    return group
+
+
 _LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "incidents": _incidents,
                    "ports": _ports}
 
@@ -386,12 +533,18 @@ def _plain(frame: gpd.GeoDataFrame) -> dict:
 
 
 class MapHandle(MacroElement):
-    """Exposes the map and its overlay layers as ``window.haMap`` / ``window.haLayers`` for page scripts."""
+    """Exposes the map, its overlays, tagged parts and layer control to page scripts.
+
+    ``window.haMap``, ``window.haLayers`` (overlays by their name in the layer control),
+    ``window.haParts`` (layers tagged with ``ha_part``, e.g. the country outline) and ``window.haControl``.
+    """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 window.haMap = {{ this._parent.get_name() }};
 window.haLayers = { {% for name, var in this.layers.items() %}{{ name|tojson }}: {{ var }}, {% endfor %} };
+window.haParts = { {% for name, var in this.parts.items() %}{{ name|tojson }}: {{ var }}, {% endfor %} };
+window.haControl = {{ this.control or 'null' }};
 {% endmacro %}
 """)
 
@@ -399,11 +552,22 @@ window.haLayers = { {% for name, var in this.layers.items() %}{{ name|tojson }}:
         super().__init__()
         self._name = "MapHandle"
         self.layers: dict[str, str] = {}
+        self.parts: dict[str, str] = {}
+        self.control: str | None = None
 
     def render(self, **kwargs):
         # the overlays a reader can toggle, by their legend name, as the page's JS variables
-        self.layers = {child.layer_name: child.get_name() for child in self._parent._children.values()
+        children = list(self._parent._children.values())
+        self.layers = {child.layer_name: child.get_name() for child in children
                        if isinstance(child, folium.map.Layer) and child.control}
+        self.parts = {}
+        stack = list(children)
+        while stack:
+            child = stack.pop()
+            if getattr(child, "ha_part", None):
+                self.parts[child.ha_part] = child.get_name()
+            stack.extend(getattr(child, "_children", {}).values())
+        self.control = next((f"{c.get_name()}" for c in children if isinstance(c, folium.LayerControl)), None)
         super().render(**kwargs)
 
 
@@ -414,6 +578,16 @@ class Legend(MacroElement):
 {% macro html(this, kwargs) %}
 <details class="legend" id="legend" open aria-label="Legend">
   <summary><strong>Legend</strong></summary>
+  {% for metric, c in (this.choropleth or {}).items() %}
+  <div class="choropleth-legend" data-metric="{{ metric }}"{% if not loop.first %} hidden{% endif %}>
+  <div class="legend-layer">Communes: {{ c.title }}</div>
+  {% for colour, label in c.rows %}
+  <div><span class="sw area" style="background:{{ colour }}"></span> {{ label }}</div>
+  {% endfor %}
+  <div><span class="sw area hatched"></span> no figures in the round shown</div>
+  <div class="small">Same classes for every round (IOM DTM)</div>
+  </div>
+  {% endfor %}
   {% if this.access %}
   <div class="legend-layer">Sites, from the hub</div>
   {% for level, colour in this.access_colours.items() %}
@@ -433,21 +607,42 @@ class Legend(MacroElement):
   {{ status.replace('_', ' ') }}</div>
   {% endfor %}
   {% endfor %}
+  {% if this.incident_counts %}
+  <div><span class="sw dot" style="background:{{ this.palette.purple }};width:16px;height:16px"></span>
+    zoomed out: incidents per commune (size: number); zoom in for each one</div>
+  {% endif %}
   {% if not this.route and not this.access %}
   <div class="legend-layer">Kind of port (outline)</div>
   <div><span class="sw dot" style="border:2px solid #000"></span> seaport, fuel terminal</div>
   <div><span class="sw dot" style="border:2px dashed #000"></span> airport</div>
   <div><span class="sw dot" style="border:2px dotted #000"></span> border crossing</div>
   {% endif %}
+  {% if this.boundaries %}
+  <div class="legend-layer">Official boundaries (COD-AB)</div>
+  {% for name, line in this.boundary_lines %}
+  <div><span class="sw line" style="border-top:{{ line }}"></span> {{ name }}</div>
+  {% endfor %}
+  {% endif %}
 </details>
 {% endmacro %}
 """)
 
-    def __init__(self, *, route: str | None = None, access: bool = False):
+    def __init__(self, *, route: str | None = None, access: bool = False, boundaries: bool = False,
+                 incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
         super().__init__()
         self._name = "Legend"
         self.route = route
         self.access = access
+        self.boundaries = boundaries
+        self.boundary_lines = [
+            (label, f"{max(style['weight'], 1):g}px {'dashed' if style.get('dashArray') else 'solid'} {style['color']}")
+            for label, style in (("department", REFERENCE_STYLE["departments"]["style"]),
+                                 ("commune", REFERENCE_STYLE["communes"]["style"]),
+                                 ("communal section (off at first: see the layer control)",
+                                  REFERENCE_STYLE["sections"]["style"]))]
+        self.incident_counts = incident_counts
+        self.choropleth = {metric: {"title": c["title"], "rows": list(zip(c["colours"], c["labels"], strict=True))}
+                           for metric, c in (choropleth or {}).items()}
         self.access_colours = ACCESS_COLOURS
         self.palette = PALETTE
         self.layers = [

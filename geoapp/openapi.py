@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .features import queryables
-from .layers import REGISTRY
+from .layers import REFERENCE, REGISTRY
 
 LONLAT = {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", "example": "-72.2853,18.5125"}
 
@@ -109,6 +109,11 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],
             content="text/html", schema={"type": "string"}, tag="pages")},
+        "/map/layers/{name}.geojson": {"get": _op(
+            "An official boundary layer made light for the map pages (simplified, rounded to 1e-3 degree, with "
+            "label points; gzipped when accepted); the full layers are at /api/layers/{name}.geojson", [
+                _param("name", "path", {"type": "string", "enum": list(REFERENCE)}, "Boundary layer")],
+            content="application/geo+json", errors=(400, 404, 429), tag="pages")},
         "/docs": {"get": _op("This API's documentation", content="text/html", schema={"type": "string"}, errors=(),
                              tag="pages")},
         "/openapi.json": {"get": _op("This document", content="application/vnd.oai.openapi+json;version=3.0",

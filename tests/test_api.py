@@ -262,6 +262,8 @@ BAD_REQUESTS = [
     ("/api/layers/roads.geojson?bbox=-72,18,-73,19", "bbox", "MINX <= MAXX"),
     ("/api/layers/roads.geojson?bbox=-72,18,-71,95", "bbox", "lon/lat degrees"),
     ("/api/layers/roads.geojson?bbox=a,b,c,d", "bbox", "with numbers"),
+    ("/api/route?from=-72.3,18.5&to=-72.5,18.2&as_of=0001-01-12", "as_of", "on or after 1900-01-01"),
+    ("/?as_of=0001-01-12&layers=", "as_of", "on or after 1900-01-01"),
 ]
 
 

@@ -26,9 +26,10 @@ def test_bench_runs_and_writes_results(tmp_path, capsys):
 def test_page_weight_bench_runs(capsys):
     from bench.page_weight import main as page_weight
 
-    assert page_weight(["--side", "40"]) == 0
+    assert page_weight(["--roads", "3000", "--incidents", "500"]) == 0
     out = capsys.readouterr().out
-    assert "shipped layers" in out and "target 300 KB: met" in out
+    assert "shipped layers" in out and "at scale (500 incidents, 3,000" in out
+    assert "target 300 KB: NOT met" not in out and "boundaries fetched when shown" in out
 
 
 def test_feeds_bench_runs(tmp_path, capsys):

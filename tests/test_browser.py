@@ -5,9 +5,14 @@ Screenshots of every page go to tests/output/ (not committed).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pytest
+
+from .helpers import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.server]
 
@@ -53,27 +58,109 @@ class Visit:
         box = self.page.locator(".folium-map, #pick-map").first.bounding_box()
         self.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
+    def view(self, lon: float, lat: float, zoom: int) -> None:
+        self.page.evaluate(f"void haMap.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
+        self.page.wait_for_timeout(300)
 
-@pytest.fixture()
-def visit(browser, live_server):
+    def until(self, script: str, timeout: float = 10) -> object:
+        """Poll a page expression until it is truthy (the CSP forbids Playwright's eval-based waiting)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.page.evaluate(script)
+            if value or time.monotonic() > deadline:
+                assert value, f"still false after {timeout} s: {script}"
+                return value
+            self.page.wait_for_timeout(100)
+
+    def fill_of(self, pcode: str) -> str:
+        return self.page.evaluate(f"""(() => {{ let out = null;
+            haLayers['Communes (official boundaries)'].eachLayer(l => {{
+                if (l.feature.properties.id === '{pcode}') out = String(l.options.fillColor); }});
+            return out; }})()""")
+
+
+def opener(browser, base: str):
     opened = []
 
     def open_(path: str, name: str, viewport=DESKTOP) -> Visit:
-        page = Visit(browser, live_server + path, viewport, name)
+        page = Visit(browser, base + path, viewport, name)
         opened.append(page)
         return page
 
+    return open_, opened
+
+
+@pytest.fixture()
+def visit(browser, live_server):
+    open_, opened = opener(browser, live_server)
     yield open_
     for page in opened:
         page.close()
+
+
+#: two rounds of IOM DTM figures per commune (the CSV layout of IOM's public Haiti table)
+FIGURES_CSV = """admin1Pcode,admin2Pcode,adminLevel,numPresentIdpInd,reportingDate,roundNumber
+HT01,HT0111,2,150000,2024-06-10,7
+HT01,HT0112,2,6000,2024-06-10,7
+HT01,HT0113,2,40000,2024-06-10,7
+HT01,HT0111,2,180000,2024-12-09,9
+HT01,HT0112,2,120000,2024-12-09,9
+HT01,HT0113,2,42000,2024-12-09,9
+HT01,HT0114,2,95000,2024-12-09,9
+HT03,HT0311,2,15000,2024-12-09,9
+"""
+DELMAS = (-72.2957, 18.5535)  # inside the commune of Delmas (HT0112), on no town dot
+CROWDED = 2600  # recent incidents in the capital's communes: more than a view draws (2,000)
+
+
+@pytest.fixture(scope="module")
+def figures_server(tmp_path_factory):
+    """A server after 'geoapp import-dtm' of two rounds, with many recent incidents around the capital."""
+    import subprocess
+    import sys
+
+    from bench.synthetic import synthetic_country_incidents
+    from geoapp import create_app
+
+    instance = tmp_path_factory.mktemp("figures")
+    table = instance / "dtm-communes.csv"
+    table.write_text(FIGURES_CSV, encoding="utf-8")
+    env = {"GEOAPP_INSTANCE_PATH": str(instance)}
+    geoapp = Path(sys.executable).with_name("geoapp")
+    done = subprocess.run([str(geoapp), "import-dtm", str(table)], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    app = create_app({"instance_path": instance})
+    service = app.extensions["geoapp"]
+    communes = service.dataset.layers["communes"]
+    capital = communes[communes["id"].isin(["HT0111", "HT0112", "HT0113", "HT0114", "HT0117", "HT0118"])]
+    events = synthetic_country_incidents(capital, count=CROWDED, days=30, today=dt.date.today())
+    service.store.replace_layer("incidents", events, actor="test", reason="crowded view")
+    service.stop()
+    server = ServerProcess(env, workers=1).wait_ready()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture()
+def visit_figures(browser, figures_server):
+    open_, opened = opener(browser, figures_server)
+    yield open_
+    for page in opened:
+        page.close()
+
+
+BOUNDARIES = ["Departments (official boundaries)", "Communes (official boundaries)",
+              "Communal sections (official boundaries)"]
 
 
 def test_overview_draws_every_layer_with_legend_and_popups(visit):
     v = visit("/", "overview")
     assert v.page.evaluate("Object.keys(haLayers).sort()") == sorted([
         "Gang-controlled zones", "Roads and their status", "Displacement sites",
-        "Ports, airports and border crossings"])
-    assert v.page.evaluate("Object.keys(haLayers).map(k => haMap.hasLayer(haLayers[k])).every(Boolean)")
+        "Ports, airports and border crossings", *BOUNDARIES])
+    shown = v.page.evaluate("Object.keys(haLayers).filter(k => haMap.hasLayer(haLayers[k]))")
+    assert set(shown) == set(v.page.evaluate("Object.keys(haLayers)")) - {BOUNDARIES[2]}  # sections off at first
     assert v.page.locator("#legend").is_visible() and "gang controlled" in v.page.locator("#legend").inner_text()
     assert v.page.locator(".leaflet-control-layers").count() == 1
     # a click on the Varreux fuel terminal opens its popup, with provenance and a download link
@@ -104,16 +191,101 @@ def test_overview_view_from_the_url(visit):
 def test_overview_of_a_past_day_draws_that_days_recent_incidents(visit):
     v = visit("/?as_of=2025-04-20", "overview-incidents")
     assert "Violent incidents" in v.page.evaluate("Object.keys(haLayers)")
-    drawn = v.page.evaluate("haLayers['Violent incidents'].getLayers().length")
-    assert drawn == 7  # the shipped events of the 90 days up to 2025-04-20
+    counted = v.page.evaluate("haParts['incidents-by-commune'].getLayers()"
+                              ".reduce((n, l) => n + l.feature.properties.incidents, 0)")
+    assert counted == 7  # the shipped events of the 90 days up to 2025-04-20, counted per commune
+    assert "zoom in to level 11" in v.page.locator("#incident-detail").inner_text()
     assert "violent incidents (size: deaths)" in v.page.locator("#legend").inner_text().lower()
-    v.page.evaluate("void haMap.setView([18.8346, -72.1048], 14, {animate: false})")
-    v.page.wait_for_timeout(300)
+    v.view(-72.1048, 18.8346, 14)  # zoomed in: each incident in view, from the OGC API as of that day
+    v.until("haIncidents.mode === 'detail'")
+    assert v.page.evaluate("haIncidents.drawn") >= 1
+    assert "all drawn" in v.page.locator("#incident-detail").inner_text()
     v.click_at(-72.1048, 18.8346)  # Mirebalais, 2025-03-31
     popup = v.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     text = popup.inner_text()
     assert "Mirebalais" in text and "2025-03-31" in text and "Battles" in text and "fatalities" in text
+    assert popup.locator("a[download]").get_attribute("href").startswith("/ogcapi/collections/incidents/items/")
+
+
+def test_overview_shows_boundaries_named_as_you_zoom_in(visit):
+    v = visit("/", "boundaries")
+    assert v.until("haLayers['Communes (official boundaries)'].getLayers().length") == 140
+    assert v.page.evaluate("haLayers['Departments (official boundaries)'].getLayers().length") == 10
+    attribution = v.page.locator(".leaflet-control-attribution").inner_text()
+    assert "CNIGS / UN OCHA COD-AB (2018-11-29), CC BY-IGO; population IHSI/UNFPA 2019" in attribution
+    v.view(-72.7, 18.9, 8)
+    assert v.page.locator(".boundary-label.departments").count() >= 5
+    assert v.page.locator(".boundary-label.communes").count() == 0
+    v.view(-72.30, 18.55, 10)
+    names = v.page.locator(".boundary-label.communes").all_inner_texts()
+    assert "Delmas" in names and "Kenscoff" in names
+    assert v.page.locator(".boundary-label.sections").count() == 0  # sections are off
+    v.page.evaluate("void haMap.addLayer(haLayers['Communal sections (official boundaries)'])")
+    assert v.until("haLayers['Communal sections (official boundaries)'].getLayers().length") == 570
+    v.view(-72.30, 18.55, 12)
+    assert v.until("document.querySelectorAll('.boundary-label.sections').length")
+    # a click on a commune, away from every other feature, names it with its department and population
+    v.page.evaluate("void haMap.removeLayer(haLayers['Communal sections (official boundaries)'])")
+    v.view(-72.20, 18.40, 12)
+    v.click_at(-72.20, 18.40)
+    popup = v.page.locator(".ha-popup")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "commune" in text and "p-code" in text and "department" in text and "population (2019)" in text
+    assert "CC BY-IGO" in text
+
+
+def test_without_figures_communes_are_outlines_and_the_panel_says_how_to_import(visit):
+    v = visit("/", "no-figures")
+    assert "geoapp import-dtm FILE" in v.page.locator("#displacement-panel").inner_text()
+    v.until("haLayers['Communes (official boundaries)'].getLayers().length")
+    assert v.page.evaluate("haLayers['Communes (official boundaries)'].getLayers()"
+                           ".every(l => !l.options.fillOpacity)")
+
+
+def test_choropleth_by_round_and_a_communes_popup(visit_figures):
+    v = visit_figures("/?layers=departments,communes,displacement_figures", "choropleth")
+    v.until("haChoropleth.loads >= 1 && haLayers['Communes (official boundaries)'].getLayers().length")
+    assert "round 9, 2024-12-09" in v.page.locator("#choropleth-status").inner_text()
+    latest = v.fill_of("HT0112")
+    assert latest.startswith("#") and v.fill_of("HT0121") == "[object CanvasPattern]"  # Léogâne: no figures
+    assert "no figures in the round shown" in v.page.locator("#legend").inner_text()
+    v.page.select_option("#choropleth-round", "0")  # round 7: Delmas had 6,000, not 120,000
+    v.until("haChoropleth.loads >= 2 && haChoropleth.round === 0")
+    assert v.fill_of("HT0112") not in (latest, "[object CanvasPattern]")
+    v.page.select_option("#choropleth-round", "1")
+    v.until("haChoropleth.loads >= 3 && haChoropleth.round === 1")
+    v.page.select_option("#choropleth-metric", "per_1000_residents")
+    assert v.page.locator(".choropleth-legend[data-metric=per_1000_residents]").is_visible()
+    assert not v.page.locator(".choropleth-legend[data-metric=individuals]").is_visible()
+    v.page.select_option("#choropleth-metric", "individuals")
+    v.view(*DELMAS, 13)
+    v.click_at(*DELMAS)
+    popup = v.page.locator(".ha-popup")
+    popup.wait_for(timeout=5000)
+    popup.locator("ul.sites").wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "Delmas" in text and "Ouest" in text and "HT0112" in text
+    assert "120,000" in text and "244.2" in text and "+114,000" in text  # round 9, per 1,000, since round 7
+    assert "Open displacement sites (4)" in text and "Delmas 33" in text
+    chart = popup.locator("img.trend")
+    assert chart.get_attribute("src") == "/api/displacement/HT0112/chart.svg"
+    assert v.until("document.querySelector('.ha-popup img.trend').naturalWidth") == 300
+
+
+def test_a_crowded_view_says_how_many_incidents_it_holds_beyond_those_drawn(visit_figures):
+    v = visit_figures("/?layers=incidents", "incidents-crowded")
+    assert v.page.evaluate("haParts['incidents-by-commune'].getLayers().length") <= 6
+    v.view(-72.31, 18.54, 11)
+    v.until("haIncidents.mode === 'detail'", timeout=20)
+    assert v.page.evaluate("[haIncidents.matched, haIncidents.drawn]") == [CROWDED, 2000]
+    assert v.page.evaluate("haIncidents.detail.getLayers().length") == 2000
+    assert "2,600 incidents in view: the 2,000 most recent are drawn" in \
+        v.page.locator("#incident-detail").inner_text()
+    v.view(-72.31, 18.54, 9)
+    v.until("haIncidents.mode === 'counts'")
+    assert v.page.evaluate("haLayers['Violent incidents'].hasLayer(haParts['incidents-by-commune'])")
 
 
 def test_route_page_names_the_incidents_near_the_route(visit):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import json
 import re
 
 import folium
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
-from geoapp.maps import MapAssets, overview_map, route_map, site_radius
+from geoapp import create_app
+from geoapp.boundaries import MAP_ATTRIBUTION
+from geoapp.features import recent_incidents
+from geoapp.maps import MapAssets, ReferenceLayer, overview_map, route_map, site_radius
 
 ASSETS = MapAssets(leaflet_js="/static/l.js", leaflet_css="/static/l.css", page_css="/static/p.css")
 
@@ -123,5 +132,192 @@ def test_large_roads_layers_are_lightened_for_pages():
     assert len(small) == 10
 
 
-def test_overview_page_weight(client):
-    assert len(client.get("/").data) <= 300 * 1024
+FIGURES = pd.DataFrame({
+    "pcode": ["HT0111", "HT0112", "HT0113", "HT0111", "HT0112", "HT0113", "HT0114", "HT0311"],
+    "round": ["7", "7", "7", "9", "9", "9", "9", "9"],
+    "date": ["2024-06-10"] * 3 + ["2024-12-09"] * 5,
+    "individuals": [150000, 6000, 40000, 180000, 120000, 42000, 95000, 15000],
+    "source": "IOM DTM (test)",
+})
+
+
+@pytest.fixture(scope="module")
+def at_scale(tmp_path_factory):
+    """The app with the volumes the overview's weight budget is for: 5,000 recent incidents, 20,000 roads."""
+    from bench.synthetic import synthetic_country_incidents, synthetic_roads_count
+
+    app = create_app({"instance_path": tmp_path_factory.mktemp("scale")})
+    service = app.extensions["geoapp"]
+    events = synthetic_country_incidents(service.dataset.layers["communes"], count=5000,
+                                         days=service.settings.map_incident_days, today=dt.date.today())
+    service.store.replace_layer("incidents", events, actor="test", reason="page weight")
+    service.store.replace_layer("roads", synthetic_roads_count(20_000), actor="test", reason="page weight")
+    service.reload()
+    yield app
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def with_figures(tmp_path_factory):
+    """The app after two rounds of IOM DTM figures were imported."""
+    app = create_app({"instance_path": tmp_path_factory.mktemp("figures")})
+    service = app.extensions["geoapp"]
+    service.store.import_figures(FIGURES, actor="test", reason="choropleth")
+    service.reload()
+    yield app
+    service.stop()
+
+
+def page_data(html: str) -> dict:
+    block = re.search(r'<script type="application/json" id="ha-map-data">(.*?)</script>', html, re.S)
+    return json.loads(block.group(1)) if block else {}
+
+
+def test_overview_page_weight(at_scale):
+    """5,000 incidents in the window drawn and 20,000 road segments, plus the boundaries: at most 300 KB."""
+    data = at_scale.extensions["geoapp"].dataset
+    assert len(data.layers["roads"]) == 20_000
+    assert len(recent_incidents(data.layers["incidents"], data.today, 90)) == 5000
+    html = at_scale.test_client().get("/").get_data(as_text=True)
+    assert len(html.encode()) <= 300 * 1024
+    incidents = page_data(html)["incidents"]
+    assert incidents["total"] == 5000 and incidents["zoom"] >= 10  # counted per commune, each one on demand
+    assert "ev4999" not in html and "event 123" not in html
+    assert '"Communes (official boundaries)"' in html and "1227540" not in html  # boundaries: fetched when shown
+
+
+def test_incidents_are_counted_per_commune_none_left_out(at_scale):
+    from geoapp.incident_counts import incidents_by_commune
+
+    data = at_scale.extensions["geoapp"].dataset
+    incidents = data.layers["incidents"].copy()
+    incidents.loc[incidents.index[:3], "adm2_pcode"] = None  # as if off the coast, in no commune
+    counts = incidents_by_commune(incidents, data.layers["communes"])
+    assert counts["incidents"].sum() == 5000 and counts["deaths"].sum() == incidents["fatalities"].sum()
+    assert len(counts) <= len(data.layers["communes"]) + 3
+    assert (counts["name"] == "outside any commune").sum() >= 1
+    pap = counts.set_index("id").loc["HT0111"]
+    mine = incidents[incidents["adm2_pcode"] == "HT0111"]
+    assert pap["incidents"] == len(mine) and pap["newest"] == mine["event_date"].max()
+    commune = data.layers["communes"].set_index("id").geometry["HT0111"]
+    assert commune.contains(counts.set_index("id").geometry["HT0111"])  # the circle sits inside its commune
+
+
+def test_overview_offers_the_boundaries_sections_off_at_first(layers):
+    urls = {name: f"/map/layers/{name}.geojson" for name in ("departments", "communes", "sections")}
+    m = overview_map(layers, assets=ASSETS, panel_html="", reference=urls)
+    refs = {c.layer_name: c for c in m._children.values() if isinstance(c, ReferenceLayer)}
+    assert list(refs) == ["Departments (official boundaries)", "Communes (official boundaries)",
+                          "Communal sections (official boundaries)"]
+    assert [r.show for r in refs.values()] == [True, True, False]
+    assert refs["Departments (official boundaries)"].options["interactive"] is False  # clicks go to the commune
+    assert refs["Communes (official boundaries)"].options["interactive"] is True
+    assert [r.options["haReference"]["labelZoom"] for r in refs.values()] == [8, 10, 12]
+    html = m.get_root().render()
+    control = re.search(r"overlays :\s*\{(.*?)\}", html, re.S).group(1)
+    assert "Communal sections (official boundaries)" in control  # in the layer control, not on the map
+    sections = refs["Communal sections (official boundaries)"].get_name()
+    assert f"{sections}.addTo(" not in html and f"{refs['Communes (official boundaries)'].get_name()}.addTo(" in html
+    assert html.count(MAP_ATTRIBUTION) == 3  # each layer brings it to the attribution control
+    assert "Official boundaries (COD-AB)" in html  # in the legend
+    assert re.search(r"window.haControl = layer_control_\w+;", html)  # page scripts add to the layer control
+    assert outside_urls(html) == []
+
+
+def test_light_boundaries_are_small_aligned_and_carry_the_popup_fields(app):
+    from geoapp.boundaries import light_layers, page_geojson
+
+    layers = app.extensions["geoapp"].dataset.public.layers
+    light = light_layers(layers)
+    communes, departments = light["communes"], light["departments"]
+    coords = shapely.get_coordinates(np.asarray(communes.geometry.values))
+    assert np.allclose(coords, np.round(coords, 3))
+    assert shapely.get_num_coordinates(np.asarray(communes.geometry.values)).sum() < \
+        shapely.get_num_coordinates(np.asarray(layers["communes"].geometry.values)).sum() / 5
+    assert shapely.coverage_is_valid(np.asarray(communes.geometry.values))  # neighbours share one border
+    borders = shapely.union_all(shapely.boundary(np.asarray(communes.geometry.values)))
+    for department in departments.geometry:  # department borders run along commune borders, exactly
+        assert borders.buffer(1e-9).contains(department.boundary)
+    doc = json.loads(page_geojson(communes))
+    assert doc["attribution"] == MAP_ATTRIBUTION and len(doc["features"]) == 140
+    pap = next(f for f in doc["features"] if f["id"] == "HT0111")
+    assert pap["properties"] == {"id": "HT0111", "name": "Port-au-Prince", "adm1_pcode": "HT01",
+                                 "adm1_name": "Ouest", "population": 1227540, "label": pap["properties"]["label"]}
+    label = shapely.Point(pap["properties"]["label"])
+    assert layers["communes"].set_index("id").geometry["HT0111"].buffer(0.002).contains(label)
+
+
+def test_boundaries_are_served_light_gzipped_and_revalidated(client):
+    plain = client.get("/map/layers/communes.geojson")
+    assert plain.status_code == 200 and plain.mimetype == "application/geo+json"
+    assert len(plain.data) < 150 * 1024 and len(json.loads(plain.data)["features"]) == 140
+    zipped = client.get("/map/layers/communes.geojson", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and len(zipped.data) < len(plain.data) / 3
+    assert gzip.decompress(zipped.data) == plain.data
+    again = client.get("/map/layers/communes.geojson", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304
+    sections = json.loads(client.get("/map/layers/sections.geojson").data)
+    assert {"adm2_name", "adm1_name", "population"} <= set(sections["features"][0]["properties"])
+    assert client.get("/map/layers/roads.geojson").status_code == 404
+    assert client.get("/map/layers/communes.geojson?x=1").status_code == 400
+
+
+def test_overview_page_loads_boundaries_and_scripts_from_the_app(client):
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    for script in ("boundaries.js", "displacement.js", "incidents.js"):
+        assert f'<script src="/static/{script}" defer></script>' in html
+        with client.get(f"/static/{script}") as asset:
+            assert asset.status_code == 200
+    assert '"url": "/map/layers/communes.geojson"' in html and '"url": "/map/layers/sections.geojson"' in html
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    view = client.get("/?layers=roads,ports").get_data(as_text=True)
+    assert "/map/layers/" not in view  # boundaries are layers of the view like the others
+    for page in ("/route?from=-72.2853,18.5125&to=-72.5369,18.2357", "/access?from=pt-cap-seaport"):
+        assert '"url": "/map/layers/communes.geojson"' in client.get(page).get_data(as_text=True)
+
+
+def test_without_figures_the_panel_says_how_to_import_them(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "No displacement figures imported yet" in html and "geoapp import-dtm FILE" in html
+    assert "displacement" not in page_data(html)
+    assert 'id="choropleth-round"' not in html and "choropleth-legend" not in html
+
+
+def test_with_figures_the_panel_offers_rounds_and_the_legend_the_classes(with_figures):
+    client = with_figures.test_client()
+    html = client.get("/").get_data(as_text=True)
+    config = page_data(html)["displacement"]
+    assert [r["round"] for r in config["rounds"]] == ["7", "9"] and config["selected"] == 1
+    assert config["api"] == "/api/displacement"
+    counts = config["classes"]["individuals"]
+    assert counts["breaks"] == sorted(counts["breaks"]) and len(counts["colours"]) == len(counts["breaks"]) + 1
+    assert counts["breaks"][0] > 6000 and counts["breaks"][-1] <= 180000  # from every round, not one
+    assert 'id="choropleth-metric"' in html and 'per_1000_residents' in html
+    assert re.search(r'<option value="1" selected>\s*round 9, 2024-12-09: 452,000 people', html)
+    legend = re.search(r'<details class="legend".*?</details>', html, re.S).group(0)
+    assert 'data-metric="individuals"' in legend and 'data-metric="per_1000_residents" hidden' in legend
+    assert "no figures in the round shown" in legend and counts["labels"][-1] in legend
+    past = page_data(client.get("/?as_of=2024-07-01").get_data(as_text=True))["displacement"]
+    assert past["selected"] == 0  # the round on or before the day shown
+
+
+def test_choropleth_breaks_are_rounded_and_increasing():
+    from geoapp.choropleth import breaks, classes
+
+    values = pd.Series([0, 1, 3, 12, 150, 1234, 4567, 98765, None])
+    cuts = breaks(values)
+    assert cuts == sorted(set(cuts)) and all(float(f"{c:.2g}") == c for c in cuts)
+    assert breaks(pd.Series([0, None])) == []
+    out = classes(pd.DataFrame({"individuals": [5, 5, 5], "per_1000_residents": [0.5, 1.5, 2.5]}))
+    assert out["individuals"]["labels"] == ["under 5", "5 or more"]
+    assert out["per_1000_residents"]["labels"][0].startswith("under ")
+
+
+def test_page_data_cannot_close_its_script_block(layers):
+    from geoapp.maps import PageData
+
+    m = overview_map(layers, assets=ASSETS, panel_html="")
+    PageData("ha-map-data", {"name": "</script><script>alert(1)</script><!--"}).add_to(m)
+    html = m.get_root().render()
+    assert "</script><script>alert" not in html and page_data(html)["name"].startswith("</script>")

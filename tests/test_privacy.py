@@ -59,6 +59,7 @@ PUBLIC_URLS = [
     "/ogcapi/collections/displacement_sites/items/ds-001/history",
     "/api/access?from=pt-jacmel-seaport", "/api/access?from=ds-019",
     "/api/safety?at=-72.301,18.548", "/openapi.json", "/docs",
+    "/map/layers/communes.geojson", "/map/layers/sections.geojson", "/api/displacement/HT0112",
 ]
 
 

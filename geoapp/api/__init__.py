@@ -106,6 +106,10 @@ def layer_view(data):
     return data.exact if sees_exact_positions() else data.public
 
 
+#: the earliest day an answer can be asked "as of" (the store holds nothing older, by far)
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
 def dataset_for_request(field: str = "as_of"):
     """The current data, or with ``as_of=YYYY-MM-DD`` the data as stored at the end of that day."""
     svc = service()
@@ -120,6 +124,8 @@ def dataset_for_request(field: str = "as_of"):
         raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
     if day > dt.date.today():
         raise BadRequest(f"{field} must not be in the future", field=field)
+    if day < EARLIEST_DAY:  # dates of old centuries overflow the windows counted back from the day
+        raise BadRequest(f"{field} must be on or after {EARLIEST_DAY.isoformat()}", field=field)
     data, notes = svc.dataset_as_of(day)
     return data, [f"Answered from the data as stored at the end of {day.isoformat()}.", *notes]
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import service
 from ..analysis import access_lookup
 from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat, with_notes
+from ..boundaries import light_layers, page_geojson
+from ..choropleth import classes, round_choices
 from ..context import load_context
-from ..errors import BadRequest
+from ..errors import BadRequest, NotFound
 from ..features import known_on, recent_incidents
-from ..layers import REGISTRY
+from ..incident_counts import incidents_by_commune
+from ..layers import REFERENCE, REGISTRY
 from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
-from ..maps import MapAssets, access_map, overview_map, route_map
+from ..maps import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -29,6 +33,7 @@ def _assets() -> MapAssets:
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
                      url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
         favicon=url_for("static", filename="favicon.svg"),
+        map_js=tuple(url_for("static", filename=f) for f in ("boundaries.js", "displacement.js", "incidents.js")),
     )
 
 
@@ -69,21 +74,83 @@ def overview():
         public = data.public.layers  # pages are for everyone: sensitive positions coarsened
         layers = {name: public[name] if day is None else known_on(public[name], dt.date.fromisoformat(day))
                   for name in names}
-        window = None
+        window = detail = None
         if "incidents" in layers:  # recent violence only: the days up to the day shown
             days = svc.settings.map_incident_days
             layers["incidents"] = recent_incidents(layers["incidents"], data.today, days)
             window = {"days": days, "end": data.today.isoformat(), "shown": len(layers["incidents"]),
-                      "newest": data.as_of["incidents"]}
+                      "newest": data.as_of["incidents"], "zoom": IncidentDetail.zoom}
+            detail = IncidentDetail(
+                counts=incidents_by_commune(layers["incidents"], data.layers["communes"]),
+                items_url=url_for("ogc.items", collection_id="incidents"),
+                start=(data.today - dt.timedelta(days=days - 1)).isoformat(), end=data.today.isoformat(),
+                stored_at=day)
+        choropleth = _choropleth(data, names, day)
         panel = render_template(
             "overview_panel.html", data=data, layers=layers, all_layers=list(REGISTRY), chosen=names, day=day,
             incident_window=window, half_life=f"{svc.settings.incident_half_life_days:g}",
-            warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None),
+            warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None), choropleth=choropleth,
         )
-        m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url, **_map_options())
+        m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url,
+                         reference=_reference_urls(names + (["communes"] if choropleth else [])),
+                         incidents=detail, choropleth=choropleth, **_map_options())
         return m.get_root().render()
 
     return _html(svc.cached_page(key, build))
+
+
+def _choropleth(data, names: list[str], day: str | None) -> Choropleth | None:
+    """The displacement fill of the communes, when the figures are among the layers chosen."""
+    if "displacement_figures" not in names or not len(data.layers["communes"]):
+        return None
+    rounds, selected = round_choices(data.figures, dt.date.fromisoformat(day) if day else None)
+    return Choropleth(api=url_for("figures.displacement"), rounds=rounds, selected=selected,
+                      classes=classes(data.layers["displacement_figures"]))
+
+
+def _reference_urls(names) -> dict[str, str]:
+    """Where a page fetches each official boundary layer among ``names`` (those with features)."""
+    layers = service().dataset.public.layers
+    return {name: url_for("web.reference_layer", name=name) for name in REFERENCE
+            if name in names and len(layers[name])}
+
+
+_EMPTY = b'{"type":"FeatureCollection","features":[]}'
+#: the light boundaries of the latest data version seen, as sent: (GeoJSON, gzipped) per layer
+_LIGHT: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+
+
+def _light_boundaries(data) -> dict[str, tuple[bytes, bytes]]:
+    """Built once per data version and process (well under a second), kept apart from the page cache."""
+    light = _LIGHT.get(data.version)
+    if light is None:
+        texts = {name: page_geojson(frame).encode() for name, frame in light_layers(data.public.layers).items()}
+        light = {name: (text, gzip.compress(text, 6)) for name, text in texts.items()}
+        _LIGHT.clear()
+        _LIGHT[data.version] = light
+    return light
+
+
+@bp.get("/map/layers/<name>.geojson")
+def reference_layer(name: str):
+    """An official boundary layer made light for maps (simplified, rounded), built once per data version.
+
+    Gzipped for clients that accept it; the ETag follows the data version, so a browser revalidates cheaply.
+    """
+    if name not in REFERENCE:
+        raise NotFound(f"no boundary layer named {name[:40]!r}; one of {', '.join(REFERENCE)}", field="name")
+    if request.args:
+        raise BadRequest("this address takes no parameters", field=sorted(request.args)[0][:40])
+    data = service().dataset
+    plain, packed = _light_boundaries(data).get(name, (_EMPTY, gzip.compress(_EMPTY)))
+    zipped = "gzip" in request.accept_encodings
+    response = Response(packed if zipped else plain, mimetype="application/geo+json")
+    response.set_etag(f"{data.version}-{name}{'-gzip' if zipped else ''}")
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Encoding")
+    if zipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return response.make_conditional(request)
 
 
 def _layer_choice() -> list[str]:
@@ -112,7 +179,8 @@ def route_page():
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
                                          alternatives=alternatives), notes)
         panel = render_template("route_panel.html", result=result, query=request.args)
-        m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel, **_map_options())
+        m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
+                      reference=_reference_urls(REFERENCE), **_map_options())
         return m.get_root().render()
 
     # the same question on the same data gives the same page: keep the last few
@@ -135,7 +203,7 @@ def access_page():
         panel = render_template("access_panel.html", result=result, query=request.args)
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
-                       **_map_options())
+                       reference=_reference_urls(REFERENCE), **_map_options())
         return m.get_root().render()
 
     return _html(svc.cached_page(f"access:{point}", build))

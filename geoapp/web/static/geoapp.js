@@ -30,3 +30,55 @@
     if (button) { document.getElementById('panel').classList.toggle('closed'); }
   });
 })();
+/* helpers for the map pages' scripts: DOM built with textContent only (names come from editors and imports) */
+(function () {
+  var data;
+  window.ha = {
+    /* an element with attributes and children (strings become text nodes, never HTML) */
+    el: function (tag, attrs, children) {
+      var node = document.createElement(tag);
+      Object.keys(attrs || {}).forEach(function (key) {
+        if (key === 'text') { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
+      });
+      (children || []).forEach(function (child) {
+        if (child === null || child === undefined) { return; }
+        node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+      });
+      return node;
+    },
+    /* the page's settings for its scripts (a JSON block, not a script) */
+    data: function () {
+      if (data === undefined) {
+        var node = document.getElementById('ha-map-data');
+        data = node ? JSON.parse(node.textContent) : null;
+      }
+      return data;
+    },
+    getJSON: function (url) {
+      return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+        if (!r.ok) { throw new Error(url + ' answered ' + r.status); }
+        return r.json();
+      });
+    },
+    number: function (value, digits) {
+      if (value === null || value === undefined) { return '-'; }
+      return Number(value).toLocaleString('en-US', { maximumFractionDigits: digits || 0 });
+    },
+    /* run once the map exists (deferred scripts run after the page's own map script) */
+    onMap: function (fn) {
+      function go() { if (window.haMap) { fn(window.haMap); } }
+      if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', go); } else { go(); }
+    }
+  };
+})();
+/* the map's zoom as classes on its container (ha-z10, ha-z11, ...), so styles can show names from a zoom on */
+(function () {
+  window.ha.onMap(function (map) {
+    function mark() {
+      var box = map.getContainer(), zoom = map.getZoom();
+      for (var z = 8; z <= 14; z += 1) { box.classList.toggle('ha-z' + z, zoom >= z); }
+    }
+    map.on('zoomend', mark);
+    mark();
+  });
+})();
