@@ -12,7 +12,6 @@ from werkzeug.exceptions import HTTPException
 
 from . import extent
 from .errors import GeoappError, UriTooLong
-from .layers import REGISTRY
 from .logs import install_request_log
 from .security import install_rate_limits, install_security_headers
 from .service import Service
@@ -72,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_security_headers(app, settings.tile_url)
     install_rate_limits(app, {
         **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page",
+                         "web.point_page",
                          "figures.displacement", "figures.commune", "figures.commune_chart"],
                         settings.rate_limit_lookups),
         "api.whatif": settings.rate_limit_scenarios,
@@ -97,17 +97,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        """Liveness and data freshness: each layer's newest as_of, its age, and whether it is stale."""
+        """Liveness and data freshness per layer, from each feature's as_of (newest, median, oldest, stale share)."""
+        from .freshness import layer_freshness
+
         svc = service()
         data = svc.dataset
-        ages = {name: data.age_days(name, dt.date.today()) for name in data.layers}
+        today = dt.date.today()
+        layers = {}
+        for name, frame in data.layers.items():
+            fresh = layer_freshness(name, data.feature_days[name], today, svc.settings.stale_after_days)
+            layers[name] = {"features": len(frame), "as_of": fresh["newest"], **fresh}
         return jsonify(
             status="ok",
             data_version=data.version,
-            layers={name: {"features": len(frame), "as_of": data.as_of[name], "age_days": ages[name],
-                           "stale": ages[name] is not None and ages[name] > svc.settings.stale_after_days
-                           and not REGISTRY[name].reference}
-                    for name, frame in data.layers.items()},
+            stale_after_days=svc.settings.stale_after_days,
+            layers=layers,
             graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
         )
     return app

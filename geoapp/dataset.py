@@ -16,6 +16,7 @@ import shapely
 
 from .admin import place_layers
 from .displacement import figures_layer
+from .freshness import as_days
 from .geojson import to_feature_collection
 from .layers import REGISTRY
 from .network.access import SiteSnaps, edge_figures
@@ -95,6 +96,8 @@ class AccessIndex:
     sites: gpd.GeoDataFrame  # open displacement sites, lon/lat, positional order of ``snaps``
     snaps: SiteSnaps
     figures: np.ndarray
+    ports: gpd.GeoDataFrame  # operational ports, lon/lat, positional order of ``port_snaps``
+    port_snaps: SiteSnaps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Dataset:
     communes: PointIndex  # official boundaries, for naming where a point is
     figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM)
     as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
+    feature_days: dict[str, np.ndarray]  # each feature's ``as_of`` (datetime64[D]) in layer row order
     version: str
     exact: LayerView  # for callers with a role
     public: LayerView  # for everyone else: sensitive positions coarsened
@@ -180,13 +184,18 @@ def build_dataset(
     sites = layers["displacement_sites"]
     public = public_layers(layers, grid_m=settings.site_grid_m, metric_crs=metric)
     open_sites = sites[sites["status"] == "open"].reset_index(drop=True)
+    operational = ports[ports["status"] == "operational"].reset_index(drop=True)
     x = router.exposure
     access = AccessIndex(
         sites=open_sites,
         snaps=SiteSnaps.of(router, np.asarray(open_sites.to_crs(metric).geometry.values)),
         figures=edge_figures(router, router.edge_status, x.inside_by_status, x.near_controlled_m,
                              router.incident_caution),
+        ports=operational,
+        port_snaps=SiteSnaps.of(router, np.asarray(operational.to_crs(metric).geometry.values)),
     )
+    feature_days = {name: as_days(frame["as_of"]) for name, frame in layers.items()}
+
     exact = LayerView.of(layers)
     return Dataset(
         layers=layers,
@@ -198,6 +207,7 @@ def build_dataset(
         communes=PointIndex.of(layers["communes"], metric),
         figures=figures,
         as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
+        feature_days=feature_days,
         version=_fingerprint(layers),
         exact=exact,
         public=LayerView.of(public, shares_with=exact),

@@ -58,6 +58,32 @@ def area(margin: float | None = None) -> shapely.Geometry:
     return geom
 
 
+@functools.lru_cache(maxsize=1)
+def _land_metric() -> shapely.Geometry:
+    to_metric = pyproj.Transformer.from_crs("EPSG:4326", _METRIC, always_xy=True)
+    geom = shapely.transform(land(), lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+    shapely.prepare(geom)
+    return geom
+
+
+@functools.lru_cache(maxsize=1)
+def _land_prepared() -> shapely.Geometry:
+    geom = land()
+    shapely.prepare(geom)
+    return geom
+
+
+def on_land(lon: float, lat: float) -> bool:
+    """Whether a position is on Haiti's land (the shipped outline, islands included)."""
+    return bool(shapely.contains_xy(_land_prepared(), lon, lat))
+
+
+def offshore_m(lon: float, lat: float) -> float:
+    """Metres from a position to Haiti's land (the shipped outline); 0 on land."""
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", _METRIC, always_xy=True).transform(lon, lat)
+    return float(shapely.distance(_land_metric(), shapely.Point(x, y)))
+
+
 def inside(lon, lat, *, margin: float | None = None) -> np.ndarray:
     """Which positions lie on Haiti's land or within the maritime margin (vectorised, NaN is outside)."""
     lon = np.asarray(lon, dtype=float)

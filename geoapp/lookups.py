@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import shapely
 
 from . import extent
-from .dataset import Dataset, PointIndex
+from .dataset import Dataset
 from .errors import BadRequest
-from .geojson import plain
+from .freshness import stale_warnings_for
 from .layers import REGISTRY
 from .network.routing import Route, Snap
 from .safety import MODES, route_reasons, route_verdict
@@ -103,47 +104,8 @@ def route_lookup(
         "reasons": reasons,
         "data_as_of": max(data.as_of[name] or "" for name in used),
         "layers_as_of": {name: data.as_of[name] for name in used},
-        "warnings": warnings + stale_warnings(data, settings, used, today),
-    }
-
-
-def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, today: dt.date | None = None) -> dict:
-    """Is a point inside or near a gang zone; the nearest operational port and open site."""
-    check_in_haiti(at, "at")
-    point = data.project(*at)
-    zones = data.zones.frame
-    near_idx = data.zones.tree.query(point, predicate="dwithin", distance=settings.near_buffer_m)
-    distance = shapely.distance(zones.geometry.values[near_idx], point)
-    inside, near = [], []
-    for i, d in sorted(zip(near_idx, distance, strict=True), key=lambda pair: pair[1]):
-        entry = _zone(zones, i)
-        if d == 0:
-            inside.append(entry)
-        else:
-            near.append({**entry, "distance_m": round(float(d))})
-    statuses = {z["status"] for z in inside}
-    if "controlled" in statuses:
-        assessment = "inside_controlled"
-    elif statuses & {"contested", "influence"}:
-        assessment = "inside_contested" if "contested" in statuses else "inside_influence"
-    elif any(z["status"] == "controlled" for z in near):
-        assessment = "near_controlled"
-    else:
-        assessment = "clear"
-    nearest_road = _nearest(data.roads, point, ("id", "name", "ref", "status"))
-    return {
-        "at": list(at),
-        **where_is(data, point, settings.maritime_margin_m),
-        "assessment": assessment,
-        "summary": _point_summary(assessment, inside, near, settings.near_buffer_m),
-        "inside": inside,
-        "near": near,
-        "nearest_operational_port": _nearest(data.operational_ports, point, ("id", "name", "kind", "status")),
-        "nearest_open_site": _nearest(data.open_sites, point, ("id", "name", "individuals", "commune")),
-        "nearest_road": nearest_road,
-        "data_as_of": max(day or "" for day in data.as_of.values()),
-        "layers_as_of": dict(data.as_of),
-        "warnings": stale_warnings(data, settings, tuple(data.as_of), today),
+        "warnings": warnings + route_stale_warnings(data, settings, safest or shortest,
+                                                    near_buffer_m=settings.near_buffer_m, today=today),
     }
 
 
@@ -184,19 +146,50 @@ def pocket_warnings(snap: Snap, which: str) -> list[str]:
     return []
 
 
+#: How each layer's features are named in freshness warnings: (one, several).
+NOUNS = {"roads": ("road", "roads"), "gang_zones": ("gang zone", "gang zones"), "ports": ("port", "ports"),
+         "displacement_sites": ("displacement site", "displacement sites"), "incidents": ("incident", "incidents")}
+
+
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
-    """A warning naming the layers whose newest ``as_of`` is older than the staleness threshold."""
-    today = today or dt.date.today()
-    # official boundaries describe the country, not the crisis: they are not "stale"
-    stale = [(name, data.age_days(name, today)) for name in layers if not REGISTRY[name].reference]
-    stale = [(name, age) for name, age in stale if age is not None and age > settings.stale_after_days]
-    if not stale:
+    """A warning counting, in each layer an answer drew on as a whole, the features older than the limit.
+
+    Per feature: one road dated today does not make the others fresh.  Official boundaries describe
+    the country, not the crisis, and incidents are dated events: neither is "stale".
+    """
+    today = today or data.today
+    used = [(data.feature_days[name], *NOUNS.get(name, (name, name)), "in the data")
+            for name in layers if not REGISTRY[name].reference and name != "incidents"]
+    return stale_warnings_for(used, today, settings.stale_after_days)
+
+
+def feature_stale_warnings(data: Dataset, settings: Settings, *, road_ids=(), zone_ids=(), roads_where: str,
+                           zones_where: str, today: dt.date | None = None) -> list[str]:
+    """A warning naming the roads and zones (by id) an answer used that are older than the limit."""
+    today = today or data.today
+    used = []
+    for layer, ids, noun, plural, where in (("roads", road_ids, "road", "roads", roads_where),
+                                            ("gang_zones", zone_ids, "gang zone", "gang zones", zones_where)):
+        picked = data.layers[layer]["id"].isin(pd.unique(np.asarray(list(ids), dtype=object))).to_numpy()
+        used.append((data.feature_days[layer][picked], noun, plural, where))
+    return stale_warnings_for(used, today, settings.stale_after_days)
+
+
+def route_stale_warnings(data: Dataset, settings: Settings, route: Route | None, *, near_buffer_m: float,
+                         today: dt.date | None = None) -> list[str]:
+    """The stale roads a route travels (its edges' road rows) and stale zones it enters or passes near."""
+    if route is None:
         return []
-    detail = ", ".join(f"{name} as of {data.as_of[name]} ({age} days ago)" for name, age in stale)
-    return [
-        f"Data older than {settings.stale_after_days} days: {detail}. Conditions may have changed; "
-        "check with security focal points."
-    ]
+    network = data.router.network
+    rows = np.unique(network.edge_road[route.edges[route.weights > 0]])
+    x = route.exposure
+    zone_ids = [z["id"] for z in x.zones]
+    if x.closest_controlled_zone is not None and x.closest_controlled_m is not None \
+            and x.closest_controlled_m < near_buffer_m:
+        zone_ids.append(x.closest_controlled_zone["id"])
+    return feature_stale_warnings(data, settings, road_ids=network.road_ids[rows], zone_ids=zone_ids,
+                                  roads_where="on this route",
+                                  zones_where="this route enters or passes near", today=today)
 
 
 def _endpoint_zones(data: Dataset, snaps: dict[str, Snap]) -> list[tuple[str, dict]]:
@@ -218,29 +211,6 @@ def _zone(zones, i: int) -> dict:
         "status": zones["status"].iat[i],
         "group": None if pd.isna(group) else group,
     }
-
-
-def _nearest(index: PointIndex, point: shapely.Point, columns: tuple[str, ...]) -> dict | None:
-    if len(index.frame) == 0:
-        return None
-    idx, dist = index.tree.query_nearest(point, return_distance=True, all_matches=False)
-    row = index.frame.iloc[int(idx[0])]
-    out = {c: plain(row[c]) for c in columns}
-    out["distance_m"] = round(float(dist[0]))
-    return out
-
-
-
-
-def _point_summary(assessment: str, inside: list[dict], near: list[dict], buffer_m: float) -> str:
-    if inside:
-        first = inside[0]
-        group = f" held by {first['group']}" if first["group"] else ""
-        return f"The point is inside {first['name']}, a {first['status']} zone{group}."
-    if assessment == "near_controlled":
-        zone = next(z for z in near if z["status"] == "controlled")
-        return f"The point is {zone['distance_m']} m from {zone['name']}, a controlled zone."
-    return f"The point is not inside any mapped gang zone nor within {buffer_m:.0f} m of a controlled one."
 
 
 def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:

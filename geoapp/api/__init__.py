@@ -15,7 +15,8 @@ from ..errors import BadRequest, NotFound
 from ..formats import csv_stream, gpkg_stream
 from ..geojson import layer_geojson
 from ..layers import REGISTRY
-from ..lookups import MAX_ALTERNATIVES, point_lookup, route_lookup
+from ..lookups import MAX_ALTERNATIVES, route_lookup
+from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -152,9 +153,12 @@ def route():
 
 @bp.get("/safety")
 def safety():
-    """Is a point inside or near a gang zone; nearest operational port and open site."""
+    """Zones, non-open roads and recent incidents around a point; the nearest operational port and open site by road."""
     svc = service()
-    return jsonify(point_lookup(svc.dataset, svc.settings, parse_lonlat("at")))
+    data, notes = dataset_for_request()
+    radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
+    return jsonify(with_notes(point_lookup(data, svc.settings, parse_lonlat("at"), radius_m=float(radius),
+                                           exact=sees_exact_positions()), notes))
 
 
 def parse_hub(value: object, field: str = "from"):
@@ -231,8 +235,13 @@ def json_body(types: tuple[str, ...] = ("application/json", "application/geo+jso
 @bp.get("/layers")
 def layers():
     """Every layer with its schema, feature count, date and download link."""
-    data = service().dataset
+    from ..freshness import layer_freshness
+
+    svc = service()
+    data = svc.dataset
+    today = dt.date.today()
     return jsonify(
+        stale_after_days=svc.settings.stale_after_days,
         layers=[
             {
                 "name": name,
@@ -246,6 +255,7 @@ def layers():
                 "sensitivity": spec.sensitivity,
                 "features": len(data.layers[name]),
                 "as_of": data.as_of[name],
+                "freshness": layer_freshness(name, data.feature_days[name], today, svc.settings.stale_after_days),
                 "bbox": [round(float(v), 5) for v in data.public.layers[name].total_bounds]
                 if len(data.layers[name]) else None,
                 "download": url_for("api.download", name=name, _external=False),

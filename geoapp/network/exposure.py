@@ -142,8 +142,7 @@ def compute_incident_exposure(
     incidents = incidents[counted].to_crs(crs).reset_index(drop=True)
     weight = weight[counted]
     points = np.asarray(incidents.geometry.values)
-    precision = np.clip(pd.to_numeric(incidents["geo_precision"], errors="coerce").fillna(2).to_numpy(int), 1, 3)
-    reach = np.asarray(weights.incident_radius_m, dtype=float)[precision - 1]
+    reach = incident_reach(incidents, weights)
     xy = shapely.get_coordinates(points).reshape(-1, 2)
     boxes = shapely.box(xy[:, 0] - reach, xy[:, 1] - reach, xy[:, 0] + reach, xy[:, 1] + reach)
     p_idx, e_idx = edge_tree.query(boxes) if len(points) else np.zeros((2, 0), dtype=np.int64)
@@ -153,6 +152,12 @@ def compute_incident_exposure(
     contribution = sp.csr_matrix((weight[p_idx] * falloff[near], (e_idx, p_idx)), shape=(n_edges, len(points)))
     risk = np.asarray(contribution.sum(axis=1)).ravel()
     return IncidentExposure(today, incidents, weight, contribution, risk)
+
+
+def incident_reach(incidents: gpd.GeoDataFrame, weights: RiskWeights) -> np.ndarray:
+    """How far each incident's weight reaches, by its ``geo_precision`` (unknown: 2, near the place)."""
+    precision = np.clip(pd.to_numeric(incidents["geo_precision"], errors="coerce").fillna(2).to_numpy(int), 1, 3)
+    return np.asarray(weights.incident_radius_m, dtype=float)[precision - 1]
 
 
 def _metres_inside(lines: np.ndarray, candidates: np.ndarray, polygons: np.ndarray) -> np.ndarray:
