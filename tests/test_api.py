@@ -113,19 +113,23 @@ def test_safest_route_is_never_cheaper_in_risk_than_shortest(client):
     assert routes["safest"]["exposure"]["blocked_road_m"] <= routes["shortest"]["exposure"]["blocked_road_m"]
 
 
-def test_stale_warning_only_when_data_is_old(app):
+def test_stale_warning_counts_stale_features_not_the_newest_one(app):
     import datetime as dt
 
     from geoapp.lookups import stale_warnings
 
     svc = app.extensions["geoapp"]
     data = svc.dataset
-    fresh = dt.date.fromisoformat(max(d for d in data.as_of.values() if d)) + dt.timedelta(days=5)
-    assert stale_warnings(data, svc.settings, tuple(data.as_of), fresh) == []
+    oldest = min(str(data.feature_days[name].min()) for name in ("roads", "gang_zones", "displacement_sites"))
+    fresh = dt.date.fromisoformat(oldest) + dt.timedelta(days=5)
+    assert stale_warnings(data, svc.settings, ("roads", "gang_zones", "displacement_sites"), fresh) == []
+    # on 2025-04-20 the sites dated 2025-03-15 are stale though the newest (2025-04-05) is not
+    mixed = stale_warnings(data, svc.settings, ("displacement_sites",), dt.date(2025, 4, 20))
+    assert mixed and "2 of the 32 displacement sites in the data were last reported 36 days ago" in mixed[0]
     later = fresh + dt.timedelta(days=60)
     old = stale_warnings(data, svc.settings, ("roads",), later)
     days = (later - dt.date(2025, 3, 31)).days
-    assert len(old) == 1 and f"roads as of 2025-03-31 ({days} days ago)" in old[0]
+    assert len(old) == 1 and f"All 70 roads in the data were last reported {days} days ago" in old[0]
 
 
 def test_same_point_twice_is_a_zero_length_route(client):
@@ -175,18 +179,25 @@ def test_safety_inside_cite_soleil(client):
     assert body["assessment"] == "inside_controlled"
     assert body["inside"][0]["name"] == "Cité Soleil"
     assert body["inside"][0]["group"]
-    assert body["nearest_operational_port"]["status"] == "operational"
-    assert body["nearest_operational_port"]["distance_m"] > 0
-    assert body["nearest_open_site"]["distance_m"] >= 0
-    assert body["summary"].startswith("The point is inside Cité Soleil")
+    port = body["nearest_operational_port"]
+    assert port["by_road"]["status"] == port["straight_line"]["status"] == "operational"
+    assert port["straight_line"]["distance_m"] > 0 and port["straight_line"]["measured"] == "in a straight line"
+    # no route leaves Cité Soleil without entering it: the least-risk one, called unsafe
+    assert port["by_road"]["mode"] == "least_risk" and port["by_road"]["verdict"] == "unsafe"
+    assert port["by_road"]["distance_m"] >= port["straight_line"]["distance_m"]
+    assert body["nearest_open_site"]["straight_line"]["distance_m"] >= 0
+    assert body["summary"].startswith("The point is inside Cité Soleil, a zone controlled by ")
 
 
 def test_safety_in_jacmel_is_clear(client):
     body = client.get("/api/safety", query_string={"at": q(JACMEL)}).json
     assert body["assessment"] == "clear"
     assert body["inside"] == [] and body["near"] == []
-    assert body["nearest_operational_port"]["name"] == "Port of Jacmel"
-    assert body["nearest_operational_port"]["distance_m"] < 2000
+    port = body["nearest_operational_port"]
+    assert port["by_road"]["name"] == port["straight_line"]["name"] == "Port of Jacmel"
+    assert port["straight_line"]["distance_m"] < 2000
+    assert port["by_road"]["mode"] == "avoid" and port["by_road"]["verdict"] == "safe"
+    assert [f["properties"]["kind"] for f in body["routes"]][0] == "to_port"
 
 
 def test_safety_near_a_controlled_zone(client):

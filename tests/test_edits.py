@@ -297,3 +297,29 @@ def test_reasons_sent_as_raw_utf8_bytes_over_http(store_config):
         assert status == 200 and request("GET", history)[2]["changes"][-1]["reason"] == "vérifié"
     finally:
         server.stop()
+
+
+def test_a_status_change_dates_the_feature_and_a_notes_patch_keeps_its_date(app, tokens):
+    import datetime as dt
+
+    client = app.test_client()
+    url = "/ogcapi/collections/roads/items/rd-kenscoff-furcy"
+    before = client.get(url).json["properties"]["as_of"]
+    assert before < dt.date.today().isoformat()
+
+    def patch(body):
+        response = client.patch(url, json=body, headers=headers(tokens["editor"], etag_of(client, "roads",
+                                                                                          "rd-kenscoff-furcy")))
+        assert response.status_code == 200, response.json
+        return client.get(url).json["properties"]
+
+    assert patch({"properties": {"notes": "potholes"}})["as_of"] == before  # nothing new on the ground
+    assert patch({"properties": {"status": "blocked"}})["as_of"] == dt.date.today().isoformat()
+    reported = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+    assert patch({"properties": {"status": "dangerous"}, "reported_on": reported})["as_of"] == reported
+    assert patch({"properties": {"status": "open", "as_of": "2025-01-02"}})["as_of"] == "2025-01-02"  # editor's word
+    moved = {"type": "LineString", "coordinates": [[-72.28, 18.45], [-72.27, 18.44]]}
+    assert patch({"geometry": moved})["as_of"] == dt.date.today().isoformat()
+    bad = client.patch(url, json={"properties": {"status": "blocked"}, "reported_on": "tomorrow"},
+                       headers=headers(tokens["editor"], etag_of(client, "roads", "rd-kenscoff-furcy")))
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "reported_on"

@@ -131,6 +131,51 @@ def _feature(body: dict, spec: LayerSpec, feature_id: str | None) -> dict:
     return {"type": "Feature", "geometry": geometry, "properties": {**properties, "id": fid}}
 
 
+def _reported_on(body: dict | None) -> str:
+    """The day the change was reported: the body's ``reported_on`` (YYYY-MM-DD, not in the future), or today."""
+    given = (body or {}).get("reported_on")
+    if given is None:
+        return dt.date.today().isoformat()
+    try:
+        day = dt.date.fromisoformat(given) if isinstance(given, str) and len(given) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadRequest("reported_on must be a date YYYY-MM-DD", field="reported_on")
+    if day > dt.date.today():
+        raise BadRequest("reported_on must not be in the future", field="reported_on")
+    return day.isoformat()
+
+
+def _dated(feature: dict, before: dict | None, reported_on: str, *, given_as_of: bool) -> dict:
+    """Date the feature by the report when its status or geometry changes; keep the date otherwise.
+
+    The ``as_of`` the editor sets wins.  A change of notes, names or sources says nothing new about
+    conditions on the ground, so it keeps the date the status was last reported.
+    """
+    properties = feature["properties"]
+    if given_as_of:
+        return feature
+    if before is None:
+        properties["as_of"] = reported_on
+        return feature
+    old = before.get("properties") or {}
+    moved = _shape(feature.get("geometry")) is None or _shape(before.get("geometry")) is None \
+        or not _shape(feature["geometry"]).equals(_shape(before["geometry"]))
+    if properties.get("status") != old.get("status") or moved or not old.get("as_of"):
+        properties["as_of"] = reported_on
+    else:
+        properties["as_of"] = old["as_of"]
+    return feature
+
+
+def _shape(geometry):
+    try:
+        return shapely.geometry.shape(geometry) if isinstance(geometry, dict) else None
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
+        return None
+
+
 def _validated(feature: dict, spec: LayerSpec):
     """A single-row frame, validated as the shipped layers are, with vertex and area caps."""
     settings = service().settings
@@ -174,7 +219,8 @@ def create_item(collection_id: str):
     body = json_body(FEATURE_TYPES)
     reason = _reason(body)
     feature = _feature(body, spec, None)
-    frame = _validated(feature, spec)
+    given = "as_of" in (body.get("properties") or {})
+    frame = _validated(_dated(feature, None, _reported_on(body), given_as_of=given), spec)
     version = svc.store.create(collection_id, frame, actor=actor, reason=reason)
     svc.data_changed()
     return _respond(collection_id, feature["properties"]["id"], version, 201)
@@ -207,6 +253,9 @@ def replace_item(collection_id: str, feature_id: str):
     """Replace a feature whole (If-Match required)."""
     spec, svc, actor, body, reason, expected = _change(collection_id, FEATURE_TYPES)
     feature = _feature(body, spec, feature_id)
+    current = svc.store.get(collection_id, feature_id)
+    given = "as_of" in (body.get("properties") or {})
+    feature = _dated(feature, current[0] if current else None, _reported_on(body), given_as_of=given)
     frame = _validated(feature, spec)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
                                 reason=reason)
@@ -219,7 +268,7 @@ def patch_item(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
     spec, svc, actor, patch, reason, expected = _change(collection_id, ("application/json",
                                                                          "application/merge-patch+json"))
-    unknown = sorted(set(patch) - {"type", "properties", "geometry", "id", "reason"})
+    unknown = sorted(set(patch) - {"type", "properties", "geometry", "id", "reason", "reported_on"})
     if unknown:
         raise BadRequest(f"a patch may set properties and geometry only, not {unknown[0][:40]}", field=unknown[0][:40])
     current = svc.store.get(collection_id, feature_id)
@@ -231,7 +280,8 @@ def patch_item(collection_id: str, feature_id: str):
         raise BadRequest("properties must be an object", field="properties")
     properties = {k: v for k, v in {**base["properties"], **changes}.items() if v is not None}
     merged = {"type": "Feature", "properties": properties, "geometry": patch.get("geometry") or base["geometry"]}
-    feature = _feature(merged, spec, feature_id)
+    feature = _dated(_feature(merged, spec, feature_id), base, _reported_on(patch),
+                     given_as_of=changes.get("as_of") is not None)
     frame = _validated(feature, spec)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
                                 reason=reason, action="patch")
