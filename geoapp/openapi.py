@@ -106,6 +106,11 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
             as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
+        "/point": {"get": _op("Check a point on a map: click or type lon,lat; zones, roads, incidents and the "
+                              "routes to the nearest port and site are drawn", [
+            _param("at", "query", LONLAT, "Point lon,lat"),
+            _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000}, "Radius (metres)")],
+            content="text/html", schema={"type": "string"}, tag="pages")},
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],
             content="text/html", schema={"type": "string"}, tag="pages")},
@@ -133,8 +138,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                    "Further distinct safe routes"),
             as_of,
         ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429))},
-        "/api/safety": {"get": _op("Zones a point is inside or near; nearest operational port and open site", [
-            _param("at", "query", LONLAT, "Point lon,lat", True)], errors=(400, 429))},
+        "/api/safety": {"get": _op(
+            "Zones, roads not open and recent incidents around a point (at sea: said so); the nearest operational "
+            "port and open displacement site by road, with the straight-line distance too", [
+                _param("at", "query", LONLAT, "Point lon,lat", True),
+                _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
+                       "Radius for roads not open and listed incidents (metres)"),
+                as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Which open displacement sites a hub reaches safely, only with risk, or not", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of],
             errors=(400, 429))},

@@ -316,6 +316,22 @@ def test_route_form_by_clicking_the_map(visit):
     v.name = "route-form-result"
 
 
+def test_point_page_by_clicking_the_map(visit):
+    v = visit("/point", "point")
+    v.view(-72.2853, 18.5125, 14)
+    v.click_at(-72.2853, 18.5125)
+    v.until("document.getElementById('point-answer').dataset.ready === 'true'")
+    assert v.page.input_value("#at").startswith("-72.28")
+    answer = v.page.locator("#point-answer").inner_text()
+    assert "Caution" in answer and "dangerous" in answer and "Operational port by road" in answer
+    drawn = v.page.evaluate("(() => { let n = 0; haMap.eachLayer(() => n++); return n; })()")
+    assert drawn > 5  # the point, the radius, the road not open and the route to the port among them
+    v.page.fill("#at", "-72.80,20.22")
+    v.page.click("#check-point")
+    v.until("document.getElementById('point-answer').dataset.ready === 'true' && "
+            "document.getElementById('point-answer').innerText.indexOf('At sea') >= 0")
+
+
 def test_route_form_by_named_places(visit):
     v = visit("/route", "route-form-named", PHONE)
     v.page.select_option("#from-place", label="Port of Jacmel (operational)")

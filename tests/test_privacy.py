@@ -58,7 +58,8 @@ PUBLIC_URLS = [
     "/ogcapi/collections/displacement_sites/items/ds-001",
     "/ogcapi/collections/displacement_sites/items/ds-001/history",
     "/api/access?from=pt-jacmel-seaport", "/api/access?from=ds-019",
-    "/api/safety?at=-72.301,18.548", "/openapi.json", "/docs",
+    "/api/safety?at=-72.301,18.548", "/api/safety?at=-72.2853,18.5125&radius_m=5000",
+    "/api/safety?at=-72.330,18.583", "/point?at=-72.301,18.548", "/openapi.json", "/docs",
     "/map/layers/communes.geojson", "/map/layers/sections.geojson", "/api/displacement/HT0112",
 ]
 

@@ -209,6 +209,24 @@ def access_page():
     return _html(svc.cached_page(f"access:{point}", build))
 
 
+@bp.get("/point")
+def point_page():
+    """Check a point: click the map or type lon,lat; the page asks /api/safety and draws the answer."""
+    from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M
+
+    svc = service()
+    at = ""
+    if arg("at", required=False) is not None:
+        lon, lat = parse_lonlat("at")
+        at = f"{lon:.5f},{lat:.5f}"
+    radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
+    data = svc.dataset
+    context = load_context(svc.settings.data_dir)
+    outline = context["outline"].to_json() if "outline" in context else "null"
+    return _html(render_template("point_page.html", at=at, radius=radius, max_radius=int(MAX_RADIUS_M),
+                                 outline=_script_safe(outline), roads=_script_safe(data.public.geojson["roads"])))
+
+
 def _route_form() -> str:
     """The form page: a small map to click, and the named places to choose from."""
     data = service().dataset

@@ -1,0 +1,124 @@
+/* Point check page: click the map (or type lon,lat), ask /api/safety, show and draw the answer. */
+(function () {
+  var ASSESSMENT = {
+    inside_controlled: 'Inside a gang-controlled zone', inside_contested: 'Inside a contested zone',
+    inside_influence: 'Inside a zone where armed groups operate', near_controlled: 'Near a gang-controlled zone',
+    caution: 'Caution', at_sea: 'At sea (outside Haiti\u2019s land)', clear: 'Nothing mapped nearby'
+  };
+  var ROAD_COLOURS = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00' };
+  var VERDICT_COLOURS = { safe: '#0072B2', caution: '#E69F00', unsafe: '#D55E00' };
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+  function km(m) { return m >= 1000 ? (m / 1000).toFixed(1) + ' km' : Math.round(m) + ' m'; }
+  function start() {
+    var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.9, -72.7], 8);
+    var outline = data('pick-outline');
+    if (outline) {
+      L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
+    }
+    var roads = data('pick-roads');
+    if (roads) {
+      L.geoJSON(roads, { interactive: false, style: function (f) {
+        return { color: ROAD_COLOURS[f.properties.status] || '#555', weight: 2, opacity: 0.6 };
+      } }).addTo(map);
+    }
+    var drawn = L.layerGroup().addTo(map);
+    var form = document.getElementById('point-form');
+    var field = document.getElementById('at');
+    var radius = document.getElementById('radius_m');
+    var panel = document.getElementById('point-answer');
+
+    function list(title, items) {
+      if (!items.length) { return; }
+      panel.appendChild(el('h3', title));
+      var ul = el('ul');
+      items.forEach(function (text) { ul.appendChild(el('li', text)); });
+      panel.appendChild(ul);
+    }
+    function nearest(label, entry) {
+      var out = [];
+      if (entry.by_road) {
+        var r = entry.by_road;
+        out.push(label + ' by road: ' + r.name + ', ' + km(r.distance_m) + ' (' + r.verdict +
+          (r.safe_route_found ? '' : ', no route avoids controlled zones and blocked roads: least-risk route') + ')');
+      } else {
+        out.push(label + ' by road: none found');
+      }
+      if (entry.straight_line) {
+        out.push(label + ' in a straight line: ' + entry.straight_line.name + ', ' + km(entry.straight_line.distance_m));
+      }
+      return out;
+    }
+    function show(answer, latlng) {
+      drawn.clearLayers();
+      panel.textContent = '';
+      panel.appendChild(el('h2', ASSESSMENT[answer.assessment] || answer.assessment, 'assessment ' + answer.assessment));
+      panel.appendChild(el('p', answer.summary, 'summary'));
+      var place = answer.commune ? answer.commune.name + (answer.department ? ', ' + answer.department.name : '') : null;
+      if (place) { panel.appendChild(el('p', 'Commune: ' + place)); }
+      list('Zones', answer.inside.concat(answer.near).map(function (z) {
+        return z.name + ': ' + z.wording + (z.distance_m !== undefined ? ' (' + km(z.distance_m) + ' away)' : ' (the point is inside)');
+      }));
+      list('Roads not open within ' + answer.radius_m + ' m', answer.roads_not_open.map(function (r) {
+        return (r.name || r.id) + ': ' + r.status + ', ' + km(r.distance_m) + ' (as of ' + r.as_of + ')';
+      }));
+      list('Recent incidents weighing here (risk ' + answer.incident_risk + ')', answer.incidents.map(function (i) {
+        return i.event_date + ' ' + i.event_type + (i.location ? ' at ' + i.location : '') + ', ' + i.fatalities +
+          ' killed, ' + km(i.distance_m) + ' away, weight ' + i.weight;
+      }));
+      list('Nearest', nearest('Operational port', answer.nearest_operational_port)
+        .concat(nearest('Open displacement site', answer.nearest_open_site)));
+      list('Warnings', answer.warnings);
+      answer.roads_not_open.forEach(function (r) {
+        L.geoJSON(r.geometry, { style: { color: ROAD_COLOURS[r.status] || '#555', weight: 6 } })
+          .bindTooltip((r.name || r.id) + ': ' + r.status).addTo(drawn);
+      });
+      answer.incidents.forEach(function (i) {
+        L.circleMarker([i.position[1], i.position[0]], { radius: 6, color: '#000', weight: 1, fillColor: '#CC79A7', fillOpacity: 0.9 })
+          .bindTooltip(i.event_date + ' ' + i.event_type).addTo(drawn);
+      });
+      answer.routes.forEach(function (f) {
+        L.geoJSON(f, { style: { color: VERDICT_COLOURS[f.properties.verdict] || '#000', weight: 4, dashArray: f.properties.kind === 'to_site' ? '6 6' : null } })
+          .bindTooltip((f.properties.kind === 'to_port' ? 'To ' : 'Toward ') + f.properties.name).addTo(drawn);
+      });
+      L.circle(latlng, { radius: answer.radius_m, color: '#000', weight: 1, fill: false, interactive: false }).addTo(drawn);
+      L.circleMarker(latlng, { radius: 7, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(drawn);
+      panel.dataset.ready = 'true';
+    }
+    function ask() {
+      var parts = field.value.split(',');
+      if (parts.length !== 2) { return; }
+      var latlng = L.latLng(parseFloat(parts[1]), parseFloat(parts[0]));
+      var url = form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
+        (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : '');
+      panel.dataset.ready = 'false';
+      panel.textContent = 'Checking\u2026';
+      fetch(url, { headers: { Accept: 'application/json' } }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (result) {
+        if (!result.ok) {
+          panel.textContent = result.body && result.body.error ? result.body.error.message : 'The check failed.';
+          panel.dataset.ready = 'error';
+          return;
+        }
+        show(result.body, latlng);
+      }).catch(function () { panel.textContent = 'The check failed: the server did not answer.'; });
+    }
+    map.on('click', function (event) {
+      field.value = event.latlng.lng.toFixed(5) + ',' + event.latlng.lat.toFixed(5);
+      ask();
+    });
+    form.addEventListener('submit', function (event) { event.preventDefault(); ask(); });
+    if (field.value) { ask(); }
+    window.haMap = map;
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();
