@@ -155,11 +155,12 @@ def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | N
     """A warning counting, in each layer an answer drew on as a whole, the features older than the limit.
 
     Per feature: one road dated today does not make the others fresh.  Official boundaries describe
-    the country, not the crisis, and incidents are dated events: neither is "stale".
+    the country, not the crisis, incidents are dated events and derived figures keep every past round:
+    none of them is "stale".
     """
     today = today or data.today
     used = [(data.feature_days[name], *NOUNS.get(name, (name, name)), "in the data")
-            for name in layers if not REGISTRY[name].reference and name != "incidents"]
+            for name in layers if not REGISTRY[name].reference and REGISTRY[name].stored and name != "incidents"]
     return stale_warnings_for(used, today, settings.stale_after_days)
 
 
