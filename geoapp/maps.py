@@ -29,7 +29,7 @@ POPUP_FIELDS = {
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
-ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6"}
+ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 8 4"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
 ZONE_DASH = {"controlled": None, "contested": "6 4", "influence": "2 4"}
@@ -671,6 +671,6 @@ class _LegendLayer:
             border = "solid" if ZONE_DASH[status] is None else "dashed"
             return f"background:{colour};opacity:{0.3 + ZONE_FILL[status]};border:2px {border} {colour}"
         if self.kind == "line":
-            style = {None: "solid", "2 6": "dotted", "8 6": "dashed"}[ROAD_DASH[status]]
+            style = {None: "solid", "2 6": "dotted", "8 6": "dashed", "1 4 8 4": "double"}[ROAD_DASH[status]]
             return f"border-top:4px {style} {colour}"
         return f"background:{colour}"
