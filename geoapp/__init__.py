@@ -72,7 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_security_headers(app, settings.tile_url)
     install_rate_limits(app, {
         **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page",
-                         "figures.displacement", "figures.commune", "figures.commune_chart"],
+                         "web.whatif_page", "figures.displacement", "figures.commune", "figures.commune_chart"],
                         settings.rate_limit_lookups),
         "api.whatif": settings.rate_limit_scenarios,
         **dict.fromkeys(["ogc.items", "api.download", "api.download_csv", "api.download_gpkg", "web.reference_layer"],
