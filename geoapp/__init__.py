@@ -71,7 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     install_security_headers(app, settings.tile_url)
     install_rate_limits(app, {
         **dict.fromkeys(["api.route", "api.safety", "api.access", "web.route_page", "web.access_page",
-                         "web.point_page",
+                         "web.point_page", "web.whatif_page",
                          "figures.displacement", "figures.commune", "figures.commune_chart"],
                         settings.rate_limit_lookups),
         "api.whatif": settings.rate_limit_scenarios,

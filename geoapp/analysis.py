@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import shapely
+from shapely import ops
 
 from .dataset import Dataset
 from .errors import BadRequest
@@ -19,21 +20,40 @@ from .network.routing import Snap
 from .safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from .settings import Settings
 
-ACCESS_LEVELS = ("reachable", "only_with_risk", "unreachable")
+#: Access classes, safest first: reached by a safe route, a route calling for caution, only by
+#: crossing controlled zones or blocked roads (least-risk mode), or not at all.
+ACCESS_CLASSES = ("safe", "caution", "only_with_risk", "unreachable")
+#: What a what-if scenario does to each site.
+OUTCOMES = ("same_route", "detour", "unreachable")
+#: A point closure joins the nearest road edge within this distance (metres), else a 400.
+CLOSE_POINT_MAX_M = 200.0
+#: Closure points a scenario may give.
+MAX_CLOSE_POINTS = 100
+#: Without exact positions, drawn what-if routes stop this far before the site (sites are shown
+#: about 2 km from where they are).
+PRIVATE_TAIL_M = 2000.0
+#: Detour routes drawn per answer at most (the rest are counted, with a warning).
+MAX_DRAWN_ROUTES = 50
 #: Ids repeated back in error messages must look like ids (nothing else the caller sent is echoed).
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
-    """Hypothetical changes: roads closed and areas treated as controlled (never stored)."""
+    """Hypothetical changes (never stored): closures, and areas treated as controlled.
+
+    Closures are ``closed``: impassable in every mode.  They are whole roads by id, the road edge
+    nearest each point, or every edge meeting an area.
+    """
 
     closed_road_ids: tuple[str, ...] = ()
+    close_points: tuple[tuple[float, float], ...] = ()  # lon/lat
+    close_areas: tuple = ()  # shapely polygons, lon/lat
     controlled_areas: tuple = ()  # shapely polygons, lon/lat
 
     @property
     def empty(self) -> bool:
-        return not self.closed_road_ids and not self.controlled_areas
+        return not (self.closed_road_ids or self.close_points or self.close_areas or self.controlled_areas)
 
 
 def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat, dict | None]:
@@ -53,76 +73,172 @@ def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat,
 
 def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature: dict | None = None,
                   exact: bool = False, today: dt.date | None = None) -> dict:
-    """Every open displacement site: reachable safely, only with risk, or not at all, from the hub.
+    """Every open displacement site by access class (safe, caution, only with risk, unreachable).
 
+    Sites are sorted safest first, each with its verdict and the main reason for it.  A hub inside
+    or near a controlled zone is said first among the warnings: it explains answers with few safe sites.
     Without ``exact`` (anonymous callers) distances are rounded to 100 m and the distance from each
     site to its road is left out, so that answers cannot be combined to locate a site.
     """
     check_in_haiti(hub, "from")
     snap = _snap_hub(data, settings, hub)
     result = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
-    sites = _site_rows(data, result, exact)
+    sites = _site_rows(data, settings, result, exact, data.router.edge_status)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
         "summary": _summary(sites),
-        "sites": sites,
-        "data_as_of": max(data.as_of[n] for n in ("roads", "gang_zones", "displacement_sites")),
-        "warnings": _snap_warnings(data, snap)
+        "sites": sorted(sites, key=_safest_first),
+        "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
+        "warnings": hub_zone_warnings(data, settings, hub, snap, data.router.edge_status) + _snap_warnings(data, snap)
         + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
     }
 
 
 def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scenario, *,
                   hub_feature: dict | None = None, exact: bool = False, today: dt.date | None = None) -> dict:
-    """Access before and after a hypothetical closure: sites that lose safe access, and detours."""
+    """Access before and after hypothetical closures: per site, the same route, a detour, or none.
+
+    No route of the "after" answer uses a closed edge: closures cost ``inf`` in every mode.
+    Detours come with their route drawn (cut short of the site for anonymous callers).
+    """
     check_in_haiti(hub, "from")
     unknown = sorted(set(scenario.closed_road_ids) - set(data.layers["roads"]["id"]))
     if unknown:
         safe = [u for u in unknown if SAFE_ID.fullmatch(u)]
         shown = ", ".join(safe[:10]) + (" ..." if len(unknown) > len(safe[:10]) else "")
         raise BadRequest(f"unknown road id(s): {shown}", field="close_roads")
+    closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
     before = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
-    costs, figures, affected = _scenario_costs(data, settings, scenario)
+    costs, figures, status, affected = _scenario_costs(data, settings, scenario, closed)
     after = _access(data, settings, snap, costs, figures)
+    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
+    rows_after = _site_rows(data, settings, after, exact, status)
     rows = []
-    lost = gained = detoured = 0
-    for b, a in zip(_site_rows(data, before, exact), _site_rows(data, after, exact), strict=True):
+    for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
-        row["before"] = {k: b[k] for k in ("access", "verdict", "distance_m", "duration_s")}
-        row["after"] = {k: a[k] for k in ("access", "verdict", "distance_m", "duration_s", "exposure")}
-        change = "unchanged"
-        if b["access"] == "reachable" and a["access"] != "reachable":
-            change, lost = "loses_safe_access", lost + 1
-        elif b["access"] != "reachable" and a["access"] == "reachable":
-            change, gained = "gains_safe_access", gained + 1
-        elif b["access"] == a["access"] == "reachable" and a["distance_m"] - b["distance_m"] > 1:
-            change, detoured = "detour", detoured + 1
-            row["detour_m"] = round(a["distance_m"] - b["distance_m"], 1)
-            row["detour_s"] = round(a["duration_s"] - b["duration_s"])
-        row["change"] = change
-        rows.append(row)
+        keys = ("access", "verdict", "reason", "distance_m", "duration_s")
+        row["before"] = {k: b[k] for k in keys}
+        row["after"] = {k: a[k] for k in (*keys, "exposure")}
+        if a["access"] == "unreachable":
+            outcome = "unreachable"
+        elif b["access"] != "unreachable" and _same_cost(before, after, i):
+            outcome = "same_route"
+        else:
+            outcome = "detour"
+            if b["distance_m"] is not None:
+                # negative when the only way left is shorter but riskier (see the new access class)
+                row["detour_m"] = round(a["distance_m"] - b["distance_m"], 1)
+                row["detour_s"] = round(a["duration_s"] - b["duration_s"])
+        row["outcome"] = outcome
+        row["loses_safe_access"] = b["access"] in ("safe", "caution") and a["access"] not in ("safe", "caution")
+        rows.append((i, row))
+    drawn = _draw_detours(data, settings, snap, costs, [(i, r) for i, r in rows if r["outcome"] == "detour"],
+                          exact=exact)
+    rows = [r for _, r in rows]
+    summary = {"sites": len(rows)}
+    for outcome in OUTCOMES:
+        chosen = [r for r in rows if r["outcome"] == outcome]
+        summary[outcome] = len(chosen)
+        summary[f"people_{outcome}"] = int(sum(r["individuals"] or 0 for r in chosen))
+    losing = [r for r in rows if r["loses_safe_access"]]
+    summary.update(
+        lose_safe_access=len(losing), people_losing_safe_access=int(sum(r["individuals"] or 0 for r in losing)),
+        before=_summary([{"access": r["before"]["access"], "individuals": r["individuals"]} for r in rows]),
+        after=_summary([{"access": r["after"]["access"], "individuals": r["individuals"]} for r in rows]),
+    )
+    order = {o: k for k, o in enumerate(("unreachable", "detour", "same_route"))}
+    rows.sort(key=lambda r: (order[r["outcome"]], _safest_first(r["after"]), r["id"]))
+    warnings = hub_zone_warnings(data, settings, hub, snap, status) + _snap_warnings(data, snap)
+    if drawn < sum(r["outcome"] == "detour" for r in rows):
+        warnings.append(f"Only the first {drawn} detours are drawn; every detour is counted and listed.")
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "scenario": {
             "closed_roads": list(scenario.closed_road_ids),
+            "close_points": points,
+            "close_areas": len(scenario.close_areas),
             "controlled_areas": len(scenario.controlled_areas),
-            "edges_closed": int(affected),
+            "edges_closed": int(closed.sum()),
+            "closed_km": round(float(data.router.network.edge_length[closed].sum()) / 1000, 1),
+            "edges_affected": int(affected),
+            "closed_geometry": data.edges_geojson(np.flatnonzero(closed)),
         },
-        "summary": {
-            "sites": len(rows), "lose_safe_access": lost, "gain_safe_access": gained, "detour": detoured,
-            "people_losing_safe_access": int(sum(r["individuals"] or 0 for r in rows
-                                                 if r["change"] == "loses_safe_access")),
-            "before": _summary([{"access": r["before"]["access"], "individuals": r["individuals"]} for r in rows]),
-            "after": _summary([{"access": r["after"]["access"], "individuals": r["individuals"]} for r in rows]),
-        },
+        "summary": summary,
         "sites": rows,
-        "data_as_of": max(data.as_of[n] for n in ("roads", "gang_zones", "displacement_sites")),
-        "warnings": _snap_warnings(data, snap)
-        + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
+        "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
+        "warnings": warnings + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
         "stored_data_changed": False,
     }
+
+
+def closed_edges(data: Dataset, scenario: Scenario) -> tuple[np.ndarray, list[dict]]:
+    """Which road-graph edges the scenario closes, and where each closure point joined a road.
+
+    A point farther than ``CLOSE_POINT_MAX_M`` from every road is a 400 naming it.
+    """
+    net = data.router.network
+    closed = np.isin(net.road_ids[net.edge_road], list(scenario.closed_road_ids))
+    points: list[dict] = []
+    if scenario.close_points:
+        lonlat = np.asarray(scenario.close_points, dtype=float)
+        for k, (lon, lat) in enumerate(lonlat):
+            check_in_haiti((float(lon), float(lat)), f"close_points[{k}]")
+        x, y = data.to_metric.transform(lonlat[:, 0], lonlat[:, 1])
+        metric = shapely.points(np.column_stack([x, y]))
+        (which, found), distance = net.tree.query_nearest(metric, max_distance=CLOSE_POINT_MAX_M,
+                                                          return_distance=True, all_matches=False)
+        edge = np.full(len(metric), -1)
+        dist = np.full(len(metric), np.inf)
+        edge[which], dist[which] = found, distance
+        missing = np.flatnonzero(edge < 0)
+        if len(missing):
+            k = int(missing[0])
+            raise BadRequest(f"close_points[{k}] ({lonlat[k, 0]:.5f},{lonlat[k, 1]:.5f}) is more than "
+                             f"{CLOSE_POINT_MAX_M:.0f} m from any mapped road; put it on the road to close",
+                             field=f"close_points[{k}]")
+        closed[edge] = True
+        at = shapely.line_interpolate_point(net.edge_geoms[edge],
+                                            shapely.line_locate_point(net.edge_geoms[edge], metric))
+        lon, lat = data.to_lonlat.transform(*shapely.get_coordinates(at).T)
+        snapped = np.round(np.column_stack([lon, lat]), 5)
+        road = net.road_ids[net.edge_road[edge]]
+        points = [{"requested": [float(a), float(b)], "snapped": [float(c), float(d)], "road_id": r,
+                   "distance_m": round(float(m), 1)}
+                  for (a, b), (c, d), r, m in zip(lonlat, snapped, road, dist, strict=True)]
+    if scenario.close_areas:
+        union = shapely.union_all(shapely.transform(np.array(scenario.close_areas, dtype=object), _to_metric(data)))
+        closed[net.tree.query(union, predicate="intersects")] = True
+    return closed, points
+
+
+def hub_zone_warnings(data: Dataset, settings: Settings, hub: LonLat, snap: Snap,
+                      edge_status: np.ndarray) -> list[str]:
+    """Said first: a hub inside or near a controlled zone, or on a closed road, reaches little safely.
+
+    The hub counts where it is and where it joins the road network, whichever is nearer the zone.
+    """
+    out = []
+    where = shapely.MultiPoint([data.project(*hub), snap.point])
+    if edge_status[snap.edge] == "closed":
+        out.append("The hub joins the road network on a closed road: no route can leave it. Choose a hub "
+                   "on an open road.")
+    zones = data.zones.frame
+    near = data.zones.tree.query(where, predicate="dwithin", distance=settings.near_buffer_m)
+    controlled = near[zones["status"].to_numpy()[near] == "controlled"]
+    if len(controlled):
+        distance = shapely.distance(np.asarray(zones.geometry.values)[controlled], where)
+        k = int(np.argmin(distance))
+        zone = zones.iloc[int(controlled[k])]
+        group = f", held by {zone['group']}" if isinstance(zone.get("group"), str) and zone["group"] else ""
+        if distance[k] == 0:
+            out.append(f"The hub lies inside controlled zone {zone['name']}{group}: no safe route leaves it, so "
+                       "sites are at best reachable only with risk.")
+        else:
+            out.append(f"The hub is {distance[k]:.0f} m from controlled zone {zone['name']}{group}: routes "
+                       "leaving it that enter the zone are not safe, so few sites may be reachable safely.")
+    return out
 
 
 def _snap_hub(data: Dataset, settings: Settings, hub: LonLat) -> Snap:
@@ -154,14 +270,16 @@ def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, n
     return access_by_mode(router, engines, edge_cost, figures, hub, data.access.snaps)
 
 
-def _site_rows(data: Dataset, result: dict, exact: bool) -> list[dict]:
+def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray) -> list[dict]:
+    """One row per site (in the access index's order): access class, verdict, main reason, figures."""
     sites = data.access.sites
+    snaps = data.access.snaps
     safe_cost, safe_rows = result["avoid"]
     risk_cost, risk_rows = result["least_risk"]
     reachable = np.isfinite(safe_cost)
     risky = ~reachable & np.isfinite(risk_cost)
-    level = np.where(reachable, "reachable", np.where(risky, "only_with_risk", "unreachable"))
     rows = np.where(reachable[:, None], safe_rows, risk_rows)
+    site_closed = edge_status[snaps.edge] == "closed"
     out = []
     for i in range(len(sites)):
         figures = dict(zip(FIGURES, rows[i], strict=True))
@@ -170,17 +288,21 @@ def _site_rows(data: Dataset, result: dict, exact: bool) -> list[dict]:
             "name": sites["name"].iat[i],
             "commune": plain(sites["commune"].iat[i]),
             "individuals": plain(sites["individuals"].iat[i]),
-            "access": str(level[i]),
         }
         if exact:
-            entry["snap_distance_m"] = round(float(data.access.snaps.distance_m[i]), 1)
-        if level[i] == "unreachable":
-            entry.update(verdict="no_route", distance_m=None, duration_s=None, exposure=None)
+            entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)
+        if not (reachable[i] or risky[i]):
+            entry.update(access="unreachable", verdict="no_route", distance_m=None, duration_s=None, exposure=None,
+                         reason=_unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
         else:
+            verdict = _verdict(figures)
+            access = verdict if reachable[i] and verdict in ("safe", "caution") else "only_with_risk"
             exposure = {k: round(float(v), 1) for k, v in figures.items() if k not in ("length_m", "seconds")}
             distance = float(figures["length_m"])
             entry.update(
-                verdict=_verdict(figures, level[i]),
+                access=access,
+                verdict=verdict,
+                reason=_reason(figures, access, settings.near_buffer_m),
                 distance_m=round(distance, 1) if exact else round(distance, -2),
                 duration_s=round(float(figures["seconds"])),
                 exposure=exposure,
@@ -189,7 +311,7 @@ def _site_rows(data: Dataset, result: dict, exact: bool) -> list[dict]:
     return out
 
 
-def _verdict(figures: dict, level: str) -> str:
+def _verdict(figures: dict) -> str:
     exposure = RouteExposure(
         inside_m={s: figures[f"inside_{s}_m"] for s in ("controlled", "contested", "influence")},
         zones=[], dangerous_road_m=figures["dangerous_road_m"], blocked_road_m=figures["blocked_road_m"],
@@ -200,22 +322,106 @@ def _verdict(figures: dict, level: str) -> str:
     return route_verdict(exposure, near_buffer_m=1.0)
 
 
+def _km(metres: float) -> str:
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
+def _reason(figures: dict, access: str, near_buffer_m: float) -> str:
+    """The main reason for a site's class: its route's largest exposure of the kind that decides it."""
+    if access == "only_with_risk":
+        parts = []
+        if figures["inside_controlled_m"] > CONTROLLED_TOLERANCE_M:
+            parts.append(f"{_km(figures['inside_controlled_m'])} inside controlled zones")
+        if figures["blocked_road_m"] > 0:
+            parts.append(f"{_km(figures['blocked_road_m'])} on roads blocked by armed groups")
+        return "Only reached through " + " and ".join(parts or ["controlled zones"]) + " (least-risk route)."
+    if access == "caution":
+        phrases = {
+            "inside_contested_m": "inside contested zones",
+            "inside_influence_m": "inside zones under gang influence",
+            "dangerous_road_m": "on roads marked dangerous",
+            "near_controlled_m": f"within {near_buffer_m:.0f} m of controlled zones",
+            "near_incidents_m": "near recent incidents",
+        }
+        key = max(phrases, key=lambda k: figures[k])
+        return f"The safest route runs {_km(figures[key])} {phrases[key]}."
+    return "The safest route avoids every mapped gang zone and every dangerous, blocked or closed road."
+
+
+def _unreachable_reason(site_road_closed: bool, pocket: bool) -> str:
+    if site_road_closed:
+        return "The road the site joins is closed there."
+    if pocket:
+        return "The site joins a road cut off from the main road network."
+    return "No passable road leads there: closed roads, one-way streets or gaps in the mapped roads cut it off."
+
+
+def _safest_first(row: dict) -> tuple:
+    distance = row["distance_m"]
+    return ACCESS_CLASSES.index(row["access"]), np.inf if distance is None else distance
+
+
 def _summary(rows: list[dict]) -> dict:
+    """Sites and people per access class."""
     out = {"sites": len(rows)}
-    for level in ACCESS_LEVELS:
+    for level in ACCESS_CLASSES:
         chosen = [r for r in rows if r["access"] == level]
         out[level] = len(chosen)
         out[f"people_{level}"] = int(sum(r["individuals"] or 0 for r in chosen))
     return out
 
 
-def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario):
-    """Edge costs and figures under the scenario: the same risk model on edited inputs."""
+def _same_cost(before: dict, after: dict, i: int) -> bool:
+    """The site is reached the same way: same mode, and the same cost or the same length and time."""
+    for mode in ("avoid", "least_risk"):
+        b_cost, b_rows = before[mode]
+        a_cost, a_rows = after[mode]
+        if np.isfinite(b_cost[i]) and np.isfinite(a_cost[i]):
+            same_figures = abs(b_rows[i, 0] - a_rows[i, 0]) <= 1.0 and abs(b_rows[i, 1] - a_rows[i, 1]) <= 1.0
+            return bool(np.isclose(b_cost[i], a_cost[i], rtol=1e-9) or same_figures)
+        if np.isfinite(b_cost[i]) or np.isfinite(a_cost[i]):
+            return False
+    return False
+
+
+def _draw_detours(data: Dataset, settings: Settings, hub: Snap, costs: dict[str, np.ndarray],
+                  rows: list[tuple[int, dict]], *, exact: bool) -> int:
+    """Add each detour's route (lon/lat line) to its row; returns how many were drawn.
+
+    The route is searched again under the scenario's costs (closed edges are ``inf``, the end edges
+    too).  Without ``exact`` the line stops ``PRIVATE_TAIL_M`` short of the site.
+    """
+    router = data.router
+    net = router.network
+    snaps = data.access.snaps
+    drawn = 0
+    for i, row in rows[:MAX_DRAWN_ROUTES]:
+        line = net.edge_geoms[snaps.edge[i]]
+        site = Snap(int(snaps.edge[i]), float(snaps.fraction[i]), float(snaps.distance_m[i]),
+                    shapely.line_interpolate_point(line, float(snaps.fraction[i]), normalized=True))
+        mode = "least_risk" if row["after"]["access"] == "only_with_risk" else "avoid"
+        route = router.route(hub, site, mode, edge_cost=costs[mode])
+        if route is None:
+            continue
+        geometry = route.geometry
+        if not exact:
+            keep = geometry.length - PRIVATE_TAIL_M
+            geometry = ops.substring(geometry, 0, keep) if keep > 0 else None
+        row["after"]["route"] = None if geometry is None else {
+            "type": "LineString", "coordinates": data.lonlat_coords(geometry)}
+        if exact:
+            used = route.edges[route.weights > 0]
+            row["after"]["road_ids"] = list(dict.fromkeys(net.road_ids[net.edge_road[used]].tolist()))
+        drawn += 1
+    return drawn
+
+
+def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario, closed: np.ndarray):
+    """Edge costs, figures and statuses under the scenario: the same risk model on edited inputs."""
     router = data.router
     edges = router.graph.edges
     status = router.edge_status.copy()
-    closed = np.isin(edges["road_id"].to_numpy(dtype=object), list(scenario.closed_road_ids))
-    status[closed] = "blocked"
+    status[closed] = "closed"
     inside = dict(router.exposure.inside_by_status)
     near = router.exposure.near_controlled_m.copy()
     if scenario.controlled_areas:
@@ -237,7 +443,7 @@ def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario):
              for mode in ("avoid", "least_risk")}
     affected = int(np.count_nonzero(closed | (inside["controlled"] > CONTROLLED_TOLERANCE_M)
                                     & ~(router.exposure.inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M)))
-    return costs, edge_figures(router, status, inside, near, router.incident_caution), affected
+    return costs, edge_figures(router, status, inside, near, router.incident_caution), status, affected
 
 
 def _to_metric(data: Dataset):

@@ -59,7 +59,7 @@ def validate_command(data_dir: Path | None) -> None:
 @main.command("import-osm")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--status-from", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Roads layer whose dangerous/blocked statuses are carried over (default: the current roads).")
+              help="Roads layer whose dangerous/blocked/closed statuses are carried over (default: the current roads).")
 @click.option("--match-tolerance", type=float, default=300.0, show_default=True,
               help="How far (m) an imported road may lie from a status road and still match it.")
 @click.option("--dry-run", is_flag=True, help="Read and report, but store nothing.")
@@ -93,15 +93,15 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         click.echo(f"import failed, roads left as they were:\n{exc.message}", err=True)
         sys.exit(1)
     click.echo(f"ways with a highway tag: {counts.get('highway_ways', 0)}; drivable: {counts['drivable_ways']}; "
-               f"segments: {counts['segments']} ({counts['blocked_segments']} marked impassable in OSM)")
+               f"segments: {counts['segments']} ({counts['closed_segments']} marked impassable in OSM: closed)")
     if counts.get("outside_haiti_segments"):
         from . import extent
 
         click.echo(f"{counts['outside_haiti_segments']:,} segments left out: not wholly on Haiti's land or waters "
                    f"({extent.describe()}); the extract covers a wider area")
     marked = report["segments_marked"]
-    click.echo(f"statuses carried from {report['reference_roads']} dangerous/blocked reference roads: "
-               f"{marked['blocked']} segments blocked, {marked['dangerous']} dangerous; "
+    click.echo(f"statuses carried from {report['reference_roads']} dangerous/blocked/closed reference roads: "
+               f"{marked['closed']} segments closed, {marked['blocked']} blocked, {marked['dangerous']} dangerous; "
                f"{report['matched_reference_roads']} reference roads matched")
     for road in report["unmatched"]:
         click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "

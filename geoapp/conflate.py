@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-STATUS_RANK = {"open": 0, "dangerous": 1, "blocked": 2}
+STATUS_RANK = {"open": 0, "dangerous": 1, "blocked": 2, "closed": 3}
 
 
 def carry_statuses(
@@ -20,7 +20,7 @@ def carry_statuses(
     max_angle_deg: float = 30.0,
     min_coverage: float = 0.5,
 ) -> tuple[gpd.GeoDataFrame, dict]:
-    """Mark ``roads`` dangerous/blocked where they follow such a road of ``reference``.
+    """Mark ``roads`` dangerous/blocked/closed where they follow such a road of ``reference``.
 
     A segment matches a reference road when at least ``min_share`` of its length lies within
     ``tolerance_m`` of it, it runs within ``max_angle_deg`` of the reference's direction there, and
@@ -30,7 +30,7 @@ def carry_statuses(
     out = roads.copy()
     ref = reference[reference["status"] != "open"].reset_index(drop=True)
     report = {"reference_roads": len(ref), "matched_reference_roads": 0, "unmatched": [],
-              "segments_marked": {"dangerous": 0, "blocked": 0}, "tolerance_m": tolerance_m}
+              "segments_marked": {"dangerous": 0, "blocked": 0, "closed": 0}, "tolerance_m": tolerance_m}
     if len(ref) == 0 or len(out) == 0:
         return out, report
     target = np.asarray(out.to_crs(metric_crs).geometry.values)
@@ -65,7 +65,7 @@ def carry_statuses(
                               zip(ref["id"].to_numpy()[chosen_r], ref["name"].to_numpy()[chosen_r], strict=True)]
     out.loc[rows, "source"] = out.loc[rows, "source"].astype(str) + "; status: " + \
         ref["source"].astype(str).to_numpy()[chosen_r]
-    for status in ("dangerous", "blocked"):
+    for status in ("dangerous", "blocked", "closed"):
         report["segments_marked"][status] = int((new_status == status).sum())
 
     covered = pd.Series(length).groupby(r_idx).sum().reindex(range(len(ref)), fill_value=0.0).to_numpy()

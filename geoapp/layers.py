@@ -127,15 +127,18 @@ REGISTRY: dict[str, LayerSpec] = {
             name="roads",
             title="Roads and their status",
             geometry_types=("LineString",),
-            statuses=("open", "dangerous", "blocked"),
+            statuses=("open", "dangerous", "blocked", "closed"),
             extra_columns={"ref": "str", "road_class": "str", "oneway": "bool"},
             optional_columns=("notes", "ref"),
             colours={
                 "open": PALETTE["green"],
                 "dangerous": PALETTE["orange"],
                 "blocked": PALETTE["vermillion"],
+                "closed": PALETTE["black"],
             },
-            description="Road network with open / dangerous / blocked status.",
+            description="Road network with open / dangerous / blocked / closed status: blocked roads are held or "
+                        "cut by armed groups (least-risk routes may cross them at a price); closed roads are "
+                        "physically impassable (landslide, bridge down, flood) and never routed over.",
         ),
         LayerSpec(
             name="ports",

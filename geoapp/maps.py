@@ -29,7 +29,7 @@ POPUP_FIELDS = {
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
-ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6"}
+ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 8 4"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
 ZONE_DASH = {"controlled": None, "contested": "6 4", "influence": "2 4"}
@@ -330,9 +330,13 @@ def route_map(
     return m
 
 
+#: Sites by access class, safest first (see analysis.ACCESS_CLASSES).
 ACCESS_COLOURS = {
-    "reachable": PALETTE["green"], "only_with_risk": PALETTE["orange"], "unreachable": PALETTE["vermillion"],
+    "safe": PALETTE["green"], "caution": PALETTE["yellow"], "only_with_risk": PALETTE["vermillion"],
+    "unreachable": PALETTE["black"],
 }
+#: Sites by what a what-if scenario does to them (see analysis.OUTCOMES); drawn by the what-if page.
+OUTCOME_COLOURS = {"same_route": PALETTE["sky"], "detour": PALETTE["orange"], "unreachable": PALETTE["black"]}
 
 
 def access_map(
@@ -340,7 +344,7 @@ def access_map(
     assets: MapAssets, panel_html: str, tile_url: str | None = None, tile_attribution: str | None = None,
     context: Mapping[str, gpd.GeoDataFrame] | None = None, reference: Mapping[str, str] | None = None,
 ) -> folium.Map:
-    """Sites coloured by whether the hub reaches them safely, only with risk, or not at all."""
+    """Sites coloured by access class: safe, with caution, only with risk, or not at all."""
     m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access access",
                  context=context)
     add_layers(m, {k: v for k, v in layers.items() if k in ("gang_zones", "roads")}, muted=True)
@@ -349,9 +353,10 @@ def access_map(
     frame = sites.assign(
         access=[by_id[i]["access"] for i in sites["id"]],
         verdict=[by_id[i]["verdict"] for i in sites["id"]],
+        reason=[by_id[i]["reason"] for i in sites["id"]],
         distance_km=[None if by_id[i]["distance_m"] is None else round(by_id[i]["distance_m"] / 1000, 1)
                      for i in sites["id"]],
-    )[["id", "name", "commune", "individuals", "access", "verdict", "distance_km", "geometry"]]
+    )[["id", "name", "commune", "individuals", "access", "verdict", "reason", "distance_km", "geometry"]]
 
     def style(feature):
         p = feature["properties"]
@@ -360,8 +365,9 @@ def access_map(
 
     folium.GeoJson(
         _plain(frame), name="Sites by access", marker=folium.CircleMarker(), style_function=style,
-        popup=folium.GeoJsonPopup(fields=["name", "commune", "individuals", "access", "verdict", "distance_km"],
-                                  aliases=["name", "commune", "individuals", "access", "verdict", "distance (km)"]),
+        popup=folium.GeoJsonPopup(
+            fields=["name", "commune", "individuals", "access", "verdict", "reason", "distance_km"],
+            aliases=["name", "commune", "individuals", "access", "verdict", "why", "distance (km)"]),
         tooltip=folium.GeoJsonTooltip(fields=["name", "access"], labels=False),
     ).add_to(m)
     folium.CircleMarker([hub[1], hub[0]], radius=9, color="#000", weight=3, fill=True, fill_color=PALETTE["blue"],
@@ -671,6 +677,6 @@ class _LegendLayer:
             border = "solid" if ZONE_DASH[status] is None else "dashed"
             return f"background:{colour};opacity:{0.3 + ZONE_FILL[status]};border:2px {border} {colour}"
         if self.kind == "line":
-            style = {None: "solid", "2 6": "dotted", "8 6": "dashed"}[ROAD_DASH[status]]
+            style = {None: "solid", "2 6": "dotted", "8 6": "dashed", "1 4 8 4": "double"}[ROAD_DASH[status]]
             return f"border-top:4px {style} {colour}"
         return f"background:{colour}"

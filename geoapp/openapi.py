@@ -114,6 +114,9 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],
             content="text/html", schema={"type": "string"}, tag="pages")},
+        "/whatif": {"get": _op("What-if page: close roads (from a list or the map) or an area drawn on the map, "
+                               "and see which sites keep their route, take a detour or are cut off",
+                               content="text/html", schema={"type": "string"}, errors=(429,), tag="pages")},
         "/map/layers/{name}.geojson": {"get": _op(
             "An official boundary layer made light for the map pages (simplified, rounded to 1e-3 degree, with "
             "label points; gzipped when accepted); the full layers are at /api/layers/{name}.geojson", [
@@ -145,10 +148,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
                        "Radius for roads not open and listed incidents (metres)"),
                 as_of], errors=(400, 429))},
-        "/api/access": {"get": _op("Which open displacement sites a hub reaches safely, only with risk, or not", [
+        "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
+                                   "risk, unreachable (each with its verdict and main reason, safest first)", [
             _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of],
             errors=(400, 429))},
-        "/api/whatif": {"post": _op("Access before and after hypothetical closures (nothing is stored)", body={
+        "/api/whatif": {"post": _op(
+            "Access before and after hypothetical closures, which are impassable in every mode; per site: same "
+            "route, detour or unreachable (nothing is stored)", body={
             "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}}},
             errors=(400, 413, 429))},
         "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),
@@ -292,7 +298,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "warnings": {"type": "array", "items": {"type": "string"}}}},
             "Scenario": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {
                 "from": {"type": "string", "description": "lon,lat or a port or site id"},
-                "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
+                                "description": "Road ids closed over their whole length"},
+                "close_points": {"type": "array", "maxItems": 100, "description": "Points [lon, lat]: the road edge "
+                                 "nearest each (within 200 m, else a 400) is closed", "items": {
+                                     "type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}},
+                "close_areas": {"type": "object", "description": "GeoJSON Polygon, MultiPolygon, Feature or "
+                                "FeatureCollection: every road edge meeting it is closed"},
                 "controlled_areas": {"type": "object", "description": "GeoJSON Polygon, MultiPolygon, Feature or "
                                                                       "FeatureCollection"}}},
             "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {

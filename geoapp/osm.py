@@ -90,7 +90,7 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
         raise DataValidationError([f"{path.name}: none of its {len(inside):,} road segments lies in Haiti "
                                    f"({extent.describe()})"])
     counts["segments"] = len(roads)
-    counts["blocked_segments"] = int((roads["status"] == "blocked").sum())
+    counts["closed_segments"] = int((roads["status"] == "closed").sum())
     return roads, dict(counts)
 
 
@@ -145,11 +145,15 @@ def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFr
 
 
 def _status(tags: dict) -> tuple[str, str]:
-    """``blocked`` where OSM itself marks the road impassable; ``open`` otherwise."""
+    """``closed`` where OSM itself marks the road impassable or disused; ``open`` otherwise.
+
+    Those tags describe the road itself, not armed groups: no mode may route over it (``blocked`` is
+    kept for roads held by armed groups, which OSM does not record).
+    """
     if tags.get("impassable") == "yes" or tags.get("smoothness") == "impassable":
-        return "blocked", "OSM marks this road impassable"
+        return "closed", "OSM marks this road impassable"
     if tags.get("disused") == "yes" or tags.get("highway:disused"):
-        return "blocked", "OSM marks this road disused"
+        return "closed", "OSM marks this road disused"
     return "open", ""
 
 

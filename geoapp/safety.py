@@ -95,13 +95,15 @@ def edge_costs(
 
     cost = length x (1 + penalties), each zone penalty weighted by the share of the edge inside, and
     recent incidents adding ``weights.incident`` per unit of the edge's ``incident_risk``.
-    ``avoid``: blocked roads and edges entering controlled zones are impassable.
+    ``closed`` roads (landslide, bridge down, flood) are impassable in every mode, ``shortest`` too.
+    ``avoid``: blocked roads and edges entering controlled zones are impassable as well.
     ``least_risk``: both are allowed at steep costs, so the least-bad route can still be shown.
     ``shortest``: plain length.
     """
     length_m = np.asarray(length_m, dtype=float)
+    closed = np.asarray(road_status) == "closed"
     if mode == "shortest":
-        return length_m.copy()
+        return np.where(closed, np.inf, length_m)
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
     share = {name: np.asarray(m) / length_m for name, m in inside_by_status.items()}
@@ -121,7 +123,7 @@ def edge_costs(
         factor = np.where(blocked | enters_controlled, np.inf, factor)
     else:
         factor = factor + weights.controlled_least_risk * share["controlled"] + weights.blocked_least_risk * blocked
-    return length_m * factor
+    return np.where(closed, np.inf, length_m * factor)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +206,7 @@ def route_reasons(
     if not connected:
         reasons.append(
             "The two points are not connected by any mapped road in this direction (one-way streets are "
-            "followed), so no mode can find a route."
+            "followed, closed roads are impassable), so no mode can find a route."
         )
     elif verdict == "no_safe_route":
         reasons.append(

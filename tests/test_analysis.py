@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from geoapp.analysis import ACCESS_CLASSES
+
 from .helpers import PETION_VILLE
 
 PV = f"{PETION_VILLE[0]},{PETION_VILLE[1]}"
@@ -21,14 +23,19 @@ def test_access_from_petion_ville(client):
     body = client.get("/api/access", query_string={"from": PV}).json
     summary = body["summary"]
     assert summary["sites"] == 28  # every open site
-    assert summary["reachable"] + summary["only_with_risk"] + summary["unreachable"] == 28
+    assert sum(summary[c] for c in ACCESS_CLASSES) == 28
+    assert sum(summary[f"people_{c}"] for c in ACCESS_CLASSES) == sum(s["individuals"] or 0 for s in body["sites"])
+    order = [ACCESS_CLASSES.index(s["access"]) for s in body["sites"]]
+    assert order == sorted(order)  # safest first
+    assert all(s["reason"] for s in body["sites"])
     sites = by_id(body["sites"])
     # the capital's east is reachable; the lower Artibonite is cut off by Gran Grif and the RN1 cuts
-    assert sites["ds-001"]["access"] == "reachable" and sites["ds-001"]["distance_m"] > 0
+    assert sites["ds-001"]["access"] == "safe" and sites["ds-001"]["distance_m"] > 0
     assert sites["ds-024"]["access"] == "only_with_risk"  # Saint-Marc
     assert sites["ds-024"]["exposure"]["blocked_road_m"] + sites["ds-024"]["exposure"]["inside_controlled_m"] > 0
     # the south coast is reached over the Kenscoff-Marigot road: safe, but not without caution
-    assert sites["ds-019"]["access"] == "reachable" and sites["ds-019"]["verdict"] == "caution"
+    assert sites["ds-019"]["access"] == "caution" and sites["ds-019"]["verdict"] == "caution"
+    assert "dangerous" in sites["ds-019"]["reason"]
     assert "coordinates" not in json.dumps(body["sites"])
 
 
@@ -44,7 +51,12 @@ def test_access_matches_route_lookups(client):
 def test_access_from_a_port_id(client):
     body = client.get("/api/access", query_string={"from": "pt-jacmel-seaport"}).json
     assert body["hub"]["name"] == "Port of Jacmel"
-    assert by_id(body["sites"])["ds-019"]["access"] == "reachable"
+    assert by_id(body["sites"])["ds-019"]["access"] in ("safe", "caution")
+
+
+def test_the_port_next_to_la_saline_says_so_first(client):
+    body = client.get("/api/access", query_string={"from": "pt-pap-seaport"}).json
+    assert "controlled zone" in body["warnings"][0] and body["warnings"][0].startswith("The hub ")
 
 
 def test_access_from_a_site_id_keeps_its_position_private(client):
@@ -70,37 +82,70 @@ def test_closing_the_mountain_road_cuts_the_south_off(client, app):
     body = response.json
     assert body["stored_data_changed"] is False
     sites = by_id(body["sites"])
-    assert sites["ds-019"]["change"] == "loses_safe_access"  # Jacmel
-    assert sites["ds-019"]["after"]["access"] == "only_with_risk"
-    assert sites["ds-001"]["change"] == "unchanged"  # Delmas, in the capital
+    jacmel = sites["ds-019"]
+    assert jacmel["loses_safe_access"] and jacmel["outcome"] in ("detour", "unreachable")
+    assert jacmel["after"]["access"] in ("only_with_risk", "unreachable")
+    assert sites["ds-001"]["outcome"] == "same_route"  # Delmas, in the capital
     assert body["summary"]["lose_safe_access"] >= 5
     assert body["summary"]["people_losing_safe_access"] > 0
     # nothing stored changed: the same lookups answer as before
     assert app.extensions["geoapp"].dataset.layers["roads"].equals(roads_before)
     again = client.get("/api/access", query_string={"from": PV}).json
-    assert by_id(again["sites"])["ds-019"]["access"] == "reachable"
+    assert by_id(again["sites"])["ds-019"]["access"] == "caution"
+
+
+def test_no_after_route_runs_over_the_closed_mountain_road(client):
+    """The reported bug: every "after" route went over the road just closed, with no detour."""
+    import shapely
+
+    body = post(client, {"from": PV, "close_roads": ["rd-kenscoff-furcy"]}).json
+    closed = shapely.geometry.shape(body["scenario"]["closed_geometry"])
+    assert body["scenario"]["edges_closed"] > 0
+    drawn = [row for row in body["sites"] if row["after"].get("route")]
+    assert drawn
+    for row in body["sites"]:
+        assert row["outcome"] in ("same_route", "detour", "unreachable")
+        if row["outcome"] == "detour":
+            assert row["after"]["distance_m"] != row["before"]["distance_m"]
+        if row["after"].get("route"):
+            line = shapely.geometry.shape(row["after"]["route"])
+            assert shapely.length(shapely.intersection(line, closed)) == 0, row["id"]
+        if row["after"]["exposure"]:
+            assert row["after"]["exposure"]["blocked_road_m"] >= 0
 
 
 def test_a_polygon_treated_as_controlled(client):
     body = post(client, {"from": PV, "controlled_areas": {"type": "Feature", "properties": {},
                                                           "geometry": KENSCOFF_AREA}}).json
-    assert body["scenario"]["controlled_areas"] == 1 and body["scenario"]["edges_closed"] > 0
-    assert by_id(body["sites"])["ds-019"]["change"] == "loses_safe_access"
+    assert body["scenario"]["controlled_areas"] == 1 and body["scenario"]["edges_affected"] > 0
+    assert body["scenario"]["edges_closed"] == 0  # treated as controlled, not closed
+    assert by_id(body["sites"])["ds-019"]["loses_safe_access"]
 
 
 def test_a_closure_elsewhere_gives_detours_or_nothing(client):
     body = post(client, {"from": PV, "close_roads": ["rd-delmas-pv"]}).json
-    changes = {row["change"] for row in body["sites"]}
-    assert changes <= {"unchanged", "detour", "loses_safe_access"}
+    outcomes = {row["outcome"] for row in body["sites"]}
     for row in body["sites"]:
-        if row["change"] == "detour":
+        if row["outcome"] == "detour" and row["after"]["access"] == row["before"]["access"]:
             assert row["detour_m"] > 0 and row["after"]["distance_m"] > row["before"]["distance_m"]
-    assert "detour" in changes
+    assert "detour" in outcomes and "same_route" in outcomes
+
+
+def test_closing_a_point_or_an_area_of_the_mountain_road(client):
+    for scenario in ({"close_points": [[-72.2815, 18.4414]]}, {"close_areas": KENSCOFF_AREA}):
+        body = post(client, {"from": PV, **scenario}).json
+        assert body["scenario"]["edges_closed"] > 0, scenario
+        assert by_id(body["sites"])["ds-019"]["outcome"] in ("detour", "unreachable"), scenario
 
 
 BAD_WHATIF = [
     ({"close_roads": ["rd-kenscoff-furcy"]}, "from", "missing required field from"),
     ({"from": PV}, "close_roads", "scenario is empty"),
+    ({"from": PV, "close_points": [[-72.2, "x"]]}, "close_points[0]", "[lon, lat] pair of finite numbers"),
+    ({"from": PV, "close_points": [[-72.2815, 18.4414], [-60, 18]]}, "close_points[1]", "outside Haiti"),
+    ({"from": PV, "close_points": [[-72.45, 18.38]]}, "close_points[0]", "from any mapped road"),
+    ({"from": PV, "close_areas": {"type": "Point", "coordinates": [-72.3, 18.5]}}, "close_areas",
+     "must be a Polygon or MultiPolygon"),
     ({"from": PV, "close_roads": "rd-kenscoff-furcy"}, "close_roads", "list of road ids"),
     ({"from": PV, "close_roads": ["no-such-road"]}, "close_roads", "unknown road id(s): no-such-road"),
     ({"from": PV, "close_roads": ["x"], "extra": 1}, "extra", "unknown field(s): extra"),

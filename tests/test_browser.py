@@ -345,4 +345,32 @@ def test_route_form_by_named_places(visit):
 def test_access_page(visit):
     v = visit("/access?from=pt-cap-seaport", "access")
     assert "Sites by access" in v.page.evaluate("Object.keys(haLayers)")
-    assert "Reachable safely" in v.page.locator("#access-summary").inner_text()
+    summary = v.page.locator("#access-summary").inner_text()
+    assert all(label in summary for label in ("Safe", "With caution", "Only with risk", "Unreachable"))
+
+
+def test_whatif_page_closing_a_road_from_the_list(visit):
+    v = visit("/whatif", "whatif")
+    v.page.select_option("#whatif-hub", label="Port of Jacmel (operational)")
+    v.page.fill("#whatif-hub-lonlat", "-72.2853,18.5125")  # Pétion-Ville
+    v.page.select_option("#whatif-roads", value="rd-kenscoff-furcy")
+    v.page.click("#whatif-submit")
+    v.until("document.querySelectorAll('#whatif-sites-table tr[data-outcome]').length > 0")
+    outcomes = v.page.evaluate("Array.from(document.querySelectorAll('#whatif-sites-table tr[data-outcome]'))"
+                               ".map(tr => tr.dataset.outcome)")
+    assert set(outcomes) <= {"same_route", "detour", "unreachable"} and "detour" in outcomes
+    assert "keep their route" in v.page.locator(".whatif-summary").inner_text()
+
+
+def test_whatif_page_drawing_an_area(visit):
+    v = visit("/whatif", "whatif-area")
+    v.view(-72.28, 18.45, 12)
+    v.page.fill("#whatif-hub-lonlat", "-72.2853,18.5125")
+    v.page.click("#whatif-draw")
+    for lon, lat in ((-72.30, 18.43), (-72.26, 18.43), (-72.26, 18.47), (-72.30, 18.47)):
+        v.click_at(lon, lat)
+    v.page.click("#whatif-finish")
+    assert "An area is drawn" in v.page.locator("#whatif-area-state").inner_text()
+    v.page.click("#whatif-submit")
+    v.until("document.querySelector('.whatif-summary') !== null")
+    assert "road pieces closed" in v.page.locator(".whatif-summary").inner_text()

@@ -70,6 +70,11 @@ def test_styles_follow_status(layers):
     assert roads.style_function(blocked)["dashArray"] == "8 6"
     assert roads.style_function(open_)["dashArray"] is None
     assert roads.style_function(blocked)["color"] != roads.style_function(open_)["color"]
+    closed = {**blocked, "properties": {**blocked["properties"], "status": "closed"}}
+    assert roads.style_function(closed)["dashArray"] not in ("8 6", "2 6", None)
+    assert roads.style_function(closed)["color"] not in (roads.style_function(blocked)["color"],
+                                                         roads.style_function(open_)["color"])
+    assert "closed" in m.get_root().render()  # in the legend
     zones = geojson_children(m)["Gang-controlled zones"]
     controlled = next(f for f in zones.data["features"] if f["properties"]["status"] == "controlled")
     assert zones.style_function(controlled)["fillColor"] == "#D55E00"

@@ -158,6 +158,30 @@ def test_blocked_road_is_impassable_in_avoid_mode():
     assert short.exposure.roads[0]["id"] == "h0-0"
 
 
+def test_closed_is_never_used_blocked_is_crossed_in_least_risk():
+    """A square: the direct side closed, the far side blocked (held by armed groups)."""
+    router = router_for(grid_roads(2, statuses={"h0-0": "closed", "h1-0": "blocked"}))
+    a, b = snap(router, X0, Y0), snap(router, X0 + 0.01, Y0)
+    closed = np.flatnonzero(router.edge_status == "closed")
+    blocked = np.flatnonzero(router.edge_status == "blocked")
+    assert router.route(a, b, "avoid") is None  # both ways are shut to it
+    for mode in ("least_risk", "shortest"):
+        route = router.route(a, b, mode)
+        used = route.edges[route.weights > 0]
+        assert not np.isin(used, closed).any(), mode
+        assert np.isin(used, blocked).any(), mode  # least_risk pays the price; shortest ignores risk
+        assert route.distance_m > 3000 and route.exposure.blocked_road_m > 1000
+        assert all(r["status"] != "closed" for r in route.exposure.roads)
+    alternatives = router.alternatives(a, b, "least_risk", router.route(a, b, "least_risk"), 3)
+    assert all(not np.isin(r.edges[r.weights > 0], closed).any() for r in alternatives)
+
+
+def test_only_closed_roads_between_two_points_means_no_route_in_any_mode():
+    router = router_for(grid_roads(2, statuses={"h0-0": "closed", "h1-0": "closed"}))
+    a, b = snap(router, X0, Y0), snap(router, X0 + 0.01, Y0)
+    assert all(router.route(a, b, mode) is None for mode in ("avoid", "least_risk", "shortest"))
+
+
 def test_contested_zone_and_dangerous_road_raise_cost_not_passability():
     roads = grid_roads(3, statuses={"h0-0": "dangerous"})
     zones = zones_frame(square_zone("c", "contested", X0 + 0.012, Y0 - 0.005, X0 + 0.018, Y0 + 0.005))

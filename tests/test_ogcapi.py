@@ -50,7 +50,7 @@ def test_queryables_are_json_schema(client):
     assert response.mimetype == "application/schema+json"
     body = json.loads(response.data)
     assert body["type"] == "object"
-    assert body["properties"]["status"]["enum"] == ["open", "dangerous", "blocked"]
+    assert body["properties"]["status"]["enum"] == ["open", "dangerous", "blocked", "closed"]
     assert body["properties"]["oneway"]["type"] == "boolean"
 
 
@@ -133,7 +133,7 @@ def test_datetime_uses_valid_from_and_valid_to(app):
     ({"datetime": "yesterday"}, "datetime", "RFC 3339"),
     ({"datetime": "2025-05-01/2025-01-01"}, "datetime", "starts after it ends"),
     ({"datetime": "../.."}, "datetime", "at least one end"),
-    ({"status": "closedish"}, "status", "must be one of open, dangerous, blocked"),
+    ({"status": "closedish"}, "status", "must be one of open, dangerous, blocked, closed"),
     ({"oneway": "maybe"}, "oneway", "true or false"),
     ({"sortby": "colour"}, "sortby", "cannot sort by"),
     ({"f": "xlsx"}, "f", "must be one of json, csv, gpkg"),

@@ -37,8 +37,8 @@ def test_reads_drivable_ways_split_at_junctions(osm_file):
     assert np.allclose(roads.loc[roads["id"].str.startswith("osm-w1001-"), "speed_kmh"], 48.3)
     assert roads.loc[roads["id"].str.startswith("osm-w2003-"), "oneway"].all()
     track = roads[roads["highway"] == "track"]
-    assert (track["status"] == "blocked").all() and "impassable" in track["notes"].iloc[0]
-    assert (roads["status"] != "blocked").sum() == len(roads) - 1
+    assert (track["status"] == "closed").all() and "impassable" in track["notes"].iloc[0]
+    assert (roads["status"] != "closed").sum() == len(roads) - 1
     assert set(roads["as_of"]) == {"2025-06-01"}
     assert roads["source"].iloc[0].startswith("OpenStreetMap contributors (ODbL), leogane.osm")
     # every segment runs between junctions: its ends are shared with other segments or are dead ends
@@ -85,7 +85,7 @@ def test_statuses_are_carried_by_geometry_and_unmatched_roads_reported(osm_file)
     assert rn2["notes"].str.contains("hand-rn2").all() and (rn2["as_of"] == "2025-03-01").all()
     # a road crossing at right angles marks nothing; the parallel residential row 550 m away neither
     assert (out.loc[out["ref"] != "RN2", "status"] == roads.loc[roads["ref"] != "RN2", "status"]).all()
-    assert report["segments_marked"] == {"dangerous": 0, "blocked": 3}
+    assert report["segments_marked"] == {"dangerous": 0, "blocked": 3, "closed": 0}
     unmatched = {r["id"] for r in report["unmatched"]}
     assert unmatched == {"hand-cross", "hand-far"}
 
@@ -108,7 +108,7 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
     instance = tmp_path / "instance"
     result = run_cli(["import-osm", str(osm_file)], instance)
     assert result.exit_code == 0, result.output
-    assert "drivable: 9; segments: 25 (1 marked impassable in OSM)" in result.output
+    assert "drivable: 9; segments: 25 (1 marked impassable in OSM: closed)" in result.output
     assert "roads layer replaced: 25 segments" in result.output
     assert "not matched: rd-" in result.output  # the shipped status roads are far from this small extract
     assert (instance / "haiti-access.gpkg").is_file()

@@ -41,6 +41,12 @@ def test_avoid_forbids_blocked_roads_and_controlled_zones_least_risk_prices_them
     assert costs("shortest", "blocked", controlled=100) == 100
 
 
+@pytest.mark.parametrize("mode", ["avoid", "least_risk", "shortest"])
+def test_a_closed_road_is_impassable_in_every_mode(mode):
+    assert costs(mode, "closed") == np.inf
+    assert costs(mode, "closed", controlled=0.0) == np.inf
+
+
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         costs("fastest", "open")
@@ -98,7 +104,7 @@ def test_points_not_connected_at_all_are_told_so_without_suggesting_another_mode
     reasons = route_reasons(verdict="no_safe_route", mode=mode, safest=None, safest_distance_m=None,
                             shortest=None, shortest_distance_m=None, near_buffer_m=500, connected=False)
     assert reasons == ["The two points are not connected by any mapped road in this direction (one-way streets "
-                       "are followed), so no mode can find a route."]
+                       "are followed, closed roads are impassable), so no mode can find a route."]
 
 
 def test_least_risk_never_suggests_asking_with_least_risk():

@@ -10,7 +10,7 @@ import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import service
-from ..analysis import Scenario, access_lookup, resolve_hub, whatif_lookup
+from ..analysis import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
 from ..errors import BadRequest, NotFound
 from ..formats import csv_stream, gpkg_stream
 from ..geojson import layer_geojson
@@ -187,7 +187,7 @@ def access():
     return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact), notes))
 
 
-WHATIF_KEYS = {"from", "close_roads", "controlled_areas"}
+WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
 
 
 @bp.post("/whatif")
@@ -207,16 +207,40 @@ def whatif():
         raise BadRequest("close_roads must be a list of road ids (strings)", field="close_roads")
     if len(roads) > 1000:
         raise BadRequest("close_roads lists more than 1000 roads", field="close_roads")
-    areas = ()
-    if body.get("controlled_areas") is not None:
-        s = svc.settings
-        areas = (parse_area(body["controlled_areas"], field="controlled_areas", max_vertices=s.max_area_vertices,
-                            max_area_km2=s.max_area_km2, metric_crs=s.metric_crs),)
-    scenario = Scenario(closed_road_ids=tuple(dict.fromkeys(roads)), controlled_areas=areas)
+    s = svc.settings
+    areas = {}
+    for field in ("close_areas", "controlled_areas"):
+        if body.get(field) is not None:
+            areas[field] = (parse_area(body[field], field=field, max_vertices=s.max_area_vertices,
+                                       max_area_km2=s.max_area_km2, metric_crs=s.metric_crs),)
+    scenario = Scenario(closed_road_ids=tuple(dict.fromkeys(roads)),
+                        close_points=parse_points(body.get("close_points")),
+                        close_areas=areas.get("close_areas", ()),
+                        controlled_areas=areas.get("controlled_areas", ()))
     if scenario.empty:
-        raise BadRequest("the scenario is empty: give close_roads and/or controlled_areas", field="close_roads")
+        raise BadRequest("the scenario is empty: give close_roads, close_points, close_areas and/or "
+                         "controlled_areas", field="close_roads")
     return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
                                  exact=sees_exact_positions()))
+
+
+def parse_points(value: object, field: str = "close_points") -> tuple[tuple[float, float], ...]:
+    """A list of ``[lon, lat]`` pairs of finite numbers (at most MAX_CLOSE_POINTS), or a 400 naming the bad one."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadRequest(f"{field} must be a list of [lon, lat] pairs", field=field)
+    if len(value) > MAX_CLOSE_POINTS:
+        raise BadRequest(f"{field} lists {len(value)} points; at most {MAX_CLOSE_POINTS}", field=field)
+    out = []
+    for k, pair in enumerate(value):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
+            raise BadRequest(f"{field}[{k}] must be a [lon, lat] pair of finite numbers", field=f"{field}[{k}]")
+        if not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90):
+            raise BadRequest(f"{field}[{k}] is not a lon,lat pair (lon -180..180, lat -90..90)", field=f"{field}[{k}]")
+        out.append((float(pair[0]), float(pair[1])))
+    return tuple(out)
 
 
 def json_body(types: tuple[str, ...] = ("application/json", "application/geo+json")) -> dict:

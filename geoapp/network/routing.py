@@ -235,13 +235,18 @@ class Router:
                     pocket=bool(found.pocket[0]), pocket_passed_m=None if np.isnan(passed) else passed)
 
     # ------------------------------------------------------------------ search
-    def route(self, origin: Snap, destination: Snap, mode: str, *, arc_cost: np.ndarray | None = None) -> Route | None:
+    def route(self, origin: Snap, destination: Snap, mode: str, *, arc_cost: np.ndarray | None = None,
+              edge_cost: np.ndarray | None = None) -> Route | None:
         """Cheapest route in ``mode`` between two snapped points, or None when there is none.
 
-        ``arc_cost`` replaces the mode's arc costs for the search (alternatives, what-if scenarios);
-        the end pieces on the endpoints' own edges keep the mode's costs.
+        ``arc_cost`` replaces the mode's arc costs for the search (alternatives); the end pieces on
+        the endpoints' own edges keep the mode's costs.  ``edge_cost`` replaces both (what-if
+        scenarios: a closed end edge must stay closed); it may only raise the mode's costs, so the
+        search bounds stay valid.
         """
-        cost = self.edge_cost[mode]
+        cost = self.edge_cost[mode] if edge_cost is None else edge_cost
+        if edge_cost is not None and arc_cost is None:
+            arc_cost = edge_cost[self.graph.arc_edge]
         u, v = self.network.u, self.network.v
         e0, t0, e1, t1 = origin.edge, origin.fraction, destination.edge, destination.fraction
         fwd0, back0 = cost[e0], (np.inf if self._oneway[e0] else cost[e0])

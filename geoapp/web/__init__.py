@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 
+import numpy as np
+import shapely
 from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import service
@@ -18,7 +21,7 @@ from ..features import known_on, recent_incidents
 from ..incident_counts import incidents_by_commune
 from ..layers import REFERENCE, REGISTRY
 from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
-from ..maps import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps import OUTCOME_COLOURS, Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -225,6 +228,32 @@ def point_page():
     outline = context["outline"].to_json() if "outline" in context else "null"
     return _html(render_template("point_page.html", at=at, radius=radius, max_radius=int(MAX_RADIUS_M),
                                  outline=_script_safe(outline), roads=_script_safe(data.public.geojson["roads"])))
+
+
+@bp.get("/whatif")
+def whatif_page():
+    """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
+    if request.args:
+        raise BadRequest("this page takes no parameters; it asks POST /api/whatif", field=sorted(request.args)[0][:40])
+    return _html(service().cached_page("whatif-form", _whatif_form))
+
+
+def _whatif_form() -> str:
+    """Roads (public), open sites at their public positions, hubs and the outline, as JSON blocks."""
+    data = service().dataset
+    context = load_context(service().settings.data_dir)
+    road_list = data.layers["roads"][["id", "name", "status"]].sort_values(["name", "id"]).to_dict("records")
+    ports = data.layers["ports"][["id", "name", "status"]].to_dict("records")
+    sites = data.public.layers["displacement_sites"]
+    sites = sites[sites["status"] == "open"]
+    site_points = dict(zip(sites["id"], np.round(shapely.get_coordinates(sites.geometry.values), 4).tolist(),
+                           strict=True))
+    outline = context["outline"].to_json() if "outline" in context else "null"
+    return render_template("whatif.html", roads=road_list, ports=ports, outline=_script_safe(outline),
+                           road_lines=_script_safe(data.public.geojson["roads"]),
+                           sites=_script_safe(json.dumps(site_points)), api=url_for("api.whatif"),
+                           colours=_script_safe(json.dumps({"outcome": OUTCOME_COLOURS,
+                                                            "roads": REGISTRY["roads"].colours})))
 
 
 def _route_form() -> str:

@@ -10,7 +10,7 @@
     if (outline) {
       L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
     }
-    var colours = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00' };
+    var colours = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00', closed: '#000000' };
     var roads = data('pick-roads');
     if (roads) {
       L.geoJSON(roads, { interactive: false, style: function (f) {

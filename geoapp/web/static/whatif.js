@@ -1,0 +1,140 @@
+/* What-if page: pick roads (map or list) or draw an area to close, ask POST /api/whatif, show the outcome. */
+(function () {
+  function data(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+  function km(m) { return m === null || m === undefined ? '-' : (m / 1000).toFixed(1); }
+
+  function start() {
+    var colours = data('whatif-colours');
+    var sites = data('whatif-sites') || {};
+    var form = document.getElementById('whatif-form');
+    var list = document.getElementById('whatif-roads');
+    var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.6, -72.5], 9);
+    var outline = data('pick-outline');
+    if (outline) {
+      L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
+    }
+    function chosen() {
+      return Array.prototype.filter.call(list.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+    }
+    var roadLayer = L.geoJSON(data('pick-roads'), {
+      style: function (f) {
+        var picked = chosen().indexOf(f.properties.id) >= 0;
+        return { color: picked ? '#000' : (colours.roads[f.properties.status] || '#555'), weight: picked ? 6 : 3, opacity: 0.8 };
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(f.properties.name + ' (' + f.properties.status + ')');
+        layer.on('click', function (event) {
+          if (drawing) { return; }
+          L.DomEvent.stopPropagation(event);
+          var option = list.querySelector('option[value="' + CSS.escape(f.properties.id) + '"]');
+          if (option) { option.selected = !option.selected; restyle(); }
+        });
+      }
+    }).addTo(map);
+    function restyle() { roadLayer.setStyle(roadLayer.options.style); }
+    list.addEventListener('change', restyle);
+
+    // a simple area tool: click to add vertices, "Finish area" to close the ring
+    var drawing = false, vertices = [], sketch = null, area = null;
+    var state = document.getElementById('whatif-area-state');
+    var finish = document.getElementById('whatif-finish');
+    function redraw() {
+      if (sketch) { map.removeLayer(sketch); }
+      sketch = vertices.length ? L.polygon(vertices, { color: '#000', weight: 2, dashArray: '4 4', fillOpacity: 0.1 }).addTo(map) : null;
+      state.textContent = drawing ? vertices.length + ' vertices: click the map to add more' :
+        (area ? 'An area is drawn: every road meeting it is closed.' : 'No area drawn.');
+      finish.disabled = !drawing || vertices.length < 3;
+    }
+    document.getElementById('whatif-draw').addEventListener('click', function () {
+      drawing = true; vertices = []; area = null; redraw();
+    });
+    finish.addEventListener('click', function () {
+      drawing = false;
+      var ring = vertices.map(function (v) { return [Number(v.lng.toFixed(5)), Number(v.lat.toFixed(5))]; });
+      ring.push(ring[0]);
+      area = { type: 'Polygon', coordinates: [ring] };
+      redraw();
+    });
+    document.getElementById('whatif-clear').addEventListener('click', function () {
+      drawing = false; vertices = []; area = null;
+      Array.prototype.forEach.call(list.options, function (o) { o.selected = false; });
+      restyle(); redraw(); results.clearLayers();
+    });
+    map.on('click', function (event) {
+      if (drawing) { vertices.push(event.latlng); redraw(); }
+    });
+
+    var results = L.layerGroup().addTo(map);
+    var box = document.getElementById('whatif-result');
+    function show(answer) {
+      results.clearLayers();
+      box.textContent = '';
+      if (answer.scenario.closed_geometry) {
+        L.geoJSON(answer.scenario.closed_geometry, { interactive: false, style: { color: '#000', weight: 7, dashArray: '1 4 8 4' } }).addTo(results);
+      }
+      var s = answer.summary;
+      box.appendChild(el('h2', 'Result'));
+      box.appendChild(el('p', s.same_route + ' sites keep their route, ' + s.detour + ' take a detour, ' + s.unreachable +
+        ' are unreachable; ' + s.lose_safe_access + ' lose safe access (' + s.people_losing_safe_access + ' people). ' +
+        answer.scenario.edges_closed + ' road pieces closed (' + answer.scenario.closed_km + ' km).', 'whatif-summary'));
+      answer.warnings.forEach(function (w) { box.appendChild(el('p', w, 'warning')); });
+      var table = el('table');
+      table.id = 'whatif-sites-table';
+      var head = el('tr');
+      ['Site', 'Outcome', 'Before', 'After', 'Change (km)', 'Why'].forEach(function (t) { head.appendChild(el('th', t)); });
+      table.appendChild(head);
+      answer.sites.forEach(function (row) {
+        var tr = el('tr');
+        tr.dataset.outcome = row.outcome;
+        tr.appendChild(el('td', row.name));
+        var outcome = el('td');
+        outcome.appendChild(el('span', '', 'dot ' + row.outcome));
+        outcome.appendChild(document.createTextNode(row.outcome.replace('_', ' ')));
+        tr.appendChild(outcome);
+        tr.appendChild(el('td', row.before.access.replace(/_/g, ' ') + ' ' + km(row.before.distance_m) + ' km'));
+        tr.appendChild(el('td', row.after.access.replace(/_/g, ' ') + ' ' + km(row.after.distance_m) + ' km'));
+        tr.appendChild(el('td', row.detour_m === undefined ? '' : km(row.detour_m)));
+        tr.appendChild(el('td', row.after.reason));
+        table.appendChild(tr);
+        var colour = colours.outcome[row.outcome];
+        if (row.after.route) {
+          L.geoJSON(row.after.route, { interactive: false, style: { color: colour, weight: 4, opacity: 0.9 } }).addTo(results);
+        }
+        var at = sites[row.id];
+        if (at) {
+          L.circleMarker([at[1], at[0]], { radius: 7, color: '#000', weight: 1, fillColor: colour, fillOpacity: 0.95 })
+            .bindTooltip(row.name + ': ' + row.outcome.replace('_', ' ')).addTo(results);
+        }
+      });
+      box.appendChild(table);
+    }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var lonlat = document.getElementById('whatif-hub-lonlat').value.trim();
+      var body = { from: lonlat || document.getElementById('whatif-hub').value };
+      var roads = chosen();
+      if (roads.length) { body.close_roads = roads; }
+      if (area) { body.close_areas = area; }
+      box.textContent = 'Asking...';
+      fetch(form.dataset.api, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+        .then(function (response) { return response.json().then(function (json) { return [response.ok, json]; }); })
+        .then(function (pair) {
+          if (pair[0]) { show(pair[1]); return; }
+          box.textContent = '';
+          box.appendChild(el('p', pair[1].error ? pair[1].error.message : 'The request failed.', 'warning'));
+        })
+        .catch(function () { box.textContent = 'The request failed.'; });
+    });
+    window.haMap = map;
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();
