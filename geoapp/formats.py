@@ -25,6 +25,13 @@ HXL = {
     "event_date": "#date+occurred", "event_type": "#event+type", "sub_event_type": "#event+type+sub",
     "actor": "#group+name+first", "location": "#loc+name+place", "admin1": "#adm1+name", "admin2": "#adm2+name",
     "admin3": "#adm3+name", "fatalities": "#affected+killed", "geo_precision": "#geo+precision",
+    # department and commune from the official boundaries, and the official layers' own columns
+    "adm1_pcode": "#adm1+code", "adm1_name": "#adm1+name", "adm2_name": "#adm2+name", "adm3_pcode": "#adm3+code",
+    "name_en": "#loc+name+i_en", "name_fr": "#loc+name+i_fr", "name_ht": "#loc+name+i_ht",
+    "population": "#population+total", "population_female": "#population+f", "population_male": "#population+m",
+    # displacement figures per commune and round
+    "round": "#meta+round", "per_1000_residents": "#affected+idps+ind+per1000", "previous_round": "#meta+round+prev",
+    "change": "#affected+idps+ind+change",
 }
 CHUNK = 2000
 

@@ -65,7 +65,9 @@ def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
 
 
 def parse_flag(field: str) -> bool:
-    """An optional ``true``/``false`` parameter (also 1/0, yes/no)."""
+    """An optional ``true``/``false`` parameter (also 1/0, yes/no); present but empty is a 400."""
+    if field in request.args and not request.args[field].strip():
+        raise BadRequest(f"{field} must be true or false", field=field)
     value = arg(field, required=False)
     if value is None:
         return False

@@ -23,7 +23,7 @@ CSV_COLUMNS = {
     "adm1_name": {"adm2": "#adm1+name"},
     "individuals": "#affected+idps+ind",
     "date": "#date+reported",
-    "round": "#round+code",
+    "round": "#meta+round",
     "population": "#population+total",
     "per_1000_residents": "#affected+idps+ind+per1000",
     "change": "#affected+idps+ind+change",

@@ -218,6 +218,9 @@ def point_page():
     from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
     svc = service()
+    for field in ("at", "radius_m"):
+        if field in request.args and not request.args[field].strip():
+            raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
     at = ""
     if arg("at", required=False) is not None:
         lon, lat = parse_lonlat("at")
