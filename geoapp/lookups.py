@@ -94,6 +94,7 @@ def route_lookup(
     if shortest is not None:
         routes.append(_feature(data, shortest, "shortest", "shortest", near))
     used = ("roads", "gang_zones", "incidents")
+    warnings += precision_warnings([safest, shortest])
     return {
         "verdict": verdict,
         "mode": mode,
@@ -184,6 +185,18 @@ def pocket_warnings(snap: Snap, which: str) -> list[str]:
     return []
 
 
+def precision_warnings(routes: list[Route | None]) -> list[str]:
+    """Say when distances and times rest on hand-drawn roads (ranges, not measurements)."""
+    drawn = [r for r in routes if r is not None and r.hand_drawn_m > 0.5]
+    if not drawn:
+        return []
+    share = max(r.hand_drawn_m / r.distance_m for r in drawn if r.distance_m > 0) if any(
+        r.distance_m > 0 for r in drawn) else 1.0
+    return [f"Up to {share:.0%} of the route is on hand-drawn roads: their lines cut the bends, so distances "
+            "and times are estimates (lengthened by a winding factor per road class and terrain) given "
+            "with a range; plan on the upper figure, especially on mountain roads."]
+
+
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
     """A warning naming the layers whose newest ``as_of`` is older than the staleness threshold."""
     today = today or dt.date.today()
@@ -258,7 +271,10 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "rank": rank,
             "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m),
             "distance_m": round(route.distance_m, 1),
+            "distance_range_m": [round(v, 1) for v in route.distance_range_m],
             "duration_s": round(route.duration_s),
+            "duration_range_s": [round(v) for v in route.duration_range_s],
+            "hand_drawn_m": round(route.hand_drawn_m, 1),
             "exposure": route.exposure.to_dict(),
             "exposed": data.edges_geojson(route.exposed),
         },

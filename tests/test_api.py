@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
+from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, JEREMIE, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
 
 
 def q(point) -> str:
@@ -93,6 +93,18 @@ def test_a_clear_road_in_the_south_is_safe(client):
     body = get_route(client, LEOGANE, LES_CAYES)
     assert body["verdict"] == "safe"
     assert any("avoids every mapped gang zone" in r for r in body["reasons"])
+
+
+def test_les_cayes_to_jeremie_is_near_the_real_road_and_says_how_uncertain(client):
+    """RN7 over the Massif de la Hotte: about 95-100 km by road and 3 h or more (the drawn line: 64 km)."""
+    body = get_route(client, LES_CAYES, JEREMIE)
+    safest = body["routes"][0]["properties"]
+    assert 90_000 <= safest["distance_m"] <= 105_000
+    low, high = safest["distance_range_m"]
+    assert low < 95_000 and high > 100_000
+    assert safest["duration_s"] >= 3 * 3600
+    assert safest["duration_range_s"][0] < safest["duration_s"] < safest["duration_range_s"][1]
+    assert any("hand-drawn roads" in w for w in body["warnings"])
 
 
 def test_alternatives_when_asked(client):
