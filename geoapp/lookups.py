@@ -11,8 +11,9 @@ from . import extent
 from .dataset import Dataset, PointIndex
 from .errors import BadRequest
 from .geojson import plain
+from .itinerary import itinerary, nearest_place
 from .layers import REGISTRY
-from .network.routing import Route, Snap
+from .network.routing import Route, Router, Snap
 from .safety import MODES, route_reasons, route_verdict
 from .settings import Settings
 
@@ -88,9 +89,13 @@ def route_lookup(
     )
     near = settings.near_buffer_m
     routes = [_feature(data, safest, "safest", mode, near)] if safest else []
+    note = None
     if safest is not None and alternatives:
         others = router.alternatives(snaps["from"], snaps["to"], mode, safest, alternatives)
         routes += [_feature(data, r, "alternative", mode, near, rank=i + 2) for i, r in enumerate(others)]
+        note = alternatives_note(len(others), alternatives, mode)
+        if note:
+            reasons = [*reasons, note]
     if shortest is not None:
         routes.append(_feature(data, shortest, "shortest", "shortest", near))
     used = ("roads", "gang_zones", "incidents")
@@ -98,9 +103,12 @@ def route_lookup(
     return {
         "verdict": verdict,
         "mode": mode,
-        "from": _snap_info(data, origin, snaps["from"]),
-        "to": _snap_info(data, destination, snaps["to"]),
+        "from": {**_snap_info(data, origin, snaps["from"]),
+                 "near": nearest_place(data, settings.data_dir, data.project(*origin))},
+        "to": {**_snap_info(data, destination, snaps["to"]),
+               "near": nearest_place(data, settings.data_dir, data.project(*destination))},
         "routes": routes,
+        "alternatives_note": note,
         "reasons": reasons,
         "data_as_of": max(data.as_of[name] or "" for name in used),
         "layers_as_of": {name: data.as_of[name] for name in used},
@@ -185,6 +193,20 @@ def pocket_warnings(snap: Snap, which: str) -> list[str]:
     return []
 
 
+def alternatives_note(found: int, asked: int, mode: str) -> str | None:
+    """Say when fewer distinct alternatives exist than were asked for, and what "distinct" meant."""
+    if found >= asked:
+        return None
+    stretch = Router.ALTERNATIVE_MAX_STRETCH
+    rule = (f"less than {Router.ALTERNATIVE_MAX_OVERLAP:.0%} of its length shared with another route, or a way "
+            f"round of at least {Router.ALTERNATIVE_MIN_DETOUR_M / 1000:g} km")
+    where = " on roads passable in avoid mode" if mode == "avoid" else ""
+    if found == 0:
+        return f"No distinct alternative within {stretch:g} x the safest route's risk-weighted cost{where} ({rule})."
+    return (f"Only {found} distinct alternative(s) within {stretch:g} x the safest route's risk-weighted cost"
+            f"{where} ({rule}).")
+
+
 def precision_warnings(routes: list[Route | None]) -> list[str]:
     """Say when distances and times rest on hand-drawn roads (ranges, not measurements)."""
     drawn = [r for r in routes if r is not None and r.hand_drawn_m > 0.5]
@@ -261,12 +283,20 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
     return {"requested": list(point), "snapped": [x, y], "snap_distance_m": round(snap.distance_m, 1)}
 
 
+ROUTE_LABELS = {"safest": "Safest route", "least_risk": "Least-risk route", "shortest": "Shortest route"}
+
+
 def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1) -> dict:
+    if kind == "alternative":
+        label = f"Alternative {rank - 1}"
+    else:
+        label = ROUTE_LABELS["least_risk" if mode == "least_risk" else kind]
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},
         "properties": {
             "kind": kind,
+            "label": label,
             "mode": mode,
             "rank": rank,
             "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m),
@@ -277,5 +307,6 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "hand_drawn_m": round(route.hand_drawn_m, 1),
             "exposure": route.exposure.to_dict(),
             "exposed": data.edges_geojson(route.exposed),
+            "itinerary": itinerary(data.router, route),
         },
     }

@@ -90,3 +90,74 @@ def test_roads_without_the_column_are_taken_as_hand_drawn_and_bad_values_are_ref
     bad = grid_roads(3, precision="guessed")
     with pytest.raises(Exception, match="geometry_precision must be one of hand_drawn, surveyed, osm"):
         validate_layer(bad, REGISTRY["roads"], source="bad.geojson")
+
+
+def corridors(*, joined: bool = True) -> gpd.GeoDataFrame:
+    """Two towns 6 km apart joined by a northern and a southern corridor (each of several roads),
+    sharing a long approach road; a controlled zone may cut nothing or the south."""
+    from shapely.geometry import LineString
+
+    from .helpers import common
+
+    a, b = (X0, Y0), (X0 + 0.06, Y0)
+    lines = {
+        "approach": [(X0 - 0.30, Y0), a],  # forced stretch shared by every route (32 km)
+        "north-1": [a, (X0 + 0.01, Y0 + 0.02)], "north-2": [(X0 + 0.01, Y0 + 0.02), (X0 + 0.05, Y0 + 0.02)],
+        "north-3": [(X0 + 0.05, Y0 + 0.02), b],
+        "south": [a, (X0 + 0.03, Y0 - 0.022), b],
+    }
+    if not joined:
+        del lines["south"]
+    rows = [common(id=k, name=f"Road {k}", status="open", ref="RN9" if k == "approach" else None,
+                   road_class="primary", oneway=False, geometry_precision="surveyed", terrain="flat",
+                   geometry=LineString(v)) for k, v in lines.items()]
+    return gpd.GeoDataFrame(rows, crs="EPSG:4326")
+
+
+def ends(router: Router):
+    points = gpd.GeoSeries([Point(X0 - 0.30, Y0), Point(X0 + 0.06, Y0)], crs="EPSG:4326").to_crs(METRIC)
+    return [router.snap(p) for p in points]
+
+
+def test_avoid_mode_finds_the_other_corridor_though_a_long_approach_is_shared():
+    router = router_for(corridors())
+    a, b = ends(router)
+    best = router.route(a, b, "avoid")
+    found = router.alternatives(a, b, "avoid", best, 2)
+    assert len(found) == 1
+    # the approach is more than 70% of either route: the share rule alone (as before) finds none
+    assert router.alternatives(a, b, "avoid", best, 2, min_detour_m=float("inf")) == []
+    own = set(found[0].edges) - set(best.edges)
+    assert sum(router.network.edge_length[list(own)]) > 3000
+    assert {router.network.road_ids[r] for r in router.network.edge_road[found[0].edges]} & {"south", "north-2"}
+
+
+def test_no_distinct_alternative_is_said(client):
+    from geoapp.lookups import alternatives_note
+
+    assert alternatives_note(0, 2, "avoid").startswith("No distinct alternative within 1.6 x the safest")
+    assert alternatives_note(1, 2, "least_risk").startswith("Only 1 distinct alternative(s)")
+    assert alternatives_note(2, 2, "avoid") is None
+    from .helpers import JEREMIE, LES_CAYES
+
+    body = client.get("/api/route", query_string={"from": f"{LES_CAYES[0]},{LES_CAYES[1]}",
+                                                  "to": f"{JEREMIE[0]},{JEREMIE[1]}", "alternatives": 2}).json
+    assert body["alternatives_note"].startswith("No distinct alternative")
+    assert body["alternatives_note"] in body["reasons"]
+
+
+def test_itinerary_merges_consecutive_edges_of_one_road_in_travel_order():
+    from geoapp.itinerary import itinerary
+
+    roads = corridors(joined=False)
+    network = RoadNetwork(roads, metric_crs=METRIC, max_edge_m=500, speeds_kmh=SPEEDS)  # many edges per road
+    router = Router(network, roads, zones_frame(), weights=RiskWeights())
+    a, b = ends(router)
+    route = router.route(a, b, "avoid")
+    assert len(route.edges) > 10
+    stretches = itinerary(router, route)
+    assert [s["road_id"] for s in stretches] == ["approach", "north-1", "north-2", "north-3"]
+    assert stretches[0]["ref"] == "RN9" and stretches[0]["name"] == "Road approach"
+    assert sum(s["length_m"] for s in stretches) == pytest.approx(route.distance_m, abs=1)
+    assert [s["start_m"] for s in stretches] == sorted(s["start_m"] for s in stretches)
+    assert all(s["length_range_m"][0] == pytest.approx(s["length_m"], abs=0.2) for s in stretches)  # surveyed

@@ -312,15 +312,28 @@ class Router:
             return None
         return self._assemble(origin, destination, best)
 
+    #: alternatives: how much dearer a found route's edges get per round, how far a route must leave
+    #: the kept ones to count as distinct, and how much dearer (real cost) than the best it may be
+    ALTERNATIVE_PENALTY = 0.6
+    ALTERNATIVE_MAX_OVERLAP = 0.7
+    ALTERNATIVE_MIN_DETOUR_M = 3000.0
+    ALTERNATIVE_MAX_STRETCH = 1.6
+
     def alternatives(
         self, origin: Snap, destination: Snap, mode: str, first: Route, count: int, *,
-        penalty: float = 0.6, max_overlap: float = 0.7, max_stretch: float = 1.6,
+        penalty: float = ALTERNATIVE_PENALTY, max_overlap: float = ALTERNATIVE_MAX_OVERLAP,
+        min_detour_m: float = ALTERNATIVE_MIN_DETOUR_M, max_stretch: float = ALTERNATIVE_MAX_STRETCH,
     ) -> list[Route]:
         """Up to ``count`` routes distinct from ``first`` (penalty method).
 
         Each found route's edges are made ``penalty`` times dearer and the search is run again; a
-        result is kept when less than ``max_overlap`` of its length is shared with any kept route and
-        its real cost is within ``max_stretch`` times the best.  Only searches: no data is changed.
+        result is kept when it is distinct from every kept route (``_distinct``: less than
+        ``max_overlap`` of its length shared, or a detour of at least ``min_detour_m`` on roads
+        the other does not use, both ways) and its real cost is within ``max_stretch`` times the
+        best.  The detour rule matters in ``avoid`` mode: with controlled zones and blocked roads
+        impassable, the network left is nearly a tree, every route shares its long forced
+        stretches, and the share rule alone rejected even a real way round a town.  Only searches:
+        no data is changed.
         """
         found = [first]
         real = self.edge_cost[mode]
@@ -332,13 +345,13 @@ class Router:
             arc_cost[arcs[arcs >= 0]] *= 1 + penalty
 
         make_dearer(first)
-        for _ in range(3 * count):
+        for _ in range(4 * count + 2):
             if len(found) > count:
                 break
             candidate = self.route(origin, destination, mode, arc_cost=arc_cost)
             if candidate is None or _cost_along(real, candidate) > max_stretch * best_cost:
                 break
-            if all(_overlap(candidate, kept) < max_overlap for kept in found):
+            if all(_distinct(candidate, kept, max_overlap=max_overlap, min_detour_m=min_detour_m) for kept in found):
                 found.append(candidate)
             make_dearer(candidate)  # kept or too similar, the next search looks elsewhere
         return found[1:]
@@ -469,6 +482,15 @@ def _cost_along(cost: np.ndarray, route: Route) -> float:
     """A route's cost under ``cost``; an end edge travelled for none of its length adds nothing (even if inf)."""
     used = route.weights > 0
     return float(cost[route.edges[used]] @ route.weights[used])
+
+
+def _distinct(route: Route, other: Route, *, max_overlap: float, min_detour_m: float) -> bool:
+    """Whether two routes differ enough to offer a choice: little shared, or each has its own detour."""
+    if _overlap(route, other) < max_overlap:
+        return True
+    own = route.travelled_m[~np.isin(route.edges, other.edges)].sum()
+    theirs = other.travelled_m[~np.isin(other.edges, route.edges)].sum()
+    return bool(min(own, theirs) >= min_detour_m)
 
 
 def _overlap(route: Route, other: Route) -> float:
