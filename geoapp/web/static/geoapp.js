@@ -84,10 +84,10 @@
 })();
 /* the route page: fit the route clear of the panel and the legend, whatever the screen (again when the panel folds) */
 (function () {
-  var node = document.getElementById('ha-route-bounds');
-  if (!node) { return; }
-  var bounds = JSON.parse(node.textContent);
   window.ha.onMap(function (map) {
+    var node = document.getElementById('ha-route-bounds');
+    if (!node) { return; }
+    var bounds = JSON.parse(node.textContent);
     function fit() {
       var box = map.getContainer().getBoundingClientRect();
       var left = 30, right = 30, top = 30, bottom = 30;
