@@ -161,3 +161,18 @@ def test_itinerary_merges_consecutive_edges_of_one_road_in_travel_order():
     assert sum(s["length_m"] for s in stretches) == pytest.approx(route.distance_m, abs=1)
     assert [s["start_m"] for s in stretches] == sorted(s["start_m"] for s in stretches)
     assert all(s["length_range_m"][0] == pytest.approx(s["length_m"], abs=0.2) for s in stretches)  # surveyed
+
+
+def test_a_store_made_before_the_columns_loads_with_their_defaults(tmp_path):
+    import sqlite3
+
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    settings = Settings.from_mapping({"instance_path": str(tmp_path)})
+    make_store(settings)
+    with sqlite3.connect(next(tmp_path.glob("*.gpkg"))) as con:  # as a store of an earlier release was
+        con.execute('ALTER TABLE roads DROP COLUMN "geometry_precision"')
+        con.execute('ALTER TABLE roads DROP COLUMN "terrain"')
+    roads = make_store(settings).load()["roads"]
+    assert set(roads["geometry_precision"]) == {"hand_drawn"} and set(roads["terrain"]) == {"hilly"}
