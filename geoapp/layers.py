@@ -55,6 +55,9 @@ class LayerSpec:
     attribution: str = ""
     #: False for a collection derived from other data when it changes (not stored, never edited)
     stored: bool = True
+    #: columns added after stores and user files existed: a file or store without one gets this value
+    #: (and so does an empty cell), so older data keeps loading
+    defaults: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -128,8 +131,10 @@ REGISTRY: dict[str, LayerSpec] = {
             title="Roads and their status",
             geometry_types=("LineString",),
             statuses=("open", "dangerous", "blocked", "closed"),
-            extra_columns={"ref": "str", "road_class": "str", "oneway": "bool"},
-            optional_columns=("notes", "ref"),
+            extra_columns={"ref": "str", "road_class": "str", "oneway": "bool", "geometry_precision": "str",
+                           "terrain": "str"},
+            optional_columns=("notes", "ref", "geometry_precision", "terrain"),
+            defaults={"geometry_precision": "hand_drawn", "terrain": "hilly"},
             colours={
                 "open": PALETTE["green"],
                 "dangerous": PALETTE["orange"],
@@ -209,6 +214,15 @@ OPERATIONAL = tuple(name for name, spec in REGISTRY.items() if not spec.referenc
 STORED = tuple(name for name, spec in REGISTRY.items() if spec.stored)
 #: The official boundary layers, from the country down.
 REFERENCE = tuple(name for name, spec in REGISTRY.items() if spec.reference)
+
+#: How a road line was made: ``hand_drawn`` (a few vertices between towns: lengths too short, see
+#: ``settings.WINDING``), ``surveyed`` (a GPS trace) or ``osm`` (an OpenStreetMap import).
+GEOMETRY_PRECISIONS = ("hand_drawn", "surveyed", "osm")
+#: The ground a road crosses, which sets how much a hand-drawn line underestimates it and how fast
+#: vehicles go (``settings.WINDING``, ``settings.TERRAIN_SPEED``).
+TERRAINS = ("flat", "hilly", "mountain")
+#: Allowed values of vocabulary columns (an empty cell takes the spec's default).
+VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
 
 #: The kinds of entry point a ``ports`` feature may be.
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")

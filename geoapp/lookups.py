@@ -12,8 +12,9 @@ from . import extent
 from .dataset import Dataset
 from .errors import BadRequest
 from .freshness import stale_warnings_for
+from .itinerary import itinerary, nearest_place
 from .layers import REGISTRY
-from .network.routing import Route, Snap
+from .network.routing import Route, Router, Snap
 from .safety import MODES, route_reasons, route_verdict
 from .settings import Settings
 
@@ -89,18 +90,26 @@ def route_lookup(
     )
     near = settings.near_buffer_m
     routes = [_feature(data, safest, "safest", mode, near)] if safest else []
+    note = None
     if safest is not None and alternatives:
         others = router.alternatives(snaps["from"], snaps["to"], mode, safest, alternatives)
         routes += [_feature(data, r, "alternative", mode, near, rank=i + 2) for i, r in enumerate(others)]
+        note = alternatives_note(len(others), alternatives, mode)
+        if note:
+            reasons = [*reasons, note]
     if shortest is not None:
         routes.append(_feature(data, shortest, "shortest", "shortest", near))
     used = ("roads", "gang_zones", "incidents")
+    warnings += precision_warnings([safest, shortest])
     return {
         "verdict": verdict,
         "mode": mode,
-        "from": _snap_info(data, origin, snaps["from"]),
-        "to": _snap_info(data, destination, snaps["to"]),
+        "from": {**_snap_info(data, origin, snaps["from"]),
+                 "near": nearest_place(data, settings.data_dir, data.project(*origin))},
+        "to": {**_snap_info(data, destination, snaps["to"]),
+               "near": nearest_place(data, settings.data_dir, data.project(*destination))},
         "routes": routes,
+        "alternatives_note": note,
         "reasons": reasons,
         "data_as_of": max(data.as_of[name] or "" for name in used),
         "layers_as_of": {name: data.as_of[name] for name in used},
@@ -149,6 +158,32 @@ def pocket_warnings(snap: Snap, which: str) -> list[str]:
 #: How each layer's features are named in freshness warnings: (one, several).
 NOUNS = {"roads": ("road", "roads"), "gang_zones": ("gang zone", "gang zones"), "ports": ("port", "ports"),
          "displacement_sites": ("displacement site", "displacement sites"), "incidents": ("incident", "incidents")}
+
+
+def alternatives_note(found: int, asked: int, mode: str) -> str | None:
+    """Say when fewer distinct alternatives exist than were asked for, and what "distinct" meant."""
+    if found >= asked:
+        return None
+    stretch = Router.ALTERNATIVE_MAX_STRETCH
+    rule = (f"less than {Router.ALTERNATIVE_MAX_OVERLAP:.0%} of its length shared with another route, or a way "
+            f"round of at least {Router.ALTERNATIVE_MIN_DETOUR_M / 1000:g} km")
+    where = " on roads passable in avoid mode" if mode == "avoid" else ""
+    if found == 0:
+        return f"No distinct alternative within {stretch:g} x the safest route's risk-weighted cost{where} ({rule})."
+    return (f"Only {found} distinct alternative(s) within {stretch:g} x the safest route's risk-weighted cost"
+            f"{where} ({rule}).")
+
+
+def precision_warnings(routes: list[Route | None]) -> list[str]:
+    """Say when distances and times rest on hand-drawn roads (ranges, not measurements)."""
+    drawn = [r for r in routes if r is not None and r.hand_drawn_m > 0.5]
+    if not drawn:
+        return []
+    share = max(r.hand_drawn_m / r.distance_m for r in drawn if r.distance_m > 0) if any(
+        r.distance_m > 0 for r in drawn) else 1.0
+    return [f"Up to {share:.0%} of the route is on hand-drawn roads: their lines cut the bends, so distances "
+            "and times are estimates (lengthened by a winding factor per road class and terrain) given "
+            "with a range; plan on the upper figure, especially on mountain roads."]
 
 
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
@@ -219,18 +254,30 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
     return {"requested": list(point), "snapped": [x, y], "snap_distance_m": round(snap.distance_m, 1)}
 
 
+ROUTE_LABELS = {"safest": "Safest route", "least_risk": "Least-risk route", "shortest": "Shortest route"}
+
+
 def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1) -> dict:
+    if kind == "alternative":
+        label = f"Alternative {rank - 1}"
+    else:
+        label = ROUTE_LABELS["least_risk" if mode == "least_risk" else kind]
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},
         "properties": {
             "kind": kind,
+            "label": label,
             "mode": mode,
             "rank": rank,
             "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m),
             "distance_m": round(route.distance_m, 1),
+            "distance_range_m": [round(v, 1) for v in route.distance_range_m],
             "duration_s": round(route.duration_s),
+            "duration_range_s": [round(v) for v in route.duration_range_s],
+            "hand_drawn_m": round(route.hand_drawn_m, 1),
             "exposure": route.exposure.to_dict(),
             "exposed": data.edges_geojson(route.exposed),
+            "itinerary": itinerary(data.router, route),
         },
     }

@@ -294,12 +294,12 @@ def route_map(
         "alternative": {"color": PALETTE["sky"], "weight": 5, "dashArray": "1 8", "opacity": 0.9},
     }
     bounds = []
+    drawn = []  # (label, style) of each route, for the legend
     for feature in sorted(result["routes"], key=lambda f: f["properties"]["kind"] != "shortest"):
         kind = feature["properties"]["kind"]
-        label = "Least-risk route" if feature["properties"]["mode"] == "least_risk" else kind.capitalize() + " route"
-        if kind == "alternative":
-            label = f"Alternative route {feature['properties']['rank']}"
+        label = feature["properties"]["label"]
         style = styles[kind]
+        drawn.append((label, style))
         folium.GeoJson(
             feature, name=label, style_function=lambda _f, s=style: s,
             tooltip=f"{label}: {feature['properties']['distance_m'] / 1000:.1f} km",
@@ -316,18 +316,27 @@ def route_map(
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
         bounds.append([lat, lon])
+        near = result[key].get("near")
+        named = f" (near {near['name']}, {near['distance_m'] / 1000:.1f} km)" if near else ""
         folium.CircleMarker(
             [lat, lon], radius=8, color="#000", weight=2, fill=True, fill_color=colour, fill_opacity=1,
-            tooltip="Origin" if key == "from" else "Destination",
+            tooltip=("Origin" if key == "from" else "Destination") + named, className=f"route-end route-{key}",
         ).add_to(m)
     lats, lons = [b[0] for b in bounds], [b[1] for b in bounds]
+    # a first fit; the page's script fits again clear of the panel and legend (their size depends on the screen)
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
+    PageData("ha-route-bounds", [[min(lats), min(lons)], [max(lats), max(lons)]]).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    least = any(f["properties"]["mode"] == "least_risk" for f in result["routes"])
-    Legend(route="least-risk route" if least else "safest route", boundaries=bool(reference)).add_to(m)
+    Legend(routes=[(label, _line_swatch(style)) for label, style in drawn], boundaries=bool(reference)).add_to(m)
     MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
+
+
+def _line_swatch(style: dict) -> str:
+    """A legend swatch drawn like a route's line: colour, weight and dashes."""
+    dash = "dotted" if style.get("dashArray", "").startswith("1 ") else "dashed" if style.get("dashArray") else "solid"
+    return f"border-top:{min(style['weight'], 6)}px {dash} {style['color']}"
 
 
 #: Sites by access class, safest first (see analysis.ACCESS_CLASSES).
@@ -601,10 +610,11 @@ class Legend(MacroElement):
   {% endfor %}
   {% endif %}
   {% if this.route %}
-  <div><span class="sw line" style="border-top:6px solid {{ this.palette.blue }}"></span> {{ this.route }}</div>
+  {% for label, swatch in this.routes %}
+  <div class="legend-route"><span class="sw line" style="{{ swatch }}"></span> {{ label }}</div>
+  {% endfor %}
   <div><span class="sw line" style="border-top:4px solid {{ this.palette.vermillion }}"></span>
-    exposed part of the route</div>
-  <div><span class="sw line" style="border-top:4px dashed {{ this.palette.black }}"></span> shortest route</div>
+    exposed part of a route</div>
   {% endif %}
   {% for layer in this.layers %}
   <div class="legend-layer">{{ layer.title }}</div>
@@ -633,11 +643,12 @@ class Legend(MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, *, route: str | None = None, access: bool = False, boundaries: bool = False,
-                 incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
+    def __init__(self, *, routes: list[tuple[str, str]] | None = None, access: bool = False,
+                 boundaries: bool = False, incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
         super().__init__()
         self._name = "Legend"
-        self.route = route
+        self.route = bool(routes)
+        self.routes = routes or []
         self.access = access
         self.boundaries = boundaries
         self.boundary_lines = [
@@ -655,7 +666,7 @@ class Legend(MacroElement):
             _LegendLayer(REGISTRY["gang_zones"].title, "area", REGISTRY["gang_zones"].colours),
             _LegendLayer(REGISTRY["roads"].title, "line", REGISTRY["roads"].colours),
         ]
-        if not route and not access:
+        if not routes and not access:
             self.layers += [
                 _LegendLayer(REGISTRY["displacement_sites"].title + " (size: people)", "dot",
                              REGISTRY["displacement_sites"].colours),

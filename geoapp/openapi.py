@@ -27,6 +27,11 @@ def _errors(*codes: int) -> dict:
     return out
 
 
+#: a [low, high] pair
+RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+LONLAT_PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+
+
 def _op(summary: str, params: list[dict] | None = None, content: str = "application/json", schema: dict | None = None,
         errors: tuple[int, ...] = (400,), tag: str = "lookups", body: dict | None = None) -> dict:
     op = {"summary": summary, "tags": [tag], "parameters": params or [],
@@ -132,15 +137,22 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/healthz": {"get": _op("Liveness, data version, layer dates and graph size", errors=(), tag="service")},
         "/readyz": {"get": _op("Ready: layers and graph loaded and the store reachable (503 if not)", errors=(503,),
                                tag="service")},
-        "/api/route": {"get": _op("Safest and shortest routes with verdict, exposure, reasons and warnings", [
-            _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
-            _param("to", "query", LONLAT, "Destination lon,lat", True),
-            _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"], "default": "avoid"},
-                   "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
-            _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
-                   "Further distinct safe routes"),
-            as_of,
-        ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429))},
+        "/api/route": {"get": _also_as({
+            "application/geo+json": {"type": "object", "description": "f=geojson: the routes as a "
+                                     "FeatureCollection, the answer's summary as foreign members"},
+            "application/gpx+xml": {"type": "string", "description": "f=gpx: the safest route as a GPX 1.1 "
+                                    "track, verdict, reasons and caveats in its desc"}}, _op(
+            "Safest and shortest routes with verdict, exposure, itinerary, reasons and warnings", [
+                _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
+                _param("to", "query", LONLAT, "Destination lon,lat", True),
+                _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"], "default": "avoid"},
+                       "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
+                _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
+                       "Further distinct safe routes"),
+                _param("f", "query", {"type": "string", "enum": ["json", "geojson", "gpx"], "default": "json"},
+                       "json: the answer; geojson: the routes for GIS; gpx: the safest route for GPS units"),
+                as_of,
+            ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429)))},
         "/api/safety": {"get": _op(
             "Zones, roads not open and recent incidents around a point (at sea: said so); the nearest operational "
             "port and open displacement site by road, with the straight-line distance too", [
@@ -248,15 +260,40 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}},
+            "RouteEnd": {"type": "object", "properties": {
+                "requested": LONLAT_PAIR, "snapped": LONLAT_PAIR, "snap_distance_m": {"type": "number"},
+                "near": {"type": ["object", "null"], "description": "nearest town, port or open site (sites: "
+                         "public coarse position)", "properties": {
+                             "kind": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"},
+                             "distance_m": {"type": "integer"}}}}},
+            "ItineraryStretch": {"type": "object", "description": "consecutive edges of one road, in travel order",
+                                 "properties": {
+                "road_id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                "ref": {"type": ["string", "null"]}, "status": {"type": "string"},
+                "start_m": {"type": "number"}, "length_m": {"type": "number"}, "length_range_m": RANGE,
+                "hand_drawn": {"type": "boolean"},
+                "zones": {"type": "array", "items": {"type": "object"}},
+                "incidents": {"type": "array", "items": {"type": "string"}}}},
             "RouteAnswer": {"type": "object", "required": ["verdict", "routes", "reasons", "data_as_of", "warnings"],
                             "properties": {
                                 "verdict": {"type": "string", "enum": ["safe", "caution", "unsafe", "no_safe_route"]},
                                 "mode": {"type": "string"},
+                                "from": {"$ref": "#/components/schemas/RouteEnd"},
+                                "to": {"$ref": "#/components/schemas/RouteEnd"},
+                                "alternatives_note": {"type": ["string", "null"], "description":
+                                                      "Why fewer alternatives than asked (none distinct enough)"},
                                 "routes": {"type": "array", "items": {"type": "object", "properties": {
                                     "type": {"type": "string", "enum": ["Feature"]},
                                     "properties": {"type": "object", "properties": {
                                         "kind": {"type": "string", "enum": ["safest", "alternative", "shortest"]},
-                                        "distance_m": {"type": "number"}, "duration_s": {"type": "number"},
+                                        "label": {"type": "string"},
+                                        "distance_m": {"type": "number", "description": "best estimate"},
+                                        "distance_range_m": RANGE, "duration_s": {"type": "number"},
+                                        "duration_range_s": RANGE,
+                                        "hand_drawn_m": {"type": "number", "description":
+                                                         "metres on hand-drawn roads (lengths estimated)"},
+                                        "itinerary": {"type": "array", "items": {
+                                            "$ref": "#/components/schemas/ItineraryStretch"}},
                                         "exposure": {"$ref": "#/components/schemas/RouteExposure"}}}}}},
                                 "reasons": {"type": "array", "items": {"type": "string"}},
                                 "data_as_of": {"type": "string", "format": "date"},

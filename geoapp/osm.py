@@ -137,10 +137,11 @@ def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFr
     lengths = np.fromiter((len(g) for g in geoms), dtype=np.int64, count=len(geoms))
     lines = shapely.linestrings(np.concatenate(geoms), indices=np.repeat(np.arange(len(geoms)), lengths))
     frame = gpd.GeoDataFrame(
-        {**rows, "as_of": as_of, "source": source, "confidence": "medium"}, geometry=lines, crs="EPSG:4326"
+        {**rows, "as_of": as_of, "source": source, "confidence": "medium", "geometry_precision": "osm",
+         "terrain": None}, geometry=lines, crs="EPSG:4326"
     )
     columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "ref", "road_class", "oneway",
-               "highway", "speed_kmh", "geometry"]
+               "geometry_precision", "terrain", "highway", "speed_kmh", "geometry"]
     return frame[columns]
 
 

@@ -48,7 +48,9 @@ class Settings:
                                                    at least ``caution``
     map_incident_days                 90           the overview map shows incidents of this many days
                                                    up to the day shown
-    speed_kmh_primary                 45           planning speeds by ``road_class``
+    speed_kmh_primary                 45           planning speeds by ``road_class`` on flat open roads
+                                                   (see ``TERRAIN_SPEED``, ``STATUS_SPEED``, ``WINDING``
+                                                   and ``SPEED_SPREAD`` below for how they are adjusted)
     speed_kmh_secondary               30
     speed_kmh_urban                   20
     speed_kmh_track                   12
@@ -160,6 +162,32 @@ class Settings:
         values.update(overrides or {})
         return cls.from_mapping(values)
 
+
+#: How much longer a road really is than its hand-drawn line, by terrain and road class: (low, best,
+#: high) factors applied to the drawn length.  A line drawn with a few vertices between towns cuts every
+#: bend: little on the plains (RN1 across the Artibonite, RN2 along the coast), much on mountain roads
+#: (RN7 over the Massif de la Hotte to Jérémie, Kenscoff-Furcy-Seguin-Marigot), where the real road is
+#: half as long again.  Calibrated on roads whose real length is known: Les Cayes - Jérémie (RN7) is
+#: about 95-100 km by road for 64 km drawn; Léogâne - Jacmel about 70 km for 50 km drawn.  Surveyed
+#: (GPS) and OSM lines are taken at their own length (factor 1).  Urban streets follow a grid: the
+#: plains' factors.  Every best factor is at least 1: a drawn line never overstates the road.
+WINDING: dict[str, dict[str, tuple[float, float, float]]] = {
+    "flat": {"primary": (1.05, 1.12, 1.25), "secondary": (1.05, 1.15, 1.3), "urban": (1.0, 1.1, 1.2),
+             "track": (1.1, 1.2, 1.4), "other": (1.05, 1.15, 1.3)},
+    "hilly": {"primary": (1.1, 1.25, 1.45), "secondary": (1.15, 1.3, 1.5), "urban": (1.05, 1.15, 1.3),
+              "track": (1.2, 1.35, 1.6), "other": (1.15, 1.3, 1.5)},
+    "mountain": {"primary": (1.45, 1.7, 2.0), "secondary": (1.45, 1.7, 2.0), "urban": (1.1, 1.25, 1.4),
+                 "track": (1.5, 1.8, 2.2), "other": (1.45, 1.7, 2.0)},
+}
+#: Share of the class speed kept on each terrain (grades, hairpins), for roads without their own speed
+#: (an OSM ``maxspeed`` is used as it is).
+TERRAIN_SPEED = {"flat": 1.0, "hilly": 0.85, "mountain": 0.6}
+#: Share of the speed kept by road status: a ``dangerous`` road means checkpoints, extortion stops and
+#: convoys; a ``blocked`` one (crossed only in ``least_risk`` mode) means negotiating passage.
+STATUS_SPEED = {"open": 1.0, "dangerous": 0.7, "blocked": 0.4}
+#: Planning speeds are a guess about traffic, weather and the vehicle: durations are given from the
+#: low length at ``SPEED_SPREAD[1]`` times the speed to the high length at ``SPEED_SPREAD[0]`` times it.
+SPEED_SPREAD = (0.75, 1.15)
 
 #: Settings that divide something: zero would make no sense.
 _POSITIVE = ("max_edge_m", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",

@@ -16,7 +16,7 @@ import shapely.geometry
 from . import extent
 from .errors import BadRequest, DataValidationError
 from .extent import HAITI_BOUNDS
-from .layers import CONFIDENCE, MAX_COUNT, LayerSpec
+from .layers import CONFIDENCE, MAX_COUNT, VOCABULARIES, LayerSpec
 
 __all__ = ["HAITI_BOUNDS", "empty_layer", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
 
@@ -47,6 +47,9 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
         found = "none" if gdf.crs is None else gdf.crs.to_string()
         raise DataValidationError([f"{source}: CRS must be EPSG:4326 (lon/lat), found {found}"])
+    if spec.defaults:  # columns newer than the file or store, and empty cells: the default
+        gdf = gdf.assign(**{c: gdf[c].where(~_blank(gdf[c]), v) if c in gdf.columns else v
+                            for c, v in spec.defaults.items()})
     missing = [c for c in spec.columns if c not in gdf.columns]
     if missing:
         raise DataValidationError([f"{source}: missing column(s) {', '.join(missing)}"])
@@ -90,6 +93,9 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
             parsed, bad = _iso_dates(values, allow_empty=True)
             flag(bad, f"{column} must be an ISO date (YYYY-MM-DD)")
             gdf[column] = parsed
+        elif column in VOCABULARIES:
+            flag(~empty & ~values.isin(VOCABULARIES[column]),
+                 f"{column} must be one of {', '.join(VOCABULARIES[column])}")
         elif kind == "bool":
             ok = values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))
             flag(~ok & ~empty, f"{column} must be true or false")

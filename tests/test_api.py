@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
+from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, JEREMIE, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
 
 
 def q(point) -> str:
@@ -93,6 +93,18 @@ def test_a_clear_road_in_the_south_is_safe(client):
     body = get_route(client, LEOGANE, LES_CAYES)
     assert body["verdict"] == "safe"
     assert any("avoids every mapped gang zone" in r for r in body["reasons"])
+
+
+def test_les_cayes_to_jeremie_is_near_the_real_road_and_says_how_uncertain(client):
+    """RN7 over the Massif de la Hotte: about 95-100 km by road and 3 h or more (the drawn line: 64 km)."""
+    body = get_route(client, LES_CAYES, JEREMIE)
+    safest = body["routes"][0]["properties"]
+    assert 90_000 <= safest["distance_m"] <= 105_000
+    low, high = safest["distance_range_m"]
+    assert low < 95_000 and high > 100_000
+    assert safest["duration_s"] >= 3 * 3600
+    assert safest["duration_range_s"][0] < safest["duration_s"] < safest["duration_range_s"][1]
+    assert any("hand-drawn roads" in w for w in body["warnings"])
 
 
 def test_alternatives_when_asked(client):
@@ -311,3 +323,53 @@ def test_an_unexpected_failure_is_a_500_without_details(app, client, monkeypatch
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)
     assert response.json["error"]["code"] == "internal_error"
+
+
+def test_route_downloads_as_gpx_that_gps_tools_read(client, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+    import pyogrio
+
+    body = get_route(client, LES_CAYES, JEREMIE)
+    response = client.get("/api/route", query_string={"from": q(LES_CAYES), "to": q(JEREMIE), "f": "gpx"})
+    assert response.status_code == 200 and response.mimetype == "application/gpx+xml"
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    root = ET.fromstring(response.data)
+    assert root.get("version") == "1.1"
+    assert root.find("g:metadata/g:name", ns).text == "Les Cayes to Jérémie"
+    track = root.find("g:trk", ns)
+    assert track.find("g:name", ns).text == "Safest route"
+    assert "hand-drawn roads" in track.find("g:desc", ns).text
+    points = [(float(p.get("lon")), float(p.get("lat"))) for p in track.iterfind("g:trkseg/g:trkpt", ns)]
+    assert np.allclose(points, body["routes"][0]["geometry"]["coordinates"], atol=1e-5)
+    path = tmp_path / "route.gpx"
+    path.write_bytes(response.data)
+    tracks = pyogrio.read_dataframe(path, layer="tracks")  # GDAL's GPX driver
+    assert len(tracks) == 1 and tracks["name"].iloc[0] == "Safest route"
+    read = shapely.get_coordinates(tracks.geometry.iloc[0])
+    assert np.allclose(read, points, atol=1e-5)
+
+
+def test_route_downloads_as_geojson_for_gis(client):
+    response = client.get("/api/route", query_string={"from": q(PETION_VILLE), "to": q(JACMEL), "f": "geojson"})
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    doc = json.loads(response.data)
+    assert doc["type"] == "FeatureCollection" and doc["verdict"]
+    assert [f["properties"]["kind"] for f in doc["features"]] == ["safest", "shortest"]
+    frame = gpd.GeoDataFrame.from_features(doc["features"], crs="EPSG:4326")
+    assert (frame.geometry.geom_type == "LineString").all()
+
+
+def test_route_format_must_be_known(client):
+    response = client.get("/api/route", query_string={"from": q(PETION_VILLE), "to": q(JACMEL), "f": "kml"})
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == "f" and "gpx" in response.json["error"]["message"]
+
+
+def test_route_answer_names_its_ends_and_gives_an_itinerary(client):
+    body = get_route(client, LES_CAYES, JEREMIE)
+    assert body["from"]["near"]["name"] == "Les Cayes" and body["to"]["near"]["name"] == "Jérémie"
+    stretches = body["routes"][0]["properties"]["itinerary"]
+    assert [s["road_id"] for s in stretches] == ["rd-rn7-les-cayes-camp-perrin", "rd-rn7-camp-perrin-jeremie"]
+    assert all(s["ref"] == "RN7" and s["hand_drawn"] for s in stretches)

@@ -303,6 +303,45 @@ def test_route_page_draws_both_routes_and_the_summary(visit):
     assert "Kenscoff" in v.page.locator(".reasons").inner_text()
 
 
+ROUTE_CONTROLS = {"panel": "#panel", "legend": "#legend", "layers": ".leaflet-control-layers",
+                  "zoom": ".leaflet-control-zoom", "scale": ".leaflet-control-scale"}
+LES_CAYES_TO_JEREMIE = {"from": (-73.7495, 18.192), "to": (-74.1167, 18.65)}
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("size", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}],
+                         ids=["phone", "laptop"])
+def test_route_page_controls_never_cover_each_other_nor_the_routes_ends(visit, size):
+    """Les Cayes to Jérémie: the panel, legend, layers and zoom controls and both end markers stay apart."""
+    v = visit("/route?from=-73.7495,18.192&to=-74.1167,18.65&alternatives=1",
+              f"route-layout-{size['width']}", viewport=size)
+    v.until("window.haFitRoute !== undefined")
+    v.page.wait_for_timeout(400)
+    boxes = {name: v.page.locator(selector).first.bounding_box() for name, selector in ROUTE_CONTROLS.items()
+             if v.page.locator(selector).count()}
+    assert {"panel", "legend", "layers", "zoom"} <= set(boxes), boxes
+    origin = v.page.locator(".folium-map").first.bounding_box()
+    for end, (lon, lat) in LES_CAYES_TO_JEREMIE.items():  # the markers (radius 8) are drawn on a canvas
+        point = v.page.evaluate(f"haMap.latLngToContainerPoint([{lat}, {lon}])")
+        boxes[end] = {"x": origin["x"] + point["x"] - 10, "y": origin["y"] + point["y"] - 10, "width": 20,
+                      "height": 20}
+    window = {"x": 0, "y": 0, "width": size["width"], "height": size["height"]}
+    for name, box in boxes.items():  # every one on screen
+        assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= window["width"] + 1, name
+        assert box["y"] + box["height"] <= window["height"] + 1, name
+    names = list(boxes)
+    clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if _overlap(boxes[a], boxes[b])]
+    assert clashes == []
+    if size["width"] < 600:  # folded on a phone: the bar still says the verdict and the distance
+        assert v.page.locator("#panel").get_attribute("class").split().count("closed") == 1
+        assert v.page.locator("#head-summary").is_visible()
+        assert v.page.locator("#head-summary").inner_text().split() == ["SAFE", "97", "km"]
+
+
 def test_route_form_by_clicking_the_map(visit):
     v = visit("/route", "route-form")
     v.click_at(-72.2853, 18.5125)

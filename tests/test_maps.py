@@ -116,11 +116,17 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
     svc = app.extensions["geoapp"]
     result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
     other = copy.deepcopy(result["routes"][0])  # the shipped network rarely has a distinct second way
-    other["properties"].update(kind="alternative", rank=2)
+    other["properties"].update(kind="alternative", rank=2, label="Alternative 1")
     result["routes"].insert(1, other)
-    children = geojson_children(route_map(layers, result, assets=ASSETS, panel_html=""))
-    assert "Alternative route 2" in children
-    assert children["Alternative route 2"].style_function(None)["dashArray"]
+    m = route_map(layers, result, assets=ASSETS, panel_html="")
+    children = geojson_children(m)
+    assert "Alternative 1" in children
+    assert children["Alternative 1"].style_function(None)["dashArray"]
+    # each route in the legend by its own label, once
+    legend = m.get_root().render().split('id="legend"')[1].split("</details>")[0]
+    rows = legend.split('class="legend-route"')[1:]
+    assert [row.split("</span>")[1].split("</div>")[0].strip() for row in rows] == [
+        "Shortest route", "Safest route", "Alternative 1"]
 
 
 def test_large_roads_layers_are_lightened_for_pages():

@@ -24,6 +24,7 @@ SPEEDS = {"primary": 45.0, "other": 25.0}
 
 def roads_of(*lines, oneway=None) -> gpd.GeoDataFrame:
     rows = [common(id=f"r{i}", status="open", ref=None, road_class="primary", oneway=bool(oneway and i in oneway),
+                   geometry_precision="surveyed",
                    geometry=LineString(line)) for i, line in enumerate(lines)]
     return gpd.GeoDataFrame(rows, crs="EPSG:4326")
 

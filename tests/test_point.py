@@ -129,7 +129,8 @@ def test_the_nearest_port_by_road_is_not_the_nearest_in_a_straight_line():
     # a U of road: the point at the foot of the west arm; port A at the foot of the east arm, 1 km
     # away in a straight line but 21 km by road (a ridge between the arms); port B 3 km up the west arm
     x0, x1, y0, y1 = -72.3, -72.2905, 18.44, 18.53
-    rows = [common(id=rid, status="open", ref=None, road_class="primary", oneway=False, geometry=LineString(line))
+    rows = [common(id=rid, status="open", ref=None, road_class="primary", oneway=False,
+                   geometry_precision="surveyed", geometry=LineString(line))  # lengths as drawn
             for rid, line in (("west", [(x0, y0), (x0, y1)]), ("top", [(x0, y1), (x1, y1)]),
                               ("east", [(x1, y1), (x1, y0)]))]
     roads = gpd.GeoDataFrame(rows, crs="EPSG:4326")

@@ -17,6 +17,7 @@ from ..geojson import layer_geojson
 from ..layers import REGISTRY
 from ..lookups import MAX_ALTERNATIVES, route_lookup
 from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
+from ..route_files import ROUTE_FORMATS, route_geojson, route_gpx
 from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -145,12 +146,20 @@ def route():
     """Safest and shortest routes between two points, with verdict, exposure and reasons."""
     svc = service()
     data, notes = dataset_for_request()
-    return jsonify(with_notes(
+    fmt = arg("f", required=False, default="json")
+    if fmt not in ROUTE_FORMATS:
+        raise BadRequest(f"f must be one of {', '.join(ROUTE_FORMATS)}", field="f")
+    answer = with_notes(
         route_lookup(
             data, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
-        ), notes))
+        ), notes)
+    if fmt == "json":
+        return jsonify(answer)
+    body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
+    return Response(body, mimetype=ROUTE_FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
 
 
 @bp.get("/safety")

@@ -48,7 +48,7 @@ class SiteSnaps:
 def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict[str, np.ndarray],
                  near_controlled_m: np.ndarray, incident_caution: np.ndarray) -> np.ndarray:
     """Per-edge figures (columns as FIGURES) that routes add up."""
-    length = router.graph.edges["length_m"].to_numpy()
+    length = router.network.edge_length  # hand-drawn roads lengthened by their winding, as routes are
     return np.column_stack([
         length,
         router.edge_seconds,

@@ -13,6 +13,7 @@ import shapely
 from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
+from ..settings import SPEED_SPREAD, STATUS_SPEED, TERRAIN_SPEED, WINDING
 from .components import Components
 from .engine import Path, PathEngine, Topology
 from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
@@ -56,11 +57,18 @@ class EdgeSnaps:
 
 @dataclasses.dataclass(frozen=True)
 class Route:
-    """A route in the metric CRS with its distance, duration and exposure."""
+    """A route in the metric CRS with its distance, duration and exposure.
+
+    ``distance_m`` and ``duration_s`` are best estimates; the ranges say how far off they may be
+    (hand-drawn roads' winding, planning speeds).  ``hand_drawn_m``: metres on hand-drawn roads.
+    """
 
     geometry: shapely.LineString
     distance_m: float
     duration_s: float
+    distance_range_m: tuple[float, float]
+    duration_range_s: tuple[float, float]
+    hand_drawn_m: float
     cost: float
     exposure: RouteExposure
     edges: np.ndarray
@@ -87,10 +95,16 @@ class RoadNetwork:
         self.main_tree = self.tree if self.components.whole else shapely.STRtree(self.edge_geoms[self.main_edges])
         self.segments = EdgeSegments.of(self.edge_geoms)
         self.oneway = edges["oneway"].to_numpy(dtype=bool)
-        speed = edge_speeds(edges, speeds_kmh)
-        self.edge_seconds = edges["length_m"].to_numpy() / (speed / 3.6)
+        #: planning speed (km/h) on an open road: class and terrain, or the road's own (OSM maxspeed)
+        self.edge_speed = edge_speeds(edges, speeds_kmh)
         g = self.graph
-        self.edge_length = edges["length_m"].to_numpy()
+        drawn = edges["length_m"].to_numpy()
+        winding = winding_factors(edges)
+        self.hand_drawn = _precision(edges) == "hand_drawn"
+        #: best estimate of each edge's real length, and its low and high bounds (``settings.WINDING``)
+        self.edge_length = drawn * winding[:, 1]
+        self.edge_length_range = drawn[:, None] * winding[:, [0, 2]]
+        self.edge_seconds = self.edge_length / (self.edge_speed / 3.6)
         self.u = edges["u"].to_numpy()
         self.v = edges["v"].to_numpy()
         self.edge_road = edges["road"].to_numpy()  # row of the roads layer each edge came from
@@ -131,19 +145,55 @@ def _nearest(tree: shapely.STRtree, points: np.ndarray) -> tuple[np.ndarray, np.
 def geometry_key(roads: gpd.GeoDataFrame) -> str:
     """Fingerprint of what the graph is built from: geometry, ids, one-way flags and classes."""
     digest = hashlib.sha256(b"".join(shapely.to_wkb(roads.geometry.values)))
-    for column in ("id", "oneway", "road_class", "speed_kmh"):
+    for column in ("id", "oneway", "road_class", "speed_kmh", "geometry_precision", "terrain"):
         if column in roads:
             digest.update(pd.util.hash_pandas_object(roads[column].astype(str), index=False).values.tobytes())
     return digest.hexdigest()
 
 
 def edge_speeds(edges: gpd.GeoDataFrame, speeds_kmh: dict[str, float]) -> np.ndarray:
-    """Planning speed of each edge: its own ``speed_kmh`` when known (OSM maxspeed), else by class."""
+    """Planning speed of each edge on an open road.
+
+    Its own ``speed_kmh`` when known (OSM maxspeed), else its class's slowed by its terrain
+    (``settings.TERRAIN_SPEED``).
+    """
     by_class = edges["road_class"].astype(object).map(speeds_kmh).fillna(speeds_kmh["other"])
+    by_class = by_class * _terrain(edges).map(TERRAIN_SPEED).to_numpy()
     if "speed_kmh" in edges:
         own = pd.to_numeric(edges["speed_kmh"], errors="coerce")
         by_class = own.where(own > 0, by_class)
     return by_class.to_numpy(dtype=float)
+
+
+def winding_factors(edges: gpd.GeoDataFrame) -> np.ndarray:
+    """(low, best, high) real length over drawn length of each edge.
+
+    ``settings.WINDING`` by terrain and class for hand-drawn roads; 1 for surveyed and OSM lines,
+    whose length is their own.
+    """
+    terrain = _terrain(edges).to_numpy()
+    road_class = edges["road_class"].astype(object).where(edges["road_class"].isin(WINDING["flat"]), "other")
+    road_class = road_class.to_numpy()
+    factors = np.ones((len(edges), 3))
+    drawn = _precision(edges) == "hand_drawn"
+    for ground, by_class in WINDING.items():  # a loop over the table (15 cells), not over the edges
+        for kind, factor in by_class.items():
+            factors[drawn & (terrain == ground) & (road_class == kind)] = factor
+    return factors
+
+
+def _precision(edges: gpd.GeoDataFrame) -> np.ndarray:
+    """``geometry_precision`` of each edge (``hand_drawn`` where the column is missing or empty)."""
+    if "geometry_precision" not in edges:
+        return np.full(len(edges), "hand_drawn", dtype=object)
+    return edges["geometry_precision"].fillna("hand_drawn").to_numpy(dtype=object)
+
+
+def _terrain(edges: gpd.GeoDataFrame) -> pd.Series:
+    """``terrain`` of each edge (``hilly`` where unknown)."""
+    if "terrain" not in edges:
+        return pd.Series("hilly", index=edges.index, dtype=object)
+    return edges["terrain"].where(edges["terrain"].isin(TERRAIN_SPEED), "hilly").astype(object)
 
 
 class Router:
@@ -193,7 +243,11 @@ class Router:
         self.road_ref = current["ref"].reindex(network.road_ids).astype(object).to_numpy() \
             if "ref" in current else np.full(len(network.road_ids), None, dtype=object)
         self.edge_status = self.road_status[network.edge_road]
-        self.edge_seconds = network.edge_seconds
+        # travel time: the open-road speed slowed by the road's status now (``settings.STATUS_SPEED``)
+        metres_per_s = network.edge_speed / 3.6 * pd.Series(self.edge_status).map(STATUS_SPEED).fillna(1.0).to_numpy()
+        self.edge_seconds = network.edge_length / metres_per_s
+        self.edge_seconds_range = np.c_[network.edge_length_range[:, 0] / (metres_per_s * SPEED_SPREAD[1]),
+                                        network.edge_length_range[:, 1] / (metres_per_s * SPEED_SPREAD[0])]
         self.edge_cost = {
             mode: edge_costs(
                 length, self.edge_status, self.exposure.inside_by_status, self.exposure.near_controlled_m,
@@ -263,15 +317,28 @@ class Router:
             return None
         return self._assemble(origin, destination, best)
 
+    #: alternatives: how much dearer a found route's edges get per round, how far a route must leave
+    #: the kept ones to count as distinct, and how much dearer (real cost) than the best it may be
+    ALTERNATIVE_PENALTY = 0.6
+    ALTERNATIVE_MAX_OVERLAP = 0.7
+    ALTERNATIVE_MIN_DETOUR_M = 3000.0
+    ALTERNATIVE_MAX_STRETCH = 1.6
+
     def alternatives(
         self, origin: Snap, destination: Snap, mode: str, first: Route, count: int, *,
-        penalty: float = 0.6, max_overlap: float = 0.7, max_stretch: float = 1.6,
+        penalty: float = ALTERNATIVE_PENALTY, max_overlap: float = ALTERNATIVE_MAX_OVERLAP,
+        min_detour_m: float = ALTERNATIVE_MIN_DETOUR_M, max_stretch: float = ALTERNATIVE_MAX_STRETCH,
     ) -> list[Route]:
         """Up to ``count`` routes distinct from ``first`` (penalty method).
 
         Each found route's edges are made ``penalty`` times dearer and the search is run again; a
-        result is kept when less than ``max_overlap`` of its length is shared with any kept route and
-        its real cost is within ``max_stretch`` times the best.  Only searches: no data is changed.
+        result is kept when it is distinct from every kept route (``_distinct``: less than
+        ``max_overlap`` of its length shared, or a detour of at least ``min_detour_m`` on roads
+        the other does not use, both ways) and its real cost is within ``max_stretch`` times the
+        best.  The detour rule matters in ``avoid`` mode: with controlled zones and blocked roads
+        impassable, the network left is nearly a tree, every route shares its long forced
+        stretches, and the share rule alone rejected even a real way round a town.  Only searches:
+        no data is changed.
         """
         found = [first]
         real = self.edge_cost[mode]
@@ -283,13 +350,13 @@ class Router:
             arc_cost[arcs[arcs >= 0]] *= 1 + penalty
 
         make_dearer(first)
-        for _ in range(3 * count):
+        for _ in range(4 * count + 2):
             if len(found) > count:
                 break
             candidate = self.route(origin, destination, mode, arc_cost=arc_cost)
             if candidate is None or _cost_along(real, candidate) > max_stretch * best_cost:
                 break
-            if all(_overlap(candidate, kept) < max_overlap for kept in found):
+            if all(_distinct(candidate, kept, max_overlap=max_overlap, min_detour_m=min_detour_m) for kept in found):
                 found.append(candidate)
             make_dearer(candidate)  # kept or too similar, the next search looks elsewhere
         return found[1:]
@@ -404,6 +471,9 @@ class Router:
             geometry=geometry,
             distance_m=float(length.sum()),
             duration_s=float(self.edge_seconds[edges] @ shares),
+            distance_range_m=tuple(float(v) for v in shares @ self.network.edge_length_range[edges]),
+            duration_range_s=tuple(float(v) for v in shares @ self.edge_seconds_range[edges]),
+            hand_drawn_m=float(length[self.network.hand_drawn[edges]].sum()),
             cost=cost,
             exposure=exposure,
             edges=edges,
@@ -417,6 +487,15 @@ def _cost_along(cost: np.ndarray, route: Route) -> float:
     """A route's cost under ``cost``; an end edge travelled for none of its length adds nothing (even if inf)."""
     used = route.weights > 0
     return float(cost[route.edges[used]] @ route.weights[used])
+
+
+def _distinct(route: Route, other: Route, *, max_overlap: float, min_detour_m: float) -> bool:
+    """Whether two routes differ enough to offer a choice: little shared, or each has its own detour."""
+    if _overlap(route, other) < max_overlap:
+        return True
+    own = route.travelled_m[~np.isin(route.edges, other.edges)].sum()
+    theirs = other.travelled_m[~np.isin(other.edges, route.edges)].sum()
+    return bool(min(own, theirs) >= min_detour_m)
 
 
 def _overlap(route: Route, other: Route) -> float:

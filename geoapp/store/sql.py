@@ -93,6 +93,17 @@ class SqlStore:
             PRIMARY KEY (pcode, round, date))""")
         cur.execute("INSERT INTO store_meta (key, value) SELECT 'data_version', '0' "
                     "WHERE NOT EXISTS (SELECT 1 FROM store_meta WHERE key = 'data_version')")
+        self._add_late_columns(cur)
+
+    def _add_late_columns(self, cur) -> None:
+        """Columns added to the registry after a store was made (``LayerSpec.defaults``), filled with the default."""
+        for spec in (REGISTRY[name] for name in STORED if REGISTRY[name].defaults):
+            cur.execute(f"SELECT * FROM {spec.name} LIMIT 0")
+            have = {d[0] for d in cur.description}
+            for column, value in spec.defaults.items():
+                if column not in have:
+                    cur.execute(f'ALTER TABLE {spec.name} ADD COLUMN "{column}" TEXT')
+                    cur.execute(self._q(f'UPDATE {spec.name} SET "{column}" = %s'), (value,))
 
     def _after_layer_change(self, cur, name: str, frame_bounds) -> None:
         """Backend bookkeeping after a layer's rows changed (GeoPackage extents)."""

@@ -82,3 +82,35 @@
     mark();
   });
 })();
+/* the route page: fit the route clear of the panel and the legend, whatever the screen (again when the panel folds) */
+(function () {
+  window.ha.onMap(function (map) {
+    var node = document.getElementById('ha-route-bounds');
+    if (!node) { return; }
+    var bounds = JSON.parse(node.textContent);
+    function fit() {
+      var box = map.getContainer().getBoundingClientRect();
+      var left = 30, right = 30, top = 30, bottom = 30;
+      [document.getElementById('panel'), document.getElementById('legend')].forEach(function (el) {
+        if (!el) { return; }
+        var r = el.getBoundingClientRect();
+        if (r.width === 0) { return; }
+        var covers = { left: r.right - box.left, right: box.right - r.left, top: r.bottom - box.top,
+                       bottom: box.bottom - r.top };
+        /* keep clear along the side where the element takes the least room */
+        var side = Object.keys(covers).reduce(function (a, b) { return covers[a] <= covers[b] ? a : b; });
+        var room = covers[side] + 16;
+        if (side === 'left') { left = Math.max(left, room); }
+        if (side === 'right') { right = Math.max(right, room); }
+        if (side === 'top') { top = Math.max(top, room); }
+        if (side === 'bottom') { bottom = Math.max(bottom, room); }
+      });
+      map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, bottom] });
+    }
+    fit();
+    document.addEventListener('click', function (event) {
+      if (event.target.closest && event.target.closest('.panel .toggle')) { setTimeout(fit, 0); }
+    });
+    window.haFitRoute = fit;
+  });
+})();
