@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geoapp import extent  # noqa: E402
-from geoapp.feeds import read_acled, write_rejected  # noqa: E402
-from geoapp.formats import HXL  # noqa: E402
+from geoapp.io.downloads import HXL  # noqa: E402
+from geoapp.io.feeds import read_acled, write_rejected  # noqa: E402
 
 TARGET_S = 5.0
 COMMUNES = ["Port-au-Prince", "Pétion-Ville", "Delmas", "Cité Soleil", "Croix-des-Bouquets", "Carrefour",

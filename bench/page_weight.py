@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     measure(f"at scale ({args.incidents:,} incidents, {args.roads:,} synthetic road segments)",
             roads=synthetic_roads_count(args.roads), incidents=args.incidents)
     if args.osm:
-        from geoapp.osm import read_osm_roads
+        from geoapp.io.osm import read_osm_roads
 
         measure(f"OSM extract {args.osm.name}, {args.incidents:,} incidents", roads=read_osm_roads(args.osm)[0],
                 incidents=args.incidents)

@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     roads, zones = synthetic_network(args.side)
     results["synthetic"] = network_report("synthetic network", roads, zones, args, rng, settings)
     if args.osm:
-        from geoapp.osm import read_osm_roads
+        from geoapp.io.osm import read_osm_roads
         from geoapp.store import make_store
 
         osm_roads, counts = read_osm_roads(args.osm)

@@ -11,14 +11,15 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import extent
+from .data.service import Service
 from .errors import GeoappError, UriTooLong
-from .logs import install_request_log
-from .security import install_rate_limits, install_security_headers
-from .service import Service
+from .http.logs import install_request_log
+from .http.security import install_rate_limits, install_security_headers
+from .http.state import EXTENSION, service
 from .settings import Settings
 from .store import make_store
 
-__all__ = ["create_app", "Service"]
+__all__ = ["create_app", "service", "Service"]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["geoapp"] = Service(settings, make_store(settings))
+    app.extensions[EXTENSION] = Service(settings, make_store(settings))
 
     @app.before_request
     def _keep_up_with_the_store():
@@ -98,7 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.get("/healthz")
     def healthz():
         """Liveness and data freshness per layer, from each feature's as_of (newest, median, oldest, stale share)."""
-        from .freshness import layer_freshness
+        from .data.freshness import layer_freshness
 
         svc = service()
         data = svc.dataset
@@ -115,13 +116,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             graph={"nodes": data.router.graph.n_nodes, "edges": data.router.graph.n_edges},
         )
     return app
-
-
-def service() -> Service:
-    """The Service of the app handling the current request."""
-    from flask import current_app
-
-    return current_app.extensions["geoapp"]
 
 
 def _wants_html() -> bool:

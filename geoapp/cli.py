@@ -38,7 +38,7 @@ def main() -> None:
               help="Folder of layer files (default: the configured data_dir).")
 def validate_command(data_dir: Path | None) -> None:
     """Check every layer file and build the road graph, without serving."""
-    from .dataset import build_dataset
+    from .data.dataset import build_dataset
     from .store import DirectoryStore, make_store
 
     try:
@@ -72,10 +72,10 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     Nothing is stored unless the whole import succeeds (one transaction, the old layer kept in the
     history); running servers pick the new roads up within seconds.
     """
-    from .conflate import carry_statuses
+    from .io.conflate import carry_statuses
+    from .io.osm import read_osm_roads
     from .layers import REGISTRY
     from .network.components import network_report
-    from .osm import read_osm_roads
     from .store import make_store
     from .validate import read_layer
 
@@ -149,8 +149,8 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     commas) with English or French headers.  Validated as at start-up and applied in one
     transaction: all or nothing.
     """
+    from .io.user_files import read_layer_file
     from .layers import REGISTRY
-    from .tables import read_layer_file
 
     if layer not in REGISTRY:
         click.echo(f"unknown layer {layer!r}; one of {', '.join(REGISTRY)}", err=True)
@@ -184,7 +184,7 @@ def _reading(summary: dict) -> None:
 def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
     """Write the rejected rows beside FILE (with --skip-invalid); refuse a file without one valid row."""
     from .errors import DataValidationError
-    from .feeds import write_rejected
+    from .io.feeds import write_rejected
 
     try:
         written = write_rejected(file, summary)
@@ -197,7 +197,7 @@ def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
 
 
 def _rejected_line(summary: dict, stored: int, noun: str, written: Path | None, dry_run: bool) -> str:
-    from .feeds import count
+    from .io.feeds import count
 
     where = f": their lines and problems are in {written}" if written else ""
     return (f"{count(stored, noun)} {'to store' if dry_run else 'stored'}, {count(summary['rejected_count'], 'row')} "
@@ -221,7 +221,7 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
     """
     import datetime as dt
 
-    from .dtm_figures import is_figure_table
+    from .io.dtm_figures import is_figure_table
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
@@ -237,7 +237,7 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
     if figures:
         _import_dtm_figures(file, sheet_id, dry_run)
         return
-    from .feeds import read_dtm
+    from .io.feeds import read_dtm
 
     try:
         frame, summary = read_dtm(file, sheet=sheet_id, as_of=day, skip_invalid=skip_invalid)
@@ -259,7 +259,7 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
 
 def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
     """The commune-figures branch of import-dtm: read, check against the boundaries, store the rounds."""
-    from .dtm_figures import read_dtm_figures
+    from .io.dtm_figures import read_dtm_figures
 
     try:
         store = _store()
@@ -317,7 +317,7 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
     import geopandas as gpd
     import pandas as pd
 
-    from .feeds import read_acled
+    from .io.feeds import read_acled
 
     try:
         frame, summary = read_acled(file, sheet=int(sheet) if sheet.isdigit() else sheet, skip_invalid=skip_invalid)
@@ -361,7 +361,7 @@ def _placement_report(frame, communes) -> list[str]:
     import shapely
 
     from . import extent
-    from .admin import named_commune_disagreements, place
+    from .data.places import named_commune_disagreements, place
     from .settings import Settings
 
     settings = Settings.from_env()
@@ -406,7 +406,7 @@ def export_command(target: Path, fmt: str) -> None:
         for name, frame in layers.items():
             frame.to_file(target, layer=name, driver="GPKG", engine="pyogrio")
     else:
-        from .geojson import to_feature_collection
+        from .io.geojson import to_feature_collection
 
         target.mkdir(parents=True, exist_ok=True)
         for name, frame in layers.items():
@@ -459,6 +459,6 @@ def token_revoke(name: str) -> None:
 @click.option("--threads", type=int, default=4, show_default=True)
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve with gunicorn; the app (layers and graph) is built once, before the workers fork."""
-    from .server import serve
+    from .http.server import serve
 
     serve(host=host, port=port, workers=workers, threads=threads)

@@ -70,6 +70,8 @@ class LayerSpec:
         return self.columns + derived
 
 
+#: The stored displacement figures table (IOM DTM, per commune p-code, round and date).
+FIGURE_COLUMNS = ["pcode", "round", "date", "individuals", "source"]
 #: Columns every placed layer carries, filled by a spatial join with the communes when data changes.
 PLACE_COLUMNS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")
 #: Attribution of the official boundaries and population (as OCHA asks).

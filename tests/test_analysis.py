@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geoapp.analysis import ACCESS_CLASSES
+from geoapp.answers.access import ACCESS_CLASSES
 
 from .helpers import PETION_VILLE
 

@@ -128,7 +128,7 @@ def test_safest_route_is_never_cheaper_in_risk_than_shortest(client):
 def test_stale_warning_counts_stale_features_not_the_newest_one(app):
     import datetime as dt
 
-    from geoapp.lookups import stale_warnings
+    from geoapp.answers.route import stale_warnings
 
     svc = app.extensions["geoapp"]
     data = svc.dataset

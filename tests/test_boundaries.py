@@ -12,8 +12,8 @@ import shapely
 from click.testing import CliRunner
 
 from geoapp import create_app, extent
-from geoapp.admin import normalise_name, place
 from geoapp.cli import main
+from geoapp.data.places import normalise_name, place
 from geoapp.layers import PLACE_COLUMNS, REGISTRY
 
 from .helpers import GEODATA, common

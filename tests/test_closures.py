@@ -10,8 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
-from geoapp.analysis import ACCESS_CLASSES, Scenario, access_lookup, whatif_lookup
-from geoapp.dataset import build_dataset
+from geoapp.answers.access import ACCESS_CLASSES, Scenario, access_lookup, whatif_lookup
+from geoapp.data.dataset import build_dataset
 from geoapp.errors import BadRequest
 from geoapp.settings import Settings
 

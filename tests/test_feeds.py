@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from geoapp.cli import main
 from geoapp.errors import DataValidationError
-from geoapp.feeds import read_dtm
+from geoapp.io.feeds import read_dtm
 
 HXL_CSV = "\n".join([
     "Site ID,Site Name,Commune,Commune Pcode,Latitude,Longitude,Households,Individuals,Site Type,Reporting Date,Round",
@@ -109,7 +109,7 @@ ACLED_CSV = "\n".join([
 
 
 def test_acled_export(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "acled_haiti.csv"
     path.write_text(ACLED_CSV, encoding="utf-8")
@@ -123,7 +123,7 @@ def test_acled_export(tmp_path):
 
 
 def test_acled_with_hxl_row_and_bad_rows(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     lines = ACLED_CSV.split("\n")
     hxl = ("#event+code,#date+occurred,#date+year,#event+type,#event+type+sub,#group+name+first,#adm1+name,"
@@ -144,7 +144,7 @@ def test_acled_with_hxl_row_and_bad_rows(tmp_path):
 
 
 def test_a_site_or_event_named_twice_is_refused(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     sites = tmp_path / "twice.csv"
     sites.write_text(HXL_CSV + HXL_CSV.split("\n")[2] + "\n", encoding="utf-8")
@@ -157,7 +157,7 @@ def test_a_site_or_event_named_twice_is_refused(tmp_path):
 
 
 def test_acled_xlsx_with_written_out_dates(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "acled.xlsx"
     pd.DataFrame({
@@ -177,7 +177,7 @@ def test_acled_xlsx_with_written_out_dates(tmp_path):
 
 
 def test_feed_dates_iso_first_then_day_first():
-    from geoapp.feeds import _dates
+    from geoapp.io.feeds import _dates
 
     got = _dates(pd.Series(["2024-12-07 00:00:00", "07/12/2024", "03 October 2024", "2024-13-01", ""]))
     assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in got] == [
@@ -214,7 +214,7 @@ def test_acled_in_every_encoding_and_separator(tmp_path, encoding, separator, sa
     import csv
     import io
 
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     rows = list(csv.reader(io.StringIO(ACLED_CSV.replace("Pont-Sonde", "Pont-Sondé"))))
     out = io.StringIO()
@@ -229,7 +229,7 @@ def test_acled_in_every_encoding_and_separator(tmp_path, encoding, separator, sa
 
 
 def test_separator_comes_from_the_header_not_the_data(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "acled.csv"
     path.write_text("event_date;event_type;latitude;longitude;notes\n"
@@ -296,8 +296,8 @@ def test_generic_import_of_a_french_excel_table(tmp_path):
 
 
 def test_generic_import_of_a_workbook_with_french_headers(tmp_path):
+    from geoapp.io.user_files import read_layer_file
     from geoapp.layers import REGISTRY
-    from geoapp.tables import read_layer_file
 
     path = tmp_path / "ports.xlsx"
     pd.DataFrame({"ID": ["pt-x"], "Nom": ["Port de Jérémie"], "Statut": ["operational"], "Date": ["2025-04-05"],
@@ -322,7 +322,7 @@ DERIVED = "\n".join([
 
 
 def test_acled_without_event_ids_or_precision_gets_stable_ids_and_says_so(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "derived.csv"
     path.write_text(DERIVED, encoding="utf-8")
@@ -351,7 +351,7 @@ def test_acled_without_event_ids_or_precision_gets_stable_ids_and_says_so(tmp_pa
 
 
 def test_acled_beyond_the_maritime_margin_is_a_row_error_with_its_value(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "offshore.csv"
     path.write_text(DERIVED + "2024-10-05,Battles,Armed clash,Gang,,Open sea,20.6,-72.8,0,,Local\n"
@@ -368,7 +368,7 @@ def test_acled_beyond_the_maritime_margin_is_a_row_error_with_its_value(tmp_path
 
 
 def test_acled_cells_that_are_not_numbers_are_errors_not_defaults(tmp_path):
-    from geoapp.feeds import read_acled
+    from geoapp.io.feeds import read_acled
 
     path = tmp_path / "cells.csv"
     path.write_text(ACLED_CSV.replace("19.1447,-72.6111,1", "19.1447,-72.6111,x").replace(",184\n", ",many\n")

@@ -6,7 +6,7 @@ import json
 import logging
 
 from geoapp import create_app
-from geoapp.security import script_hashes
+from geoapp.http.security import script_hashes
 
 
 def test_security_headers_everywhere(client):

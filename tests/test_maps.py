@@ -14,9 +14,9 @@ import pytest
 import shapely
 
 from geoapp import create_app
-from geoapp.boundaries import MAP_ATTRIBUTION
-from geoapp.features import recent_incidents
-from geoapp.maps import MapAssets, ReferenceLayer, overview_map, route_map, site_radius
+from geoapp.data.query import recent_incidents
+from geoapp.maps.boundaries import MAP_ATTRIBUTION
+from geoapp.maps.builders import MapAssets, ReferenceLayer, overview_map, route_map, site_radius
 
 ASSETS = MapAssets(leaflet_js="/static/l.js", leaflet_css="/static/l.css", page_css="/static/p.css")
 
@@ -94,7 +94,7 @@ def test_site_markers_grow_with_population():
 
 
 def test_route_map_draws_both_routes_and_endpoints(app, layers):
-    from geoapp.lookups import route_lookup
+    from geoapp.answers.route import route_lookup
 
     svc = app.extensions["geoapp"]
     result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
@@ -111,7 +111,7 @@ def test_route_map_draws_both_routes_and_endpoints(app, layers):
 def test_route_map_draws_alternatives_in_their_own_style(app, layers):
     import copy
 
-    from geoapp.lookups import route_lookup
+    from geoapp.answers.route import route_lookup
 
     svc = app.extensions["geoapp"]
     result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
@@ -131,7 +131,7 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
 def test_large_roads_layers_are_lightened_for_pages():
     from bench.synthetic import synthetic_roads
-    from geoapp.maps import LIGHT_LIMIT, lighten
+    from geoapp.maps.builders import LIGHT_LIMIT, lighten
 
     roads = synthetic_roads(40)
     roads.loc[roads.index[:5], "status"] = "blocked"
@@ -198,7 +198,7 @@ def test_overview_page_weight(at_scale):
 
 
 def test_incidents_are_counted_per_commune_none_left_out(at_scale):
-    from geoapp.incident_counts import incidents_by_commune
+    from geoapp.maps.incident_counts import incidents_by_commune
 
     data = at_scale.extensions["geoapp"].dataset
     incidents = data.layers["incidents"].copy()
@@ -236,7 +236,7 @@ def test_overview_offers_the_boundaries_sections_off_at_first(layers):
 
 
 def test_light_boundaries_are_small_aligned_and_carry_the_popup_fields(app):
-    from geoapp.boundaries import light_layers, page_geojson
+    from geoapp.maps.boundaries import light_layers, page_geojson
 
     layers = app.extensions["geoapp"].dataset.public.layers
     light = light_layers(layers)
@@ -314,7 +314,7 @@ def test_with_figures_the_panel_offers_rounds_and_the_legend_the_classes(with_fi
 
 
 def test_choropleth_breaks_are_rounded_and_increasing():
-    from geoapp.choropleth import breaks, classes
+    from geoapp.maps.choropleth import breaks, classes
 
     values = pd.Series([0, 1, 3, 12, 150, 1234, 4567, 98765, None])
     cuts = breaks(values)
@@ -326,7 +326,7 @@ def test_choropleth_breaks_are_rounded_and_increasing():
 
 
 def test_page_data_cannot_close_its_script_block(layers):
-    from geoapp.maps import PageData
+    from geoapp.maps.builders import PageData
 
     m = overview_map(layers, assets=ASSETS, panel_html="")
     PageData("ha-map-data", {"name": "</script><script>alert(1)</script><!--"}).add_to(m)

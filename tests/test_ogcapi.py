@@ -104,7 +104,7 @@ def test_datetime_uses_valid_from_and_valid_to(app):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from geoapp.features import Query, parse_datetime, run_query
+    from geoapp.data.query import Query, parse_datetime, run_query
 
     frame = gpd.GeoDataFrame({
         "id": ["a", "b", "c"], "as_of": ["2025-01-01"] * 3,

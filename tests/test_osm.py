@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from shapely.geometry import LineString
 
 from geoapp import create_app
+from geoapp.answers.route import route_lookup
 from geoapp.cli import main
-from geoapp.conflate import carry_statuses
 from geoapp.errors import DataValidationError
-from geoapp.lookups import route_lookup
+from geoapp.io.conflate import carry_statuses
+from geoapp.io.osm import parse_maxspeed, read_osm_roads
 from geoapp.network.components import network_report
-from geoapp.osm import parse_maxspeed, read_osm_roads
 
 from .helpers import OSM_STEP, OSM_X0, OSM_Y0, PETION_VILLE, common, moved_osm, osm_grid_file
 

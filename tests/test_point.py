@@ -10,11 +10,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from geoapp.dataset import build_dataset
-from geoapp.freshness import as_days, layer_freshness
+from geoapp.answers.point import point_lookup, zone_wording
+from geoapp.answers.route import route_lookup
+from geoapp.data.dataset import build_dataset
+from geoapp.data.freshness import as_days, layer_freshness
 from geoapp.layers import REGISTRY
-from geoapp.lookups import route_lookup
-from geoapp.point import point_lookup, zone_wording
 from geoapp.settings import Settings
 from geoapp.validate import validate_layer
 

@@ -6,9 +6,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geoapp.io.osm import read_osm_roads
 from geoapp.layers import REGISTRY
 from geoapp.network.routing import RoadNetwork, Router
-from geoapp.osm import read_osm_roads
 from geoapp.safety import RiskWeights
 from geoapp.settings import SPEED_SPREAD, STATUS_SPEED, TERRAIN_SPEED, WINDING
 from geoapp.validate import validate_layer
@@ -133,7 +133,7 @@ def test_avoid_mode_finds_the_other_corridor_though_a_long_approach_is_shared():
 
 
 def test_no_distinct_alternative_is_said(client):
-    from geoapp.lookups import alternatives_note
+    from geoapp.answers.route import alternatives_note
 
     assert alternatives_note(0, 2, "avoid").startswith("No distinct alternative within 1.6 x the safest")
     assert alternatives_note(1, 2, "least_risk").startswith("Only 1 distinct alternative(s)")
@@ -147,7 +147,7 @@ def test_no_distinct_alternative_is_said(client):
 
 
 def test_itinerary_merges_consecutive_edges_of_one_road_in_travel_order():
-    from geoapp.itinerary import itinerary
+    from geoapp.answers.itinerary import itinerary
 
     roads = corridors(joined=False)
     network = RoadNetwork(roads, metric_crs=METRIC, max_edge_m=500, speeds_kmh=SPEEDS)  # many edges per road

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
+from geoapp.data.history import layers_as_of
 from geoapp.errors import Conflict, DataValidationError, NotFound, PreconditionFailed
-from geoapp.history import layers_as_of
 from geoapp.layers import REGISTRY, STORED
 from geoapp.store.sql import frame_from_feature
 

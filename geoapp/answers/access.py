@@ -10,15 +10,15 @@ import numpy as np
 import shapely
 from shapely import ops
 
-from .dataset import Dataset
-from .errors import BadRequest
-from .geojson import plain
-from .lookups import LonLat, check_in_haiti, pocket_warnings, stale_warnings
-from .network.access import FIGURES, access_by_mode, edge_figures
-from .network.engine import PathEngine
-from .network.routing import Snap
-from .safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
-from .settings import Settings
+from ..data.dataset import Dataset
+from ..errors import BadRequest
+from ..io.geojson import plain
+from ..network.access import FIGURES, access_by_mode, edge_figures
+from ..network.engine import PathEngine
+from ..network.routing import Snap
+from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
+from ..settings import Settings
+from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
 #: crossing controlled zones or blocked roads (least-risk mode), or not at all.

@@ -8,83 +8,15 @@ of their communes; population is the 2019 estimate of the official boundaries (C
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
+
+from ..data.figures import Rounds, per_round
 
 LEVELS = ("adm1", "adm2")
-
-
-@dataclasses.dataclass(frozen=True)
-class Rounds:
-    """The rounds on record, oldest first: ``key`` (label or date), ``round`` label and ``date``."""
-
-    table: pd.DataFrame
-
-    @classmethod
-    def of(cls, figures: pd.DataFrame) -> Rounds:
-        if not len(figures):
-            return cls(pd.DataFrame({"key": [], "round": [], "date": [], "individuals": []}))
-        keyed = figures.assign(key=_keys(figures))
-        table = keyed.groupby("key", as_index=False).agg(round=("round", "first"), date=("date", "max"),
-                                                         individuals=("individuals", "sum"))
-        return cls(table.sort_values(["date", "key"]).reset_index(drop=True))
-
-    def on_or_before(self, day: dt.date | None) -> int | None:
-        """Position of the latest round dated on or before ``day`` (the latest of all without one)."""
-        if not len(self.table):
-            return None
-        if day is None:
-            return len(self.table) - 1
-        eligible = np.flatnonzero(self.table["date"].to_numpy(dtype=object) <= day.isoformat())
-        return int(eligible[-1]) if len(eligible) else None
-
-    def describe(self, position: int | None) -> dict | None:
-        if position is None or position < 0:
-            return None
-        row = self.table.iloc[position]
-        return {"round": row["round"] or None, "date": row["date"], "individuals": int(row["individuals"])}
-
-
-def figures_layer(figures: pd.DataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One feature per commune and round at a point inside the commune, with change since the round before."""
-    columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "adm2_pcode", "adm2_name",
-               "adm1_pcode", "adm1_name", "round", "individuals", "population", "per_1000_residents",
-               "previous_round", "change"]
-    if not len(figures) or not len(communes):
-        return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs="EPSG:4326")
-    rounds = Rounds.of(figures)
-    table = _per_round(figures, rounds)
-    area = communes.set_index("id")
-    table = table[table["pcode"].isin(area.index)]
-    anchor = shapely.point_on_surface(np.asarray(area.geometry.values))
-    anchors = pd.Series(anchor, index=area.index)
-    frame = pd.DataFrame({
-        "id": table["pcode"] + "-" + table["key"].str.replace(r"[^A-Za-z0-9._:-]", "-", regex=True),
-        "name": table["pcode"].map(area["name"]),
-        "status": "reported",
-        "as_of": table["date"],
-        "source": table["source"],
-        "confidence": "medium",
-        "notes": "",
-        "adm2_pcode": table["pcode"],
-        "adm2_name": table["pcode"].map(area["name"]),
-        "adm1_pcode": table["pcode"].map(area["adm1_pcode"]),
-        "adm1_name": table["pcode"].map(area["adm1_name"]),
-        "round": table["round"].replace("", None),
-        "individuals": table["individuals"].astype("int64"),
-        "population": table["pcode"].map(area["population"]),
-        "per_1000_residents": _per_1000(table["individuals"], table["pcode"].map(area["population"])),
-        "previous_round": table["previous_key"],
-        "change": table["change"],
-    })
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=list(anchors.loc[table["pcode"]].to_numpy()),
-                            crs="EPSG:4326")
 
 
 def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.GeoDataFrame, *, level: str,
@@ -133,7 +65,7 @@ def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.G
 def commune_series(figures: pd.DataFrame, pcode: str) -> list[dict]:
     """Every round's figure for one commune, oldest first."""
     rounds = Rounds.of(figures)
-    table = _per_round(figures, rounds)
+    table = per_round(figures, rounds)
     mine = table[table["pcode"] == pcode]
     return [{"round": r.round or None, "date": r.date, "individuals": int(r.individuals),
              "change": None if pd.isna(r.change) else int(r.change)} for r in mine.itertuples()]
@@ -181,42 +113,13 @@ def _short(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _keys(figures: pd.DataFrame) -> pd.Series:
-    labels = figures["round"].fillna("").astype(str)
-    return labels.where(labels.ne(""), "d" + figures["date"].astype(str))
-
-
-def _per_round(figures: pd.DataFrame, rounds: Rounds) -> pd.DataFrame:
-    """One row per commune and round (the latest date within a round), with the change since the round before."""
-    keyed = figures.assign(key=_keys(figures)).sort_values(["pcode", "date"])
-    table = keyed.groupby(["pcode", "key"], as_index=False).agg(
-        round=("round", "first"), date=("date", "last"), individuals=("individuals", "last"),
-        source=("source", "last"))
-    order = {k: i for i, k in enumerate(rounds.table["key"])}
-    table["position"] = table["key"].map(order)
-    table = table.sort_values(["pcode", "position"]).reset_index(drop=True)
-    lookup = table.set_index(["pcode", "position"])["individuals"]
-    before_key = rounds.table["key"].shift(1)
-    table["previous_key"] = table["position"].map(before_key).where(table["position"] > 0, None)
-    prev = pd.Series([lookup.get((p, i - 1)) for p, i in zip(table["pcode"], table["position"], strict=True)],
-                     index=table.index, dtype="float")
-    table["change"] = (table["individuals"] - prev).astype("Int64").astype(object).where(prev.notna(), None)
-    return table
-
-
 def _area_figures(figures: pd.DataFrame, rounds: Rounds, position: int, communes: gpd.GeoDataFrame,
                   level: str) -> pd.Series:
     """People per area (commune or department p-code) in the round at ``position``."""
-    table = _per_round(figures, rounds)
+    table = per_round(figures, rounds)
     table = table[table["position"] == position]
     per_commune = table.set_index("pcode")["individuals"]
     if level == "adm2":
         return per_commune.astype("int64")
     parent = communes.set_index("id")["adm1_pcode"]
     return per_commune.groupby(per_commune.index.map(parent)).sum().astype("int64")
-
-
-def _per_1000(individuals: pd.Series, population: pd.Series) -> pd.Series:
-    pop = pd.to_numeric(population, errors="coerce")
-    value = (1000 * individuals / pop).round(1)
-    return value.where(pop > 0, None)

@@ -7,8 +7,8 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from .context import load_context
-from .network.routing import Route, Router
+from ..maps.context import load_context
+from ..network.routing import Route, Router
 
 #: a zone counts as entered on a stretch when the stretch runs this many metres inside it
 ENTERED_M = 0.5

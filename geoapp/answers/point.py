@@ -16,16 +16,16 @@ import pandas as pd
 import shapely
 from shapely import ops
 
-from . import extent
-from .dataset import Dataset, PointIndex
-from .errors import BadRequest
-from .geojson import plain
-from .lookups import LonLat, _zone, check_in_haiti, feature_stale_warnings, pocket_warnings, where_is
-from .network.access import access_by_mode
-from .network.exposure import incident_reach
-from .network.routing import Route, Router, Snap
-from .safety import route_verdict
-from .settings import Settings
+from .. import extent
+from ..data.dataset import Dataset, PointIndex
+from ..errors import BadRequest
+from ..io.geojson import plain
+from ..network.access import access_by_mode
+from ..network.exposure import incident_reach
+from ..network.routing import Route, Router, Snap
+from ..safety import route_verdict
+from ..settings import Settings
+from .route import LonLat, _zone, check_in_haiti, feature_stale_warnings, pocket_warnings, where_is
 
 DEFAULT_RADIUS_M = 500.0
 MAX_RADIUS_M = 5000.0

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import extent
-from .dataset import Dataset
-from .errors import BadRequest
-from .freshness import stale_warnings_for
+from .. import extent
+from ..data.dataset import Dataset
+from ..data.freshness import stale_warnings_for
+from ..errors import BadRequest
+from ..layers import REGISTRY
+from ..network.routing import Route, Router, Snap
+from ..safety import MODES, route_reasons, route_verdict
+from ..settings import Settings
 from .itinerary import itinerary, nearest_place
-from .layers import REGISTRY
-from .network.routing import Route, Router, Snap
-from .safety import MODES, route_reasons, route_verdict
-from .settings import Settings
 
 LonLat = tuple[float, float]
 

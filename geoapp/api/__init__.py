@@ -9,15 +9,14 @@ import math
 import shapely
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from .. import service
-from ..analysis import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
+from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
+from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
+from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
-from ..formats import csv_stream, gpkg_stream
-from ..geojson import layer_geojson
+from ..http.state import service
+from ..io.downloads import csv_stream, gpkg_stream
+from ..io.route_files import ROUTE_FORMATS, route_geojson, route_gpx
 from ..layers import REGISTRY
-from ..lookups import MAX_ALTERNATIVES, route_lookup
-from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
-from ..route_files import ROUTE_FORMATS, route_geojson, route_gpx
 from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -100,7 +99,7 @@ def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
 
 def sees_exact_positions() -> bool:
     """Whether the caller may see where displacement sites really are (viewer role or above)."""
-    from ..auth import current_principal
+    from ..http.auth import current_principal
 
     return current_principal(service().store) is not None
 
@@ -270,7 +269,7 @@ def json_body(types: tuple[str, ...] = ("application/json", "application/geo+jso
 @bp.get("/layers")
 def layers():
     """Every layer with its schema, feature count, date and download link."""
-    from ..freshness import layer_freshness
+    from ..data.freshness import layer_freshness
 
     svc = service()
     data = svc.dataset
@@ -310,7 +309,7 @@ def download(name: str):
         raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
     bbox = parse_bbox()
     data = service().dataset
-    body = layer_geojson(layer_view(data), name, bbox=bbox)
+    body = layer_view(data).geojson_of(name, bbox=bbox)
     return Response(body, mimetype="application/geo+json", headers=_attachment(data, name, "geojson"))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from ..geojson import dumps
-from ..openapi import build_openapi
+from ..io.geojson import dumps
 from .ogc import DEFAULT_LIMIT, MAX_LIMIT
+from .openapi import build_openapi
 
 bp = Blueprint("docs", __name__)
 

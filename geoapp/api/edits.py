@@ -17,8 +17,7 @@ import shapely
 import shapely.geometry
 from flask import Blueprint, Response, request, url_for
 
-from .. import service
-from ..auth import require_role
+from ..data.privacy import coarsen_feature
 from ..errors import (
     BadRequest,
     DataValidationError,
@@ -26,15 +25,15 @@ from ..errors import (
     NotFound,
     PreconditionRequired,
     ReadOnly,
-    StoreUnavailable,
 )
-from ..geojson import dumps, iter_features, plain
-from ..layers import REGISTRY, LayerSpec
-from ..privacy import coarsen_feature
+from ..http.auth import require_role
+from ..http.state import service
+from ..io.geojson import dumps
+from ..layers import LayerSpec
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
 from . import json_body, sees_exact_positions
-from .ogc import FORMATS, _link, _spec
+from .collections import FORMATS, collection_spec, etag, link
 
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
 
@@ -99,10 +98,6 @@ def _if_match() -> int:
     if not match:
         raise BadRequest('If-Match must be the ETag of the item, like "3"', field="If-Match")
     return int(match.group(1))
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def _feature(body: dict, spec: LayerSpec, feature_id: str | None) -> dict:
@@ -203,17 +198,17 @@ def _validated(feature: dict, spec: LayerSpec):
 def _respond(layer: str, feature_id: str, version: int, status: int) -> Response:
     stored = service().store.get(layer, feature_id)
     feature = stored[0] if stored else {}
-    feature["links"] = [_link(url_for("ogc.item", collection_id=layer, feature_id=feature_id, _external=True),
+    feature["links"] = [link(url_for("ogc.item", collection_id=layer, feature_id=feature_id, _external=True),
                               "self", FORMATS["json"], "This feature")]
     location = url_for("ogc.item", collection_id=layer, feature_id=feature_id, _external=True)
     return Response(dumps(feature), status=status, mimetype=FORMATS["json"],
-                    headers={"ETag": _etag(version), "Location": location})
+                    headers={"ETag": etag(version), "Location": location})
 
 
 @bp.post("/collections/<collection_id>/items")
 def create_item(collection_id: str):
     """Add a feature (201 with its Location and ETag)."""
-    spec = _spec(collection_id)
+    spec = collection_spec(collection_id)
     svc = service()
     actor, _ = _require_editing_role(svc, spec)
     body = json_body(FEATURE_TYPES)
@@ -228,7 +223,7 @@ def create_item(collection_id: str):
 
 def _change(collection_id: str, body_types: tuple[str, ...] | None = None):
     """What every change of an existing feature checks first: layer, token, body (if any), reason, If-Match."""
-    spec = _spec(collection_id)
+    spec = collection_spec(collection_id)
     svc = service()
     actor, _ = _require_editing_role(svc, spec)
     body = json_body(types=body_types) if body_types else None
@@ -301,7 +296,7 @@ def delete_item(collection_id: str, feature_id: str):
 @bp.get("/collections/<collection_id>/items/<feature_id>/history")
 def item_history(collection_id: str, feature_id: str):
     """Every change of a feature: who, when, why, and the feature before and after."""
-    _spec(collection_id)
+    collection_spec(collection_id)
     svc = service()
     changes = svc.store.history(collection_id, feature_id)
     if not changes:
@@ -315,35 +310,4 @@ def item_history(collection_id: str, feature_id: str):
     return Response(dumps({"collection": collection_id, "featureId": feature_id, "changes": changes}),
                     mimetype="application/json")
 
-
-def _add_place(feature: dict, layer: str, data) -> None:
-    """Put the department and commune the loaded data derived for this feature into its properties."""
-    frame = data.exact.layers[layer]
-    derived = [c for c in REGISTRY[layer].served_columns if c not in REGISTRY[layer].columns]
-    if not derived:
-        return
-    hit = frame[frame["id"] == feature["properties"]["id"]]
-    if len(hit):
-        feature["properties"].update({c: plain(hit[c].iloc[0]) for c in derived})
-
-
-def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
-    """The feature from the store with its ETag; from loaded data (no ETag) when the store is down."""
-    svc = service()
-    exact = sees_exact_positions()
-    try:
-        if not REGISTRY[collection_id].stored:  # derived when data changes: only in the loaded data
-            raise StoreUnavailable("derived collection")
-        stored = svc.store.get(collection_id, feature_id)
-    except StoreUnavailable:
-        view = svc.dataset.exact if exact else svc.dataset.public
-        frame = view.layers[collection_id]
-        hit = frame[frame["id"] == feature_id]
-        return (next(iter_features(hit)) if len(hit) else None), None
-    if stored is None:
-        return None, None
-    _add_place(stored[0], collection_id, svc.dataset)
-    feature = stored[0] if exact else coarsen_feature(stored[0], collection_id, grid_m=svc.settings.site_grid_m,
-                                                      metric_crs=svc.settings.metric_crs)
-    return feature, _etag(stored[1])
 

@@ -8,9 +8,9 @@ import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from .. import service
-from ..displacement import LEVELS, answer, commune_series, trend_svg
+from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
+from ..http.state import service
 from . import MAX_PARAM_LENGTH, arg
 
 bp = Blueprint("figures", __name__, url_prefix="/api/displacement")

@@ -8,14 +8,15 @@ import re
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from .. import service
+from ..data.query import Query, parse_datetime, queryables, run_query
 from ..errors import BadRequest, NotFound
-from ..features import Query, parse_datetime, queryables, run_query
-from ..formats import csv_stream, gpkg_stream
-from ..geojson import dumps, feature_collection_stream
+from ..http.state import service
+from ..io.downloads import csv_stream, gpkg_stream
+from ..io.geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
 from ..validate import HAITI_BOUNDS
 from . import parse_int, parse_numbers
+from .collections import FORMATS, collection_spec, link, stored_item
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
 
@@ -28,26 +29,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
+ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at", "excel"}
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10000
-FORMATS = {
-    "json": "application/geo+json",
-    "csv": "text/csv; charset=utf-8",
-    "gpkg": "application/geopackage+sqlite3",
-}
-ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at", "excel"}
-
-
-def _link(href: str, rel: str, type_: str, title: str) -> dict:
-    return {"href": href, "rel": rel, "type": type_, "title": title}
-
-
-def _spec(collection_id: str) -> LayerSpec:
-    if collection_id not in REGISTRY:
-        raise NotFound(f"no collection named {collection_id!r}; see /ogcapi/collections", field="collectionId")
-    return REGISTRY[collection_id]
-
-
 def _only(params: set[str]) -> None:
     unknown = sorted(set(request.args) - params)
     if unknown:
@@ -72,13 +56,13 @@ def landing():
         description="Gang zones, displacement sites, roads with status, ports and airports in Haiti, compiled from "
                     "public reporting (approximate; not operational truth).",
         links=[
-            _link(url_for("ogc.landing", _external=True), "self", "application/json", "This document"),
-            _link(url_for("docs.openapi", _external=True), "service-desc",
+            link(url_for("ogc.landing", _external=True), "self", "application/json", "This document"),
+            link(url_for("docs.openapi", _external=True), "service-desc",
                   "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
-            _link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", "The API documentation"),
-            _link(url_for("ogc.conformance", _external=True), "conformance", "application/json",
+            link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", "The API documentation"),
+            link(url_for("ogc.conformance", _external=True), "conformance", "application/json",
                   "Conformance classes implemented"),
-            _link(url_for("ogc.collections", _external=True), "data", "application/json", "The collections"),
+            link(url_for("ogc.collections", _external=True), "data", "application/json", "The collections"),
         ],
     )
 
@@ -115,12 +99,12 @@ def _collection(name: str) -> dict:
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "links": [
-            _link(url_for("ogc.collection", collection_id=name, _external=True), "self", "application/json",
+            link(url_for("ogc.collection", collection_id=name, _external=True), "self", "application/json",
                   "This collection"),
-            _link(items, "items", FORMATS["json"], "Features as GeoJSON"),
-            _link(items + "?f=csv", "items", "text/csv", "Features as CSV with HXL hashtags"),
-            _link(items + "?f=gpkg", "items", FORMATS["gpkg"], "Features as a GeoPackage"),
-            _link(url_for("ogc.queryables_doc", collection_id=name, _external=True),
+            link(items, "items", FORMATS["json"], "Features as GeoJSON"),
+            link(items + "?f=csv", "items", "text/csv", "Features as CSV with HXL hashtags"),
+            link(items + "?f=gpkg", "items", FORMATS["gpkg"], "Features as a GeoPackage"),
+            link(url_for("ogc.queryables_doc", collection_id=name, _external=True),
                   "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
         ],
         "features": len(frame),
@@ -134,7 +118,7 @@ def collections():
     _only({"f"})
     _json_only()
     return jsonify(
-        links=[_link(url_for("ogc.collections", _external=True), "self", "application/json", "The collections")],
+        links=[link(url_for("ogc.collections", _external=True), "self", "application/json", "The collections")],
         collections=[_collection(name) for name in REGISTRY],
     )
 
@@ -142,7 +126,7 @@ def collections():
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """One collection's description."""
-    _spec(collection_id)
+    collection_spec(collection_id)
     _only({"f"})
     _json_only()
     return jsonify(_collection(collection_id))
@@ -151,7 +135,7 @@ def collection(collection_id: str):
 @bp.get("/collections/<collection_id>/queryables")
 def queryables_doc(collection_id: str):
     """The properties of a collection that items can be filtered on, as JSON Schema."""
-    spec = _spec(collection_id)
+    spec = collection_spec(collection_id)
     _only({"f"})
     _json_only()
     geometry = "polygon" if "Polygon" in spec.geometry_types else spec.geometry_types[0].lower()
@@ -227,7 +211,7 @@ def _check_value(name: str, value: str, schema: dict) -> None:
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """Features of a collection, filtered and paged, as GeoJSON, CSV (with HXL) or GeoPackage."""
-    spec = _spec(collection_id)
+    spec = collection_spec(collection_id)
     fmt = request.args.get("f", "json")
     if fmt not in FORMATS:
         raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
@@ -279,16 +263,16 @@ def _page_links(collection_id: str, query: Query, matched: int, returned: int) -
     args = request.args.to_dict()
     here = lambda **over: url_for("ogc.items", collection_id=collection_id, _external=True,  # noqa: E731
                                   **{**args, **over})
-    links = [_link(here(), "self", FORMATS["json"], "This page"),
-             _link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
-             _link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
-             _link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
+    links = [link(here(), "self", FORMATS["json"], "This page"),
+             link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
+             link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
+             link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
                    "application/json", "The collection")]
     if query.offset + returned < matched:
-        links.append(_link(here(offset=query.offset + query.limit, limit=query.limit), "next", FORMATS["json"],
+        links.append(link(here(offset=query.offset + query.limit, limit=query.limit), "next", FORMATS["json"],
                            "Next page"))
     if query.offset > 0:
-        links.append(_link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev",
+        links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev",
                            FORMATS["json"], "Previous page"))
     return links
 
@@ -300,18 +284,17 @@ def _download(filename: str) -> dict:
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
     """One feature by its id."""
-    _spec(collection_id)
+    collection_spec(collection_id)
     _only({"f"})
     _json_only()
-    from .edits import stored_item
 
     feature, etag = stored_item(collection_id, feature_id)
     if feature is None:
         raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
     feature["links"] = [
-        _link(url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True), "self",
+        link(url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True), "self",
               FORMATS["json"], "This feature"),
-        _link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
+        link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
               "application/json", "The collection"),
     ]
     return Response(dumps(feature), mimetype=FORMATS["json"], headers={"ETag": etag} if etag else {})

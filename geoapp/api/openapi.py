@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .features import queryables
-from .layers import REFERENCE, REGISTRY
+from ..data.query import queryables
+from ..layers import REFERENCE, REGISTRY
 
 LONLAT = {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", "example": "-72.2853,18.5125"}
 

@@ -14,18 +14,17 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .admin import place_layers
-from .displacement import figures_layer
+from ..io.geojson import to_feature_collection
+from ..layers import FIGURE_COLUMNS, REGISTRY
+from ..network.access import SiteSnaps, edge_figures
+from ..network.routing import RoadNetwork, Router, geometry_key
+from ..safety import RiskWeights
+from ..settings import Settings
+from ..validate import empty_layer
+from .figures import figures_layer
 from .freshness import as_days
-from .geojson import to_feature_collection
-from .layers import REGISTRY
-from .network.access import SiteSnaps, edge_figures
-from .network.routing import RoadNetwork, Router, geometry_key
+from .places import place_layers
 from .privacy import public_layers
-from .safety import RiskWeights
-from .settings import Settings
-from .store.sql import FIGURE_COLUMNS
-from .validate import empty_layer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +78,14 @@ class LayerView:
     layers: dict[str, gpd.GeoDataFrame]
     trees: dict[str, shapely.STRtree]
     geojson: LayerGeoJSON
+
+    def geojson_of(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
+        """A layer as this audience sees it, whole (serialised once per data version) or cut to ``bbox``."""
+        if bbox is None:
+            return self.geojson[name]
+        hits = self.trees[name].query(shapely.box(*bbox), predicate="intersects")
+        hits.sort()
+        return to_feature_collection(self.layers[name].iloc[hits])
 
     @classmethod
     def of(cls, layers: dict[str, gpd.GeoDataFrame], *, shares_with: LayerView | None = None) -> LayerView:

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .layers import REGISTRY
+from ..layers import REGISTRY
 
 NO_DAY = np.datetime64("NaT", "D")
 

@@ -8,8 +8,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .layers import REGISTRY
-from .validate import validate_layer
+from ..layers import REGISTRY
+from ..validate import validate_layer
 
 
 def layers_as_of(current: dict[str, gpd.GeoDataFrame], changes: list[dict]) -> dict[str, gpd.GeoDataFrame]:

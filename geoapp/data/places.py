@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .layers import PLACE_COLUMNS, REGISTRY
+from ..layers import PLACE_COLUMNS, REGISTRY
 
 
 def place_layers(layers: dict[str, gpd.GeoDataFrame], *, metric_crs: str, margin_m: float

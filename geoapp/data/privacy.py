@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .layers import REGISTRY
+from ..layers import REGISTRY
 
 
 def coarsen_points(frame: gpd.GeoDataFrame, *, grid_m: float, metric_crs: str) -> gpd.GeoDataFrame:

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import BadRequest
-from .layers import CONFIDENCE, LayerSpec
+from ..errors import BadRequest
+from ..layers import CONFIDENCE, LayerSpec
 
 DAY = pd.Timedelta(days=1)
 JSON_TYPES = {"int": "integer", "bool": "boolean", "float": "number"}

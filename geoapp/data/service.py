@@ -8,10 +8,10 @@ import os
 import threading
 from collections import OrderedDict
 
+from ..errors import GeoappError
+from ..settings import Settings
 from .dataset import Dataset, build_dataset
-from .errors import GeoappError
 from .history import layers_as_of
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 

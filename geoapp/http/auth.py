@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from .errors import Forbidden, Unauthorized
-from .store.sql import ROLES
+from ..errors import Forbidden, Unauthorized
+from ..store.sql import ROLES
 
 
 def current_principal(store) -> tuple[str, str] | None:

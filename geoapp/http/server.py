@@ -18,7 +18,7 @@ class GunicornServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self):
-        from . import create_app
+        from .. import create_app
 
         return create_app()
 
@@ -28,7 +28,7 @@ def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
 
     gunicorn's control socket goes in the instance folder, like everything else the service writes.
     """
-    from .settings import Settings
+    from ..settings import Settings
 
     instance = Settings.from_env().instance_path
     instance.mkdir(parents=True, exist_ok=True)

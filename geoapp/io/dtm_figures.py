@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
+from ..layers import MAX_COUNT
 from .feeds import DTM_COLUMNS, WHOLE, _dates, _FeedTable, _map_columns
-from .layers import MAX_COUNT
 from .sheets import read_table
 
 #: Columns of DTM's admin-level tables: HXL hashtags first (most specific first), then header names.

@@ -18,9 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import extent
-from .errors import DataValidationError
-from .layers import MAX_COUNT
+from .. import extent
+from ..errors import DataValidationError
+from ..layers import MAX_COUNT
 from .sheets import fold as _norm
 from .sheets import hxl_set, read_table, write_csv
 

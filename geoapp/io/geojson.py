@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
-if TYPE_CHECKING:
-    from .dataset import LayerView
 
 
 def _prepared(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -42,15 +38,6 @@ def feature_collection_stream(frame: gpd.GeoDataFrame, members: dict) -> Iterato
     for i, feature in enumerate(iter_features(frame)):
         yield ("," if i else "") + dumps(feature)
     yield "]}"
-
-
-def layer_geojson(view: LayerView, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
-    """A layer as one audience sees it, whole (serialised once per data version) or cut to ``bbox``."""
-    if bbox is None:
-        return view.geojson[name]
-    hits = view.trees[name].query(shapely.box(*bbox), predicate="intersects")
-    hits.sort()
-    return to_feature_collection(view.layers[name].iloc[hits])
 
 
 def plain(value):

@@ -19,8 +19,8 @@ import numpy as np
 import osmium
 import shapely
 
-from . import extent
-from .errors import DataValidationError
+from .. import extent
+from ..errors import DataValidationError
 
 #: OSM ``highway`` values a truck or 4x4 can drive, and the road class each maps to.
 ROAD_CLASS = {

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}

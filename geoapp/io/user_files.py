@@ -6,8 +6,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .errors import DataValidationError
-from .layers import LayerSpec
+from ..errors import DataValidationError
+from ..layers import LayerSpec
 from .sheets import WORKBOOKS, fold, read_table
 
 LON_NAMES = ("lon", "longitude", "long", "lng", "x")
@@ -105,6 +105,6 @@ def _header(renamed: dict[str, str], column: str) -> str:
 
 
 def _specs() -> list[LayerSpec]:
-    from .layers import REGISTRY
+    from ..layers import REGISTRY
 
     return list(REGISTRY.values())

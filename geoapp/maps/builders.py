@@ -16,9 +16,9 @@ from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from ..layers import PALETTE, REGISTRY
 from .boundaries import MAP_ATTRIBUTION
 from .incident_counts import count_radius
-from .layers import PALETTE, REGISTRY
 
 #: Fields shown in each layer's popup, after ``name`` and ``status``; provenance always closes it.
 POPUP_FIELDS = {

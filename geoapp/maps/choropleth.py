@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .displacement import Rounds
+from ..data.figures import Rounds
 
 #: ColorBrewer YlGnBu, sequential and colour-blind safe, by number of classes.
 PALETTES = {

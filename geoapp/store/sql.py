@@ -22,12 +22,11 @@ import pandas as pd
 import shapely
 
 from ..errors import Conflict, NotFound, PreconditionFailed
-from ..geojson import plain
-from ..layers import REGISTRY, STORED, LayerSpec
+from ..io.geojson import plain
+from ..layers import FIGURE_COLUMNS, REGISTRY, STORED, LayerSpec
 from ..validate import read_layer, validate_layer
 
 ROLES = ("viewer", "editor", "admin")
-FIGURE_COLUMNS = ["pcode", "round", "date", "individuals", "source"]
 SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT"}
 
 

@@ -10,18 +10,18 @@ import numpy as np
 import shapely
 from flask import Blueprint, Response, render_template, request, url_for
 
-from .. import service
-from ..analysis import access_lookup
+from ..answers.access import access_lookup
+from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat, with_notes
-from ..boundaries import light_layers, page_geojson
-from ..choropleth import classes, round_choices
-from ..context import load_context
+from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
-from ..features import known_on, recent_incidents
-from ..incident_counts import incidents_by_commune
+from ..http.state import service
 from ..layers import REFERENCE, REGISTRY
-from ..lookups import MAX_ALTERNATIVES, route_lookup, stale_warnings
-from ..maps import OUTCOME_COLOURS, Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps.boundaries import light_layers, page_geojson
+from ..maps.builders import OUTCOME_COLOURS, Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps.choropleth import classes, round_choices
+from ..maps.context import load_context
+from ..maps.incident_counts import incidents_by_commune
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -215,7 +215,7 @@ def access_page():
 @bp.get("/point")
 def point_page():
     """Check a point: click the map or type lon,lat; the page asks /api/safety and draws the answer."""
-    from ..point import DEFAULT_RADIUS_M, MAX_RADIUS_M
+    from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
     svc = service()
     for field in ("at", "radius_m"):

@@ -1,0 +1,1 @@
+"""Flask glue: app state accessor, tokens and roles, security headers, rate limits, request log, server."""
