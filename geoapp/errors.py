@@ -14,9 +14,9 @@ class GeoappError(Exception):
         self.message = message
         self.field = field
 
-    def to_dict(self) -> dict:
-        """The JSON error body of the HTTP conventions."""
-        body = {"code": self.code, "message": self.message}
+    def to_dict(self, *, code: str | None = None) -> dict:
+        """The JSON error body of the HTTP conventions (``code`` overrides the class's, e.g. a werkzeug name)."""
+        body = {"code": code or self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
         return {"error": body}

@@ -228,8 +228,3 @@ VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
 
 #: The kinds of entry point a ``ports`` feature may be.
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
-
-
-def get_spec(name: str) -> LayerSpec:
-    """The spec of a registered layer; ``KeyError`` if there is none."""
-    return REGISTRY[name]

@@ -92,3 +92,15 @@ def test_an_overlong_address_is_a_json_414(client):
     response = client.get("/api/route?from=-72.3,18.5&to=-72.5,18.2&pad=" + "x" * 5000)
     assert response.status_code == 414
     assert response.json["error"]["code"] == "uri_too_long" and "at most 4,096" in response.json["error"]["message"]
+
+
+def test_every_heavy_view_declares_its_rate_limit(app):
+    """Limits are declared on the views: a renamed endpoint cannot silently lose its limit."""
+    declared = {endpoint: getattr(view, "rate_limit_kind", None) for endpoint, view in app.view_functions.items()}
+    assert {declared[e] for e in ("api.route", "api.safety", "api.access", "web.route_page", "web.point_page")} == \
+        {"lookups"}
+    assert declared["api.whatif"] == "scenarios"
+    assert {declared[e] for e in ("ogc.items", "api.download", "api.download_csv", "api.download_gpkg")} == \
+        {"downloads"}
+    assert {declared[e] for e in ("edits.create_item", "edits.replace_item", "edits.patch_item",
+                                  "edits.delete_item")} == {"edits"}

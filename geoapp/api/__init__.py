@@ -13,6 +13,7 @@ from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
+from ..http.security import rate_limited
 from ..http.state import service
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.route_files import ROUTE_FORMATS, route_geojson, route_gpx
@@ -141,6 +142,7 @@ def with_notes(answer: dict, notes: list[str]) -> dict:
 
 
 @bp.get("/route")
+@rate_limited("lookups")
 def route():
     """Safest and shortest routes between two points, with verdict, exposure and reasons."""
     svc = service()
@@ -162,6 +164,7 @@ def route():
 
 
 @bp.get("/safety")
+@rate_limited("lookups")
 def safety():
     """Zones, non-open roads and recent incidents around a point; the nearest operational port and open site by road."""
     svc = service()
@@ -188,6 +191,7 @@ def parse_hub(value: object, field: str = "from"):
 
 
 @bp.get("/access")
+@rate_limited("lookups")
 def access():
     """Which open displacement sites a hub reaches safely, only with risk, or not at all."""
     svc = service()
@@ -201,6 +205,7 @@ WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled
 
 
 @bp.post("/whatif")
+@rate_limited("scenarios")
 def whatif():
     """Access from a hub before and after hypothetical closures; stored data is never changed."""
     svc = service()
@@ -303,6 +308,7 @@ def layers():
 
 
 @bp.get("/layers/<name>.geojson")
+@rate_limited("downloads")
 def download(name: str):
     """One layer as an RFC 7946 GeoJSON file, optionally cut to a bbox."""
     if name not in REGISTRY:
@@ -314,6 +320,7 @@ def download(name: str):
 
 
 @bp.get("/layers/<name>.csv")
+@rate_limited("downloads")
 def download_csv(name: str):
     """One whole layer (or a bbox of it) as CSV with an HXL hashtag row, streamed."""
     data, frame = _whole_layer(name)
@@ -322,6 +329,7 @@ def download_csv(name: str):
 
 
 @bp.get("/layers/<name>.gpkg")
+@rate_limited("downloads")
 def download_gpkg(name: str):
     """One whole layer (or a bbox of it) as a GeoPackage file."""
     data, frame = _whole_layer(name)

@@ -27,6 +27,7 @@ from ..errors import (
     ReadOnly,
 )
 from ..http.auth import require_role
+from ..http.security import rate_limited
 from ..http.state import service
 from ..io.geojson import dumps
 from ..layers import LayerSpec
@@ -206,6 +207,7 @@ def _respond(layer: str, feature_id: str, version: int, status: int) -> Response
 
 
 @bp.post("/collections/<collection_id>/items")
+@rate_limited("edits")
 def create_item(collection_id: str):
     """Add a feature (201 with its Location and ETag)."""
     spec = collection_spec(collection_id)
@@ -244,6 +246,7 @@ def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
 
 
 @bp.put("/collections/<collection_id>/items/<feature_id>")
+@rate_limited("edits")
 def replace_item(collection_id: str, feature_id: str):
     """Replace a feature whole (If-Match required)."""
     spec, svc, actor, body, reason, expected = _change(collection_id, FEATURE_TYPES)
@@ -259,6 +262,7 @@ def replace_item(collection_id: str, feature_id: str):
 
 
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
+@rate_limited("edits")
 def patch_item(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
     spec, svc, actor, patch, reason, expected = _change(collection_id, ("application/json",
@@ -285,6 +289,7 @@ def patch_item(collection_id: str, feature_id: str):
 
 
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
+@rate_limited("edits")
 def delete_item(collection_id: str, feature_id: str):
     """Remove a feature (If-Match required); its history stays."""
     _, svc, actor, _, reason, expected = _change(collection_id)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
+from ..http.security import rate_limited
 from ..http.state import service
 from . import MAX_PARAM_LENGTH, arg
 
@@ -49,6 +50,7 @@ def _day(field: str = "date") -> dt.date | None:
 
 
 @bp.get("")
+@rate_limited("lookups")
 def displacement():
     """Displaced people per area for the latest round on or before ``date``; JSON or CSV with HXL."""
     unknown = sorted(set(request.args) - PARAMS)
@@ -93,6 +95,7 @@ def _commune(pcode: str):
 
 
 @bp.get("/<pcode>")
+@rate_limited("lookups")
 def commune(pcode: str):
     """One commune's figures over every round, and the open displacement sites placed in it."""
     if request.args:
@@ -114,6 +117,7 @@ def commune(pcode: str):
 
 
 @bp.get("/<pcode>/chart.svg")
+@rate_limited("lookups")
 def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
     if request.args:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..data.query import Query, parse_datetime, queryables, run_query
 from ..errors import BadRequest, NotFound
+from ..http.security import rate_limited
 from ..http.state import service
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.geojson import dumps, feature_collection_stream
@@ -209,6 +210,7 @@ def _check_value(name: str, value: str, schema: dict) -> None:
 
 
 @bp.get("/collections/<collection_id>/items")
+@rate_limited("downloads")
 def items(collection_id: str):
     """Features of a collection, filtered and paged, as GeoJSON, CSV (with HXL) or GeoPackage."""
     spec = collection_spec(collection_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..data.query import queryables
 from ..layers import REFERENCE, REGISTRY
+from ..safety import MODES, VERDICTS
 
 LONLAT = {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", "example": "-72.2853,18.5125"}
 
@@ -107,7 +108,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/route": {"get": _op("Route map with verdict, figures and reasons (a form without parameters)", [
             _param("from", "query", LONLAT, "Origin lon,lat"), _param("to", "query", LONLAT, "Destination lon,lat"),
-            _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"]}, "Route mode"),
+            _param("mode", "query", {"type": "string", "enum": list(MODES)}, "Route mode"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
             as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
@@ -145,7 +146,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "Safest and shortest routes with verdict, exposure, itinerary, reasons and warnings", [
                 _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
                 _param("to", "query", LONLAT, "Destination lon,lat", True),
-                _param("mode", "query", {"type": "string", "enum": ["avoid", "least_risk"], "default": "avoid"},
+                _param("mode", "query", {"type": "string", "enum": list(MODES), "default": "avoid"},
                        "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
                 _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
                        "Further distinct safe routes"),
@@ -276,7 +277,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "incidents": {"type": "array", "items": {"type": "string"}}}},
             "RouteAnswer": {"type": "object", "required": ["verdict", "routes", "reasons", "data_as_of", "warnings"],
                             "properties": {
-                                "verdict": {"type": "string", "enum": ["safe", "caution", "unsafe", "no_safe_route"]},
+                                "verdict": {"type": "string", "enum": list(VERDICTS)},
                                 "mode": {"type": "string"},
                                 "from": {"$ref": "#/components/schemas/RouteEnd"},
                                 "to": {"$ref": "#/components/schemas/RouteEnd"},

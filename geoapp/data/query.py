@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from ..errors import BadRequest
-from ..layers import CONFIDENCE, LayerSpec
+from ..layers import CONFIDENCE, PORT_KINDS, LayerSpec
 
 DAY = pd.Timedelta(days=1)
 JSON_TYPES = {"int": "integer", "bool": "boolean", "float": "number"}
@@ -50,7 +50,7 @@ def queryables(spec: LayerSpec) -> dict[str, dict]:
     for column in spec.served_columns[len(spec.columns):]:
         props[column] = {"type": "string", "title": PLACE_TITLES[column]}
     if spec.name == "ports":
-        props["kind"]["enum"] = ["seaport", "fuel_terminal", "airport", "border_crossing"]
+        props["kind"]["enum"] = list(PORT_KINDS)
     return props
 
 

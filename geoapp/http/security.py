@@ -62,14 +62,36 @@ def install_security_headers(app: Flask, tile_url: str | None) -> None:
         return response
 
 
-def install_rate_limits(app: Flask, limits: dict[str, str]) -> None:
-    """Per-client limits on the heavy endpoints (429 with Retry-After); counters live per process."""
+#: The kinds of rate limit a view may declare; each is the setting ``rate_limit_<kind>``.
+RATE_LIMIT_KINDS = ("lookups", "scenarios", "downloads", "edits")
+
+
+def rate_limited(kind: str):
+    """Declare on a view that it counts against the ``rate_limit_<kind>`` setting (see install_rate_limits)."""
+    if kind not in RATE_LIMIT_KINDS:
+        raise ValueError(f"rate limit kind must be one of {', '.join(RATE_LIMIT_KINDS)}")
+
+    def mark(view):
+        view.rate_limit_kind = kind
+        return view
+
+    return mark
+
+
+def install_rate_limits(app: Flask, settings) -> None:
+    """Per-client limits on the views that declare one (429 with Retry-After); counters live per process.
+
+    Declared on the views themselves, so a renamed endpoint keeps its limit; an empty setting turns
+    that kind off.
+    """
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
     limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://", headers_enabled=True,
                       default_limits=[])
-    for endpoint, limit in limits.items():
-        if limit and endpoint in app.view_functions:
-            app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+    for endpoint, view in list(app.view_functions.items()):
+        kind = getattr(view, "rate_limit_kind", None)
+        limit = getattr(settings, f"rate_limit_{kind}") if kind else None
+        if limit:
+            app.view_functions[endpoint] = limiter.limit(limit)(view)
     app.extensions["geoapp-limiter"] = limiter

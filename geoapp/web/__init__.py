@@ -15,6 +15,7 @@ from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat, with_notes
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
+from ..http.security import rate_limited
 from ..http.state import service
 from ..layers import REFERENCE, REGISTRY
 from ..maps.boundaries import light_layers, page_geojson
@@ -135,6 +136,7 @@ def _light_boundaries(data) -> dict[str, tuple[bytes, bytes]]:
 
 
 @bp.get("/map/layers/<name>.geojson")
+@rate_limited("downloads")
 def reference_layer(name: str):
     """An official boundary layer made light for maps (simplified, rounded), built once per data version.
 
@@ -168,6 +170,7 @@ def _layer_choice() -> list[str]:
 
 
 @bp.get("/route")
+@rate_limited("lookups")
 def route_page():
     """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
@@ -192,6 +195,7 @@ def route_page():
 
 
 @bp.get("/access")
+@rate_limited("lookups")
 def access_page():
     """Displacement sites coloured by whether a hub reaches them safely; without ``from``, a form."""
     svc = service()
@@ -213,6 +217,7 @@ def access_page():
 
 
 @bp.get("/point")
+@rate_limited("lookups")
 def point_page():
     """Check a point: click the map or type lon,lat; the page asks /api/safety and draws the answer."""
     from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M
@@ -234,6 +239,7 @@ def point_page():
 
 
 @bp.get("/whatif")
+@rate_limited("lookups")
 def whatif_page():
     """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
     if request.args:
