@@ -16,7 +16,8 @@ import shapely
 from geoapp import create_app
 from geoapp.data.query import recent_incidents
 from geoapp.maps.boundaries import MAP_ATTRIBUTION
-from geoapp.maps.builders import MapAssets, ReferenceLayer, overview_map, route_map, site_radius
+from geoapp.maps.builders import MapAssets, ReferenceLayer, overview_map, route_map
+from geoapp.maps.layers import site_radius
 
 ASSETS = MapAssets(leaflet_js="/static/l.js", leaflet_css="/static/l.css", page_css="/static/p.css")
 
@@ -131,7 +132,7 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
 def test_large_roads_layers_are_lightened_for_pages():
     from bench.synthetic import synthetic_roads
-    from geoapp.maps.builders import LIGHT_LIMIT, lighten
+    from geoapp.maps.layers import LIGHT_LIMIT, lighten
 
     roads = synthetic_roads(40)
     roads.loc[roads.index[:5], "status"] = "blocked"

@@ -17,7 +17,8 @@ import shapely
 from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
 from ..network.access import SiteSnaps, edge_figures
-from ..network.routing import RoadNetwork, Router, geometry_key
+from ..network.lengths import geometry_key
+from ..network.routing import RoadNetwork, Router
 from ..safety import RiskWeights
 from ..settings import Settings
 from ..validate import empty_layer

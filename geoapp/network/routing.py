@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 
 import geopandas as gpd
 import numpy as np
@@ -13,11 +12,12 @@ import shapely
 from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
-from ..settings import SPEED_SPREAD, STATUS_SPEED, TERRAIN_SPEED, WINDING
+from ..settings import SPEED_SPREAD, STATUS_SPEED
 from .components import Components
 from .engine import Path, PathEngine, Topology
 from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
 from .graph import build_road_graph
+from .lengths import edge_speeds, geometry_key, precision, winding_factors
 
 #: Snapping prefers the main network (the largest strongly connected component).  A point joins a
 #: road cut off from it (a pocket: a one-way dead end, roads not joined to the rest, the clipped
@@ -100,7 +100,7 @@ class RoadNetwork:
         g = self.graph
         drawn = edges["length_m"].to_numpy()
         winding = winding_factors(edges)
-        self.hand_drawn = _precision(edges) == "hand_drawn"
+        self.hand_drawn = precision(edges) == "hand_drawn"
         #: best estimate of each edge's real length, and its low and high bounds (``settings.WINDING``)
         self.edge_length = drawn * winding[:, 1]
         self.edge_length_range = drawn[:, None] * winding[:, [0, 2]]
@@ -140,60 +140,6 @@ def _nearest(tree: shapely.STRtree, points: np.ndarray) -> tuple[np.ndarray, np.
     (which, found), distance = tree.query_nearest(points, return_distance=True, all_matches=False)
     order = np.argsort(which, kind="stable")
     return found[order].astype(np.int64), distance[order]
-
-
-def geometry_key(roads: gpd.GeoDataFrame) -> str:
-    """Fingerprint of what the graph is built from: geometry, ids, one-way flags and classes."""
-    digest = hashlib.sha256(b"".join(shapely.to_wkb(roads.geometry.values)))
-    for column in ("id", "oneway", "road_class", "speed_kmh", "geometry_precision", "terrain"):
-        if column in roads:
-            digest.update(pd.util.hash_pandas_object(roads[column].astype(str), index=False).values.tobytes())
-    return digest.hexdigest()
-
-
-def edge_speeds(edges: gpd.GeoDataFrame, speeds_kmh: dict[str, float]) -> np.ndarray:
-    """Planning speed of each edge on an open road.
-
-    Its own ``speed_kmh`` when known (OSM maxspeed), else its class's slowed by its terrain
-    (``settings.TERRAIN_SPEED``).
-    """
-    by_class = edges["road_class"].astype(object).map(speeds_kmh).fillna(speeds_kmh["other"])
-    by_class = by_class * _terrain(edges).map(TERRAIN_SPEED).to_numpy()
-    if "speed_kmh" in edges:
-        own = pd.to_numeric(edges["speed_kmh"], errors="coerce")
-        by_class = own.where(own > 0, by_class)
-    return by_class.to_numpy(dtype=float)
-
-
-def winding_factors(edges: gpd.GeoDataFrame) -> np.ndarray:
-    """(low, best, high) real length over drawn length of each edge.
-
-    ``settings.WINDING`` by terrain and class for hand-drawn roads; 1 for surveyed and OSM lines,
-    whose length is their own.
-    """
-    terrain = _terrain(edges).to_numpy()
-    road_class = edges["road_class"].astype(object).where(edges["road_class"].isin(WINDING["flat"]), "other")
-    road_class = road_class.to_numpy()
-    factors = np.ones((len(edges), 3))
-    drawn = _precision(edges) == "hand_drawn"
-    for ground, by_class in WINDING.items():  # a loop over the table (15 cells), not over the edges
-        for kind, factor in by_class.items():
-            factors[drawn & (terrain == ground) & (road_class == kind)] = factor
-    return factors
-
-
-def _precision(edges: gpd.GeoDataFrame) -> np.ndarray:
-    """``geometry_precision`` of each edge (``hand_drawn`` where the column is missing or empty)."""
-    if "geometry_precision" not in edges:
-        return np.full(len(edges), "hand_drawn", dtype=object)
-    return edges["geometry_precision"].fillna("hand_drawn").to_numpy(dtype=object)
-
-
-def _terrain(edges: gpd.GeoDataFrame) -> pd.Series:
-    """``terrain`` of each edge (``hilly`` where unknown)."""
-    if "terrain" not in edges:
-        return pd.Series("hilly", index=edges.index, dtype=object)
-    return edges["terrain"].where(edges["terrain"].isin(TERRAIN_SPEED), "hilly").astype(object)
 
 
 class Router:

@@ -19,10 +19,11 @@ from ..http.security import rate_limited
 from ..http.state import service
 from ..layers import REFERENCE, REGISTRY
 from ..maps.boundaries import light_layers, page_geojson
-from ..maps.builders import OUTCOME_COLOURS, Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps.builders import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
 from ..maps.context import load_context
 from ..maps.incident_counts import incidents_by_commune
+from ..maps.layers import OUTCOME_COLOURS
 
 bp = Blueprint("web", __name__, template_folder="templates")
 

@@ -1,0 +1,165 @@
+"""The legend of every map (same colours and dash patterns as the layers) and the page's handle on the map."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from ..layers import PALETTE, REGISTRY
+from .layers import ACCESS_COLOURS, REFERENCE_STYLE, ROAD_DASH, ZONE_DASH, ZONE_FILL
+
+
+def line_swatch(style: dict) -> str:
+    """A legend swatch drawn like a route's line: colour, weight and dashes."""
+    dash = "dotted" if style.get("dashArray", "").startswith("1 ") else "dashed" if style.get("dashArray") else "solid"
+    return f"border-top:{min(style['weight'], 6)}px {dash} {style['color']}"
+
+
+class MapHandle(MacroElement):
+    """Exposes the map, its overlays, tagged parts and layer control to page scripts.
+
+    ``window.haMap``, ``window.haLayers`` (overlays by their name in the layer control),
+    ``window.haParts`` (layers tagged with ``ha_part``, e.g. the country outline) and ``window.haControl``.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+window.haMap = {{ this._parent.get_name() }};
+window.haLayers = { {% for name, var in this.layers.items() %}{{ name|tojson }}: {{ var }}, {% endfor %} };
+window.haParts = { {% for name, var in this.parts.items() %}{{ name|tojson }}: {{ var }}, {% endfor %} };
+window.haControl = {{ this.control or 'null' }};
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MapHandle"
+        self.layers: dict[str, str] = {}
+        self.parts: dict[str, str] = {}
+        self.control: str | None = None
+
+    def render(self, **kwargs):
+        # the overlays a reader can toggle, by their legend name, as the page's JS variables
+        children = list(self._parent._children.values())
+        self.layers = {child.layer_name: child.get_name() for child in children
+                       if isinstance(child, folium.map.Layer) and child.control}
+        self.parts = {}
+        stack = list(children)
+        while stack:
+            child = stack.pop()
+            if getattr(child, "ha_part", None):
+                self.parts[child.ha_part] = child.get_name()
+            stack.extend(getattr(child, "_children", {}).values())
+        self.control = next((f"{c.get_name()}" for c in children if isinstance(c, folium.LayerControl)), None)
+        super().render(**kwargs)
+
+
+class Legend(MacroElement):
+    """A legend for every layer and status, in the same colours and dash patterns as the map."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<details class="legend" id="legend" open aria-label="Legend">
+  <summary><strong>Legend</strong></summary>
+  {% for metric, c in (this.choropleth or {}).items() %}
+  <div class="choropleth-legend" data-metric="{{ metric }}"{% if not loop.first %} hidden{% endif %}>
+  <div class="legend-layer">Communes: {{ c.title }}</div>
+  {% for colour, label in c.rows %}
+  <div><span class="sw area" style="background:{{ colour }}"></span> {{ label }}</div>
+  {% endfor %}
+  <div><span class="sw area hatched"></span> no figures in the round shown</div>
+  <div class="small">Same classes for every round (IOM DTM)</div>
+  </div>
+  {% endfor %}
+  {% if this.access %}
+  <div class="legend-layer">Sites, from the hub</div>
+  {% for level, colour in this.access_colours.items() %}
+  <div><span class="sw dot" style="background:{{ colour }}"></span> {{ level.replace('_', ' ') }}</div>
+  {% endfor %}
+  {% endif %}
+  {% if this.route %}
+  {% for label, swatch in this.routes %}
+  <div class="legend-route"><span class="sw line" style="{{ swatch }}"></span> {{ label }}</div>
+  {% endfor %}
+  <div><span class="sw line" style="border-top:4px solid {{ this.palette.vermillion }}"></span>
+    exposed part of a route</div>
+  {% endif %}
+  {% for layer in this.layers %}
+  <div class="legend-layer">{{ layer.title }}</div>
+  {% for status, colour in layer.colours.items() %}
+  <div><span class="sw {{ layer.kind }} {{ status }}" style="{{ layer.swatch(status, colour) }}"></span>
+  {{ status.replace('_', ' ') }}</div>
+  {% endfor %}
+  {% endfor %}
+  {% if this.incident_counts %}
+  <div><span class="sw dot" style="background:{{ this.palette.purple }};width:16px;height:16px"></span>
+    zoomed out: incidents per commune (size: number); zoom in for each one</div>
+  {% endif %}
+  {% if not this.route and not this.access %}
+  <div class="legend-layer">Kind of port (outline)</div>
+  <div><span class="sw dot" style="border:2px solid #000"></span> seaport, fuel terminal</div>
+  <div><span class="sw dot" style="border:2px dashed #000"></span> airport</div>
+  <div><span class="sw dot" style="border:2px dotted #000"></span> border crossing</div>
+  {% endif %}
+  {% if this.boundaries %}
+  <div class="legend-layer">Official boundaries (COD-AB)</div>
+  {% for name, line in this.boundary_lines %}
+  <div><span class="sw line" style="border-top:{{ line }}"></span> {{ name }}</div>
+  {% endfor %}
+  {% endif %}
+</details>
+{% endmacro %}
+""")
+
+    def __init__(self, *, routes: list[tuple[str, str]] | None = None, access: bool = False,
+                 boundaries: bool = False, incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
+        super().__init__()
+        self._name = "Legend"
+        self.route = bool(routes)
+        self.routes = routes or []
+        self.access = access
+        self.boundaries = boundaries
+        self.boundary_lines = [
+            (label, f"{max(style['weight'], 1):g}px {'dashed' if style.get('dashArray') else 'solid'} {style['color']}")
+            for label, style in (("department", REFERENCE_STYLE["departments"]["style"]),
+                                 ("commune", REFERENCE_STYLE["communes"]["style"]),
+                                 ("communal section (off at first: see the layer control)",
+                                  REFERENCE_STYLE["sections"]["style"]))]
+        self.incident_counts = incident_counts
+        self.choropleth = {metric: {"title": c["title"], "rows": list(zip(c["colours"], c["labels"], strict=True))}
+                           for metric, c in (choropleth or {}).items()}
+        self.access_colours = ACCESS_COLOURS
+        self.palette = PALETTE
+        self.layers = [
+            _LegendLayer(REGISTRY["gang_zones"].title, "area", REGISTRY["gang_zones"].colours),
+            _LegendLayer(REGISTRY["roads"].title, "line", REGISTRY["roads"].colours),
+        ]
+        if not routes and not access:
+            self.layers += [
+                _LegendLayer(REGISTRY["displacement_sites"].title + " (size: people)", "dot",
+                             REGISTRY["displacement_sites"].colours),
+                _LegendLayer(REGISTRY["ports"].title, "dot", REGISTRY["ports"].colours),
+            ]
+        if not access:
+            self.layers.append(_LegendLayer(REGISTRY["incidents"].title + " (size: deaths)", "dot",
+                                            REGISTRY["incidents"].colours))
+
+
+@dataclasses.dataclass(frozen=True)
+class _LegendLayer:
+    title: str
+    kind: str
+    colours: Mapping[str, str]
+
+    def swatch(self, status: str, colour: str) -> str:
+        if self.kind == "area":
+            border = "solid" if ZONE_DASH[status] is None else "dashed"
+            return f"background:{colour};opacity:{0.3 + ZONE_FILL[status]};border:2px {border} {colour}"
+        if self.kind == "line":
+            style = {None: "solid", "2 6": "dotted", "8 6": "dashed", "1 4 8 4": "double"}[ROAD_DASH[status]]
+            return f"border-top:4px {style} {colour}"
+        return f"background:{colour}"
