@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint validate bench fuzz load clean
+.PHONY: run test test-fast lint validate bench fuzz load clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -17,6 +17,11 @@ test: $(VENV)/.installed-test
 	bash scripts/test-system-deps.sh
 	$(BIN)/ruff check geoapp tests bench wsgi.py
 	GEOAPP_TEST_DATABASE_URL=$$(bash scripts/test-postgres.sh) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the inner loop: no browser, no server processes, no slow tests, no database needed (those tests skip)
+test-fast: $(VENV)/.installed-test
+	$(BIN)/ruff check geoapp tests bench wsgi.py
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not server" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoapp tests wsgi.py
