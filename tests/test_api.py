@@ -112,6 +112,9 @@ def test_alternatives_when_asked(client):
     kinds = [f["properties"]["kind"] for f in body["routes"]]
     assert kinds[0] == "safest" and kinds[-1] == "shortest"
     assert set(kinds[1:-1]) <= {"alternative"}
+    found = kinds.count("alternative")
+    # fewer than asked is said, with the rule that made them not distinct
+    assert found == 3 or "distinct alternative" in (body["alternatives_note"] or "")
     for feature in body["routes"]:
         assert feature["properties"]["verdict"] in ("safe", "caution", "unsafe")
         if feature["properties"]["kind"] == "alternative":  # the only safe way out is Kenscoff-Marigot

@@ -75,7 +75,8 @@ def test_styles_follow_status(layers):
     assert roads.style_function(closed)["dashArray"] not in ("8 6", "2 6", None)
     assert roads.style_function(closed)["color"] not in (roads.style_function(blocked)["color"],
                                                          roads.style_function(open_)["color"])
-    assert "closed" in m.get_root().render()  # in the legend
+    legend = re.search(r'<details class="legend".*?</details>', m.get_root().render(), re.S).group(0)
+    assert 'class="sw line closed"' in legend  # the closed road's swatch, in the legend
     zones = geojson_children(m)["Gang-controlled zones"]
     controlled = next(f for f in zones.data["features"] if f["properties"]["status"] == "controlled")
     assert zones.style_function(controlled)["fillColor"] == "#D55E00"

@@ -192,8 +192,17 @@ def test_contested_zone_and_dangerous_road_raise_cost_not_passability():
     assert router.edge_cost["avoid"][dangerous] == pytest.approx(3 * length[dangerous])
     assert np.isfinite(router.edge_cost["avoid"]).all()
     a, b = snap(router, X0 + 0.01, Y0), snap(router, X0 + 0.02, Y0)
-    route = router.route(a, b, "avoid")
-    assert route.exposure.inside_m["contested"] > 0 or route.distance_m > 2000
+    contested = router.exposure.inside_by_status["contested"] > 0
+    assert np.isfinite(router.edge_cost["avoid"][contested]).all()
+    assert (router.edge_cost["avoid"][contested] > length[contested]).all()
+    # 60% of the direct kilometre in the zone costs 1 + 4 x 0.6 = 3.4 km: the 3.3 km way round is cheaper
+    around = router.route(a, b, "avoid")
+    assert around.exposure.inside_m["contested"] == 0 and around.distance_m > 3000
+    # a zone over 20% of it costs 1.8 km: the direct road is taken, through the zone (passable, dearer)
+    narrow = zones_frame(square_zone("c", "contested", X0 + 0.014, Y0 - 0.005, X0 + 0.016, Y0 + 0.005))
+    router = router_for(roads, narrow)
+    through = router.route(snap(router, X0 + 0.01, Y0), snap(router, X0 + 0.02, Y0), "avoid")
+    assert through.exposure.inside_m["contested"] > 0 and through.distance_m < 1200
 
 
 def test_alternatives_are_distinct_safe_and_not_absurdly_long():
