@@ -86,11 +86,17 @@ def parse_lonlat(field: str) -> tuple[float, float]:
 
 
 def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
-    """An optional ``MINX,MINY,MAXX,MAXY`` parameter in lon/lat degrees."""
+    """An optional ``MINX,MINY,MAXX,MAXY`` parameter in lon/lat degrees (every endpoint's one rule).
+
+    Six numbers (a 3D box, as OGC API - Features allows) are read as MINX,MINY,MINZ,MAXX,MAXY,MAXZ
+    and the heights dropped.
+    """
     value = arg(field, required=False)
     if value is None:
         return None
-    minx, miny, maxx, maxy = parse_numbers(value, 4, field, "MINX,MINY,MAXX,MAXY")
+    count = 6 if value.count(",") == 5 else 4
+    numbers = parse_numbers(value, count, field, "MINX,MINY,MAXX,MAXY")
+    minx, miny, maxx, maxy = (numbers[0], numbers[1], numbers[3], numbers[4]) if count == 6 else numbers
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise BadRequest(f"{field} must be in lon/lat degrees", field=field)
     if minx > maxx or miny > maxy:

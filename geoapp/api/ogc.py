@@ -16,7 +16,7 @@ from ..io.downloads import csv_stream, gpkg_stream
 from ..io.geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
 from ..validate import HAITI_BOUNDS
-from . import parse_int, parse_numbers
+from . import parse_bbox, parse_int
 from .collections import FORMATS, collection_spec, link, stored_item
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
@@ -157,15 +157,7 @@ def parse_items_query(spec: LayerSpec) -> Query:
     _only(ITEMS_PARAMS | set(props))
     limit = parse_int("limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     offset = parse_int("offset", default=0, minimum=0, maximum=10**9)
-    bbox = None
-    if request.args.get("bbox"):
-        raw = request.args["bbox"]
-        count = raw.count(",") + 1
-        numbers = parse_numbers(raw, 6 if count == 6 else 4, "bbox", "MINX,MINY,MAXX,MAXY")
-        minx, miny, maxx, maxy = (numbers[0], numbers[1], numbers[3], numbers[4]) if len(numbers) == 6 else numbers
-        if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= maxy <= 90) or minx > maxx:
-            raise BadRequest("bbox must be MINX,MINY,MAXX,MAXY in lon/lat degrees with MIN <= MAX", field="bbox")
-        bbox = (minx, miny, maxx, maxy)
+    bbox = parse_bbox()
     when = parse_datetime(request.args["datetime"]) if request.args.get("datetime") else None
     equals = []
     for name, schema in props.items():
