@@ -66,3 +66,18 @@ def test_input_is_escaped_in_pages(client):
     response = client.get("/route?from=<script>alert(1)</script>&to=1,2", headers={"Accept": "text/html"})
     assert response.status_code == 400
     assert "<script>alert" not in response.get_data(as_text=True)
+
+
+def test_page_colours_come_from_the_layer_registry(client):
+    from geoapp.layers import REGISTRY
+
+    css = client.get("/theme.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    text = css.get_data(as_text=True)
+    for status, colour in REGISTRY["roads"].colours.items():
+        assert f"--roads-{status}: {colour};" in text
+    with client.get("/static/geoapp.css") as response:
+        static = response.get_data(as_text=True)
+    assert "var(--verdict-safe)" in static and "#009E73" not in static  # no palette colour typed again
+    for page in ("/", "/route", "/point"):
+        assert 'href="/theme.css"' in client.get(page).get_data(as_text=True), page

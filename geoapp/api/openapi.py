@@ -135,6 +135,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/static/{filename}": {"get": _op("Scripts, styles and images the pages load", [
             _param("filename", "path", {"type": "string"}, "Asset path")], content="application/octet-stream",
             schema={"type": "string", "format": "binary"}, errors=(404,), tag="pages")},
+        "/theme.css": {"get": _op("The pages' colours as CSS custom properties, from the layer registry",
+                                  content="text/css", schema={"type": "string"}, errors=(), tag="pages")},
         "/healthz": {"get": _op("Liveness, data version, layer dates and graph size", errors=(), tag="service")},
         "/readyz": {"get": _op("Ready: layers and graph loaded and the store reachable (503 if not)", errors=(503,),
                                tag="service")},

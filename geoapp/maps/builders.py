@@ -38,6 +38,7 @@ class MapAssets:
     leaflet_js: str
     leaflet_css: str
     page_css: str
+    theme_css: str = ""
     page_js: str = ""
     cluster_js: str = ""
     cluster_css: tuple[str, ...] = ()
@@ -65,6 +66,8 @@ def base_map(
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     root = m.get_root()
     root.title = title
+    if assets.theme_css:
+        root.header.add_child(CssLink(assets.theme_css), name="theme_css")
     root.header.add_child(CssLink(assets.page_css), name="page_css")
     root.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
                           name="viewport")

@@ -201,5 +201,8 @@ ACCESS_COLOURS = {
     "safe": PALETTE["green"], "caution": PALETTE["yellow"], "only_with_risk": PALETTE["vermillion"],
     "unreachable": PALETTE["black"],
 }
+#: Route verdicts, as the panels colour them.
+VERDICT_COLOURS = {"safe": PALETTE["green"], "caution": PALETTE["orange"], "unsafe": PALETTE["vermillion"],
+                   "no_safe_route": PALETTE["black"]}
 #: Sites by what a what-if scenario does to them (see analysis.OUTCOMES); drawn by the what-if page.
 OUTCOME_COLOURS = {"same_route": PALETTE["sky"], "detour": PALETTE["orange"], "unreachable": PALETTE["black"]}

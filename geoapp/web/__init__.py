@@ -24,6 +24,7 @@ from ..maps.choropleth import classes, round_choices
 from ..maps.context import load_context
 from ..maps.incident_counts import incidents_by_commune
 from ..maps.layers import OUTCOME_COLOURS
+from ..maps.theme import theme_css
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -33,6 +34,7 @@ def _assets() -> MapAssets:
         leaflet_js=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.css"),
         page_css=url_for("static", filename="geoapp.css"),
+        theme_css=url_for("web.theme"),
         page_js=url_for("static", filename="geoapp.js"),
         cluster_js=url_for("static", filename="vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js"),
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
@@ -40,6 +42,14 @@ def _assets() -> MapAssets:
         favicon=url_for("static", filename="favicon.svg"),
         map_js=tuple(url_for("static", filename=f) for f in ("boundaries.js", "displacement.js", "incidents.js")),
     )
+
+
+@bp.get("/theme.css")
+def theme():
+    """Every colour of the pages as CSS custom properties, written from the layer registry."""
+    response = Response(theme_css(), mimetype="text/css")
+    response.cache_control.max_age = 3600
+    return response
 
 
 OSM_TILES = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",

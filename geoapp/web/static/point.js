@@ -5,8 +5,12 @@
     inside_influence: 'Inside a zone where armed groups operate', near_controlled: 'Near a gang-controlled zone',
     caution: 'Caution', at_sea: 'At sea (outside Haiti\u2019s land)', clear: 'Nothing mapped nearby'
   };
-  var ROAD_COLOURS = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00' };
-  var VERDICT_COLOURS = { safe: '#0072B2', caution: '#E69F00', unsafe: '#D55E00' };
+  var css = getComputedStyle(document.documentElement);
+  var colour = function (name) { return css.getPropertyValue(name).trim(); };  /* from /theme.css */
+  var ROAD_COLOURS = { open: colour('--roads-open'), dangerous: colour('--roads-dangerous'),
+    blocked: colour('--roads-blocked'), closed: colour('--roads-closed') };
+  var VERDICT_COLOURS = { safe: colour('--verdict-safe'), caution: colour('--verdict-caution'),
+    unsafe: colour('--verdict-unsafe') };
   function data(id) {
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -82,7 +86,7 @@
           .bindTooltip((r.name || r.id) + ': ' + r.status).addTo(drawn);
       });
       answer.incidents.forEach(function (i) {
-        L.circleMarker([i.position[1], i.position[0]], { radius: 6, color: '#000', weight: 1, fillColor: '#CC79A7', fillOpacity: 0.9 })
+        L.circleMarker([i.position[1], i.position[0]], { radius: 6, color: '#000', weight: 1, fillColor: colour('--incidents-verified'), fillOpacity: 0.9 })
           .bindTooltip(i.event_date + ' ' + i.event_type).addTo(drawn);
       });
       answer.routes.forEach(function (f) {

@@ -10,7 +10,10 @@
     if (outline) {
       L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
     }
-    var colours = { open: '#009E73', dangerous: '#E69F00', blocked: '#D55E00', closed: '#000000' };
+    var css = getComputedStyle(document.documentElement);
+    var colour = function (name) { return css.getPropertyValue(name).trim(); };  /* from /theme.css */
+    var colours = { open: colour('--roads-open'), dangerous: colour('--roads-dangerous'),
+      blocked: colour('--roads-blocked'), closed: colour('--roads-closed') };
     var roads = data('pick-roads');
     if (roads) {
       L.geoJSON(roads, { interactive: false, style: function (f) {
@@ -23,7 +26,7 @@
       field.value = latlng.lng.toFixed(5) + ',' + latlng.lat.toFixed(5);
       if (markers[which]) { map.removeLayer(markers[which]); }
       markers[which] = L.circleMarker(latlng, { radius: 8, color: '#000', weight: 2, fillOpacity: 1,
-        fillColor: which === 'from' ? '#009E73' : '#CC79A7' }).bindTooltip(which === 'from' ? 'Start' : 'Destination').addTo(map);
+        fillColor: which === 'from' ? colour('--palette-green') : colour('--palette-purple') }).bindTooltip(which === 'from' ? 'Start' : 'Destination').addTo(map);
     }
     map.on('click', function (event) {
       put(document.getElementById('from').value ? 'to' : 'from', event.latlng);
