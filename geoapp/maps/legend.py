@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 import folium
 from branca.element import MacroElement
@@ -61,59 +62,7 @@ window.haControl = {{ this.control or 'null' }};
 class Legend(MacroElement):
     """A legend for every layer and status, in the same colours and dash patterns as the map."""
 
-    _template = Template("""
-{% macro html(this, kwargs) %}
-<details class="legend" id="legend" open aria-label="Legend">
-  <summary><strong>Legend</strong></summary>
-  {% for metric, c in (this.choropleth or {}).items() %}
-  <div class="choropleth-legend" data-metric="{{ metric }}"{% if not loop.first %} hidden{% endif %}>
-  <div class="legend-layer">Communes: {{ c.title }}</div>
-  {% for colour, label in c.rows %}
-  <div><span class="sw area" style="background:{{ colour }}"></span> {{ label }}</div>
-  {% endfor %}
-  <div><span class="sw area hatched"></span> no figures in the round shown</div>
-  <div class="small">Same classes for every round (IOM DTM)</div>
-  </div>
-  {% endfor %}
-  {% if this.access %}
-  <div class="legend-layer">Sites, from the hub</div>
-  {% for level, colour in this.access_colours.items() %}
-  <div><span class="sw dot" style="background:{{ colour }}"></span> {{ level.replace('_', ' ') }}</div>
-  {% endfor %}
-  {% endif %}
-  {% if this.route %}
-  {% for label, swatch in this.routes %}
-  <div class="legend-route"><span class="sw line" style="{{ swatch }}"></span> {{ label }}</div>
-  {% endfor %}
-  <div><span class="sw line" style="border-top:4px solid {{ this.palette.vermillion }}"></span>
-    exposed part of a route</div>
-  {% endif %}
-  {% for layer in this.layers %}
-  <div class="legend-layer">{{ layer.title }}</div>
-  {% for status, colour in layer.colours.items() %}
-  <div><span class="sw {{ layer.kind }} {{ status }}" style="{{ layer.swatch(status, colour) }}"></span>
-  {{ status.replace('_', ' ') }}</div>
-  {% endfor %}
-  {% endfor %}
-  {% if this.incident_counts %}
-  <div><span class="sw dot" style="background:{{ this.palette.purple }};width:16px;height:16px"></span>
-    zoomed out: incidents per commune (size: number); zoom in for each one</div>
-  {% endif %}
-  {% if not this.route and not this.access %}
-  <div class="legend-layer">Kind of port (outline)</div>
-  <div><span class="sw dot" style="border:2px solid #000"></span> seaport, fuel terminal</div>
-  <div><span class="sw dot" style="border:2px dashed #000"></span> airport</div>
-  <div><span class="sw dot" style="border:2px dotted #000"></span> border crossing</div>
-  {% endif %}
-  {% if this.boundaries %}
-  <div class="legend-layer">Official boundaries (COD-AB)</div>
-  {% for name, line in this.boundary_lines %}
-  <div><span class="sw line" style="border-top:{{ line }}"></span> {{ name }}</div>
-  {% endfor %}
-  {% endif %}
-</details>
-{% endmacro %}
-""")
+    _template = Template((Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8"))
 
     def __init__(self, *, routes: list[tuple[str, str]] | None = None, access: bool = False,
                  boundaries: bool = False, incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
