@@ -15,8 +15,24 @@ from .helpers import GEODATA, ServerProcess
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    """The app on the shipped layers (built once: requests never change it)."""
-    return create_app({"instance_path": tmp_path_factory.mktemp("instance")})
+    """The app on the shipped layers (built once: requests never change it), stopped at the end."""
+    app = create_app({"instance_path": tmp_path_factory.mktemp("instance")})
+    yield app
+    app.extensions["geoapp"].stop()
+
+
+@pytest.fixture()
+def make_app():
+    """``create_app`` for one test: every app it makes is stopped afterwards (its watcher thread ends)."""
+    made = []
+
+    def make(config=None):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["geoapp"].stop()
 
 
 @pytest.fixture()

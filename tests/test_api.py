@@ -167,8 +167,7 @@ def test_far_endpoint_is_warned_about(client):
     assert any("from the nearest mapped road" in w for w in body["warnings"])
 
 
-def test_a_road_cut_off_from_the_network_is_told_so_in_both_modes(data_dir, tmp_path):
-    from geoapp import create_app
+def test_a_road_cut_off_from_the_network_is_told_so_in_both_modes(data_dir, tmp_path, make_app):
 
     gonave = (-72.86, 18.832)  # Anse-à-Galets, on La Gonâve: an island, no road to the mainland
     edit_features(data_dir / "roads.geojson", lambda features: features.append({
@@ -176,7 +175,7 @@ def test_a_road_cut_off_from_the_network_is_told_so_in_both_modes(data_dir, tmp_
         "properties": {"id": "rd-anse-a-galets", "name": "Anse-à-Galets road", "status": "open",
                        "as_of": "2025-03-01", "source": "test", "confidence": "high", "notes": "", "ref": None,
                        "road_class": "urban", "oneway": False}}))
-    client = create_app({"data_dir": data_dir, "instance_path": tmp_path / "instance"}).test_client()
+    client = make_app({"data_dir": data_dir, "instance_path": tmp_path / "instance"}).test_client()
     for mode in ("avoid", "least_risk"):
         body = get_route(client, PETION_VILLE, gonave, mode=mode)
         assert body["verdict"] == "no_safe_route" and body["routes"] == []

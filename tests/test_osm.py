@@ -104,7 +104,7 @@ def run_cli(args, instance):
     return CliRunner().invoke(main, args, env={"GEOAPP_INSTANCE_PATH": str(instance)})
 
 
-def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tmp_path):
+def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tmp_path, make_app):
     instance = tmp_path / "instance"
     result = run_cli(["import-osm", str(osm_file)], instance)
     assert result.exit_code == 0, result.output
@@ -113,7 +113,7 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
     assert "not matched: rd-" in result.output  # the shipped status roads are far from this small extract
     assert (instance / "haiti-access.gpkg").is_file()
 
-    app = create_app({"instance_path": instance})
+    app = make_app({"instance_path": instance})
     roads = app.extensions["geoapp"].dataset.layers["roads"]
     assert len(roads) == 25 and roads["id"].str.startswith("osm-").all()
     body = app.test_client().get("/api/route", query_string={
@@ -148,9 +148,9 @@ def test_a_failed_import_leaves_the_current_roads_untouched(osm_file, tmp_path):
     assert after.equals(before)
 
 
-def test_a_running_app_swaps_in_new_roads_without_restart(osm_file, tmp_path):
+def test_a_running_app_swaps_in_new_roads_without_restart(osm_file, tmp_path, make_app):
     instance = tmp_path / "instance"
-    app = create_app({"instance_path": instance, "reload_check_s": 0})
+    app = make_app({"instance_path": instance, "reload_check_s": 0})
     service = app.extensions["geoapp"]
     old = service.dataset
     assert run_cli(["import-osm", str(osm_file)], instance).exit_code == 0
@@ -183,7 +183,9 @@ def real_app(real_extract, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     result = run_cli(["import-osm", str(real_extract)], instance)
     assert result.exit_code == 0, result.output
-    return create_app({"instance_path": instance}), result.output
+    app = create_app({"instance_path": instance})
+    yield app, result.output
+    app.extensions["geoapp"].stop()
 
 
 def test_the_import_reports_the_main_network_and_the_pockets(real_extract, real_app):

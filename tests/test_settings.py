@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from geoapp import create_app
 from geoapp.errors import ConfigError
 from geoapp.settings import Settings
 
@@ -41,9 +40,9 @@ def test_unknown_setting_is_refused():
         Settings.from_env({}, overrides={"near_bufer_m": 3})
 
 
-def test_app_writes_only_to_its_instance_folder(tmp_path):
+def test_app_writes_only_to_its_instance_folder(tmp_path, make_app):
     instance = tmp_path / "inst"
-    app = create_app({"instance_path": instance})
+    app = make_app({"instance_path": instance})
     assert Path(app.instance_path) == instance.resolve() and instance.is_dir()
 
 
