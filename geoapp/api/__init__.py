@@ -7,12 +7,26 @@ import json
 import math
 
 import shapely
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, url_for
 
 from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
+from ..http.params import (
+    MAX_PARAM_LENGTH,
+    arg,
+    dataset_for_request,
+    json_body,
+    layer_view,
+    parse_bbox,
+    parse_flag,
+    parse_int,
+    parse_lonlat,
+    parse_numbers,
+    sees_exact_positions,
+    with_notes,
+)
 from ..http.security import rate_limited
 from ..http.state import service
 from ..io.downloads import csv_stream, gpkg_stream
@@ -22,131 +36,7 @@ from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_PARAM_LENGTH = 200
-
-
-def arg(name: str, *, required: bool = True, default: str | None = None) -> str | None:
-    """A query parameter, with a clear 400 when it is missing or absurdly long."""
-    value = request.args.get(name)
-    if value is None or value.strip() == "":
-        if required:
-            raise BadRequest(f"missing required parameter {name}", field=name)
-        return default
-    if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"parameter {name} is longer than {MAX_PARAM_LENGTH} characters", field=name)
-    return value.strip()
-
-
-def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]:
-    """``count`` comma-separated finite numbers, or a 400 that shows the expected shape."""
-    parts = value.split(",")
-    if len(parts) != count:
-        raise BadRequest(f"{field} must be {shape}", field=field)
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise BadRequest(f"{field} must be {shape} with numbers", field=field) from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise BadRequest(f"{field} must contain finite numbers", field=field)
-    return numbers
-
-
-def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
-    """An optional whole-number parameter within bounds."""
-    value = arg(field, required=False)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest(f"{field} must be a whole number", field=field) from None
-    if not minimum <= number <= maximum:
-        raise BadRequest(f"{field} must be between {minimum} and {maximum}", field=field)
-    return number
-
-
-def parse_flag(field: str) -> bool:
-    """An optional ``true``/``false`` parameter (also 1/0, yes/no); present but empty is a 400."""
-    if field in request.args and not request.args[field].strip():
-        raise BadRequest(f"{field} must be true or false", field=field)
-    value = arg(field, required=False)
-    if value is None:
-        return False
-    if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-        raise BadRequest(f"{field} must be true or false", field=field)
-    return value.lower() in ("true", "1", "yes")
-
-
-def parse_lonlat(field: str) -> tuple[float, float]:
-    """A required ``LON,LAT`` parameter in degrees."""
-    lon, lat = parse_numbers(arg(field), 2, field, "LON,LAT")
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise BadRequest(f"{field} is not a lon,lat pair (lon -180..180, lat -90..90)", field=field)
-    return lon, lat
-
-
-def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
-    """An optional ``MINX,MINY,MAXX,MAXY`` parameter in lon/lat degrees (every endpoint's one rule).
-
-    Six numbers (a 3D box, as OGC API - Features allows) are read as MINX,MINY,MINZ,MAXX,MAXY,MAXZ
-    and the heights dropped.
-    """
-    value = arg(field, required=False)
-    if value is None:
-        return None
-    count = 6 if value.count(",") == 5 else 4
-    numbers = parse_numbers(value, count, field, "MINX,MINY,MAXX,MAXY")
-    minx, miny, maxx, maxy = (numbers[0], numbers[1], numbers[3], numbers[4]) if count == 6 else numbers
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise BadRequest(f"{field} must be in lon/lat degrees", field=field)
-    if minx > maxx or miny > maxy:
-        raise BadRequest(f"{field} must be MINX,MINY,MAXX,MAXY with MINX <= MAXX and MINY <= MAXY", field=field)
-    return minx, miny, maxx, maxy
-
-
-def sees_exact_positions() -> bool:
-    """Whether the caller may see where displacement sites really are (viewer role or above)."""
-    from ..http.auth import current_principal
-
-    return current_principal(service().store) is not None
-
-
-def layer_view(data):
-    """The layers as this caller may see them: exact with a token, sensitive ones coarsened without."""
-    return data.exact if sees_exact_positions() else data.public
-
-
 #: the earliest day an answer can be asked "as of" (the store holds nothing older, by far)
-EARLIEST_DAY = dt.date(1900, 1, 1)
-
-
-def dataset_for_request(field: str = "as_of"):
-    """The current data, or with ``as_of=YYYY-MM-DD`` the data as stored at the end of that day."""
-    svc = service()
-    if field not in request.args:
-        return svc.dataset, []
-    value = request.args[field].strip()
-    if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field)
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
-    if day > dt.date.today():
-        raise BadRequest(f"{field} must not be in the future", field=field)
-    if day < EARLIEST_DAY:  # dates of old centuries overflow the windows counted back from the day
-        raise BadRequest(f"{field} must be on or after {EARLIEST_DAY.isoformat()}", field=field)
-    data, notes = svc.dataset_as_of(day)
-    return data, [f"Answered from the data as stored at the end of {day.isoformat()}.", *notes]
-
-
-def with_notes(answer: dict, notes: list[str]) -> dict:
-    """The answer with notes about the data it used put first among its warnings."""
-    if notes:
-        answer["warnings"] = [*notes, *answer.get("warnings", [])]
-    return answer
-
-
 @bp.get("/route")
 @rate_limited("lookups")
 def route():
@@ -245,38 +135,6 @@ def whatif():
                                  exact=sees_exact_positions()))
 
 
-def parse_points(value: object, field: str = "close_points") -> tuple[tuple[float, float], ...]:
-    """A list of ``[lon, lat]`` pairs of finite numbers (at most MAX_CLOSE_POINTS), or a 400 naming the bad one."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise BadRequest(f"{field} must be a list of [lon, lat] pairs", field=field)
-    if len(value) > MAX_CLOSE_POINTS:
-        raise BadRequest(f"{field} lists {len(value)} points; at most {MAX_CLOSE_POINTS}", field=field)
-    out = []
-    for k, pair in enumerate(value):
-        if not (isinstance(pair, list) and len(pair) == 2
-                and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
-            raise BadRequest(f"{field}[{k}] must be a [lon, lat] pair of finite numbers", field=f"{field}[{k}]")
-        if not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90):
-            raise BadRequest(f"{field}[{k}] is not a lon,lat pair (lon -180..180, lat -90..90)", field=f"{field}[{k}]")
-        out.append((float(pair[0]), float(pair[1])))
-    return tuple(out)
-
-
-def json_body(types: tuple[str, ...] = ("application/json", "application/geo+json")) -> dict:
-    """The request body as a JSON object, with a 400 for anything else (including absurd nesting)."""
-    if request.mimetype not in types:
-        raise BadRequest(f"send the body as {' or '.join(types)}", field="body")
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, RecursionError):
-        raise BadRequest("the body is not valid JSON", field="body") from None
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object", field="body")
-    return body
-
-
 @bp.get("/layers")
 def layers():
     """Every layer with its schema, feature count, date and download link."""
@@ -361,3 +219,22 @@ def _whole_layer(name: str):
 def _attachment(data, name: str, suffix: str) -> dict:
     filename = f"haiti-access_{name}_{data.as_of[name] or 'empty'}.{suffix}"
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def parse_points(value: object, field: str = "close_points") -> tuple[tuple[float, float], ...]:
+    """A list of ``[lon, lat]`` pairs of finite numbers (at most MAX_CLOSE_POINTS), or a 400 naming the bad one."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadRequest(f"{field} must be a list of [lon, lat] pairs", field=field)
+    if len(value) > MAX_CLOSE_POINTS:
+        raise BadRequest(f"{field} lists {len(value)} points; at most {MAX_CLOSE_POINTS}", field=field)
+    out = []
+    for k, pair in enumerate(value):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
+            raise BadRequest(f"{field}[{k}] must be a [lon, lat] pair of finite numbers", field=f"{field}[{k}]")
+        if not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90):
+            raise BadRequest(f"{field}[{k}] is not a lon,lat pair (lon -180..180, lat -90..90)", field=f"{field}[{k}]")
+        out.append((float(pair[0]), float(pair[1])))
+    return tuple(out)

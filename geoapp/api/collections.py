@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ..data.privacy import coarsen_feature
 from ..errors import NotFound, StoreUnavailable
+from ..http.params import sees_exact_positions
 from ..http.state import service
 from ..io.geojson import iter_features, plain
 from ..layers import REGISTRY, LayerSpec
-from . import sees_exact_positions
 
 FORMATS = {
     "json": "application/geo+json",

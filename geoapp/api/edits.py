@@ -27,13 +27,13 @@ from ..errors import (
     ReadOnly,
 )
 from ..http.auth import require_role
+from ..http.params import json_body, sees_exact_positions
 from ..http.security import rate_limited
 from ..http.state import service
 from ..io.geojson import dumps
 from ..layers import LayerSpec
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
-from . import json_body, sees_exact_positions
 from .collections import FORMATS, collection_spec, etag, link
 
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
+from ..http.params import MAX_PARAM_LENGTH, arg
 from ..http.security import rate_limited
 from ..http.state import service
-from . import MAX_PARAM_LENGTH, arg
 
 bp = Blueprint("figures", __name__, url_prefix="/api/displacement")
 

@@ -10,13 +10,13 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..data.query import Query, parse_datetime, queryables, run_query
 from ..errors import BadRequest, NotFound
+from ..http.params import dataset_for_request, layer_view, parse_bbox, parse_flag, parse_int
 from ..http.security import rate_limited
 from ..http.state import service
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.geojson import dumps, feature_collection_stream
 from ..layers import REGISTRY, LayerSpec
 from ..validate import HAITI_BOUNDS
-from . import parse_bbox, parse_int
 from .collections import FORMATS, collection_spec, link, stored_item
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
@@ -210,7 +210,6 @@ def items(collection_id: str):
     if fmt not in FORMATS:
         raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
     query = parse_items_query(spec)
-    from . import dataset_for_request, layer_view, parse_flag
 
     excel = parse_flag("excel")
     data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here

@@ -12,9 +12,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from ..answers.access import access_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
-from ..api import arg, dataset_for_request, parse_hub, parse_int, parse_lonlat, with_notes
+from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
+from ..http.params import arg, dataset_for_request, parse_int, parse_lonlat, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
 from ..layers import REFERENCE, REGISTRY
