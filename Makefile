@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test test-fast lint validate bench fuzz load clean
+.PHONY: run test test-fast lint validate bench fuzz load lock clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -31,8 +31,9 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/page_weight.py $(PAGE_BENCH_ARGS)
 	$(BIN)/python bench/feeds.py $(FEEDS_BENCH_ARGS)
 
-$(VENV)/.installed-bench: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: requirements/test.txt pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 load: $(VENV)/.installed
@@ -48,13 +49,25 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs come from the lock files (exact versions, checked against their hashes); the project itself
+# goes in editable without its dependencies.  Every extra (postgis, osm, xlsx) is in both locks.
+$(VENV)/.installed: requirements/run.txt pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Regenerates the lock files from pyproject.toml's ranges (newest versions that fit; commit the result).
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	--extra postgis --extra osm --extra xlsx
+lock: | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
+	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade -o requirements/run.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra test -o requirements/test.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -9,17 +9,18 @@ margin (setting ``maritime_margin_m``, 25 km by default), computed once per marg
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pyproj
 import shapely
 
+from . import shipped
+
 #: Haiti's extent (lon/lat) with a margin: a cheap first test, and the default extent of empty layers.
 HAITI_BOUNDS = (-74.75, 17.75, -71.35, 20.35)
 #: How far beyond the coast positions are still Haiti's (territorial sea and coastal events).
 DEFAULT_MARGIN_M = 25_000.0
-OUTLINE_FILE = Path(__file__).resolve().parent.parent / "geodata" / "context" / "haiti_outline.geojson"
+OUTLINE_FILE = shipped.data_dir() / "context" / "haiti_outline.geojson"
 _METRIC = "EPSG:32618"
 
 _margin_m = DEFAULT_MARGIN_M

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import shipped
 from .errors import ConfigError
-
-_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,8 +19,10 @@ class Settings:
     ================================  ===========  ==================================================
     setting                           default      meaning
     ================================  ===========  ==================================================
-    data_dir                          geodata/     folder of the shipped layers (read only)
-    instance_path                     instance/    folder for anything the service writes
+    data_dir                          geodata/     folder of the shipped layers (read only; installed:
+                                                   the copy inside the package)
+    instance_path                     instance/    folder for anything the service writes (installed:
+                                                   <prefix>/var/haiti-access-instance)
     database_url                      (none)       postgresql://... for PostGIS; none: GeoPackage in instance/
     database_schema                   public       PostgreSQL schema of the tables
     metric_crs                        EPSG:32618   projected CRS used for lengths and distances
@@ -76,8 +77,8 @@ class Settings:
     ================================  ===========  ==================================================
     """
 
-    data_dir: Path = _PACKAGE_ROOT / "geodata"
-    instance_path: Path = _PACKAGE_ROOT / "instance"
+    data_dir: Path = shipped.data_dir()
+    instance_path: Path = shipped.instance_dir()
     database_url: str | None = None
     database_schema: str = "public"
     metric_crs: str = "EPSG:32618"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import osmium
 import shapely
 
 from .. import extent
 from ..errors import DataValidationError
+from ..extras import require
 
 #: OSM ``highway`` values a truck or 4x4 can drive, and the road class each maps to.
 ROAD_CLASS = {
@@ -43,6 +43,7 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
 
     Raises ``DataValidationError`` when the file cannot be read or holds no drivable road.
     """
+    osmium = require("osmium")
     path = Path(path)
     as_of = _file_date(path)
     ways: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
@@ -171,6 +172,7 @@ def parse_maxspeed(value: str | None) -> float | None:
 
 def _file_date(path: Path) -> str | None:
     """The extract's replication timestamp from its header, when it has one."""
+    osmium = require("osmium")
     try:
         reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
         try:

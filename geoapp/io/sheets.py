@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataValidationError
+from ..extras import require
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -169,6 +170,8 @@ def write_csv(path: Path, frame: pd.DataFrame, *, separator: str = ",") -> Path:
 
 
 def _workbook(path: Path, sheet) -> Table:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        require("openpyxl")  # pandas' own message would not name the extra
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
     except Exception as exc:  # readers raise many kinds; all mean the file is unusable

@@ -23,6 +23,9 @@ def make_store(settings):
     """
     url = settings.database_url
     if url and url.startswith(("postgresql://", "postgres://")):
+        from ..extras import require
+
+        require("psycopg")
         from .postgis import PostgisStore
 
         store = PostgisStore(url, settings.data_dir, schema=settings.database_schema)
