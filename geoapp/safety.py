@@ -222,19 +222,26 @@ def route_reasons(
                 "every dangerous or blocked road, and no recent incident weighs heavily on it."
             )
     if shortest is not None and shortest_distance_m is not None:
-        risky = [z["name"] for z in shortest.zones if z["status"] == "controlled"]
-        blocked = [r["name"] for r in shortest.roads if r["status"] == "blocked"]
-        if risky or blocked:
-            parts = []
-            if risky:
-                parts.append("crosses controlled zones " + _names(risky))
-            if blocked:
-                parts.append("uses blocked roads " + _names(blocked))
-            text = f"The shortest route ({_km(shortest_distance_m)}) " + " and ".join(parts)
-            if safest is not None and safest_distance_m is not None and safest_distance_m > shortest_distance_m:
-                text += f"; the {label} is {_km(safest_distance_m - shortest_distance_m)} longer"
-            reasons.append(text + ".")
+        reasons.extend(_shortest_sentence(label, shortest, shortest_distance_m, safest, safest_distance_m))
     return reasons
+
+
+def _shortest_sentence(label: str, shortest: RouteExposure, shortest_distance_m: float,
+                       safest: RouteExposure | None, safest_distance_m: float | None) -> list[str]:
+    """What the direct way would cost: the controlled zones and blocked roads it crosses (none: nothing said)."""
+    risky = [z["name"] for z in shortest.zones if z["status"] == "controlled"]
+    blocked = [r["name"] for r in shortest.roads if r["status"] == "blocked"]
+    if not risky and not blocked:
+        return []
+    parts = []
+    if risky:
+        parts.append("crosses controlled zones " + _names(risky))
+    if blocked:
+        parts.append("uses blocked roads " + _names(blocked))
+    text = f"The shortest route ({_km(shortest_distance_m)}) " + " and ".join(parts)
+    if safest is not None and safest_distance_m is not None and safest_distance_m > shortest_distance_m:
+        text += f"; the {label} is {_km(safest_distance_m - shortest_distance_m)} longer"
+    return [text + "."]
 
 
 def _exposure_sentences(label: str, exposure: RouteExposure, near_buffer_m: float) -> list[str]:

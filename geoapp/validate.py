@@ -43,7 +43,6 @@ def empty_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
 
 def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gpd.GeoDataFrame:
     """Return ``gdf`` normalised to the spec, or raise ``DataValidationError`` listing every problem."""
-    problems: list[str] = []
     if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
         found = "none" if gdf.crs is None else gdf.crs.to_string()
         raise DataValidationError([f"{source}: CRS must be EPSG:4326 (lon/lat), found {found}"])
@@ -53,21 +52,38 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     missing = [c for c in spec.columns if c not in gdf.columns]
     if missing:
         raise DataValidationError([f"{source}: missing column(s) {', '.join(missing)}"])
-
     gdf = gdf.reset_index(drop=True)
-    labels = _labels(gdf)
+    problems = _Problems(source, _labels(gdf))
+    as_of = _check_common(gdf, spec, problems)
+    _check_extra(gdf, spec, problems)
+    _check_geometry(gdf, spec, problems)
+    if problems.found:
+        raise DataValidationError(problems.found)
+    gdf["as_of"] = as_of
+    gdf["notes"] = gdf["notes"].fillna("")
+    return gdf[[*spec.columns, *_passthrough(gdf, spec), "geometry"]]
 
-    def flag(mask: np.ndarray | pd.Series, problem: str) -> None:
-        for label in labels[np.asarray(mask, dtype=bool)]:
-            problems.append(f"{source}: feature {label}: {problem}")
 
+class _Problems:
+    """Problems found in a layer, each naming the file (or store) and the feature."""
+
+    def __init__(self, source: str, labels: np.ndarray):
+        self.source, self.labels, self.found = source, labels, []
+
+    def flag(self, mask: np.ndarray | pd.Series, problem: str) -> None:
+        for label in self.labels[np.asarray(mask, dtype=bool)]:
+            self.found.append(f"{self.source}: feature {label}: {problem}")
+
+
+def _check_common(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) -> pd.Series:
+    """The common columns (id, name, source, status, confidence, dates); the parsed ``as_of``."""
+    flag = problems.flag
     ids = gdf["id"]
     flag(_blank(ids), "id is empty")
     flag(ids.duplicated(keep="first") & ~_blank(ids), "duplicate id")
     for column in ("name", "source"):
         flag(_blank(gdf[column]), f"{column} is empty")
-    flag(~gdf["status"].isin(spec.statuses),
-         f"status must be one of {', '.join(spec.statuses)}")
+    flag(~gdf["status"].isin(spec.statuses), f"status must be one of {', '.join(spec.statuses)}")
     flag(~gdf["confidence"].isin(CONFIDENCE), f"confidence must be one of {', '.join(CONFIDENCE)}")
     as_of, bad_dates = _iso_dates(gdf["as_of"])
     flag(bad_dates, "as_of must be an ISO date (YYYY-MM-DD)")
@@ -76,7 +92,12 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
             parsed, bad = _iso_dates(gdf[column], allow_empty=True)
             flag(bad, f"{column} must be an ISO date (YYYY-MM-DD) or empty")
             gdf[column] = parsed
+    return as_of
 
+
+def _check_extra(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) -> None:
+    """Each layer's own columns by kind (whole numbers, dates, vocabularies, flags), normalised in place."""
+    flag = problems.flag
     for column, kind in spec.extra_columns.items():
         values = gdf[column]
         empty = _blank(values)
@@ -102,26 +123,23 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
             if ok.all():
                 gdf[column] = values.astype(bool)
 
+
+def _check_geometry(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) -> None:
+    """Present, of the layer's types, on Haiti's land or waters, and valid."""
+    flag = problems.flag
     geoms = gdf.geometry.values
     null = gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms)
     flag(null, "geometry is missing or empty")
     types = shapely.get_type_id(geoms)
     allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry_types]
-    flag(~null & ~np.isin(types, allowed),
-         f"geometry must be {' or '.join(spec.geometry_types)}")
+    flag(~null & ~np.isin(types, allowed), f"geometry must be {' or '.join(spec.geometry_types)}")
     outside = ~null & ~extent.geometries_inside(geoms)
     flag(outside, f"geometry lies outside Haiti ({extent.describe()})")
     checkable = ~null & ~outside  # validity only where coordinates are sane (huge values overflow GEOS)
     invalid = np.zeros(len(geoms), dtype=bool)
     invalid[checkable] = ~shapely.is_valid(geoms[checkable])
-    for label, reason in zip(labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
-        problems.append(f"{source}: feature {label}: invalid geometry ({reason})")
-
-    if problems:
-        raise DataValidationError(problems)
-    gdf["as_of"] = as_of
-    gdf["notes"] = gdf["notes"].fillna("")
-    return gdf[[*spec.columns, *_passthrough(gdf, spec), "geometry"]]
+    for label, reason in zip(problems.labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
+        problems.found.append(f"{problems.source}: feature {label}: invalid geometry ({reason})")
 
 
 def _labels(gdf: gpd.GeoDataFrame) -> np.ndarray:

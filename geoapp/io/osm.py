@@ -46,35 +46,7 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
     osmium = require("osmium")
     path = Path(path)
     as_of = _file_date(path)
-    ways: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
-    usage: Counter[int] = Counter()
-    counts = Counter()
-    newest = None
-    try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter("highway"))
-        for obj in processor:
-            counts["objects"] += 1
-            if progress and counts["objects"] % PROGRESS_EVERY == 0:
-                progress(f"read {counts['objects']:,} objects, kept {len(ways):,} drivable ways")
-            if not obj.is_way():
-                continue
-            counts["highway_ways"] += 1
-            tags = dict(obj.tags)
-            if not _drivable(tags):
-                continue
-            refs = np.fromiter((n.ref for n in obj.nodes), dtype=np.int64)
-            if len(refs) < 2 or not all(n.location.valid() for n in obj.nodes):
-                counts["ways_without_locations"] += 1
-                continue
-            coords = np.array([(n.lon, n.lat) for n in obj.nodes], dtype=float)
-            if tags.get("oneway") in ONEWAY_REVERSE:
-                refs, coords = refs[::-1], coords[::-1]
-            ways.append((obj.id, refs, coords, tags))
-            usage.update(set(refs.tolist()))
-            if obj.timestamp and (newest is None or obj.timestamp > newest):
-                newest = obj.timestamp
-    except RuntimeError as exc:
-        raise DataValidationError([f"{path.name}: cannot be read as an OSM file ({exc})"]) from None
+    ways, usage, counts, newest = _drivable_ways(path, osmium, progress)
     if not ways:
         raise DataValidationError([f"{path.name}: holds no drivable road (highway=* ways with node locations)"])
     if newest is not None and as_of is None:
@@ -93,6 +65,48 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
     counts["segments"] = len(roads)
     counts["closed_segments"] = int((roads["status"] == "closed").sum())
     return roads, dict(counts)
+
+
+def _drivable_ways(path: Path, osmium, progress: Callable[[str], None] | None):
+    """Every drivable way with its node ids and positions (one streaming pass), node use counts, counts, newest edit."""
+    ways: list[tuple[int, np.ndarray, np.ndarray, dict]] = []
+    usage: Counter[int] = Counter()
+    counts: Counter[str] = Counter()
+    newest = None
+    try:
+        processor = osmium.FileProcessor(str(path)).with_locations().with_filter(osmium.filter.KeyFilter("highway"))
+        for obj in processor:
+            counts["objects"] += 1
+            if progress and counts["objects"] % PROGRESS_EVERY == 0:
+                progress(f"read {counts['objects']:,} objects, kept {len(ways):,} drivable ways")
+            if not obj.is_way():
+                continue
+            counts["highway_ways"] += 1
+            way = _way(obj, counts)
+            if way is None:
+                continue
+            ways.append(way)
+            usage.update(set(way[1].tolist()))
+            if obj.timestamp and (newest is None or obj.timestamp > newest):
+                newest = obj.timestamp
+    except RuntimeError as exc:
+        raise DataValidationError([f"{path.name}: cannot be read as an OSM file ({exc})"]) from None
+    return ways, usage, counts, newest
+
+
+def _way(obj, counts: Counter) -> tuple[int, np.ndarray, np.ndarray, dict] | None:
+    """A drivable way as (id, node ids, positions, tags) in travel order, or None (counted when unusable)."""
+    tags = dict(obj.tags)
+    if not _drivable(tags):
+        return None
+    refs = np.fromiter((n.ref for n in obj.nodes), dtype=np.int64)
+    if len(refs) < 2 or not all(n.location.valid() for n in obj.nodes):
+        counts["ways_without_locations"] += 1
+        return None
+    coords = np.array([(n.lon, n.lat) for n in obj.nodes], dtype=float)
+    if tags.get("oneway") in ONEWAY_REVERSE:
+        refs, coords = refs[::-1], coords[::-1]
+    return obj.id, refs, coords, tags
 
 
 def _drivable(tags: dict) -> bool:

@@ -273,7 +273,7 @@ def _heap_pop(heap, size):
 
 
 @numba.njit(cache=True, nogil=True)
-def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost, state, pred_arc, heap, stamp):
+def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost, state, pred_arc, heap, stamp):  # noqa: C901
     """A* from several sources to several targets; returns (cost, end node or -1, nodes settled).
 
     ``state`` rows are (g, bound, stamp seen, stamp settled) so that one node is one cache line.
@@ -327,7 +327,7 @@ def _astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, tgt, tgt_cost,
 
 
 @numba.njit(cache=True, nogil=True)
-def _dijkstra_tree(indptr, head, cost, src, src_cost, want):
+def _dijkstra_tree(indptr, head, cost, src, src_cost, want):  # noqa: C901
     n = indptr.shape[0] - 1
     g = np.full(n, np.inf)
     pred_arc = np.full(n, -1, dtype=np.int64)
