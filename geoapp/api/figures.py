@@ -85,6 +85,9 @@ def _csv(body: dict, level: str) -> str:
 
 
 def _commune(pcode: str):
+    """The commune named in the path (its row of the official boundaries); these endpoints take no parameters."""
+    if request.args:
+        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
     if len(pcode) > MAX_PARAM_LENGTH:
         raise BadRequest("the p-code is too long", field="pcode")
     communes = service().dataset.layers["communes"]
@@ -98,8 +101,6 @@ def _commune(pcode: str):
 @rate_limited("lookups")
 def commune(pcode: str):
     """One commune's figures over every round, and the open displacement sites placed in it."""
-    if request.args:
-        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
     row = _commune(pcode)
     data = service().dataset
     sites = data.public.layers["displacement_sites"]
@@ -120,8 +121,6 @@ def commune(pcode: str):
 @rate_limited("lookups")
 def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
-    if request.args:
-        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
     row = _commune(pcode)
     series = commune_series(service().dataset.figures, row["id"])
     svg = trend_svg(series, title=f"{row['name']}: displaced people per round")

@@ -41,6 +41,13 @@ def _tooltip() -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(fields=["name", "status"], aliases=["", ""], labels=False)
 
 
+def _geojson(name: str, frame: gpd.GeoDataFrame, style, *, points: bool = False) -> folium.GeoJson:
+    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip."""
+    return folium.GeoJson(plain_geojson(frame), name=REGISTRY[name].title, style_function=style,
+                          marker=folium.CircleMarker() if points else None,
+                          popup=_popup(name, frame), tooltip=_tooltip())
+
+
 def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     colours = REGISTRY["gang_zones"].colours
 
@@ -51,8 +58,7 @@ def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
             "fillOpacity": ZONE_FILL[status] * (0.6 if muted else 1), "dashArray": ZONE_DASH[status],
         }
 
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY["gang_zones"].title, style_function=style,
-                          popup=_popup("gang_zones", frame), tooltip=_tooltip())
+    return _geojson("gang_zones", frame, style)
 
 
 def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -65,8 +71,7 @@ def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
             "dashArray": ROAD_DASH[p["status"]], "opacity": 0.5 if muted else 0.9,
         }
 
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY["roads"].title, style_function=style,
-                          popup=_popup("roads", frame), tooltip=_tooltip())
+    return _geojson("roads", frame, style)
 
 
 def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -79,9 +84,7 @@ def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
             "fillColor": colours[p["status"]], "fillOpacity": 0.85,
         }
 
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY["displacement_sites"].title,
-                          marker=folium.CircleMarker(), style_function=style,
-                          popup=_popup("displacement_sites", frame), tooltip=_tooltip())
+    return _geojson("displacement_sites", frame, style, points=True)
 
 
 def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -92,8 +95,7 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         return {"radius": 7, "color": "#000000", "weight": 2, "fill": True, "dashArray": PORT_DASH.get(p["kind"]),
                 "fillColor": colours[p["status"]], "fillOpacity": 1}
 
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY["ports"].title, marker=folium.CircleMarker(),
-                          style_function=style, popup=_popup("ports", frame), tooltip=_tooltip())
+    return _geojson("ports", frame, style, points=True)
 
 
 def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
@@ -104,8 +106,7 @@ def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         return {"radius": incident_radius(p["fatalities"]), "color": "#000000", "weight": 1, "fill": True,
                 "fillColor": colours[p["status"]], "fillOpacity": 0.6 if muted else 0.8}
 
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY["incidents"].title, marker=folium.CircleMarker(),
-                          style_function=style, popup=_popup("incidents", frame), tooltip=_tooltip())
+    return _geojson("incidents", frame, style, points=True)
 
 
 def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
