@@ -362,9 +362,8 @@ def _placement_report(frame, communes) -> list[str]:
 
     from . import extent
     from .data.places import named_commune_disagreements, place
-    from .settings import Settings
 
-    settings = Settings.from_env()
+    settings = _settings()
     if not len(frame) or not len(communes):
         return []
     placed = place(frame, communes, metric_crs=settings.metric_crs, margin_m=extent.margin_m())

@@ -219,7 +219,8 @@ def route_reasons(
         if verdict == "safe":
             reasons.append(
                 f"The {label} avoids every mapped gang zone (by more than {near_buffer_m:.0f} m), "
-                "every dangerous or blocked road, and no recent incident weighs heavily on it."
+                "every dangerous or blocked road, and no recent incident weighs heavily on it. This reflects "
+                "the mapped data only: check the data's age in the warnings."
             )
     if shortest is not None and shortest_distance_m is not None:
         reasons.extend(_shortest_sentence(label, shortest, shortest_distance_m, safest, safest_distance_m))

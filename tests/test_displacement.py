@@ -202,3 +202,12 @@ def test_bad_parameters_are_400s(figures_app, query, field):
 def test_with_no_figures_the_answer_says_how_to_import_them(client):
     body = client.get("/api/displacement").json
     assert body["areas"] == [] and "geoapp import-dtm" in body["warnings"][0]
+
+
+def test_a_commune_reported_twice_in_one_round_counts_once_in_the_round_total():
+    from geoapp.data.figures import Rounds
+
+    figures = pd.DataFrame({"pcode": ["HT0111", "HT0111", "HT0114"], "round": ["9", "9", "9"],
+                            "date": ["2024-12-01", "2024-12-09", "2024-12-09"],
+                            "individuals": [400_000, 450_000, 250_000], "source": "t"})
+    assert Rounds.of(figures).describe(0) == {"round": "9", "date": "2024-12-09", "individuals": 700_000}

@@ -14,7 +14,7 @@ import html
 import geopandas as gpd
 import pandas as pd
 
-from ..data.figures import Rounds, per_round
+from ..data.figures import Rounds, per_1000, per_round
 
 LEVELS = ("adm1", "adm2")
 
@@ -50,7 +50,7 @@ def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.G
         row.update(individuals=int(people), date=rounds.table["date"].iat[position],
                    round=rounds.table["round"].iat[position] or None,
                    population=None if pd.isna(pop) else int(pop),
-                   per_1000_residents=None if pd.isna(pop) or not pop else round(1000 * people / pop, 1),
+                   per_1000_residents=per_1000(pd.Series([people]), pd.Series([pop])).iloc[0],
                    change=change)
         rows.append(row)
     rows.sort(key=lambda r: -r["individuals"])

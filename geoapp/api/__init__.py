@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import math
 
-import shapely
 from flask import Blueprint, Response, jsonify, url_for
 
 from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
@@ -207,12 +206,7 @@ def _whole_layer(name: str):
         raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
     bbox = parse_bbox()
     data = service().dataset
-    view = layer_view(data)
-    frame = view.layers[name]
-    if bbox is not None:
-        hits = view.trees[name].query(shapely.box(*bbox), predicate="intersects")
-        hits.sort()
-        frame = frame.iloc[hits]
+    frame = layer_view(data).frame_of(name, bbox=bbox)
     return data, frame
 
 

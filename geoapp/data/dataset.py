@@ -80,13 +80,17 @@ class LayerView:
     trees: dict[str, shapely.STRtree]
     geojson: LayerGeoJSON
 
-    def geojson_of(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
-        """A layer as this audience sees it, whole (serialised once per data version) or cut to ``bbox``."""
+    def frame_of(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """A layer as this audience sees it, whole or its features meeting ``bbox`` (in layer order)."""
         if bbox is None:
-            return self.geojson[name]
+            return self.layers[name]
         hits = self.trees[name].query(shapely.box(*bbox), predicate="intersects")
         hits.sort()
-        return to_feature_collection(self.layers[name].iloc[hits])
+        return self.layers[name].iloc[hits]
+
+    def geojson_of(self, name: str, *, bbox: tuple[float, float, float, float] | None = None) -> str:
+        """A layer as this audience sees it, whole (serialised once per data version) or cut to ``bbox``."""
+        return self.geojson[name] if bbox is None else to_feature_collection(self.frame_of(name, bbox=bbox))
 
     @classmethod
     def of(cls, layers: dict[str, gpd.GeoDataFrame], *, shares_with: LayerView | None = None) -> LayerView:

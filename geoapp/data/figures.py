@@ -28,9 +28,11 @@ class Rounds:
     def of(cls, figures: pd.DataFrame) -> Rounds:
         if not len(figures):
             return cls(pd.DataFrame({"key": [], "round": [], "date": [], "individuals": []}))
-        keyed = figures.assign(key=round_keys(figures))
-        table = keyed.groupby("key", as_index=False).agg(round=("round", "first"), date=("date", "max"),
-                                                         individuals=("individuals", "sum"))
+        # a commune reported on two dates of one round counts once, at its latest date (as per_round does)
+        keyed = figures.assign(key=round_keys(figures)).sort_values(["pcode", "date"])
+        latest = keyed.drop_duplicates(["pcode", "key"], keep="last")
+        table = keyed.groupby("key", as_index=False).agg(round=("round", "first"), date=("date", "max"))
+        table = table.merge(latest.groupby("key", as_index=False).agg(individuals=("individuals", "sum")), on="key")
         return cls(table.sort_values(["date", "key"]).reset_index(drop=True))
 
     def on_or_before(self, day: dt.date | None) -> int | None:

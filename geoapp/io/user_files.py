@@ -35,11 +35,6 @@ ALIASES = {
 TRUE, FALSE = {"true", "1", "yes", "oui", "vrai"}, {"false", "0", "no", "non", "faux", ""}
 
 
-def read_table_layer(path: Path) -> gpd.GeoDataFrame:
-    """A GeoDataFrame from a vector file or a CSV table (an HXL hashtag row under the header is skipped)."""
-    return read_layer_file(path)[0]
-
-
 def read_layer_file(path: Path, *, spec: LayerSpec | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """A vector file or a CSV/XLSX table as a GeoDataFrame, and how a table was read (for the summary).
 
