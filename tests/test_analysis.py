@@ -111,8 +111,9 @@ def test_no_after_route_runs_over_the_closed_mountain_road(client):
         if row["after"].get("route"):
             line = shapely.geometry.shape(row["after"]["route"])
             assert shapely.length(shapely.intersection(line, closed)) == 0, row["id"]
-        if row["after"]["exposure"]:
-            assert row["after"]["exposure"]["blocked_road_m"] >= 0
+        if row["after"]["exposure"] and row["after"]["access"] in ("safe", "caution"):
+            assert row["after"]["exposure"]["blocked_road_m"] == 0
+            assert row["after"]["exposure"]["inside_controlled_m"] == 0
 
 
 def test_a_polygon_treated_as_controlled(client):

@@ -199,7 +199,10 @@ def test_safety_inside_cite_soleil(client):
     # no route leaves Cité Soleil without entering it: the least-risk one, called unsafe
     assert port["by_road"]["mode"] == "least_risk" and port["by_road"]["verdict"] == "unsafe"
     assert port["by_road"]["distance_m"] >= port["straight_line"]["distance_m"]
-    assert body["nearest_open_site"]["straight_line"]["distance_m"] >= 0
+    site = body["nearest_open_site"]
+    assert site["by_road"]["id"] == site["straight_line"]["id"] == "ds-015"
+    assert site["straight_line"]["distance_m"] > 0 and site["by_road"]["distance_m"] > 0
+    assert site["by_road"]["mode"] == "least_risk" and site["by_road"]["verdict"] == "unsafe"
     assert body["summary"].startswith("The point is inside Cité Soleil, a zone controlled by ")
 
 
