@@ -378,3 +378,17 @@ def test_route_answer_names_its_ends_and_gives_an_itinerary(client):
     stretches = body["routes"][0]["properties"]["itinerary"]
     assert [s["road_id"] for s in stretches] == ["rd-rn7-les-cayes-camp-perrin", "rd-rn7-camp-perrin-jeremie"]
     assert all(s["ref"] == "RN7" and s["hand_drawn"] for s in stretches)
+
+
+def test_a_safe_answer_says_how_old_the_absence_of_zones_and_incidents_is(client):
+    """'Safe' rests on no zone and no heavy incident being mapped: with old incident data, that is said."""
+    body = get_route(client, LES_CAYES, (-74.1178, 18.6500))  # far from every zone; the sample ends in 2025
+    assert body["verdict"] == "safe"
+    assert any("the incident data may simply be missing" in w for w in body["warnings"])
+    assert all(f["properties"]["verdict"] == "safe" for f in body["routes"] if f["properties"]["kind"] == "safest")
+
+
+def test_every_route_from_inside_a_controlled_zone_is_unsafe(client):
+    body = get_route(client, CITE_SOLEIL, LEOGANE, mode="least_risk")
+    assert body["verdict"] == "unsafe"
+    assert {f["properties"]["verdict"] for f in body["routes"]} == {"unsafe"}

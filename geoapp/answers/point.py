@@ -25,7 +25,15 @@ from ..network.exposure import incident_reach
 from ..network.routing import Route, Router, Snap
 from ..safety import route_verdict
 from ..settings import Settings
-from .route import LonLat, _zone, check_in_haiti, feature_stale_warnings, pocket_warnings, where_is
+from .route import (
+    LonLat,
+    _zone,
+    absence_warnings,
+    check_in_haiti,
+    feature_stale_warnings,
+    pocket_warnings,
+    where_is,
+)
 
 DEFAULT_RADIUS_M = 500.0
 MAX_RADIUS_M = 5000.0
@@ -110,7 +118,7 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
         "as_of_day": data.today.isoformat(),
         "data_as_of": max(day or "" for day in data.as_of.values()),
         "layers_as_of": dict(data.as_of),
-        "warnings": warnings,
+        "warnings": warnings + absence_warnings(data, settings, data.today, applies=assessment in ("clear", "at_sea")),
     }
 
 

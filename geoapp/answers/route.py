@@ -89,18 +89,21 @@ def route_lookup(
         connected=shortest is not None,  # plain length, every road passable: None only when not connected
     )
     near = settings.near_buffer_m
-    routes = [_feature(data, safest, "safest", mode, near)] if safest else []
+    ends = {"endpoint_in_controlled": in_controlled}  # a route starting or ending in a controlled zone is unsafe
+    routes = [_feature(data, safest, "safest", mode, near, **ends)] if safest else []
     note = None
     if safest is not None and alternatives:
         others = router.alternatives(snaps["from"], snaps["to"], mode, safest, alternatives)
-        routes += [_feature(data, r, "alternative", mode, near, rank=i + 2) for i, r in enumerate(others)]
+        routes += [_feature(data, r, "alternative", mode, near, rank=i + 2, **ends) for i, r in enumerate(others)]
         note = alternatives_note(len(others), alternatives, mode)
         if note:
             reasons = [*reasons, note]
     if shortest is not None:
-        routes.append(_feature(data, shortest, "shortest", "shortest", near))
+        routes.append(_feature(data, shortest, "shortest", "shortest", near, **ends))
     used = ("roads", "gang_zones", "incidents")
     warnings += precision_warnings([safest, shortest])
+    # "touches no zone, no heavy incident" is only as good as those layers' age
+    warnings += absence_warnings(data, settings, today, applies=verdict == "safe")
     return {
         "verdict": verdict,
         "mode": mode,
@@ -199,6 +202,20 @@ def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | N
     return stale_warnings_for(used, today, settings.stale_after_days)
 
 
+def absence_warnings(data: Dataset, settings: Settings, today: dt.date | None, *, applies: bool = True) -> list[str]:
+    """For answers resting on the absence of zones and incidents (``applies``): how old those layers are."""
+    if not applies:
+        return []
+    today = today or data.today
+    out = stale_warnings(data, settings, ("gang_zones",), today)
+    newest = data.as_of.get("incidents")
+    age = None if newest is None else (today - dt.date.fromisoformat(newest)).days
+    if age is None or age > settings.stale_after_days:
+        when = "no incident is on record" if age is None else f"the newest incident on record is {age} days old"
+        out.append(f"No recent incident is known here, but {when}: the incident data may simply be missing.")
+    return out
+
+
 def feature_stale_warnings(data: Dataset, settings: Settings, *, road_ids=(), zone_ids=(), roads_where: str,
                            zones_where: str, today: dt.date | None = None) -> list[str]:
     """A warning naming the roads and zones (by id) an answer used that are older than the limit."""
@@ -257,7 +274,8 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
 ROUTE_LABELS = {"safest": "Safest route", "least_risk": "Least-risk route", "shortest": "Shortest route"}
 
 
-def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1) -> dict:
+def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1, *,
+             endpoint_in_controlled: bool = False) -> dict:
     if kind == "alternative":
         label = f"Alternative {rank - 1}"
     else:
@@ -270,7 +288,8 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "label": label,
             "mode": mode,
             "rank": rank,
-            "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m),
+            "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m,
+                                     endpoint_in_controlled=endpoint_in_controlled),
             "distance_m": round(route.distance_m, 1),
             "distance_range_m": [round(v, 1) for v in route.distance_range_m],
             "duration_s": round(route.duration_s),
