@@ -458,6 +458,7 @@ def token_revoke(name: str) -> None:
 @click.option("--threads", type=int, default=4, show_default=True)
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve with gunicorn; the app (layers and graph) is built once, before the workers fork."""
+    from . import create_app
     from .http.server import serve
 
-    serve(host=host, port=port, workers=workers, threads=threads)
+    serve(create_app, host=host, port=port, workers=workers, threads=threads)

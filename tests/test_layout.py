@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles between its modules (imports inside functions included)."""
+"""The package's shape: dependencies point down its layers, no import cycles (imports inside functions included)."""
 
 from __future__ import annotations
 
@@ -94,3 +94,44 @@ def test_every_module_says_its_job():
     missing = [name for name, path in modules().items()
                if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))]
     assert missing == []
+
+
+# DESIGN's layers, top to bottom: a module may import its own layer and those below, never one above.
+LAYERS = [
+    {"geoapp", "cli"},                    # the app factory and the command line put everything together
+    {"web", "api"},                       # pages and JSON blueprints
+    {"http"},                             # Flask glue
+    {"answers", "maps"},                  # answers as plain dicts; maps drawn from the data
+    {"data", "network", "safety"},        # the loaded dataset, the road graph, the risk model
+    {"store", "io", "layers", "validate", "extent", "errors", "settings", "extras", "shipped", "i18n"},
+]
+
+
+def layer_of(module: str) -> int:
+    part = module.split(".")[1] if "." in module else module
+    return next(rank for rank, names in enumerate(LAYERS) if part in names)
+
+
+def test_dependencies_point_down_the_layers():
+    known = modules()
+    upward = sorted(f"{name} -> {target}" for name, path in known.items()
+                    for target in imported(name, path, known) & set(known)
+                    if layer_of(target) < layer_of(name))
+    assert upward == []
+
+
+def test_every_package_has_a_layer():
+    parts = {name.split(".")[1] for name in modules() if "." in name}
+    assert parts <= set().union(*LAYERS)
+
+
+def test_flask_stays_in_the_http_layers():
+    """The domain answers without a web framework: Flask only in http/, api/, web/ and the app factory."""
+    flask_users = set()
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            roots = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if any(root.split(".")[0] in {"flask", "werkzeug", "flask_babel"} for root in roots):
+                flask_users.add(name)
+    assert {name for name in flask_users if layer_of(name) > 2} == set()

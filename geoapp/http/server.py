@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 
 class GunicornServer(BaseApplication):
-    """gunicorn running ``create_app()`` with the given options (see ``gunicorn --help`` names)."""
+    """gunicorn running the app ``factory`` builds, with the given options (see ``gunicorn --help`` names)."""
 
-    def __init__(self, options: dict):
+    def __init__(self, factory: Callable[[], Flask], options: dict):
+        self.factory = factory
         self.options = options
         super().__init__()
 
@@ -17,14 +21,12 @@ class GunicornServer(BaseApplication):
             if key in self.cfg.settings:  # older gunicorn releases lack some settings (control_socket)
                 self.cfg.set(key, value)
 
-    def load(self):
-        from .. import create_app
-
-        return create_app()
+    def load(self) -> Flask:
+        return self.factory()
 
 
-def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
-    """Run until stopped.  Two workers suit the 2-core machines this is planned for.
+def serve(factory: Callable[[], Flask], *, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
+    """Run ``factory()``'s app until stopped.  Two workers suit the 2-core machines this is planned for.
 
     gunicorn's control socket goes in the instance folder, like everything else the service writes.
     """
@@ -33,6 +35,7 @@ def serve(*, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     instance = Settings.from_env().instance_path
     instance.mkdir(parents=True, exist_ok=True)
     GunicornServer(
+        factory,
         {
             "control_socket": str(instance.resolve() / "gunicorn.ctl"),
             "bind": f"{host}:{port}",
