@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test test-fast lint validate bench fuzz load lock clean
+.PHONY: run test test-fast lint typecheck validate bench fuzz load lock clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -16,6 +16,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	bash scripts/test-system-deps.sh
 	$(BIN)/ruff check geoapp tests bench wsgi.py
+	$(BIN)/mypy
 	GEOAPP_TEST_DATABASE_URL=$$(bash scripts/test-postgres.sh) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the inner loop: no browser, no server processes, no slow tests, no database needed (those tests skip)
@@ -25,6 +26,10 @@ test-fast: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check geoapp tests wsgi.py
+
+# mypy on the domain packages (network, answers, data, store, io); what it checks is [tool.mypy] in pyproject.toml
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -70,4 +75,4 @@ lock: | $(VENV)/bin/python
 	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra test -o requirements/test.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import FlaskGroup
 
 from .errors import GeoappError
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 def _create_app():
@@ -121,7 +125,7 @@ def _echo_network(n: dict) -> None:
                f"{n['dead_ends_leave_only']} left but not entered")
 
 
-def _store():
+def _store() -> Store:
     from .store import make_store
 
     return make_store(_settings())

@@ -13,6 +13,7 @@ import functools
 import numpy as np
 import pyproj
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import shipped
 
@@ -47,7 +48,7 @@ def land() -> shapely.Geometry:
 
 
 @functools.lru_cache(maxsize=4)
-def area(margin: float | None = None) -> shapely.Geometry:
+def area(margin: float | None = None) -> BaseGeometry:
     """Land plus ``margin`` metres of sea around it (lon/lat), prepared for fast point tests."""
     margin = _margin_m if margin is None else margin
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", _METRIC, always_xy=True)

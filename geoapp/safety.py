@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
@@ -65,7 +66,7 @@ class RiskWeights:
 
 
 def incident_weights(
-    event_type: np.ndarray, fatalities: np.ndarray, event_date: np.ndarray, today, half_life_days: float
+    event_type: np.ndarray, fatalities: np.ndarray, event_date: np.ndarray, today: dt.date, half_life_days: float
 ) -> np.ndarray:
     """What each incident weighs on ``today``: its severity, halved every ``half_life_days``.
 

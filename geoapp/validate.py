@@ -68,7 +68,8 @@ class _Problems:
     """Problems found in a layer, each naming the file (or store) and the feature."""
 
     def __init__(self, source: str, labels: np.ndarray):
-        self.source, self.labels, self.found = source, labels, []
+        self.source, self.labels = source, labels
+        self.found: list[str] = []
 
     def flag(self, mask: np.ndarray | pd.Series, problem: str) -> None:
         for label in self.labels[np.asarray(mask, dtype=bool)]:

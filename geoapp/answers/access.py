@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely import ops
+from shapely.geometry.base import BaseGeometry
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
@@ -56,7 +58,7 @@ class Scenario:
         return not (self.closed_road_ids or self.close_points or self.close_areas or self.controlled_areas)
 
 
-def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat, dict | None]:
+def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat | None, dict | None]:
     """A hub given as ``LON,LAT`` or as the id of a port or displacement site."""
     for layer in ("ports", "displacement_sites"):
         frame = data.layers[layer]
@@ -115,7 +117,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     after = _access(data, settings, snap, costs, figures)
     rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
     rows_after = _site_rows(data, settings, after, exact, status)
-    rows = []
+    numbered: list[tuple[int, dict]] = []
     for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
         keys = ("access", "verdict", "reason", "distance_m", "duration_s")
@@ -133,11 +135,11 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
                 row["detour_s"] = round(a["duration_s"] - b["duration_s"])
         row["outcome"] = outcome
         row["loses_safe_access"] = b["access"] in ("safe", "caution") and a["access"] not in ("safe", "caution")
-        rows.append((i, row))
-    drawn = _draw_detours(data, settings, snap, costs, [(i, r) for i, r in rows if r["outcome"] == "detour"],
+        numbered.append((i, row))
+    drawn = _draw_detours(data, settings, snap, costs, [(i, r) for i, r in numbered if r["outcome"] == "detour"],
                           exact=exact)
-    rows = [r for _, r in rows]
-    summary = {"sites": len(rows)}
+    rows = [r for _, r in numbered]
+    summary: dict[str, Any] = {"sites": len(rows)}
     for outcome in OUTCOMES:
         chosen = [r for r in rows if r["outcome"] == outcome]
         summary[outcome] = len(chosen)
@@ -186,7 +188,7 @@ def closed_edges(data: Dataset, scenario: Scenario) -> tuple[np.ndarray, list[di
         for k, (lon, lat) in enumerate(lonlat):
             check_in_haiti((float(lon), float(lat)), f"close_points[{k}]")
         x, y = data.to_metric.transform(lonlat[:, 0], lonlat[:, 1])
-        metric = shapely.points(np.column_stack([x, y]))
+        metric = np.asarray(shapely.points(np.column_stack([x, y])))
         (which, found), distance = net.tree.query_nearest(metric, max_distance=CLOSE_POINT_MAX_M,
                                                           return_distance=True, all_matches=False)
         edge = np.full(len(metric), -1)
@@ -403,10 +405,10 @@ def _draw_detours(data: Dataset, settings: Settings, hub: Snap, costs: dict[str,
         route = router.route(hub, site, mode, edge_cost=costs[mode])
         if route is None:
             continue
-        geometry = route.geometry
+        geometry: BaseGeometry | None = route.geometry
         if not exact:
-            keep = geometry.length - PRIVATE_TAIL_M
-            geometry = ops.substring(geometry, 0, keep) if keep > 0 else None
+            keep = route.geometry.length - PRIVATE_TAIL_M
+            geometry = ops.substring(route.geometry, 0, keep) if keep > 0 else None
         row["after"]["route"] = None if geometry is None else {
             "type": "LineString", "coordinates": data.lonlat_coords(geometry)}
         if exact:

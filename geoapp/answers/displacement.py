@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -24,14 +25,15 @@ def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.G
     """Per area of ``level``: people displaced in the latest round on or before ``day``, and the change."""
     rounds = Rounds.of(figures)
     position = rounds.on_or_before(day)
-    base = {"level": level, "date_asked": day.isoformat() if day else None, "round": None, "previous_round": None,
-            "areas": [], "total": None, "total_change": None, "data_as_of": None,
-            "rounds": [rounds.describe(i) for i in range(len(rounds.table))], "warnings": []}
+    base: dict[str, Any] = {"level": level, "date_asked": day.isoformat() if day else None, "round": None,
+                            "previous_round": None, "areas": [], "total": None, "total_change": None,
+                            "data_as_of": None, "rounds": [rounds.describe(i) for i in range(len(rounds.table))],
+                            "warnings": []}
     if position is None:
         base["warnings"].append(
             "No displacement figures on record; import IOM DTM's commune table with 'geoapp import-dtm FILE'."
             if not len(rounds.table) else
-            f"No round on or before {day.isoformat()}; the first on record is dated {rounds.table['date'].iat[0]}.")
+            f"No round on or before {day}; the first on record is dated {rounds.table['date'].iat[0]}.")
         return base
     current = _area_figures(figures, rounds, position, communes, level)
     previous = _area_figures(figures, rounds, position - 1, communes, level) if position > 0 else None

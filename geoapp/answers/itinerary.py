@@ -95,7 +95,7 @@ def named_places(data, data_dir) -> tuple[np.ndarray, pd.DataFrame]:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "id", "name", "geometry"])
     lonlat = shapely.get_coordinates(np.asarray(frame["geometry"].to_numpy(), dtype=object))
     x, y = data.to_metric.transform(lonlat[:, 0], lonlat[:, 1]) if len(lonlat) else (np.zeros(0), np.zeros(0))
-    found = (shapely.points(np.column_stack([x, y])) if len(lonlat) else np.zeros(0, dtype=object),
+    found = (np.asarray(shapely.points(np.column_stack([x, y]))) if len(lonlat) else np.zeros(0, dtype=object),
              frame.drop(columns="geometry"))
     while len(_PLACES) >= 4:
         _PLACES.pop(next(iter(_PLACES)))

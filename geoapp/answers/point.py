@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely import ops
+from shapely.geometry.base import BaseGeometry
 
 from .. import extent
 from ..data.dataset import Dataset, PointIndex
@@ -335,10 +336,10 @@ def _route_feature(data: Dataset, route: Route | None, kind: str, target: dict |
     """
     if route is None or target is None:
         return None
-    geometry = route.geometry
+    geometry: BaseGeometry | None = route.geometry
     if not exact:
         cells = shapely.union_all([_cell(p, grid_m) for p in target["_cells"]])
-        geometry = _before(geometry, cells)
+        geometry = _before(route.geometry, cells)
         if geometry is None:
             return None
     return {
@@ -355,7 +356,7 @@ def _cell(point: shapely.Point, grid_m: float) -> shapely.Polygon:
     return shapely.box(x0, y0, x0 + grid_m, y0 + grid_m)
 
 
-def _before(line: shapely.LineString, cell) -> shapely.LineString | None:
+def _before(line: shapely.LineString, cell) -> BaseGeometry | None:
     """The part of ``line`` from its start to where it first enters ``cell`` (None: it starts inside)."""
     if cell.intersects(shapely.get_point(line, 0)):
         return None

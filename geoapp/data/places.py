@@ -39,14 +39,15 @@ def place(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None, *, metric_
     index = commune_of(frame, communes, metric_crs=metric_crs, margin_m=margin_m)
     frame = frame.copy()
     if communes is None or not len(communes):
-        for column in PLACE_COLUMNS:
-            frame[column] = None
+        for name in PLACE_COLUMNS:
+            frame[name] = None
         return frame
     known = index >= 0
     picked = communes.iloc[np.where(known, index, 0)]
 
     def column(values) -> np.ndarray:
-        return np.where(known, np.asarray(values, dtype=object), None)
+        # numpy's stubs leave None out of ArrayLike, though np.where takes it as an object scalar
+        return np.where(known, np.asarray(values, dtype=object), None)  # type: ignore[call-overload]
 
     frame["adm1_pcode"] = column(picked["adm1_pcode"])
     frame["adm1_name"] = column(picked["adm1_name"])
@@ -114,8 +115,8 @@ def named_commune_disagreements(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFr
     lookup: dict[str, int] = {}
     for column_name in ("name", "name_fr", "name_en"):
         if column_name in communes:
-            for i, value in enumerate(communes[column_name]):
-                lookup.setdefault(normalise_name(value), i)
+            for row, value in enumerate(communes[column_name]):
+                lookup.setdefault(normalise_name(value), row)
     names = frame[column].astype(object)
     keys = names.map(normalise_name)
     given = keys.ne("").to_numpy()

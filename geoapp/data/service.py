@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 from ..errors import GeoappError
 from ..settings import Settings
+from ..store import Store
 from .dataset import Dataset, build_dataset
 from .history import layers_as_of
 
@@ -25,7 +26,7 @@ class Service:
     Requests already running finish on the Dataset they started with.
     """
 
-    def __init__(self, settings: Settings, store):
+    def __init__(self, settings: Settings, store: Store):
         self.settings = settings
         self.store = store
         self._lock = threading.Lock()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import request
 
 from ..errors import Forbidden, Unauthorized
+from ..store import Store
 from ..store.sql import ROLES
 
 
-def current_principal(store) -> tuple[str, str] | None:
+def current_principal(store: Store) -> tuple[str, str] | None:
     """(name, role) of the bearer token sent, None without one; 401 for a token that is not valid."""
     header = request.headers.get("Authorization", "")
     if not header:
@@ -22,7 +23,7 @@ def current_principal(store) -> tuple[str, str] | None:
     return principal
 
 
-def require_role(store, minimum: str) -> tuple[str, str]:
+def require_role(store: Store, minimum: str) -> tuple[str, str]:
     """The caller, if their role is at least ``minimum``: 401 without a token, 403 with too weak a role."""
     principal = current_principal(store)
     if principal is None:

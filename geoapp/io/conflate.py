@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,8 +31,9 @@ def carry_statuses(
     """
     out = roads.copy()
     ref = reference[reference["status"] != "open"].reset_index(drop=True)
-    report = {"reference_roads": len(ref), "matched_reference_roads": 0, "unmatched": [],
-              "segments_marked": {"dangerous": 0, "blocked": 0, "closed": 0}, "tolerance_m": tolerance_m}
+    report: dict[str, Any] = {"reference_roads": len(ref), "matched_reference_roads": 0, "unmatched": [],
+                              "segments_marked": {"dangerous": 0, "blocked": 0, "closed": 0},
+                              "tolerance_m": tolerance_m}
     if len(ref) == 0 or len(out) == 0:
         return out, report
     target = np.asarray(out.to_crs(metric_crs).geometry.values)

@@ -73,7 +73,7 @@ class Table:
         if self.encoding is None:
             parts = [f"Excel workbook, sheet {self.sheet!r}" if self.sheet not in (None, 0) else "Excel workbook"]
         else:
-            parts = [f"{self.encoding} text", f"{SEPARATORS.get(self.separator, repr(self.separator))}-separated"]
+            parts = [f"{self.encoding} text", f"{SEPARATORS.get(self.separator or '', repr(self.separator))}-separated"]
         if self.decimal_comma:
             parts.append("decimal comma in " + ", ".join(repr(c) for c in self.decimal_comma))
         if self.hxl_row:

@@ -62,7 +62,7 @@ def _from_table(path: Path, spec: LayerSpec | None) -> tuple[gpd.GeoDataFrame, l
         raise DataValidationError([f"{path.name}: needs longitude and latitude columns (lon/lat); found "
                                    f"{', '.join(repr(h) for h in table.columns[:12])} ({source.describe()})"])
     wanted = set(spec.columns) if spec else {c for c in ALIASES} | {c for s in _specs() for c in s.columns}
-    renamed = {}
+    renamed: dict[str, str] = {}
     for header, norm in names.items():
         if header in (lon, lat):
             continue

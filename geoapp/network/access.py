@@ -71,7 +71,7 @@ def access_figures(
     oneway = router.network.oneway
     e0, t0 = hub.edge, hub.fraction
     back0 = np.inf if oneway[e0] else edge_cost[e0]
-    starts = {}
+    starts: dict[int, tuple[float, float]] = {}
     for node, share, cost in ((int(v[e0]), 1 - t0, edge_cost[e0]), (int(u[e0]), t0, back0)):
         c = 0.0 if share <= 0 else share * cost
         if np.isfinite(c) and c < starts.get(node, (np.inf,))[0]:

@@ -417,8 +417,8 @@ class Router:
             geometry=geometry,
             distance_m=float(length.sum()),
             duration_s=float(self.edge_seconds[edges] @ shares),
-            distance_range_m=tuple(float(v) for v in shares @ self.network.edge_length_range[edges]),
-            duration_range_s=tuple(float(v) for v in shares @ self.edge_seconds_range[edges]),
+            distance_range_m=_low_high(shares @ self.network.edge_length_range[edges]),
+            duration_range_s=_low_high(shares @ self.edge_seconds_range[edges]),
             hand_drawn_m=float(length[self.network.hand_drawn[edges]].sum()),
             cost=cost,
             exposure=exposure,
@@ -453,6 +453,12 @@ def _overlap(route: Route, other: Route) -> float:
 def _part(share: float, cost: float) -> float:
     """Cost of travelling ``share`` of an edge; nothing at all when standing on its end node."""
     return 0.0 if share <= 0 else share * cost
+
+
+def _low_high(pair: np.ndarray) -> tuple[float, float]:
+    """A (low, high) range of two array values as floats."""
+    low, high = pair
+    return float(low), float(high)
 
 
 def _finite(candidates: dict[int, float]) -> dict[int, float]:

@@ -12,16 +12,21 @@ import geopandas as gpd
 
 from ..errors import ConfigError, DataValidationError
 from ..layers import REGISTRY, STORED
+from ..settings import Settings
 from ..validate import read_layer
+from .protocol import Store
+
+__all__ = ["DirectoryStore", "Store", "make_store"]
 
 
-def make_store(settings):
+def make_store(settings: Settings) -> Store:
     """The store a service with these settings reads and writes, created and seeded when new.
 
     PostGIS when ``database_url`` is a postgresql:// URL; otherwise the embedded GeoPackage
     ``haiti-access.gpkg`` in the instance folder, seeded from ``data_dir`` on first run.
     """
     url = settings.database_url
+    store: Store  # each backend is checked against the protocol here
     if url and url.startswith(("postgresql://", "postgres://")):
         from ..extras import require
 

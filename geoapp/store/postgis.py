@@ -88,6 +88,7 @@ class PostgisStore(SqlStore):
         with self._connect() as cur:
             for name in STORED:
                 cur.execute(f"SELECT count(*) FROM {name} WHERE NOT ST_IsValid(geom)")
-                if cur.fetchone()[0]:
+                row = cur.fetchone()
+                if row is None or row[0]:
                     return False
         return True

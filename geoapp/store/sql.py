@@ -7,6 +7,7 @@ bumps the data version, so it is applied whole or not at all.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import functools
 import hashlib
@@ -40,8 +41,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class SqlStore:
-    """Shared logic of the SQL backends.  Subclasses provide the connection and geometry codec."""
+class SqlStore(abc.ABC):
+    """Shared logic of the SQL backends.  Subclasses provide the connection and geometry codec.
+
+    What they must provide is abstract, so that mypy (through ``Store``) and Python both refuse a
+    backend that lacks one.
+    """
 
     param = "?"
     kind = "sql"
@@ -50,11 +55,13 @@ class SqlStore:
         self.seed_dir = Path(seed_dir)
 
     # -- provided by backends ------------------------------------------------------------------
+    @abc.abstractmethod
     @contextmanager
     def _connect(self) -> Iterator:  # pragma: no cover - abstract
         raise NotImplementedError
         yield
 
+    @abc.abstractmethod
     @contextmanager
     def _write(self) -> Iterator:  # pragma: no cover - abstract
         """A connection inside a write transaction that serialises writers."""
@@ -67,12 +74,15 @@ class SqlStore:
     def _geom_out(self) -> str:
         return "geom"
 
+    @abc.abstractmethod
     def _encode(self, geom) -> bytes:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _decode(self, value) -> object:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @abc.abstractmethod
     def _create_schema(self, cur) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -104,9 +114,10 @@ class SqlStore:
                     cur.execute(f'ALTER TABLE {spec.name} ADD COLUMN "{column}" TEXT')
                     cur.execute(self._q(f'UPDATE {spec.name} SET "{column}" = %s'), (value,))
 
-    def _after_layer_change(self, cur, name: str, frame_bounds) -> None:
+    def _after_layer_change(self, cur, name: str, frame_bounds) -> None:  # noqa: B027 - optional hook, not abstract
         """Backend bookkeeping after a layer's rows changed (GeoPackage extents)."""
 
+    @abc.abstractmethod
     def integrity_check(self) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
