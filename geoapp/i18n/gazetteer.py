@@ -225,15 +225,11 @@ class Gazetteer:
 
 
 class UnknownPlace(BadRequest):
-    """A name or id that names no place; the error lists close names ("did you mean")."""
-
-    code = "unknown_place"
+    """A name or id that names no place; the error lists close names (``suggestions``: "did you mean")."""
 
 
 class AmbiguousPlace(BadRequest):
-    """A name that several different places bear; the error lists them so that the caller can choose."""
-
-    code = "ambiguous_place"
+    """A name that several different places bear; the error lists them (``candidates``) for the caller to choose."""
 
 
 MAX_CANDIDATES = 10
