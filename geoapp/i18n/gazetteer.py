@@ -50,6 +50,7 @@ PORT_WEIGHT = {"seaport": 100_000, "airport": 100_000, "fuel_terminal": 30_000, 
 #: user-facing sentences, in one place
 MESSAGES = {
     "unknown": "{field} must be LON,LAT, a place name or an id; no place has the name or id {query!r}",
+    "unknown_unshown": "{field} must be LON,LAT, a place name or an id; no place has that name or id",
     "did_you_mean": "; did you mean {names}?",
     "or": " or ",
     "ambiguous": "{field}={query!r} may mean {count} different places: {names}; give the id of the one you "
@@ -233,6 +234,8 @@ class AmbiguousPlace(BadRequest):
 
 
 MAX_CANDIDATES = 10
+#: what an error may repeat of a name it did not find: letters, digits, spaces and the punctuation of names
+SAFE_QUERY = re.compile(r"[^\W_][\w .,'’()/-]{0,59}(\.\.\.)?")
 
 
 def locate(gazetteer: Gazetteer, query: str, field: str, *, exact: bool = False) -> Place:
@@ -244,13 +247,16 @@ def locate(gazetteer: Gazetteer, query: str, field: str, *, exact: bool = False)
     if outcome.place is not None:
         return outcome.place
     shown = query if len(query) <= 60 else query[:57] + "..."
+    if not SAFE_QUERY.fullmatch(shown):  # never echo markup or other oddities back
+        shown = ""
     if not outcome.matches:
-        message = MESSAGES["unknown"].format(field=field, query=shown)
+        message = MESSAGES["unknown" if shown else "unknown_unshown"].format(field=field, query=shown)
         if outcome.suggestions:
             names = list(outcome.suggestions)
             listed = ", ".join(names[:-1]) + MESSAGES["or"] + names[-1] if len(names) > 1 else names[0]
             message += MESSAGES["did_you_mean"].format(names=listed)
-        raise UnknownPlace(message, field=field, details={"query": shown, "suggestions": list(outcome.suggestions)})
+        raise UnknownPlace(message, field=field,
+                           details={**({"query": shown} if shown else {}), "suggestions": list(outcome.suggestions)})
     candidates = [m.describe(exact=exact) for m in outcome.matches[:MAX_CANDIDATES]]
     names = "; ".join(MESSAGES["candidate"].format(
         name=c["name"], kind=c["kind"].replace("_", " "), id=c["id"],
@@ -261,7 +267,7 @@ def locate(gazetteer: Gazetteer, query: str, field: str, *, exact: bool = False)
         names += MESSAGES["more"].format(count=more)
     raise AmbiguousPlace(MESSAGES["ambiguous"].format(field=field, query=shown, count=len(outcome.matches),
                                                       names=names),
-                         field=field, details={"query": shown, "candidates": candidates})
+                         field=field, details={**({"query": shown} if shown else {}), "candidates": candidates})
 
 
 def same_place(matches: list[Match]) -> list[Match]:
