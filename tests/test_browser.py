@@ -389,6 +389,10 @@ def test_route_form_by_typed_place_names(visit):
                                 ".map(o => [o.value, o.label])")
     assert suggested[0][0] == "Pétionville" and "Petyonvil" in suggested[0][1]
     v.page.fill("#from", suggested[0][0])  # what choosing the suggestion puts in the box
+    v.page.press("#from", "Tab")
+    v.until("(() => { let n = 0; haMap.eachLayer(l => { if (l.getTooltip && l.getTooltip() && "
+            "l.getTooltip().getContent() === 'Start') n++; }); return n === 1; })()")  # marked on the map
+    assert v.page.input_value("#from") == "Pétionville"  # the name stays
     v.page.type("#to", "Jakmèl", delay=40)
     with v.page.expect_navigation():
         v.page.click("#check-route")

@@ -148,7 +148,7 @@ class Gazetteer:
 
     def __init__(self, places: Iterable[Place]):
         self.places: tuple[Place, ...] = tuple(places)
-        self._by_id = {p.id.lower(): p for p in self.places}
+        self._by_id = {p.id.lower(): i for i, p in enumerate(self.places)}
         rows = []  # (folded key, folded words, place index, name)
         for i, place in enumerate(self.places):
             seen = set()
@@ -178,7 +178,7 @@ class Gazetteer:
 
         hit = self._by_id.get(query.strip().lower())
         if hit is not None:
-            offer(self.places.index(hit), 0, hit.id)
+            offer(hit, 0, self.places[hit].id)
         words = fold(query)
         key = "".join(words)
         if key:

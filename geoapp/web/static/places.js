@@ -1,5 +1,6 @@
 /* Place names in forms: a text box marked data-places suggests places from /api/places (a datalist) as one
-   types; a select marked data-fills copies its choice into the text box it names. */
+   types (choosing one fires a 'place' event with its lon/lat); a select marked data-fills copies its choice
+   into the text box it names. */
 (function () {
   var COORDINATES = /^[\s\d.,;+\-eE]*$/;
 
@@ -19,6 +20,13 @@
     input.setAttribute('autocomplete', 'off');
     var timer = null;
     var asked = '';
+    input.addEventListener('change', function () {  /* a suggestion chosen: say where it is (maps mark it) */
+      var chosen = Array.prototype.find.call(list.options, function (o) { return o.value === input.value; });
+      if (chosen) {
+        var lonlat = chosen.dataset.lonlat.split(',');
+        input.dispatchEvent(new CustomEvent('place', { detail: { lon: parseFloat(lonlat[0]), lat: parseFloat(lonlat[1]) } }));
+      }
+    });
     input.addEventListener('input', function () {
       var query = input.value.trim();
       if (query.length < 2 || COORDINATES.test(query) || query === asked) { return; }
