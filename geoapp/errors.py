@@ -9,17 +9,18 @@ class GeoappError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.details = details or {}  # more for the caller to act on (e.g. the places a name may mean)
 
     def to_dict(self, *, code: str | None = None) -> dict:
         """The JSON error body of the HTTP conventions (``code`` overrides the class's, e.g. a werkzeug name)."""
         body = {"code": code or self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
-        return {"error": body}
+        return {"error": {**body, **self.details}}
 
 
 class BadRequest(GeoappError, ValueError):

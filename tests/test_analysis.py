@@ -152,7 +152,7 @@ BAD_WHATIF = [
     ({"from": PV, "close_roads": ["no-such-road"]}, "close_roads", "unknown road id(s): no-such-road"),
     ({"from": PV, "close_roads": ["x"], "extra": 1}, "extra", "unknown field(s): extra"),
     ({"from": "-60,18", "close_roads": ["rd-kenscoff-furcy"]}, "from", "outside Haiti"),
-    ({"from": "nowhere", "close_roads": ["rd-kenscoff-furcy"]}, "from", "no feature has the id"),
+    ({"from": "nowhere", "close_roads": ["rd-kenscoff-furcy"]}, "from", "no place has the name or id"),
     ({"from": PV, "controlled_areas": {"type": "Point", "coordinates": [-72.3, 18.5]}}, "controlled_areas",
      "must be a Polygon or MultiPolygon"),
     ({"from": PV, "controlled_areas": {"type": "Polygon", "coordinates": [[[-72.3, 18.5], [-72.2, 18.6],

@@ -381,6 +381,46 @@ def test_route_form_by_named_places(visit):
     assert v.page.locator("#verdict").count() == 1
 
 
+def test_route_form_by_typed_place_names(visit):
+    v = visit("/route", "route-form-typed", PHONE)
+    v.page.type("#from", "Petyonvil", delay=40)  # Creole for Pétion-Ville: the suggestions come from /api/places
+    v.until("Number(document.getElementById('from').dataset.suggested) > 0")
+    suggested = v.page.evaluate("Array.from(document.querySelectorAll('#from-places option'))"
+                                ".map(o => [o.value, o.label])")
+    assert suggested[0][0] == "Pétionville" and "Petyonvil" in suggested[0][1]
+    v.page.fill("#from", suggested[0][0])  # what choosing the suggestion puts in the box
+    v.page.press("#from", "Tab")
+    v.until("(() => { let n = 0; haMap.eachLayer(l => { if (l.getTooltip && l.getTooltip() && "
+            "l.getTooltip().getContent() === 'Start') n++; }); return n === 1; })()")  # marked on the map
+    assert v.page.input_value("#from") == "Pétionville"  # the name stays
+    v.page.type("#to", "Jakmèl", delay=40)
+    with v.page.expect_navigation():
+        v.page.click("#check-route")
+    v.page.wait_for_load_state("networkidle")
+    assert "from=P%C3%A9tionville" in v.page.url and "to=Jakm%C3%A8l" in v.page.url
+    assert v.page.locator("#verdict").inner_text() in ("SAFE", "CAUTION")
+    assert "Jacmel" in v.page.locator("#panel").text_content()  # folded on phones
+
+
+def test_point_page_by_typed_place_name(visit):
+    v = visit("/point", "point-typed")
+    v.page.fill("#at", "Okap")
+    v.page.click("#check-point")
+    v.until("document.getElementById('point-answer').dataset.ready === 'true'")
+    assert "Place: Cap-Haïtien (town)" in v.page.locator("#point-answer").inner_text()
+    centre = v.page.evaluate("haMap.getCenter()")
+    assert abs(centre["lng"] + 72.2) < 0.2 and abs(centre["lat"] - 19.76) < 0.2
+
+
+def test_access_form_by_typed_place_name(visit):
+    v = visit("/access", "access-form-typed")
+    v.page.fill("#from", "Jakmèl")
+    with v.page.expect_navigation():
+        v.page.click("button[type=submit]")
+    v.page.wait_for_load_state("networkidle")
+    assert "Sites by access" in v.page.evaluate("Object.keys(haLayers)")
+
+
 def test_access_page(visit):
     v = visit("/access?from=pt-cap-seaport", "access")
     assert "Sites by access" in v.page.evaluate("Object.keys(haLayers)")

@@ -6,6 +6,7 @@ site-packages through PYTHONPATH, where ``.pth`` files are not read, so the chec
 install cannot stand in for the wheel.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -81,7 +82,8 @@ def test_wheel_names_every_subpackage_and_carries_the_shipped_layers(installed):
     names = set(zipfile.ZipFile(wheel).namelist())
     for init in (ROOT / "geoapp").rglob("__init__.py"):
         assert init.relative_to(ROOT).as_posix() in names, f"{init.parent.name} is missing from pyproject's packages"
-    shipped = {p.relative_to(ROOT / "geodata").as_posix() for p in (ROOT / "geodata").rglob("*.geojson")}
+    shipped = {p.relative_to(ROOT / "geodata").as_posix() for pattern in ("*.geojson", "*.csv")
+               for p in (ROOT / "geodata").rglob(pattern)}
     assert shipped and {f"geoapp/_geodata/{name}" for name in shipped} <= names
 
 
@@ -123,6 +125,8 @@ def test_installed_wheel_validates_and_serves_its_pages(installed, tmp_path):
                 assert url.startswith("/"), f"{url}: the page loads from another host"
                 status, kind, content = _get(base + url)
                 assert status == 200 and expected in kind and content, (url, status, kind)
+        places = json.loads(_get(base + "/api/places?q=Okap")[2])["places"]  # the curated names travel too
+        assert places[0]["name"] == "Cap-Haïtien"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode(errors="replace")

@@ -58,21 +58,6 @@ class Scenario:
         return not (self.closed_road_ids or self.close_points or self.close_areas or self.controlled_areas)
 
 
-def resolve_hub(data: Dataset, value: str, field: str = "from") -> tuple[LonLat | None, dict | None]:
-    """A hub given as ``LON,LAT`` or as the id of a port or displacement site."""
-    for layer in ("ports", "displacement_sites"):
-        frame = data.layers[layer]
-        hit = frame[frame["id"] == value]
-        if len(hit):
-            point = hit.geometry.iloc[0]
-            return (point.x, point.y), {"id": value, "name": hit["name"].iloc[0], "layer": layer}
-    if "," not in value:
-        shown = f" {value!r}" if SAFE_ID.fullmatch(value) else ""
-        raise BadRequest(f"{field} must be LON,LAT or the id of a port or displacement site; "
-                         f"no feature has the id{shown}", field=field)
-    return None, None  # a coordinate: the caller parses it
-
-
 def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature: dict | None = None,
                   exact: bool = False, today: dt.date | None = None) -> dict:
     """Every open displacement site by access class (safe, caution, only with risk, unreachable).

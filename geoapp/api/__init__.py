@@ -8,12 +8,12 @@ import math
 
 from flask import Blueprint, Response, jsonify, url_for
 
-from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_hub, whatif_lookup
+from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, whatif_lookup
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
 from ..http.params import (
-    MAX_PARAM_LENGTH,
+    Location,
     arg,
     dataset_for_request,
     json_body,
@@ -21,8 +21,7 @@ from ..http.params import (
     parse_bbox,
     parse_flag,
     parse_int,
-    parse_lonlat,
-    parse_numbers,
+    parse_location,
     sees_exact_positions,
     with_notes,
 )
@@ -45,12 +44,14 @@ def route():
     fmt = arg("f", required=False, default="json")
     if fmt not in ROUTE_FORMATS:
         raise BadRequest(f"f must be one of {', '.join(ROUTE_FORMATS)}", field="f")
+    origin, destination = parse_location("from"), parse_location("to")
     answer = with_notes(
         route_lookup(
-            data, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
+            data, svc.settings, origin.lonlat, destination.lonlat,
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
         ), notes)
+    echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
         return jsonify(answer)
     body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
@@ -65,24 +66,60 @@ def safety():
     svc = service()
     data, notes = dataset_for_request()
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
-    return jsonify(with_notes(point_lookup(data, svc.settings, parse_lonlat("at"), radius_m=float(radius),
-                                           exact=sees_exact_positions()), notes))
+    at = parse_location("at")
+    answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions())
+    return jsonify(with_notes(echo_places(answer, {"at": at}), notes))
+
+
+MAX_PLACES = 50
+
+
+@bp.get("/places")
+@rate_limited("lookups")
+def places():
+    """Places whose names or ids begin like ``q``, for autocomplete: exact names first, then by importance."""
+    from ..i18n.gazetteer import KINDS
+
+    query = arg("q")
+    limit = parse_int("limit", default=10, minimum=1, maximum=MAX_PLACES)
+    kinds = None
+    if (kind := arg("kind", required=False)) is not None:
+        kinds = [k.strip() for k in kind.split(",") if k.strip()]
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown or not kinds:
+            raise BadRequest(f"kind must be one or more (comma-separated) of {', '.join(KINDS)}", field="kind")
+    gazetteer = service().dataset.gazetteer
+    exact = sees_exact_positions()
+    return jsonify(query=query, places=[
+        {**m.describe(exact=exact), "match": m.tier, "value": gazetteer.unique_text(m.place)}
+        for m in gazetteer.search(query, limit=limit, kinds=kinds)])
+
+
+def echo_places(answer: dict, locations: dict[str, Location]) -> dict:
+    """The answer with what each name or id resolved to, as ``place`` in its field (or beside a bare one)."""
+    exact = sees_exact_positions()
+    for field, location in locations.items():
+        echo = location.echo(exact=exact)
+        if echo is None:
+            continue
+        if isinstance(answer.get(field), dict):
+            answer[field]["place"] = echo
+        else:  # a bare position (the point check's ``at``)
+            answer["place"] = echo
+    return answer
 
 
 def parse_hub(value: object, field: str = "from"):
-    """A hub as ``LON,LAT``, ``[lon, lat]`` or the id of a port or displacement site."""
-    data = service().dataset
-    if isinstance(value, list):
-        value = ",".join(str(v) for v in value)
-    if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"{field} must be LON,LAT or the id of a port or displacement site", field=field)
-    if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
-    point, feature = resolve_hub(data, value.strip(), field)
-    if point is None:
-        lon, lat = parse_numbers(value, 2, field, "LON,LAT")
-        point = (lon, lat)
-    return point, feature
+    """A hub as ``LON,LAT``, ``[lon, lat]``, the id of a port or displacement site, or a place name.
+
+    Returns the point to route from, the port or site it is (for the answer's ``hub``), and the location.
+    """
+    location = parse_location(field, value, hub=True)
+    place = location.place
+    feature = None
+    if place is not None and place.layer in ("ports", "displacement_sites"):
+        feature = {"id": place.id, "name": place.name, "layer": place.layer}
+    return location.lonlat, feature, location
 
 
 @bp.get("/access")
@@ -91,9 +128,10 @@ def access():
     """Which open displacement sites a hub reaches safely, only with risk, or not at all."""
     svc = service()
     data, notes = dataset_for_request()
-    point, feature = parse_hub(arg("from"))
+    point, feature, location = parse_hub(arg("from"))
     exact = sees_exact_positions()
-    return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact), notes))
+    answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact)
+    return jsonify(with_notes(echo_places(answer, {"hub": location}), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
@@ -110,8 +148,8 @@ def whatif():
         raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:5])}; "
                          f"expected {', '.join(sorted(WHATIF_KEYS))}", field=unknown[0][:40])
     if "from" not in body:
-        raise BadRequest("missing required field from (LON,LAT or a port or site id)", field="from")
-    point, feature = parse_hub(body["from"])
+        raise BadRequest("missing required field from (LON,LAT, a place name, or a port or site id)", field="from")
+    point, feature, location = parse_hub(body["from"])
     roads = body.get("close_roads", [])
     if not isinstance(roads, list) or not all(isinstance(r, str) and 0 < len(r) <= 200 for r in roads):
         raise BadRequest("close_roads must be a list of road ids (strings)", field="close_roads")
@@ -130,8 +168,8 @@ def whatif():
     if scenario.empty:
         raise BadRequest("the scenario is empty: give close_roads, close_points, close_areas and/or "
                          "controlled_areas", field="close_roads")
-    return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                 exact=sees_exact_positions()))
+    return jsonify(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
+                                             exact=sees_exact_positions()), {"hub": location}))
 
 
 @bp.get("/layers")

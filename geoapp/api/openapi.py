@@ -6,7 +6,11 @@ from ..data.query import queryables
 from ..layers import REFERENCE, REGISTRY
 from ..safety import MODES, VERDICTS
 
-LONLAT = {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", "example": "-72.2853,18.5125"}
+#: where a person would type a place: lon,lat, an id (port, site, GeoNames town, p-code) or a name
+LOCATION = {"type": "string", "minLength": 1, "maxLength": 200, "example": "Okap"}
+LOCATION_TEXT = ("lon,lat (EPSG:4326), an id (port, site, town gn-..., p-code HT0111) or a place name in French, "
+                 "Creole or English, accents and case aside (Okap, Cap-Haïtien, Pòtoprens, Jacmel); an unknown "
+                 "name is a 400 with suggestions, an ambiguous one a 400 listing its candidates")
 
 
 def _param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -107,18 +111,19 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             as_of, _param("layers", "query", {"type": "string"}, "Comma-separated layer names to draw"),
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/route": {"get": _op("Route map with verdict, figures and reasons (a form without parameters)", [
-            _param("from", "query", LONLAT, "Origin lon,lat"), _param("to", "query", LONLAT, "Destination lon,lat"),
+            _param("from", "query", LOCATION, "Origin: " + LOCATION_TEXT),
+            _param("to", "query", LOCATION, "Destination: " + LOCATION_TEXT),
             _param("mode", "query", {"type": "string", "enum": list(MODES)}, "Route mode"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
             as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/point": {"get": _op("Check a point on a map: click or type lon,lat; zones, roads, incidents and the "
                               "routes to the nearest port and site are drawn", [
-            _param("at", "query", LONLAT, "Point lon,lat"),
+            _param("at", "query", LOCATION, "Point: " + LOCATION_TEXT),
             _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000}, "Radius (metres)")],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
-            _param("from", "query", {"type": "string"}, "Hub: lon,lat or a port or site id")],
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT)],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/whatif": {"get": _op("What-if page: close roads (from a list or the map) or an area drawn on the map, "
                                "and see which sites keep their route, take a detour or are cut off",
@@ -146,8 +151,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "application/gpx+xml": {"type": "string", "description": "f=gpx: the safest route as a GPX 1.1 "
                                     "track, verdict, reasons and caveats in its desc"}}, _op(
             "Safest and shortest routes with verdict, exposure, itinerary, reasons and warnings", [
-                _param("from", "query", LONLAT, "Origin lon,lat (EPSG:4326)", True),
-                _param("to", "query", LONLAT, "Destination lon,lat", True),
+                _param("from", "query", LOCATION, "Origin: " + LOCATION_TEXT, True),
+                _param("to", "query", LOCATION, "Destination: " + LOCATION_TEXT, True),
                 _param("mode", "query", {"type": "string", "enum": list(MODES), "default": "avoid"},
                        "avoid: never through controlled zones or blocked roads; least_risk: least-exposed route"),
                 _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3, "default": 0},
@@ -159,14 +164,25 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/api/safety": {"get": _op(
             "Zones, roads not open and recent incidents around a point (at sea: said so); the nearest operational "
             "port and open displacement site by road, with the straight-line distance too", [
-                _param("at", "query", LONLAT, "Point lon,lat", True),
+                _param("at", "query", LOCATION, "Point: " + LOCATION_TEXT, True),
                 _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
                        "Radius for roads not open and listed incidents (metres)"),
                 as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
                                    "risk, unreachable (each with its verdict and main reason, safest first)", [
-            _param("from", "query", {"type": "string"}, "Hub: lon,lat or the id of a port or site", True), as_of],
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), as_of],
             errors=(400, 429))},
+        "/api/places": {"get": _op(
+            "Places whose name or id begins like q, for autocomplete: towns, ports, displacement sites (public "
+            "positions), departments, communes and communal sections, by French, Creole or English names and "
+            "usual spellings; exact names first, then prefixes, then word prefixes, each by importance", [
+                _param("q", "query", {"type": "string", "minLength": 1, "maxLength": 200}, "What was typed", True),
+                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+                       "At most this many places"),
+                _param("kind", "query", {"type": "string"}, "Only these kinds (comma-separated): town, port "
+                       "(any of seaport, airport, fuel_terminal, border_crossing), displacement_site, department, "
+                       "commune, section")],
+            schema={"$ref": "#/components/schemas/Places"}, errors=(400, 429))},
         "/api/whatif": {"post": _op(
             "Access before and after hypothetical closures, which are impassable in every mode; per site: same "
             "route, detour or unreachable (nothing is stored)", body={
@@ -262,9 +278,32 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}},
+                    "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
+                    "query": {"type": "string", "description": "a place name that was not understood"},
+                    "suggestions": {"type": "array", "items": {"type": "string"},
+                                    "description": "unknown name: close names (did you mean)"},
+                    "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Place"},
+                                   "description": "ambiguous name: the places it may mean"}}}}},
+            "Place": {"type": "object", "required": ["id", "name", "kind", "lon", "lat"], "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"},
+                "kind": {"type": "string", "enum": ["town", "seaport", "airport", "fuel_terminal", "border_crossing",
+                                                    "displacement_site", "department", "commune", "section"]},
+                "lon": {"type": "number"}, "lat": {"type": "number"},
+                "commune": {"type": ["string", "null"]}, "adm2_pcode": {"type": ["string", "null"]},
+                "department": {"type": ["string", "null"]}, "status": {"type": "string"},
+                "matched": {"type": "string", "description": "the other name or spelling that matched"},
+                "query": {"type": "string", "description": "in answers: the name or id as given"}}},
+            "Places": {"type": "object", "required": ["query", "places"], "properties": {
+                "query": {"type": "string"},
+                "places": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/Place"}, {
+                    "type": "object", "properties": {
+                        "match": {"type": "string", "enum": ["id", "exact", "prefix", "word_prefix"]},
+                        "value": {"type": "string", "description": "what to send as from/to/at to get exactly "
+                                                                   "this place (its name, or its id when the name "
+                                                                   "is shared)"}}}]}}}},
             "RouteEnd": {"type": "object", "properties": {
                 "requested": LONLAT_PAIR, "snapped": LONLAT_PAIR, "snap_distance_m": {"type": "number"},
+                "place": {"$ref": "#/components/schemas/Place"},
                 "near": {"type": ["object", "null"], "description": "nearest town, port or open site (sites: "
                          "public coarse position)", "properties": {
                              "kind": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"},
@@ -337,7 +376,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "rounds": {"type": "array", "items": {"type": "object"}},
                 "warnings": {"type": "array", "items": {"type": "string"}}}},
             "Scenario": {"type": "object", "required": ["from"], "additionalProperties": False, "properties": {
-                "from": {"type": "string", "description": "lon,lat or a port or site id"},
+                "from": {**LOCATION, "description": "The hub: " + LOCATION_TEXT},
                 "close_roads": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
                                 "description": "Road ids closed over their whole length"},
                 "close_points": {"type": "array", "maxItems": 100, "description": "Points [lon, lat]: the road edge "

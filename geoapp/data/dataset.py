@@ -14,8 +14,10 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ..i18n.gazetteer import Gazetteer, build_gazetteer, read_alternative_names
 from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
+from ..maps.context import load_context
 from ..network.access import SiteSnaps, edge_figures
 from ..network.lengths import geometry_key
 from ..network.routing import RoadNetwork, Router
@@ -132,6 +134,7 @@ class Dataset:
     access: AccessIndex
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
+    gazetteer: Gazetteer  # every named town, port, site and official area, by any name or id
 
     @property
     def today(self) -> dt.date:
@@ -226,6 +229,11 @@ def build_dataset(
         access=access,
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),
+        gazetteer=build_gazetteer(
+            layers, public_sites=public["displacement_sites"],
+            towns=load_context(settings.data_dir).get("places"),
+            alternative_names=read_alternative_names(settings.data_dir / "context" / "place_names.csv"),
+            metric_crs=metric, margin_m=settings.maritime_margin_m),
     )
 
 

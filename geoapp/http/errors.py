@@ -25,17 +25,17 @@ def install_error_handlers(app: Flask, *, html_page: Callable[[int, str], Respon
     nothing of the internals (the log has them).
     """
 
-    def respond(status: int, code: str, message: str, field: str | None = None):
+    def respond(status: int, code: str, message: str, field: str | None = None, details: dict | None = None):
         if _wants_html() and not request.path.startswith("/api/"):
             return html_page(status, message), status
-        return jsonify(GeoappError(message, field=field).to_dict(code=code)), status
+        return jsonify(GeoappError(message, field=field, details=details).to_dict(code=code)), status
 
     @app.errorhandler(GeoappError)
     def geoapp_error(exc: GeoappError):
         if exc.status >= 500 and exc.status != 503:
             log.error("internal error: %s", exc.message)
             return respond(exc.status, exc.code, "internal error")
-        body, status = respond(exc.status, exc.code, exc.message, exc.field)
+        body, status = respond(exc.status, exc.code, exc.message, exc.field, exc.details)
         response = app.make_response((body, status))
         response.headers.update(getattr(exc, "headers", {}))
         return response

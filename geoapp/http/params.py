@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
+import re
 
 from flask import request
 
 from ..errors import BadRequest
+from ..i18n.gazetteer import Place, locate
 from .auth import current_principal
 from .state import service
 
@@ -69,10 +72,68 @@ def parse_flag(field: str) -> bool:
 
 def parse_lonlat(field: str) -> tuple[float, float]:
     """A required ``LON,LAT`` parameter in degrees."""
-    lon, lat = parse_numbers(arg(field), 2, field, "LON,LAT")
+    return _lonlat(arg(field), field)
+
+
+def _lonlat(value: str, field: str) -> tuple[float, float]:
+    lon, lat = parse_numbers(value, 2, field, "LON,LAT")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise BadRequest(f"{field} is not a lon,lat pair (lon -180..180, lat -90..90)", field=field)
     return lon, lat
+
+
+@dataclasses.dataclass(frozen=True)
+class Location:
+    """Where a parameter puts a point: given as ``LON,LAT``, or a place found by name or id."""
+
+    lonlat: tuple[float, float]  # what to route from: a displacement site's exact position for hubs
+    place: Place | None = None
+    query: str | None = None
+
+    def echo(self, *, exact: bool) -> dict | None:
+        """What a name or id resolved to, for the answer (a site's public position unless ``exact``)."""
+        if self.place is None:
+            return None
+        return {"query": self.query, **self.place.describe(exact=exact)}
+
+
+#: two numbers (or a malformed attempt at them): read as coordinates, never looked up as a name
+_COORDINATES = re.compile(r"[\s\d.,;+\-eE]+")
+
+
+def _looks_like_coordinates(value: str) -> bool:
+    if _COORDINATES.fullmatch(value):
+        return True
+    head = value.split(",", 1)[0].strip()
+    try:
+        float(head)
+    except ValueError:
+        return False
+    return "," in value
+
+
+def parse_location(field: str, value: object = None, *, hub: bool = False) -> Location:
+    """A point given as ``LON,LAT`` (or ``[lon, lat]``), an id or a place name (the ``field`` parameter by default).
+
+    Names and ids are looked up in the gazetteer: an unknown one is a 400 suggesting close names, an
+    ambiguous one a 400 listing the places it may mean.  A displacement site is where the caller may
+    see it (its public grid cell without a role), except for a ``hub``: access answers route from
+    its real position and never show it.
+    """
+    if value is None:
+        value = arg(field)
+    if isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{field} must be LON,LAT, a place name or an id", field=field)
+    if len(value) > MAX_PARAM_LENGTH:
+        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
+    value = value.strip()
+    if _looks_like_coordinates(value):
+        return Location(_lonlat(value, field))
+    exact = sees_exact_positions()
+    place = locate(service().dataset.gazetteer, value, field, exact=exact)
+    return Location(place.lonlat(exact=hub or exact), place, value)
 
 
 def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:

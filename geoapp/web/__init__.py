@@ -15,7 +15,7 @@ from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
-from ..http.params import arg, dataset_for_request, parse_int, parse_lonlat, with_notes
+from ..http.params import arg, dataset_for_request, parse_int, parse_location, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
 from ..layers import REFERENCE, REGISTRY
@@ -191,7 +191,7 @@ def route_page():
     data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
-    origin, destination = parse_lonlat("from"), parse_lonlat("to")
+    origin, destination = parse_location("from").lonlat, parse_location("to").lonlat
 
     def build() -> str:
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
@@ -215,7 +215,7 @@ def access_page():
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
-    point, feature = parse_hub(arg("from"))
+    point, feature, _ = parse_hub(arg("from"))
 
     def build() -> str:
         result = access_lookup(data, svc.settings, point, hub_feature=feature)
@@ -240,7 +240,7 @@ def point_page():
             raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
     at = ""
     if arg("at", required=False) is not None:
-        lon, lat = parse_lonlat("at")
+        lon, lat = parse_location("at").lonlat
         at = f"{lon:.5f},{lat:.5f}"
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
     data = svc.dataset

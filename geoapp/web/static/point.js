@@ -1,4 +1,4 @@
-/* Point check page: click the map (or type lon,lat), ask /api/safety, show and draw the answer. */
+/* Point check page: click the map (or type lon,lat or a place name), ask /api/safety, show and draw the answer. */
 (function () {
   var ASSESSMENT = {
     inside_controlled: 'Inside a gang-controlled zone', inside_contested: 'Inside a contested zone',
@@ -61,11 +61,14 @@
       }
       return out;
     }
-    function show(answer, latlng) {
+    function show(answer, latlng, centre) {
       drawn.clearLayers();
       panel.textContent = '';
       panel.appendChild(el('h2', ASSESSMENT[answer.assessment] || answer.assessment, 'assessment ' + answer.assessment));
       panel.appendChild(el('p', answer.summary, 'summary'));
+      if (answer.place) {  /* a place given by name: which one it was taken to be */
+        panel.appendChild(el('p', 'Place: ' + answer.place.name + ' (' + answer.place.kind.replace(/_/g, ' ') + ')', 'place'));
+      }
       var place = answer.commune ? answer.commune.name + (answer.department ? ', ' + answer.department.name : '') : null;
       if (place) { panel.appendChild(el('p', 'Commune: ' + place)); }
       list('Zones', answer.inside.concat(answer.near).map(function (z) {
@@ -95,12 +98,11 @@
       });
       L.circle(latlng, { radius: answer.radius_m, color: '#000', weight: 1, fill: false, interactive: false }).addTo(drawn);
       L.circleMarker(latlng, { radius: 7, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(drawn);
+      if (centre) { map.setView(latlng, Math.max(map.getZoom(), 11)); }  /* typed: show where it is */
       panel.dataset.ready = 'true';
     }
-    function ask() {
-      var parts = field.value.split(',');
-      if (parts.length !== 2) { return; }
-      var latlng = L.latLng(parseFloat(parts[1]), parseFloat(parts[0]));
+    function ask(centre) {
+      if (!field.value.trim()) { return; }  /* lon,lat or a place name: the answer says where it is */
       var url = form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
         (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : '');
       panel.dataset.ready = 'false';
@@ -113,15 +115,15 @@
           panel.dataset.ready = 'error';
           return;
         }
-        show(result.body, latlng);
+        show(result.body, L.latLng(result.body.at[1], result.body.at[0]), centre);
       }).catch(function () { panel.textContent = 'The check failed: the server did not answer.'; });
     }
     map.on('click', function (event) {
       field.value = event.latlng.lng.toFixed(5) + ',' + event.latlng.lat.toFixed(5);
       ask();
     });
-    form.addEventListener('submit', function (event) { event.preventDefault(); ask(); });
-    if (field.value) { ask(); }
+    form.addEventListener('submit', function (event) { event.preventDefault(); ask(true); });
+    if (field.value) { ask(true); }
     window.haMap = map;
   }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }

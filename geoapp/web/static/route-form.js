@@ -1,4 +1,4 @@
-/* Route form: click the map for the start, then the destination; or choose named places. */
+/* Route form: click the map for the start, then the destination; or type or choose named places. */
 (function () {
   function data(id) {
     var node = document.getElementById(id);
@@ -21,9 +21,9 @@
       } }).addTo(map);
     }
     var markers = {};
-    function put(which, latlng) {
+    function put(which, latlng, named) {
       var field = document.getElementById(which);
-      field.value = latlng.lng.toFixed(5) + ',' + latlng.lat.toFixed(5);
+      if (!named) { field.value = latlng.lng.toFixed(5) + ',' + latlng.lat.toFixed(5); }
       if (markers[which]) { map.removeLayer(markers[which]); }
       markers[which] = L.circleMarker(latlng, { radius: 8, color: '#000', weight: 2, fillOpacity: 1,
         fillColor: which === 'from' ? colour('--palette-green') : colour('--palette-purple') }).bindTooltip(which === 'from' ? 'Start' : 'Destination').addTo(map);
@@ -36,6 +36,11 @@
         if (!select.value) { return; }
         var parts = select.value.split(',');
         put(select.dataset.target, L.latLng(parseFloat(parts[1]), parseFloat(parts[0])));
+      });
+    });
+    ['from', 'to'].forEach(function (which) {  /* a place chosen by name keeps its name; the map marks it */
+      document.getElementById(which).addEventListener('place', function (event) {
+        put(which, L.latLng(event.detail.lat, event.detail.lon), true);
       });
     });
     window.haMap = map;
