@@ -186,3 +186,24 @@ def test_the_access_page_prints_every_site(browser, live_server, tmp_path, paper
         assert _squeeze(printed.layout.split("\f")[printed.pages - 1]).endswith(_squeeze(f"Page address: {address}"))
     finally:
         page.close()
+
+
+def test_printed_from_a_phone_the_folded_panel_and_legend_print_whole(browser, live_server, tmp_path):
+    """On a phone the panel and legend start folded away; the printed brief still has them, open."""
+    query = ROUTES["les-cayes"]
+    answer = _get_json(_address(live_server, "/api/route", query))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(_address(live_server, "/route", query), wait_until="networkidle")
+        assert page.locator("#panel.closed").count() == 1 and page.locator("#legend[open]").count() == 0
+        pdf = tmp_path / "route-phone.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        printed = Printed(pdf)
+        for sentence in answer["reasons"] + answer["warnings"]:
+            assert printed.has(sentence), sentence
+        last = answer["routes"][-1]["properties"]["itinerary"][-1]
+        assert printed.has(f"{len(answer['routes'][-1]['properties']['itinerary'])} {last['name']}", raw=True)
+        assert printed.has("Gang-controlled zones controlled contested influence", raw=True)  # the legend
+        assert page.locator("#panel.closed").count() == 1  # the phone's view is as it was
+    finally:
+        page.close()
