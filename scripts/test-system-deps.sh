@@ -7,6 +7,7 @@ packages=(
   gdal-bin                 # ogrinfo: GDAL's OGC API - Features client (tests/test_ogcapi.py)
   postgresql-15-postgis-3  # the PostGIS store backend (tests/test_store.py, tests/test_durability.py)
   chromium                 # the browser the page tests drive with Playwright (tests/test_browser.py)
+  poppler-utils            # pdftotext and pdfinfo: read back the pages printed to PDF (tests/test_print.py)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -176,3 +176,31 @@ def test_a_store_made_before_the_columns_loads_with_their_defaults(tmp_path):
         con.execute('ALTER TABLE roads DROP COLUMN "terrain"')
     roads = make_store(settings).load()["roads"]
     assert set(roads["geometry_precision"]) == {"hand_drawn"} and set(roads["terrain"]) == {"hilly"}
+
+
+def test_a_route_answer_cites_the_sources_of_the_roads_zones_and_incidents_it_used(app, client):
+    from .helpers import JACMEL, PETION_VILLE
+
+    body = client.get("/api/route", query_string={"from": f"{PETION_VILLE[0]},{PETION_VILLE[1]}",
+                                                  "to": f"{JACMEL[0]},{JACMEL[1]}", "as_of": "2025-04-20"}).json
+    sources = {s["layer"]: s for s in body["sources"]}
+    assert list(sources) == ["roads", "gang_zones", "incidents"]
+    assert {s["as_of"] for s in sources.values()} == set(body["layers_as_of"].values())
+    layers = app.extensions["geoapp"].dataset.layers
+    route = body["routes"][0]["properties"]
+    used = {step["road_id"] for f in body["routes"] for step in f["properties"]["itinerary"]}
+    assert sources["roads"]["features"] == len(used)
+    assert sources["roads"]["citations"] == sorted(set(layers["roads"].set_index("id").loc[sorted(used), "source"]))
+    named = [i["id"] for i in route["exposure"]["incidents"]]
+    assert named and sources["incidents"]["features"] == len(named)  # the Kenscoff attacks, not every incident
+    incidents = layers["incidents"].set_index("id")
+    assert sources["incidents"]["citations"] == sorted(set(incidents.loc[named, "source"]))
+    assert len(sources["incidents"]["citations"]) < incidents["source"].nunique()
+
+
+def test_an_access_answer_cites_every_layer_it_weighed(client):
+    body = client.get("/api/access", query_string={"from": "pt-cap-seaport"}).json
+    sources = {s["layer"]: s for s in body["sources"]}
+    assert list(sources) == ["roads", "gang_zones", "displacement_sites"]
+    assert sources["displacement_sites"]["features"] == len(body["sites"])
+    assert all(s["citations"] and s["as_of"] for s in sources.values())

@@ -21,6 +21,7 @@ from ..network.routing import Snap
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings
+from .sources import answer_sources
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
 #: crossing controlled zones or blocked roads (least-risk mode), or not at all.
@@ -77,6 +78,9 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
         "summary": _summary(sites),
         "sites": sorted(sites, key=_safest_first),
         "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
+        # access trees weigh every road and zone; the sites are those listed
+        "sources": answer_sources(data, {"roads": None, "gang_zones": None,
+                                         "displacement_sites": [site["id"] for site in sites]}),
         "warnings": hub_zone_warnings(data, settings, hub, snap, data.router.edge_status) + _snap_warnings(data, snap)
         + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
     }

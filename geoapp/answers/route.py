@@ -17,6 +17,7 @@ from ..network.routing import Route, Router, Snap
 from ..safety import MODES, route_reasons, route_verdict
 from ..settings import Settings
 from .itinerary import itinerary, nearest_place
+from .sources import route_sources
 
 LonLat = tuple[float, float]
 
@@ -116,6 +117,7 @@ def route_lookup(
         "reasons": reasons,
         "data_as_of": max(data.as_of[name] or "" for name in used),
         "layers_as_of": {name: data.as_of[name] for name in used},
+        "sources": route_sources(data, routes),
         "warnings": warnings + route_stale_warnings(data, settings, safest or shortest,
                                                     near_buffer_m=settings.near_buffer_m, today=today),
     }

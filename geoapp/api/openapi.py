@@ -339,7 +339,14 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                                         "exposure": {"$ref": "#/components/schemas/RouteExposure"}}}}}},
                                 "reasons": {"type": "array", "items": {"type": "string"}},
                                 "data_as_of": {"type": "string", "format": "date"},
+                                "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
                                 "warnings": {"type": "array", "items": {"type": "string"}}}},
+            "Source": {"type": "object", "description": "A layer the answer used: its date and the citations of "
+                                                       "the features used (the whole layer for access answers)",
+                       "properties": {
+                "layer": {"type": "string"}, "title": {"type": "string"},
+                "as_of": {"type": ["string", "null"], "format": "date"}, "features": {"type": "integer"},
+                "citations": {"type": "array", "items": {"type": "string"}}}},
             "RouteExposure": {"type": "object", "description": "What a route runs through or near", "properties": {
                 "inside_controlled_m": {"type": "number"}, "inside_contested_m": {"type": "number"},
                 "inside_influence_m": {"type": "number"}, "dangerous_road_m": {"type": "number"},

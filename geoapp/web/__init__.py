@@ -70,6 +70,11 @@ def _download_url(layer: str, feature_id: str) -> str:
     return url_for("ogc.item", collection_id=layer, feature_id=feature_id)
 
 
+def _built() -> str:
+    """When a page was built: what its printed brief says until the page's script puts the moment of printing."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _html(text: str, status: int = 200) -> Response:
     return Response(text, status=status, mimetype="text/html")
 
@@ -196,7 +201,7 @@ def route_page():
     def build() -> str:
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
                                          alternatives=alternatives), notes)
-        panel = render_template("route_panel.html", result=result, query=request.args)
+        panel = render_template("route_panel.html", result=result, query=request.args, printed=_built())
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
         return m.get_root().render()
@@ -219,7 +224,7 @@ def access_page():
 
     def build() -> str:
         result = access_lookup(data, svc.settings, point, hub_feature=feature)
-        panel = render_template("access_panel.html", result=result, query=request.args)
+        panel = render_template("access_panel.html", result=result, query=request.args, printed=_built())
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())

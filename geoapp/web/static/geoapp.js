@@ -114,3 +114,68 @@
     window.haFitRoute = fit;
   });
 })();
+/* printing: the brief says when it was printed, how old its data is and its own address; folded parts print
+   open and the map is fitted again in its printed frame (to the route, or to the sites and their hub) */
+(function () {
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function stamp() {
+    var now = new Date();
+    var printed = document.getElementById('print-date');
+    if (printed) {
+      printed.textContent = now.getFullYear() + '-' + pad(now.getMonth() + 1) + '-' + pad(now.getDate()) + ' ' +
+        pad(now.getHours()) + ':' + pad(now.getMinutes());
+    }
+    var address = document.getElementById('page-url');
+    if (address) { address.textContent = window.location.href; }
+    var asOf = document.querySelector('.data-as-of[data-as-of]'), age = document.getElementById('data-age');
+    var day = asOf && Date.parse(asOf.getAttribute('data-as-of'));
+    if (age && day) {
+      var days = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - day) / 86400000);
+      age.textContent = ' (' + days + (days === 1 ? ' day' : ' days') + ' before printing)';
+    }
+    Array.prototype.forEach.call(document.querySelectorAll('.panel-body a[href]'), function (a) {
+      a.setAttribute('data-href', a.href);
+    });
+  }
+  function printBounds(map) {
+    var node = document.getElementById('ha-route-bounds');
+    if (node) { return L.latLngBounds(JSON.parse(node.textContent)); }
+    var sites = window.haLayers && window.haLayers['Sites by access'];
+    return sites && sites.getLayers().length ? sites.getBounds() : null;
+  }
+  function refit() {
+    var map = window.haMap;
+    if (!map) { return; }
+    map.invalidateSize({ animate: false, pan: false });
+    var bounds = printBounds(map);
+    if (bounds && bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16], animate: false }); }
+  }
+  var opened = [];
+  function before() {
+    stamp();
+    Array.prototype.forEach.call(document.querySelectorAll('details:not([open])'), function (d) {
+      d.open = true;
+      opened.push(d);
+    });
+    refit();
+  }
+  function screenView() {
+    if (window.haMap) { window.haMap.invalidateSize({ animate: false }); }
+    if (window.haFitRoute) { window.haFitRoute(); }
+  }
+  function after() {
+    opened.splice(0).forEach(function (d) { d.open = false; });
+    screenView();
+  }
+  window.addEventListener('beforeprint', before);
+  window.addEventListener('afterprint', after);
+  /* the printed layout exists only once the print media applies: fit the map then */
+  var media = window.matchMedia ? window.matchMedia('print') : null;
+  if (media && media.addEventListener) {
+    media.addEventListener('change', function (event) { if (event.matches) { refit(); } else { screenView(); } });
+  }
+  document.addEventListener('click', function (event) {
+    if (event.target.closest && event.target.closest('[data-print]')) { window.print(); }
+  });
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', stamp); } else { stamp(); }
+})();
