@@ -102,14 +102,20 @@ LAYERS = [
     {"web", "api"},                       # pages and JSON blueprints
     {"http"},                             # Flask glue
     {"answers", "maps"},                  # answers as plain dicts; maps drawn from the data
-    {"data", "network", "safety"},        # the loaded dataset, the road graph, the risk model
+    {"data", "network", "safety",         # the loaded dataset, the road graph, the risk model,
+     "i18n.gazetteer"},                   # and the place names built with the dataset
     {"store", "io", "layers", "validate", "extent", "errors", "settings", "extras", "shipped", "i18n"},
 ]
 
 
 def layer_of(module: str) -> int:
-    part = module.split(".")[1] if "." in module else module
-    return next(rank for rank, names in enumerate(LAYERS) if part in names)
+    """A module's layer: its own entry (``i18n.gazetteer``) if it has one, else its package's."""
+    parts = module.split(".")[1:] or [module]
+    for key in (".".join(parts[:2]), parts[0]):
+        for rank, names in enumerate(LAYERS):
+            if key in names:
+                return rank
+    raise KeyError(module)
 
 
 def test_dependencies_point_down_the_layers():

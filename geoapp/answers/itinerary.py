@@ -7,7 +7,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from ..maps.context import load_context
+from ..io.context import load_context
 from ..network.routing import Route, Router
 
 #: a zone counts as entered on a stretch when the stretch runs this many metres inside it

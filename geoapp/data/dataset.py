@@ -15,9 +15,9 @@ import pyproj
 import shapely
 
 from ..i18n.gazetteer import Gazetteer, build_gazetteer, read_alternative_names
+from ..io.context import load_context
 from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
-from ..maps.context import load_context
 from ..network.access import SiteSnaps, edge_figures
 from ..network.lengths import geometry_key
 from ..network.routing import RoadNetwork, Router

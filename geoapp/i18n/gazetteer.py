@@ -28,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from ..data.places import commune_of
 from ..errors import BadRequest
@@ -92,7 +93,7 @@ class Place:
     adm2_name: str | None = None
     status: str | None = None
     exact_lonlat: tuple[float, float] | None = None  # sensitive positions, for callers with a role
-    area: object = None  # the polygon of a department, commune or section
+    area: BaseGeometry | None = None  # the polygon of a department, commune or section
 
     @property
     def layer(self) -> str:
@@ -258,15 +259,15 @@ def locate(gazetteer: Gazetteer, query: str, field: str, *, exact: bool = False)
         raise UnknownPlace(message, field=field,
                            details={**({"query": shown} if shown else {}), "suggestions": list(outcome.suggestions)})
     candidates = [m.describe(exact=exact) for m in outcome.matches[:MAX_CANDIDATES]]
-    names = "; ".join(MESSAGES["candidate"].format(
+    listing = "; ".join(MESSAGES["candidate"].format(
         name=c["name"], kind=c["kind"].replace("_", " "), id=c["id"],
         where="".join(f", {c[k]}" for k in ("commune", "department") if c.get(k) and c[k] != c["name"]))
         for c in candidates)
     more = len(outcome.matches) - len(candidates)
     if more > 0:
-        names += MESSAGES["more"].format(count=more)
+        listing += MESSAGES["more"].format(count=more)
     raise AmbiguousPlace(MESSAGES["ambiguous"].format(field=field, query=shown, count=len(outcome.matches),
-                                                      names=names),
+                                                      names=listing),
                          field=field, details={**({"query": shown} if shown else {}), "candidates": candidates})
 
 
@@ -311,7 +312,7 @@ def _words_prefix(query: list[str], words: tuple[str, ...]) -> bool:
 def _kinds(kinds: Iterable[str] | None) -> set[str] | None:
     if kinds is None:
         return None
-    out = set()
+    out: set[str] = set()
     for kind in kinds:
         out.update(PORT_KINDS if kind == "port" else (kind,))
     return out
@@ -383,8 +384,8 @@ def _area_names(frame: gpd.GeoDataFrame, alt: dict[str, list[str]]) -> list[list
     """Each official area's names: official (FR, EN, HT), parts of "A / B", a section's own name, curated."""
     out = []
     for row in frame.itertuples():
-        names = [getattr(row, c, None) for c in ("name", "name_fr", "name_en", "name_ht")]
-        names = [str(n) for n in names if isinstance(n, str) and n.strip()]
+        names = [str(n) for n in (getattr(row, c, None) for c in ("name", "name_fr", "name_en", "name_ht"))
+                 if isinstance(n, str) and n.strip()]
         for name in list(names):
             if " / " in name:
                 names += [part.strip() for part in name.split(" / ")]

@@ -18,11 +18,11 @@ from ..errors import BadRequest, NotFound
 from ..http.params import arg, dataset_for_request, parse_int, parse_location, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
+from ..io.context import load_context
 from ..layers import REFERENCE, REGISTRY
 from ..maps.boundaries import light_layers, page_geojson
 from ..maps.builders import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
-from ..maps.context import load_context
 from ..maps.incident_counts import incidents_by_commune
 from ..maps.layers import OUTCOME_COLOURS
 from ..maps.theme import theme_css

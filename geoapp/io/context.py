@@ -1,4 +1,4 @@
-"""Context layers for maps without tiles: the country outline (Natural Earth) and towns (GeoNames)."""
+"""Reads the shipped context layers: the country outline (Natural Earth) and towns (GeoNames)."""
 
 from __future__ import annotations
 
