@@ -119,8 +119,9 @@ def figures_server(tmp_path_factory):
     import subprocess
     import sys
 
-    from bench.synthetic import synthetic_country_incidents
     from geoapp import create_app
+
+    from .synthetic import synthetic_country_incidents
 
     instance = tmp_path_factory.mktemp("figures")
     table = instance / "dtm-communes.csv"

@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles between its modules (imports inside functions included)."""
+"""The package's shape: no import cycles (imports inside functions included); tests never import bench/."""
 
 from __future__ import annotations
 
@@ -94,3 +94,16 @@ def test_every_module_says_its_job():
     missing = [name for name, path in modules().items()
                if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))]
     assert missing == []
+
+
+def test_no_test_module_imports_the_benchmarks():
+    """Tests run the bench scripts as a user does (``python bench/run.py``); they never import ``bench``."""
+    tests = Path(__file__).resolve().parent
+    importers = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(name == "bench" or name.startswith("bench.") for name in names):
+                importers.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert importers == []
