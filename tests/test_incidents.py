@@ -21,7 +21,7 @@ from geoapp.safety import RiskWeights, incident_weights, route_verdict
 from geoapp.settings import Settings
 from geoapp.validate import validate_layer
 
-from .helpers import JACMEL, PETION_VILLE, grid_roads, zones_frame
+from .helpers import JACMEL, PETION_VILLE, cli_settings, grid_roads, zones_frame
 
 DAY = dt.date(2026, 6, 1)
 W = RiskWeights()
@@ -245,7 +245,7 @@ def test_import_acled_is_all_or_nothing_and_can_merge(tmp_path):
     assert "incidents left as they were" in refused.output
     from geoapp.store import make_store
 
-    store = make_store(Settings.from_env(env))
+    store = make_store(cli_settings(env))
     assert len(store.load()["incidents"]) == 19  # still the shipped sample
     done = runner.invoke(main, ["import-acled", str(good)], env=env)
     assert done.exit_code == 0, done.output

@@ -123,10 +123,11 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
 
 
 def stored_roads(instance):
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    return make_store(Settings.from_env({"GEOAPP_INSTANCE_PATH": str(instance)})).load()["roads"]
+    from .helpers import cli_settings
+
+    return make_store(cli_settings({"GEOAPP_INSTANCE_PATH": str(instance)})).load()["roads"]
 
 
 def test_dry_run_stores_nothing(osm_file, tmp_path):
