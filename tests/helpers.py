@@ -250,3 +250,8 @@ def cli_settings(env: dict[str, str]):
     from geoapp.settings import Settings
 
     return Settings.from_env({**os.environ, **env})
+
+
+def fixture_count(name: str, **properties) -> int:
+    """How many features of a fixture layer have these property values (all of them without any)."""
+    return sum(all(f["properties"].get(k) == v for k, v in properties.items()) for f in fixture_features(name))

@@ -86,10 +86,10 @@ def test_import_command_is_all_or_nothing(tmp_path):
     assert refused.exit_code == 1 and "line 5" in refused.output and "left as they were" in refused.output
     from geoapp.store import make_store
 
-    from .helpers import cli_settings
+    from .helpers import cli_settings, fixture_features
 
     store = make_store(cli_settings(env))
-    assert len(store.load()["displacement_sites"]) == 32  # still the shipped sites
+    assert len(store.load()["displacement_sites"]) == len(fixture_features("displacement_sites"))  # unchanged
     done = runner.invoke(main, ["import-dtm", str(good)], env=env)
     assert done.exit_code == 0, done.output
     assert "3 sites (2 open), 6,350 individuals" in done.output and "(HXL hashtags used)" in done.output
@@ -452,9 +452,9 @@ def test_skip_invalid_with_no_valid_row_stores_nothing(tmp_path):
     assert "bad.rejected.csv" in result.output and rejected_file(path)[0]["line"] == "2"
     from geoapp.store import make_store
 
-    from .helpers import cli_settings
+    from .helpers import cli_settings, fixture_features
 
-    assert len(make_store(cli_settings(env)).load()["incidents"]) == 19
+    assert len(make_store(cli_settings(env)).load()["incidents"]) == len(fixture_features("incidents"))
 
 
 def test_a_csv_download_imports_back(client, tmp_path):

@@ -117,7 +117,7 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
     svc = app.extensions["geoapp"]
     result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
-    other = copy.deepcopy(result["routes"][0])  # the shipped network rarely has a distinct second way
+    other = copy.deepcopy(result["routes"][0])  # the fixture network rarely has a distinct second way
     other["properties"].update(kind="alternative", rank=2, label="Alternative 1")
     result["routes"].insert(1, other)
     m = route_map(layers, result, assets=ASSETS, panel_html="")
