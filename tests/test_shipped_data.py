@@ -86,13 +86,14 @@ def test_shipped_statuses(layers):
 
 
 def test_the_ids_the_readme_and_its_examples_use_are_shipped(layers):
-    """The README's curl examples and the geodata README name these features."""
+    """The README's curl examples, the geodata README and the planner answers below name these features."""
     def ids(name):
         return set(layers[name]["id"])
 
     assert {"rd-kenscoff-furcy", "rd-rn7-les-cayes-camp-perrin", "rd-rn7-camp-perrin-jeremie"} <= ids("roads")
     assert {"pt-jacmel-seaport", "pt-pap-seaport"} <= ids("ports")
-    assert {"ds-001", "ds-015"} <= ids("displacement_sites")
+    assert {"ds-001", "ds-015", "ds-019", "ds-024"} <= ids("displacement_sites")
+    assert {"gz-cite-soleil", "gz-mirebalais", "gz-lascahobas"} <= ids("gang_zones")
     roads = layers["roads"].set_index("id")
     assert roads.at["rd-kenscoff-furcy", "status"] == "dangerous"  # the way south over the mountains
     assert (layers["roads"]["geometry_precision"] == "hand_drawn").all()
