@@ -20,9 +20,9 @@ import folium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.synthetic import synthetic_country_incidents, synthetic_roads_count  # noqa: E402
 from geoapp import create_app  # noqa: E402
 from geoapp.layers import REFERENCE  # noqa: E402
+from tests.synthetic import synthetic_country_incidents, synthetic_roads_count  # noqa: E402
 
 TARGET_KB = 300
 INCIDENTS = 5000

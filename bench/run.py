@@ -27,12 +27,12 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.synthetic import synthetic_incidents, synthetic_network  # noqa: E402
 from geoapp.network.access import SiteSnaps, access_by_mode, edge_figures  # noqa: E402
 from geoapp.network.exposure import compute_incident_exposure  # noqa: E402
 from geoapp.network.routing import RoadNetwork, Router  # noqa: E402
 from geoapp.safety import RiskWeights  # noqa: E402
 from geoapp.settings import Settings  # noqa: E402
+from tests.synthetic import synthetic_incidents, synthetic_network  # noqa: E402
 
 
 def timed(fn, *args, **kwargs):

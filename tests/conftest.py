@@ -1,22 +1,38 @@
-"""Shared fixtures: the app on the shipped layers, and a writable copy of the layers."""
+"""Shared fixtures: the fixture data folder (tests/data) for every app, server and CLI run; apps on it."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from geoapp import create_app
 
-from .helpers import GEODATA, ServerProcess
+from .helpers import ServerProcess, make_data_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_data_dir(tmp_path_factory) -> Path:
+    """The data folder of the test session (fixture layers; see tests/data/README.md), as ``GEOAPP_DATA_DIR``.
+
+    Set in the environment, it is what every app, CLI run and server process of the session reads
+    unless a test names another folder: behaviour tests never depend on the shipped ``geodata/``.
+    """
+    folder = make_data_dir(tmp_path_factory.mktemp("data") / "geodata")
+    before = os.environ.get("GEOAPP_DATA_DIR")
+    os.environ["GEOAPP_DATA_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("GEOAPP_DATA_DIR", None)
+    else:
+        os.environ["GEOAPP_DATA_DIR"] = before
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    """The app on the shipped layers (built once: requests never change it), stopped at the end."""
-    app = create_app({"instance_path": tmp_path_factory.mktemp("instance")})
+def app(tmp_path_factory, test_data_dir):
+    """The app on the fixture layers (built once: requests never change it), stopped at the end."""
+    app = create_app({"instance_path": tmp_path_factory.mktemp("instance"), "data_dir": test_data_dir})
     yield app
     app.extensions["geoapp"].stop()
 
@@ -42,18 +58,15 @@ def client(app):
 
 @pytest.fixture()
 def data_dir(tmp_path) -> Path:
-    """A writable copy of the shipped layers, for tests that break them."""
-    target = tmp_path / "geodata"
-    target.mkdir()
-    for file in GEODATA.glob("*.geojson"):
-        shutil.copy(file, target / file.name)
-    return target
+    """A writable data folder with the fixture layers, for tests that change or break them."""
+    return make_data_dir(tmp_path / "geodata")
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The real gunicorn server (``geoapp serve``) on a free port; yields its base URL."""
-    server = ServerProcess({"GEOAPP_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}).wait_ready()
+def live_server(tmp_path_factory, test_data_dir):
+    """The real gunicorn server (``geoapp serve``) on the fixture layers, on a free port; yields its base URL."""
+    server = ServerProcess({"GEOAPP_INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+                            "GEOAPP_DATA_DIR": str(test_data_dir)}).wait_ready()
     yield server.url
     server.stop()
 
@@ -85,9 +98,9 @@ def pg_schema(pg_url):
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
-def store_config(request, tmp_path):
-    """App settings for each store backend: the embedded GeoPackage, and PostGIS."""
-    config = {"instance_path": tmp_path / "instance", "reload_check_s": 0.2}
+def store_config(request, tmp_path, test_data_dir):
+    """App settings for each store backend (the embedded GeoPackage, and PostGIS), on the fixture layers."""
+    config = {"instance_path": tmp_path / "instance", "data_dir": test_data_dir, "reload_check_s": 0.2}
     if request.param == "postgis":
         url = request.getfixturevalue("pg_url")
         config.update(database_url=url, database_schema=request.getfixturevalue("pg_schema"))

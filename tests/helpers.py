@@ -1,8 +1,9 @@
-"""Test helpers: places on the shipped network and tiny synthetic layers with explicit CRS."""
+"""Test helpers: the fixture data folder, places on its network, and tiny synthetic layers with explicit CRS."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,8 +11,15 @@ from shapely.geometry import LineString, Polygon
 
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata"
+#: Fixture layers the behaviour tests run on (see tests/data/README.md): ids and counts pinned in tests
+#: refer to these files; expectations about the shipped ``geodata/`` are in test_shipped_data.py.
+FIXTURES = ROOT / "tests" / "data"
+#: The hand-compiled layers: the fixture folder has its own frozen copies.
+HAND_COMPILED = ("roads", "gang_zones", "ports", "displacement_sites", "incidents")
+#: The official boundaries (OCHA COD-AB, identified by stable p-codes): large, read from ``geodata/``.
+BOUNDARIES = ("departments", "communes", "sections")
 
-# Places on the shipped network (lon, lat)
+# Places on the fixture network (lon, lat): town centres
 PETION_VILLE = (-72.2853, 18.5125)
 JACMEL = (-72.5369, 18.2357)
 CITE_SOLEIL = (-72.330, 18.583)
@@ -19,6 +27,23 @@ LEOGANE = (-72.6334, 18.5111)
 LES_CAYES = (-73.7495, 18.1920)
 CAP_HAITIEN = (-72.1981, 19.7594)
 JEREMIE = (-74.1167, 18.65)
+
+
+def make_data_dir(target: Path) -> Path:
+    """Fill ``target`` as a data folder (setting ``data_dir``): the fixture layers and base-map context
+    of tests/data, and the official boundaries of geodata/."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in HAND_COMPILED:
+        shutil.copy(FIXTURES / f"{name}.geojson", target / f"{name}.geojson")
+    for name in BOUNDARIES:
+        shutil.copy(GEODATA / f"{name}.geojson", target / f"{name}.geojson")
+    shutil.copytree(FIXTURES / "context", target / "context", dirs_exist_ok=True)
+    return target
+
+
+def fixture_features(name: str) -> list[dict]:
+    """The features of one fixture layer file, as GeoJSON dicts."""
+    return json.loads((FIXTURES / f"{name}.geojson").read_text(encoding="utf-8"))["features"]
 
 
 def edit_features(path: Path, edit) -> None:
@@ -215,3 +240,18 @@ def http(method: str, url: str, body: dict | None = None, headers: dict | None =
         return status, head, _json.loads(raw) if raw else None
     except ValueError:
         return status, head, raw
+
+
+def cli_settings(env: dict[str, str]):
+    """The settings a CLI run under ``CliRunner().invoke(..., env=env)`` had: the process environment
+    (the session's ``GEOAPP_DATA_DIR`` included), then ``env``."""
+    import os
+
+    from geoapp.settings import Settings
+
+    return Settings.from_env({**os.environ, **env})
+
+
+def fixture_count(name: str, **properties) -> int:
+    """How many features of a fixture layer have these property values (all of them without any)."""
+    return sum(all(f["properties"].get(k) == v for k, v in properties.items()) for f in fixture_features(name))

@@ -1,4 +1,4 @@
-"""The JSON API on the shipped layers: shapes, the safety invariants, and bad input."""
+"""The JSON API on the fixture layers (tests/data): shapes, the safety invariants, and bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from .helpers import CAP_HAITIEN, CITE_SOLEIL, JACMEL, JEREMIE, LEOGANE, LES_CAYES, PETION_VILLE, edit_features
+from .helpers import (
+    CAP_HAITIEN,
+    CITE_SOLEIL,
+    JACMEL,
+    JEREMIE,
+    LEOGANE,
+    LES_CAYES,
+    PETION_VILLE,
+    edit_features,
+    fixture_count,
+    fixture_features,
+)
 
 
 def q(point) -> str:
@@ -30,7 +41,7 @@ def controlled_zones(app) -> gpd.GeoDataFrame:
 def test_healthz(client):
     body = client.get("/healthz").json
     assert body["status"] == "ok"
-    assert body["layers"]["roads"]["features"] == 70
+    assert body["layers"]["roads"]["features"] == fixture_count("roads")
     assert body["layers"]["roads"]["age_days"] > 30 and body["layers"]["roads"]["stale"] is True
     assert body["graph"]["nodes"] > 100
 
@@ -38,7 +49,9 @@ def test_healthz(client):
 def test_route_answer_shape(client):
     body = get_route(client, PETION_VILLE, JACMEL)
     assert body["verdict"] in ("safe", "caution", "unsafe", "no_safe_route")
-    assert body["data_as_of"] == "2025-04-17"  # the newest of roads, zones and incidents
+    newest = max(f["properties"]["as_of"] for name in ("roads", "gang_zones", "incidents")
+                 for f in fixture_features(name))
+    assert body["data_as_of"] == newest  # the newest of roads, zones and incidents
     kinds = {f["properties"]["kind"]: f for f in body["routes"]}
     assert set(kinds) == {"safest", "shortest"}
     for feature in body["routes"]:
@@ -49,7 +62,7 @@ def test_route_answer_shape(client):
                     "closest_controlled_m", "zones", "roads"):
             assert key in props["exposure"]
     assert all(isinstance(r, str) and r.endswith(".") for r in body["reasons"])
-    assert any("days ago" in w for w in body["warnings"])  # the shipped data is old
+    assert any("days ago" in w for w in body["warnings"])  # the fixture data is old
     assert body["from"]["snap_distance_m"] < 100
 
 
@@ -140,11 +153,13 @@ def test_stale_warning_counts_stale_features_not_the_newest_one(app):
     assert stale_warnings(data, svc.settings, ("roads", "gang_zones", "displacement_sites"), fresh) == []
     # on 2025-04-20 the sites dated 2025-03-15 are stale though the newest (2025-04-05) is not
     mixed = stale_warnings(data, svc.settings, ("displacement_sites",), dt.date(2025, 4, 20))
-    assert mixed and "2 of the 32 displacement sites in the data were last reported 36 days ago" in mixed[0]
+    sites = fixture_count("displacement_sites")
+    assert mixed and f"2 of the {sites} displacement sites in the data were last reported 36 days ago" in mixed[0]
     later = fresh + dt.timedelta(days=60)
     old = stale_warnings(data, svc.settings, ("roads",), later)
     days = (later - dt.date(2025, 3, 31)).days
-    assert len(old) == 1 and f"All 70 roads in the data were last reported {days} days ago" in old[0]
+    roads = fixture_count("roads")
+    assert len(old) == 1 and f"All {roads} roads in the data were last reported {days} days ago" in old[0]
 
 
 def test_same_point_twice_is_a_zero_length_route(client):

@@ -1,43 +1,51 @@
-"""The benchmark script runs end to end at a tiny size (its figures are not asserted: see bench/)."""
+"""The benchmark scripts run end to end at a tiny size, as `python bench/NAME.py` (figures not asserted)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from bench.run import main
+from .helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
 
-def test_bench_runs_and_writes_results(tmp_path, capsys):
+def run_bench(script: str, *args: str) -> str:
+    """Run ``python bench/SCRIPT ARGS`` from the repository root as a user would; its standard output."""
+    env = {k: v for k, v in os.environ.items() if k != "GEOAPP_BENCH_PG_DSN"}
+    done = subprocess.run([sys.executable, f"bench/{script}", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, f"bench/{script} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_bench_runs_and_writes_results(tmp_path):
     out = tmp_path / "results.json"
-    assert main(["--side", "40", "--pairs", "30", "--baseline-pairs", "3", "--sites", "40", "--out", str(out)]) == 0
+    printed = run_bench("run.py", "--side", "40", "--pairs", "30", "--baseline-pairs", "3", "--sites", "40",
+                        "--out", str(out))
     results = json.loads(out.read_text())["synthetic"]
     assert results["nodes"] == 1600
     assert results["query"]["pairs"] == 30
     assert results["networkx"]["same_costs"] == "3/3"  # the engine agrees with networkx on every pair
     for key in ("lookup", "reweight", "access"):
         assert results[key]["median_ms" if key != "lookup" else "p50_ms"] > 0
-    assert "pgRouting: skipped" in capsys.readouterr().out
+    assert "pgRouting: skipped" in printed
 
 
-def test_page_weight_bench_runs(capsys):
-    from bench.page_weight import main as page_weight
-
-    assert page_weight(["--roads", "3000", "--incidents", "500"]) == 0
-    out = capsys.readouterr().out
+def test_page_weight_bench_runs():
+    out = run_bench("page_weight.py", "--roads", "3000", "--incidents", "500")
     assert "shipped layers" in out and "at scale (500 incidents, 3,000" in out
     assert out.count("target 300 KB: met") == 2 and "NOT met" not in out and "boundaries fetched when shown" in out
 
 
-def test_feeds_bench_runs(tmp_path, capsys):
-    from bench.feeds import main as feeds
-
+def test_feeds_bench_runs(tmp_path):
     out = tmp_path / "feeds.json"
-    assert feeds(["--events", "400", "--repeats", "1", "--out", str(out)]) == 0
+    printed = run_bench("feeds.py", "--events", "400", "--repeats", "1", "--out", str(out))
     results = json.loads(out.read_text())
     assert results["events"] == 400 and results["offshore_events"] > 0 and results["rejected"] == 4
     assert set(results["read_s"]) == {"acled_export", "french_excel", "derived_ids"}
-    assert "import into a fresh GeoPackage store" in capsys.readouterr().out
+    assert "import into a fresh GeoPackage store" in printed

@@ -1,4 +1,4 @@
-"""Official boundaries (OCHA COD-AB): shipped, served, read-only for editors, and placing everything."""
+"""Official boundaries (OCHA COD-AB): served, read-only for editors, and placing everything."""
 
 from __future__ import annotations
 
@@ -16,41 +16,19 @@ from geoapp.cli import main
 from geoapp.data.places import normalise_name, place
 from geoapp.layers import PLACE_COLUMNS, REGISTRY
 
-from .helpers import GEODATA, common
+from .helpers import cli_settings, common
 
 
 @pytest.fixture(scope="module")
-def reference():
+def reference(test_data_dir):
+    """The official boundaries of the test data folder (geodata/'s own: see tests/data/README.md)."""
     from geoapp.validate import read_layer
 
-    return {name: read_layer(GEODATA / f"{name}.geojson", REGISTRY[name])
+    return {name: read_layer(test_data_dir / f"{name}.geojson", REGISTRY[name])
             for name in ("departments", "communes", "sections")}
 
 
-def test_shipped_boundaries_are_official_complete_and_nested(reference):
-    departments, communes, sections = reference["departments"], reference["communes"], reference["sections"]
-    assert (len(departments), len(communes), len(sections)) == (10, 140, 570)
-    assert departments["id"].is_unique and communes["id"].is_unique and sections["id"].is_unique
-    assert set(communes["adm1_pcode"]) == set(departments["id"])
-    assert set(sections["adm2_pcode"]) <= set(communes["id"])
-    assert departments.set_index("id").at["HT01", "name_en"] == "West"  # OCHA's quirk, kept
-    assert departments.set_index("id").at["HT01", "name_ht"] == "Lwès"
-    assert communes.set_index("id").at["HT0311", "name"] == "Cap-Haïtien"
-    assert 12_800_000 < departments["population"].sum() < 13_000_000  # IHSI/UNFPA 2019
-    # communes add up to their departments, people and area alike
-    by_dept = communes.groupby("adm1_pcode")["population"].sum()
-    assert np.allclose(by_dept.reindex(departments["id"]).to_numpy(), departments["population"].to_numpy(), atol=5)
-    assert departments["source"].str.contains("COD-AB Haiti (2018-11-29), CC BY-IGO", regex=False).all()
-    assert (departments["as_of"] == "2018-11-29").all() and (departments["confidence"] == "high").all()
-
-
-def test_the_readme_attributes_the_boundaries():
-    text = " ".join((GEODATA / "README.md").read_text(encoding="utf-8").split())
-    assert "CNIGS / UN OCHA (COD-AB Haiti, 2018-11-29), CC BY-IGO" in text
-    assert "IHSI / UNFPA 2019" in text
-
-
-def test_every_shipped_site_incident_zone_and_port_is_placed(app):
+def test_every_site_incident_zone_and_port_is_placed(app):
     layers = app.extensions["geoapp"].dataset.layers
     for name in ("displacement_sites", "incidents", "gang_zones", "ports"):
         frame = layers[name]
@@ -153,18 +131,17 @@ def test_editors_cannot_change_boundaries_but_admins_can(edit_app):
     assert done.status_code == 200 and done.json["properties"]["notes"] == "checked"
 
 
-def test_an_admin_replaces_the_boundaries_by_import(tmp_path):
+def test_an_admin_replaces_the_boundaries_by_import(tmp_path, test_data_dir):
     env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance")}
-    departments = gpd.read_file(GEODATA / "departments.geojson")
+    departments = gpd.read_file(test_data_dir / "departments.geojson")
     departments.loc[departments["id"] == "HT01", "population"] = 5_100_000  # a new population estimate
     path = tmp_path / "departments.geojson"
     departments.to_file(path, driver="GeoJSON")
     result = CliRunner().invoke(main, ["import", "departments", str(path), "--reason", "COD-PS 2025"], env=env)
     assert result.exit_code == 0, result.output
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    stored = make_store(Settings.from_env(env)).load()["departments"].set_index("id")
+    stored = make_store(cli_settings(env)).load()["departments"].set_index("id")
     assert stored.at["HT01", "population"] == 5_100_000 and len(stored) == 10
 
 

@@ -119,8 +119,9 @@ def figures_server(tmp_path_factory):
     import subprocess
     import sys
 
-    from bench.synthetic import synthetic_country_incidents
     from geoapp import create_app
+
+    from .synthetic import synthetic_country_incidents
 
     instance = tmp_path_factory.mktemp("figures")
     table = instance / "dtm-communes.csv"
@@ -193,7 +194,7 @@ def test_overview_of_a_past_day_draws_that_days_recent_incidents(visit):
     assert "Violent incidents" in v.page.evaluate("Object.keys(haLayers)")
     counted = v.page.evaluate("haParts['incidents-by-commune'].getLayers()"
                               ".reduce((n, l) => n + l.feature.properties.incidents, 0)")
-    assert counted == 7  # the shipped events of the 90 days up to 2025-04-20, counted per commune
+    assert counted == 7  # the fixture events of the 90 days up to 2025-04-20, counted per commune
     assert "zoom in to level 11" in v.page.locator("#incident-detail").inner_text()
     assert "violent incidents (size: deaths)" in v.page.locator("#legend").inner_text().lower()
     v.view(-72.1048, 18.8346, 14)  # zoomed in: each incident in view, from the OGC API as of that day

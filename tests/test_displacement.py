@@ -49,10 +49,11 @@ def env(tmp_path):
 
 
 def stored_figures(env):
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    return make_store(Settings.from_env(env)).load_figures()
+    from .helpers import cli_settings
+
+    return make_store(cli_settings(env)).load_figures()
 
 
 def test_a_commune_table_is_summed_per_commune_round_and_date_and_checked(tmp_path, env):

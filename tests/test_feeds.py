@@ -84,11 +84,12 @@ def test_import_command_is_all_or_nothing(tmp_path):
     runner = CliRunner()
     refused = runner.invoke(main, ["import-dtm", str(bad)], env=env)
     assert refused.exit_code == 1 and "line 5" in refused.output and "left as they were" in refused.output
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    store = make_store(Settings.from_env(env))
-    assert len(store.load()["displacement_sites"]) == 32  # still the shipped sites
+    from .helpers import cli_settings, fixture_features
+
+    store = make_store(cli_settings(env))
+    assert len(store.load()["displacement_sites"]) == len(fixture_features("displacement_sites"))  # unchanged
     done = runner.invoke(main, ["import-dtm", str(good)], env=env)
     assert done.exit_code == 0, done.output
     assert "3 sites (2 open), 6,350 individuals" in done.output and "(HXL hashtags used)" in done.output
@@ -286,10 +287,11 @@ def test_generic_import_of_a_french_excel_table(tmp_path):
     assert "read as Windows-1252 text, semicolon-separated, decimal comma in 'Longitude', 'Latitude'" in result.output
     assert "name <- 'Nom du site'" in result.output and "households <- 'Ménages'" in result.output
     assert "assumed: no column for adm2_pcode: left empty" in result.output
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    sites = make_store(Settings.from_env(env)).load()["displacement_sites"].set_index("id")
+    from .helpers import cli_settings
+
+    sites = make_store(cli_settings(env)).load()["displacement_sites"].set_index("id")
     assert sites.loc["ds-a", "name"] == "Lycée Pétion-Ville" and sites.loc["ds-a", "households"] == 1200
     assert sites.loc["ds-a", "notes"] == "Près de l'église, côté nord"
     assert (sites.loc["ds-a"].geometry.x, sites.loc["ds-a"].geometry.y) == (-72.2853, 18.5125)
@@ -404,10 +406,11 @@ def test_import_acled_skip_invalid_stores_the_valid_rows_and_writes_the_rejected
     dry = runner.invoke(main, ["import-acled", "--skip-invalid", "--dry-run", str(path)], env=env)
     assert dry.exit_code == 0, dry.output
     assert "3 events to store, 3 rows rejected: their lines and problems are in" in dry.output
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    store = make_store(Settings.from_env(env))
+    from .helpers import cli_settings
+
+    store = make_store(cli_settings(env))
     assert len(store.load()["incidents"]) == 19  # the dry run stored nothing
     path.with_name("acled.rejected.csv").unlink()
     done = runner.invoke(main, ["import-acled", "--skip-invalid", str(path)], env=env)
@@ -447,10 +450,11 @@ def test_skip_invalid_with_no_valid_row_stores_nothing(tmp_path):
     result = CliRunner().invoke(main, ["import-acled", "--skip-invalid", str(path)], env=env)
     assert result.exit_code == 1 and "no valid row, nothing stored" in result.output
     assert "bad.rejected.csv" in result.output and rejected_file(path)[0]["line"] == "2"
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    assert len(make_store(Settings.from_env(env)).load()["incidents"]) == 19
+    from .helpers import cli_settings, fixture_features
+
+    assert len(make_store(cli_settings(env)).load()["incidents"]) == len(fixture_features("incidents"))
 
 
 def test_a_csv_download_imports_back(client, tmp_path):
@@ -460,8 +464,9 @@ def test_a_csv_download_imports_back(client, tmp_path):
     result = CliRunner().invoke(main, ["import", "ports", str(path), "--reason", "round trip"], env=env)
     assert result.exit_code == 0, result.output
     assert "read as UTF-8 (with BOM) text, comma-separated, HXL hashtag row" in result.output
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    ports = make_store(Settings.from_env(env)).load()["ports"]
+    from .helpers import cli_settings
+
+    ports = make_store(cli_settings(env)).load()["ports"]
     assert len(ports) == 17 and "pt-varreux" in set(ports["id"])

@@ -21,7 +21,7 @@ from geoapp.safety import RiskWeights, incident_weights, route_verdict
 from geoapp.settings import Settings
 from geoapp.validate import validate_layer
 
-from .helpers import JACMEL, PETION_VILLE, grid_roads, zones_frame
+from .helpers import JACMEL, PETION_VILLE, cli_settings, fixture_features, grid_roads, zones_frame
 
 DAY = dt.date(2026, 6, 1)
 W = RiskWeights()
@@ -166,7 +166,7 @@ def route_url(**extra) -> str:
 def test_an_incident_recorded_today_is_named_by_route_answers_and_not_as_of_yesterday(fresh_app):
     client = fresh_app.test_client()
     before = client.get(route_url()).json
-    assert before["routes"][0]["properties"]["exposure"]["incidents"] == []  # shipped events are long past
+    assert before["routes"][0]["properties"]["exposure"]["incidents"] == []  # the fixture events are long past
     coords = before["routes"][0]["geometry"]["coordinates"]
     lon, lat = coords[len(coords) // 2]
     today = dt.date.today()
@@ -245,8 +245,8 @@ def test_import_acled_is_all_or_nothing_and_can_merge(tmp_path):
     assert "incidents left as they were" in refused.output
     from geoapp.store import make_store
 
-    store = make_store(Settings.from_env(env))
-    assert len(store.load()["incidents"]) == 19  # still the shipped sample
+    store = make_store(cli_settings(env))
+    assert len(store.load()["incidents"]) == len(fixture_features("incidents"))  # unchanged
     done = runner.invoke(main, ["import-acled", str(good)], env=env)
     assert done.exit_code == 0, done.output
     assert "2 events, 11 fatalities, 2026-10-02 to 2026-10-05" in done.output

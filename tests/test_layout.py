@@ -1,4 +1,5 @@
-"""The package's shape: dependencies point down its layers, no import cycles (imports inside functions included)."""
+"""The package's shape: dependencies point down its layers, no import cycles (imports inside functions
+included); tests never import bench/."""
 
 from __future__ import annotations
 
@@ -141,3 +142,16 @@ def test_flask_stays_in_the_http_layers():
             if any(root.split(".")[0] in {"flask", "werkzeug", "flask_babel"} for root in roots):
                 flask_users.add(name)
     assert {name for name in flask_users if layer_of(name) > 2} == set()
+
+
+def test_no_test_module_imports_the_benchmarks():
+    """Tests run the bench scripts as a user does (``python bench/run.py``); they never import ``bench``."""
+    tests = Path(__file__).resolve().parent
+    importers = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            if any(name == "bench" or name.startswith("bench.") for name in names):
+                importers.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert importers == []

@@ -117,7 +117,7 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
     svc = app.extensions["geoapp"]
     result = route_lookup(svc.dataset, svc.settings, (-72.2853, 18.5125), (-72.5369, 18.2357))
-    other = copy.deepcopy(result["routes"][0])  # the shipped network rarely has a distinct second way
+    other = copy.deepcopy(result["routes"][0])  # the fixture network rarely has a distinct second way
     other["properties"].update(kind="alternative", rank=2, label="Alternative 1")
     result["routes"].insert(1, other)
     m = route_map(layers, result, assets=ASSETS, panel_html="")
@@ -132,8 +132,9 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
 
 def test_large_roads_layers_are_lightened_for_pages():
-    from bench.synthetic import synthetic_roads
     from geoapp.maps.layers import LIGHT_LIMIT, lighten
+
+    from .synthetic import synthetic_roads
 
     roads = synthetic_roads(40)
     roads.loc[roads.index[:5], "status"] = "blocked"
@@ -157,7 +158,7 @@ FIGURES = pd.DataFrame({
 @pytest.fixture(scope="module")
 def at_scale(tmp_path_factory):
     """The app with the volumes the overview's weight budget is for: 5,000 recent incidents, 20,000 roads."""
-    from bench.synthetic import synthetic_country_incidents, synthetic_roads_count
+    from .synthetic import synthetic_country_incidents, synthetic_roads_count
 
     app = create_app({"instance_path": tmp_path_factory.mktemp("scale")})
     service = app.extensions["geoapp"]

@@ -12,6 +12,11 @@ from shapely.geometry import box, shape
 
 from geoapp.layers import REGISTRY
 
+from .helpers import fixture_count
+
+ROADS, SITES, PORTS, ZONES = (fixture_count(name) for name in ("roads", "displacement_sites", "ports", "gang_zones"))
+BLOCKED = fixture_count("roads", status="blocked")
+
 
 def get(client, url, **params):
     response = client.get(url, query_string=params)
@@ -58,11 +63,11 @@ def test_items_page_with_counts_and_links(client):
     response, body = get(client, "/ogcapi/collections/roads/items", limit=20, offset=20)
     assert response.mimetype == "application/geo+json"
     assert body["type"] == "FeatureCollection"
-    assert body["numberMatched"] == 70 and body["numberReturned"] == 20 == len(body["features"])
+    assert body["numberMatched"] == ROADS and body["numberReturned"] == 20 == len(body["features"])
     rels = {link["rel"]: link["href"] for link in body["links"]}
     assert "offset=40" in rels["next"] and "offset=0" in rels["prev"]
     last = get(client, "/ogcapi/collections/roads/items", limit=20, offset=60)[1]
-    assert last["numberReturned"] == 10 and "next" not in {link["rel"] for link in last["links"]}
+    assert last["numberReturned"] == ROADS - 60 and "next" not in {link["rel"] for link in last["links"]}
     ids = [f["id"] for f in body["features"]]
     assert ids == [f["properties"]["id"] for f in body["features"]]
 
@@ -74,7 +79,7 @@ def test_property_filter_bbox_and_sort(client, app):
     assert {f["properties"]["status"] for f in body["features"]} == {"blocked"}
     area = (-72.40, 18.50, -72.30, 18.60)
     cut = get(client, "/ogcapi/collections/roads/items", bbox=",".join(map(str, area)), limit=1000)[1]
-    assert 0 < cut["numberMatched"] < 70
+    assert 0 < cut["numberMatched"] < ROADS
     assert all(shape(f["geometry"]).intersects(box(*area)) for f in cut["features"])
     ports = get(client, "/ogcapi/collections/ports/items", sortby="-name")[1]
     names = [f["properties"]["name"] for f in ports["features"]]
@@ -95,7 +100,7 @@ def test_datetime_matches_as_of(client, value, expected):
     body = get(client, "/ogcapi/collections/gang_zones/items", datetime=value, limit=1000)[1]
     ids = {f["id"] for f in body["features"]}
     if expected == "all but two":
-        assert len(ids) == 19 and not ids & {"gz-mirebalais", "gz-lascahobas"}
+        assert len(ids) == ZONES - 2 and not ids & {"gz-mirebalais", "gz-lascahobas"}
     else:
         assert ids == expected
 
@@ -167,7 +172,7 @@ def test_csv_with_hxl_follows_the_same_filters(client):
     header, tags = lines[0].split(","), lines[1].split(",")
     assert tags[header.index("individuals")] == "#affected+idps+ind"
     assert tags[header.index("lat")] == "#geo+lat" and tags[header.index("adm2_pcode")] == "#adm2+code"
-    assert len(lines) - 2 == 28  # the open sites only
+    assert len(lines) - 2 == fixture_count("displacement_sites", status="open")  # the open sites only
     roads = client.get("/ogcapi/collections/roads/items", query_string={"f": "csv", "limit": 5}).get_data(as_text=True)
     assert "#geo+wkt" in roads and "LINESTRING" in roads
 
@@ -185,7 +190,7 @@ def test_csv_downloads_open_in_excel_and_in_every_reader(client, tmp_path, url):
     assert raw.startswith(b"\xef\xbb\xbfid,")  # the UTF-8 byte-order mark: Excel keeps the accents
     assert "Pétion-Ville" in raw.decode("utf-8-sig") and b"\r\n" not in raw
     table = pd.read_csv(io.BytesIO(raw), skiprows=[1])  # the HXL row under the header
-    assert table.columns[0] == "id" and len(table) == 32 and "Pétion-Ville" in set(table["commune"])
+    assert table.columns[0] == "id" and len(table) == SITES and "Pétion-Ville" in set(table["commune"])
     path = tmp_path / "sites.csv"
     path.write_bytes(raw)
     with open(path, "rb") as handle:  # HXL tools work by hashtag: the first column is #meta+id
@@ -194,7 +199,7 @@ def test_csv_downloads_open_in_excel_and_in_every_reader(client, tmp_path, url):
         assert "Pétion-Ville" in {row.get("#adm2+name") for row in source}
     with open(path, "rb") as handle:  # libhxl keeps a BOM on the first header unless told the encoding
         source = hxl.data(handle, InputOptions(allow_local=True, encoding="utf-8-sig"))
-        assert source.columns[0].header == "id" and len(list(source)) == 32
+        assert source.columns[0].header == "id" and len(list(source)) == SITES
     info = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(path)], capture_output=True, text=True, timeout=60)
     assert info.returncode == 0, info.stderr
     fields = [line.split(":")[0].strip() for line in info.stdout.splitlines() if ": String" in line]
@@ -208,7 +213,7 @@ def test_excel_true_adds_crlf_line_ends(client):
     whole = client.get("/api/layers/ports.csv?excel=true").data
     for body in (raw, whole):
         lines = body.split(b"\r\n")
-        assert body.startswith(b"\xef\xbb\xbfid,") and len(lines) == 17 + 3  # header, HXL row, 17, last end
+        assert body.startswith(b"\xef\xbb\xbfid,") and len(lines) == PORTS + 3  # header, HXL row, ports, last end
         assert lines[-1] == b"" and b"\n" not in b"".join(lines)
     assert client.get("/api/layers/ports.csv?excel=maybe").status_code == 400
 
@@ -222,7 +227,7 @@ def test_whole_layer_downloads(client, tmp_path):
     assert 'filename="haiti-access_roads_' in response.headers["Content-Disposition"]
     path = tmp_path / "roads.gpkg"
     path.write_bytes(response.data)
-    assert len(pyogrio.read_dataframe(path)) == 70
+    assert len(pyogrio.read_dataframe(path)) == ROADS
     text = client.get("/api/layers/roads.csv?bbox=-72.40,18.50,-72.30,18.60").get_data(as_text=True)
     assert 0 < len(text.strip().split("\n")) - 2 < 70 and "LINESTRING" in text
     assert client.get("/api/layers/bridges.csv").status_code == 404
@@ -255,7 +260,7 @@ def test_gpkg_follows_the_same_filters(client, tmp_path):
     path = tmp_path / "roads.gpkg"
     path.write_bytes(response.data)
     frame = pyogrio.read_dataframe(path)
-    assert len(frame) == 17 and set(frame["status"]) == {"blocked"}
+    assert len(frame) == BLOCKED and set(frame["status"]) == {"blocked"}
     assert frame.crs.to_epsg() == 4326
 
 
@@ -316,7 +321,7 @@ def test_owslib_reads_collections_and_items(live_server):
     api = Features(f"{live_server}/ogcapi")
     assert [c["id"] for c in api.collections()["collections"]] == list(REGISTRY)
     items = api.collection_items("roads", status="blocked", limit=100)
-    assert items["numberMatched"] == 17 and len(items["features"]) == 17
+    assert items["numberMatched"] == BLOCKED and len(items["features"]) == BLOCKED
     one = api.collection_item("ports", "pt-varreux")
     assert one["properties"]["kind"] == "fuel_terminal"
 
@@ -335,7 +340,7 @@ def test_libhxl_parses_the_csv_export(live_server, tmp_path):
         tags = [column.display_tag for column in source.columns]
         rows = list(source)
     assert {"#affected+idps+ind", "#geo+lat", "#geo+lon", "#adm2+code", "#loc+name"} <= set(tags)
-    assert len(rows) == 32
+    assert len(rows) == SITES
     assert sum(int(row.get("#affected+idps+ind")) for row in rows) > 0
 
 
@@ -346,7 +351,7 @@ def test_pyogrio_reads_the_geopackage_export(live_server, tmp_path):
     with urllib.request.urlopen(f"{live_server}/ogcapi/collections/gang_zones/items?f=gpkg&limit=1000") as r:
         path.write_bytes(r.read())
     frame = pyogrio.read_dataframe(path)
-    assert len(frame) == 21 and set(frame["status"]) <= {"controlled", "contested", "influence"}
+    assert len(frame) == ZONES and set(frame["status"]) <= {"controlled", "contested", "influence"}
 
 
 # --- nothing lost at scale ------------------------------------------------------------------------

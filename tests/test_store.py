@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import geopandas as gpd
 import pytest
@@ -23,11 +24,13 @@ def port(fid="pt-test", status="operational", x=-72.0):
                               SPEC, source="test")
 
 
-def test_seeded_from_the_shipped_layers_once(store):
+def test_seeded_from_the_data_folder_once(store, test_data_dir):
     layers = store.load()
-    assert {k: len(v) for k, v in layers.items()} == {"gang_zones": 21, "displacement_sites": 32, "roads": 70,
-                                                      "ports": 17, "incidents": 19, "departments": 10,
-                                                      "communes": 140, "sections": 570}
+    in_files = {name: len(json.loads((test_data_dir / f"{name}.geojson").read_text(encoding="utf-8"))["features"])
+                for name in layers}
+    assert {k: len(v) for k, v in layers.items()} == in_files
+    assert set(layers) == {"gang_zones", "displacement_sites", "roads", "ports", "incidents", "departments",
+                           "communes", "sections"} and all(in_files.values())
     assert layers["roads"].crs.to_epsg() == 4326 and layers["roads"]["oneway"].dtype == bool
     version = store.version()
     assert store.init() is False and store.version() == version
@@ -124,13 +127,13 @@ def test_the_geopackage_is_a_geopackage(tmp_path):
 
     from geoapp.store.gpkg import GeoPackageStore
 
-    from .helpers import GEODATA
+    from .helpers import fixture_features, make_data_dir
 
-    store = GeoPackageStore(tmp_path / "store.gpkg", GEODATA)
+    store = GeoPackageStore(tmp_path / "store.gpkg", make_data_dir(tmp_path / "data"))
     store.init()
     store.create("ports", port(), actor="a", reason="r")
     frame = pyogrio.read_dataframe(store.path, layer="ports")
-    assert len(frame) == 18 and "pt-test" in set(frame["id"])
+    assert len(frame) == len(fixture_features("ports")) + 1 and "pt-test" in set(frame["id"])
     assert frame.crs.to_epsg() == 4326
 
 

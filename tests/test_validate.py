@@ -10,39 +10,17 @@ from click.testing import CliRunner
 from geoapp import create_app
 from geoapp.cli import main
 from geoapp.errors import DataValidationError
-from geoapp.layers import REGISTRY, STORED
+from geoapp.layers import REGISTRY
 from geoapp.store import DirectoryStore
 from geoapp.validate import validate_layer
 
-from .helpers import GEODATA, edit_features, grid_roads
+from .helpers import edit_features, grid_roads
 
 
 def load_error(data_dir) -> str:
     with pytest.raises(DataValidationError) as info:
         DirectoryStore(data_dir).load()
     return str(info.value)
-
-
-def test_shipped_layers_are_valid_and_complete():
-    layers = DirectoryStore(GEODATA).load()
-    assert set(layers) == set(STORED)
-    assert len(layers["displacement_sites"]) >= 25
-    for name, frame in layers.items():
-        assert frame.crs.to_epsg() == 4326
-        for column in ("id", "name", "status", "as_of", "source", "confidence", "notes"):
-            assert column in frame, (name, column)
-        assert frame["id"].is_unique
-        assert set(frame["status"]) <= set(REGISTRY[name].statuses)
-
-
-def test_shipped_gang_zones_cover_the_reported_areas():
-    zones = DirectoryStore(GEODATA).load()["gang_zones"]
-    names = " ".join(zones["name"])
-    for place in ("Cité Soleil", "Bel Air", "Martissant", "Village de Dieu", "Grand Ravine", "Croix-des-Bouquets",
-                  "Canaan", "Carrefour-Feuilles", "Solino", "Cabaret", "Arcahaie", "Liancourt", "Pont-Sondé",
-                  "Mirebalais"):
-        assert place in names, place
-    assert {"G9 Family and Allies", "400 Mawozo", "Gran Grif"} <= set(zones["group"])
 
 
 def test_missing_column(data_dir):

@@ -1,4 +1,4 @@
-"""A deterministic synthetic road network with Haiti-like gang zones, for benchmarks."""
+"""A deterministic synthetic road network with Haiti-like gang zones and incidents, for benchmarks and tests."""
 
 from __future__ import annotations
 
