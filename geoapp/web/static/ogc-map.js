@@ -25,7 +25,7 @@
       }
     }).addTo(map);
     var bounds = drawn.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 13, padding: [12, 12] }); }
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 11, padding: [12, 12] }); }
     node.setAttribute('data-drawn', String(drawn.getLayers().length));
   }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
