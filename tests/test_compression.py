@@ -52,6 +52,15 @@ def test_pages_are_compressed_after_their_security_headers_are_written(client):
     assert "sha256-" in zipped.headers["Content-Security-Policy"]
 
 
+def test_the_overview_is_compressed_once_and_stays_the_page_served(client):
+    plain = client.get("/")
+    for accept in ("br", "gzip"):
+        first = client.get("/", headers={"Accept-Encoding": accept})
+        again = client.get("/", headers={"Accept-Encoding": accept})
+        assert first.headers["Content-Encoding"] == accept and again.data == first.data
+        assert _decoded(first) == plain.data  # the same build: the CSP's script hashes hold
+
+
 def test_small_bodies_errors_and_binary_files_go_as_they_are(client):
     small = client.get("/ogcapi/conformance", headers={"Accept-Encoding": "gzip"})
     assert small.status_code == 200 and len(small.data) < 1024 and "Content-Encoding" not in small.headers

@@ -16,6 +16,7 @@ views compare their own tags (a 304 names the representation the client holds, a
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -77,6 +78,38 @@ def compress_best(body: bytes) -> dict[str, bytes]:
     return {encoding: packed for encoding, packed in out.items() if len(packed) < len(body)}
 
 
+class CompressOnce:
+    """Compressed forms of a body sent many times (a cached page), each made when first asked for.
+
+    Made at higher levels than per-request compression (brotli 10, gzip 9): the cost is paid once
+    per body, and every later request is served the bytes as they are.  Hand it to the hook as a
+    response's ``precompressed``.
+    """
+
+    LEVELS = {"br": 10, "gzip": 9}
+
+    def __init__(self, body: bytes):
+        self.body = body
+        self._made: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, encoding: str) -> bool:
+        return encoding == "gzip" or (encoding == "br" and brotli_module() is not None)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, encoding: str) -> bytes:
+        """The body in ``encoding``, compressed on the first call."""
+        with self._lock:
+            if encoding not in self._made:
+                if encoding == "br":
+                    self._made[encoding] = brotli_module().compress(self.body, quality=self.LEVELS["br"])
+                else:
+                    self._made[encoding] = zlib.compress(self.body, self.LEVELS["gzip"], wbits=31)
+            return self._made[encoding]
+
+
 def _compress_stream(chunks: Iterable[bytes | str], encoding: str) -> Iterator[bytes]:
     """A streamed body compressed as it goes: memory stays bounded and the download keeps streaming."""
     if encoding == "br":
@@ -132,7 +165,7 @@ def _eligible(response: Response) -> bool:
 
 
 def _apply(response: Response) -> Response:
-    precompressed: dict[str, bytes] = getattr(response, "precompressed", None) or {}
+    precompressed: dict[str, bytes] | CompressOnce = getattr(response, "precompressed", None) or {}
     if response.status_code == 304:
         _tag_304(response)
         return response

@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import shapely
@@ -17,7 +19,7 @@ from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
 from ..http.assets import DIGEST_CHARS, IMMUTABLE, SHORT
-from ..http.compression import compress_best
+from ..http.compression import CompressOnce, compress_best
 from ..http.params import arg, dataset_for_request, parse_int, parse_lonlat, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
@@ -104,6 +106,32 @@ def _html(text: str, status: int = 200) -> Response:
     return Response(text, status=status, mimetype="text/html")
 
 
+#: compressed forms of the pages served from the page cache, by (data version, page key)
+_PACKED: OrderedDict[tuple, CompressOnce] = OrderedDict()
+_PACKED_LOCK = threading.Lock()
+
+
+def _cached_html(key: str, build) -> Response:
+    """A page many people open (the overview, the forms), compressed once rather than on every request.
+
+    Pages answering one question (a route, a hub's access) are compressed per request: faster the
+    first time, and seldom asked for twice.
+    """
+    svc = service()
+    text = svc.cached_page(key, build)
+    response = _html(text)
+    body = response.get_data()
+    version = (svc.dataset.version, key)
+    with _PACKED_LOCK:  # requests run on several threads
+        packed = _PACKED.get(version)
+        if packed is None or packed.body != body:  # a page rebuilt after leaving the cache has new map ids
+            packed = _PACKED[version] = CompressOnce(body)
+            while len(_PACKED) > 32:
+                _PACKED.popitem(last=False)
+    response.precompressed = packed
+    return response
+
+
 @bp.get("/")
 def overview():
     """The layers on one map, as of a date (``?as_of=``) and a choice of layers (``?layers=``).
@@ -142,7 +170,7 @@ def overview():
                          incidents=detail, choropleth=choropleth, **_map_options())
         return m.get_root().render()
 
-    return _html(svc.cached_page(key, build))
+    return _cached_html(key, build)
 
 
 def _choropleth(data, names: list[str], day: str | None) -> Choropleth | None:
@@ -215,7 +243,7 @@ def route_page():
     """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
     if not request.args:
-        return _html(svc.cached_page("route-form", _route_form))
+        return _cached_html("route-form", _route_form)
     data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
@@ -284,7 +312,7 @@ def whatif_page():
     """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
     if request.args:
         raise BadRequest("this page takes no parameters; it asks POST /api/whatif", field=sorted(request.args)[0][:40])
-    return _html(service().cached_page("whatif-form", _whatif_form))
+    return _cached_html("whatif-form", _whatif_form)
 
 
 def _whatif_form() -> str:
