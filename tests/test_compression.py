@@ -171,3 +171,13 @@ def test_templates_and_folium_maps_get_the_hashed_names(client):
         html = client.get(page).get_data(as_text=True)
         assert re.search(r'/static/vendor/leaflet-1\.9\.4/leaflet\.[0-9a-f]{10}\.js"', html), page
         assert not re.search(r'/static/[\w/.-]+?(?<!\.[0-9a-f]{10})\.(js|css)"', html), page
+
+
+def test_without_the_brotli_extra_gzip_is_offered(client, monkeypatch):
+    from geoapp.http import compression
+
+    monkeypatch.setattr(compression, "brotli_module", lambda: None)
+    response = client.get(ROUTE, headers={"Accept-Encoding": "br, gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert client.get(ROUTE, headers={"Accept-Encoding": "br"}).headers.get("Content-Encoding") is None
+    assert set(compression.compress_best(b"x" * 5000)) == {"gzip"}
