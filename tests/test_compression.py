@@ -181,3 +181,15 @@ def test_without_the_brotli_extra_gzip_is_offered(client, monkeypatch):
     assert response.headers["Content-Encoding"] == "gzip"
     assert client.get(ROUTE, headers={"Accept-Encoding": "br"}).headers.get("Content-Encoding") is None
     assert set(compression.compress_best(b"x" * 5000)) == {"gzip"}
+
+
+def test_a_body_the_view_encoded_itself_is_not_encoded_again(make_app, tmp_path):
+    from flask import Response
+
+    app = make_app({"instance_path": tmp_path})
+    packed = gzip.compress(b'{"a": "' + b"x" * 5000 + b'"}')
+    app.add_url_rule("/already", "already", lambda: Response(packed, mimetype="application/json",
+                                                             headers={"Content-Encoding": "gzip"}))
+    for accept in ("gzip", "br", "gzip, br"):
+        response = app.test_client().get("/already", headers={"Accept-Encoding": accept})
+        assert response.headers["Content-Encoding"] == "gzip" and response.data == packed, accept

@@ -152,7 +152,7 @@ def _tag_304(response: Response) -> None:
             return
 
 
-def _eligible(response: Response) -> bool:
+def _eligible(response: Response, *, precompressed: bool) -> bool:
     if response.status_code != 200 or "Content-Encoding" in response.headers:
         return False
     if "Content-Range" in response.headers or "no-transform" in (response.headers.get("Cache-Control") or ""):
@@ -161,7 +161,8 @@ def _eligible(response: Response) -> bool:
         return False
     if response.direct_passthrough:  # a file wrapper (send_file): leave it to the server
         return False
-    return response.is_streamed or len(response.get_data()) >= MIN_BYTES
+    # a body compressed beforehand costs nothing to send compressed, however small
+    return response.is_streamed or precompressed or len(response.get_data()) >= MIN_BYTES
 
 
 def _apply(response: Response) -> Response:
@@ -169,7 +170,7 @@ def _apply(response: Response) -> Response:
     if response.status_code == 304:
         _tag_304(response)
         return response
-    if not _eligible(response):
+    if not _eligible(response, precompressed=bool(precompressed)):
         return response
     response.vary.add("Accept-Encoding")
     accept = request.accept_encodings
