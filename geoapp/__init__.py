@@ -11,6 +11,8 @@ from flask import Flask, request
 from . import extent
 from .data.service import Service
 from .errors import UriTooLong
+from .http.assets import install_assets
+from .http.compression import install_compression
 from .http.errors import install_error_handlers
 from .http.logs import install_request_log
 from .http.security import install_rate_limits, install_security_headers
@@ -69,9 +71,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (health_bp, api_bp, figures_bp, ogc_bp, edits_bp, docs_bp, web_bp):
         app.register_blueprint(blueprint)
+    install_assets(app)
+    # after-request hooks run last-installed first: the log sees the bytes sent, compression the
+    # plain page the security headers read
+    install_request_log(app)
+    install_compression(app)
     install_security_headers(app, settings.tile_url)
     install_rate_limits(app, settings)
-    install_request_log(app)
     from .web import error_page
 
     install_error_handlers(app, html_page=error_page)

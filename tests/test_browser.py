@@ -454,3 +454,27 @@ def test_whatif_page_drawing_an_area(visit):
     v.page.click("#whatif-submit")
     v.until("document.querySelector('.whatif-summary') !== null")
     assert "road pieces closed" in v.page.locator(".whatif-summary").inner_text()
+
+
+def test_ogc_items_page_in_a_browser_shows_the_map_and_the_table(visit):
+    v = visit("/ogcapi/collections/ports/items?limit=10", "ogc-items")  # as a browser asks: Accept text/html
+    assert v.page.title().startswith("Ports, airports and border crossings: features")
+    rows = v.page.locator("#ogc-items tbody tr")
+    assert rows.count() == 10
+    assert v.until("document.getElementById('ogc-map').dataset.drawn") == "10"  # every feature of the page drawn
+    assert v.page.locator("#ogc-map.leaflet-container canvas").count() >= 1  # Leaflet, served by the app
+    assert "Features 1 to 10 of" in v.page.locator("#ogc-count").inner_text()
+    # sent compressed, under a hashed name: the browser decoded it (fewer bytes on the wire than in the file)
+    leaflet = v.page.evaluate("""performance.getEntriesByType('resource')
+        .filter(e => /leaflet\\.[0-9a-f]{10}\\.js$/.test(e.name))
+        .map(e => [e.encodedBodySize, e.decodedBodySize])""")
+    assert leaflet and leaflet[0][0] < leaflet[0][1] / 3
+    first = rows.first.locator("td").first.inner_text()
+    v.page.click("a[rel=next]")
+    v.page.wait_for_load_state("networkidle")
+    assert "Features 11 to" in v.page.locator("#ogc-count").inner_text()
+    assert v.page.locator("#ogc-items tbody tr").first.locator("td").first.inner_text() != first
+    v.page.locator("#ogc-items tbody tr a").first.click()
+    v.page.wait_for_load_state("networkidle")
+    assert v.page.locator("#ogc-item").is_visible()
+    assert v.until("document.getElementById('ogc-map').dataset.drawn") == "1"

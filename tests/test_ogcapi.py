@@ -47,7 +47,7 @@ def test_collections_describe_every_layer(client, app):
     assert -74.6 < minx < maxx < -71.5 and 17.9 < miny < maxy < 20.2
     assert roads["extent"]["temporal"]["interval"][0][0].startswith("2025-")
     types = {link["type"] for link in roads["links"] if link["rel"] == "items"}
-    assert types == {"application/geo+json", "text/csv", "application/geopackage+sqlite3"}
+    assert types == {"application/geo+json", "text/html", "text/csv", "application/geopackage+sqlite3"}
 
 
 def test_queryables_are_json_schema(client):
@@ -161,7 +161,7 @@ def test_one_item(client):
     assert response.mimetype == "application/geo+json"
     assert body["type"] == "Feature" and body["id"] == "pt-varreux"
     assert body["properties"]["status"] == "gang_controlled"
-    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+    assert {link["rel"] for link in body["links"]} == {"self", "alternate", "collection"}
 
 
 def test_csv_with_hxl_follows_the_same_filters(client):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import http.client
 import json
+import re
 import urllib.error
 import urllib.request
 
@@ -29,12 +32,40 @@ def test_route_lookup_over_http(live_server):
 
 def test_pages_downloads_and_errors_over_http(live_server):
     status, headers, body = fetch(live_server + "/")
-    assert status == 200 and b"leaflet.js" in body and headers["Content-Type"].startswith("text/html")
+    assert status == 200 and re.search(rb"leaflet\.[0-9a-f]{10}\.js", body) and headers["Content-Type"].startswith(
+        "text/html")
     status, headers, body = fetch(live_server + "/api/layers/ports.geojson")
     assert status == 200 and headers["Content-Type"] == "application/geo+json"
     assert len(json.loads(body)["features"]) == 17
     status, _, body = fetch(live_server + "/api/route?from=1,2&to=3,4")
     assert status == 400 and json.loads(body)["error"]["field"] == "from"
+
+
+def test_compressed_over_http_and_downloads_still_stream(live_server):
+    """Through gunicorn: gzip as asked, a chunked download compressed as it streams, HEAD's length right."""
+    host, port = live_server.removeprefix("http://").split(":")
+
+    def raw(method: str, path: str, **headers):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request(method, path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+    page, body = raw("GET", "/", **{"Accept-Encoding": "gzip"})
+    assert page.getheader("Content-Encoding") == "gzip" and int(page.getheader("Content-Length")) == len(body)
+    assert b"haiti-access" in gzip.decompress(body)
+    # (each worker builds its own overview, with its own map ids: compare a layer, the same in both)
+    layer, body = raw("GET", "/api/layers/ports.geojson", **{"Accept-Encoding": "gzip"})
+    head, nothing = raw("HEAD", "/api/layers/ports.geojson", **{"Accept-Encoding": "gzip"})
+    assert layer.getheader("Content-Encoding") == head.getheader("Content-Encoding") == "gzip"
+    assert nothing == b"" and head.getheader("Content-Length") == layer.getheader("Content-Length") == str(len(body))
+    csv, packed = raw("GET", "/api/layers/roads.csv", **{"Accept-Encoding": "gzip"})
+    assert csv.getheader("Content-Encoding") == "gzip" and csv.getheader("Transfer-Encoding") == "chunked"
+    assert csv.getheader("Content-Length") is None
+    plain = raw("GET", "/api/layers/roads.csv")[1]
+    assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 3
 
 
 def test_served_by_gunicorn_not_the_debug_server(live_server):

@@ -1,4 +1,4 @@
-"""OGC API - Features (Part 1 core, GeoJSON, CSV with HXL, GeoPackage) over every layer."""
+"""OGC API - Features (Part 1 core, GeoJSON, HTML, CSV with HXL, GeoPackage) over every layer."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from ..http.params import dataset_for_request, layer_view, parse_bbox, parse_fla
 from ..http.security import rate_limited
 from ..http.state import service
 from ..io.downloads import csv_stream, gpkg_stream
-from ..io.geojson import dumps, feature_collection_stream
+from ..io.geojson import dumps, feature_collection_stream, iter_features
 from ..layers import REGISTRY, LayerSpec
 from ..validate import HAITI_BOUNDS
+from . import ogc_html
 from .collections import FORMATS, collection_spec, link, stored_item
+from .ogc_html import alternate, negotiated, response_format
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogcapi")
 
@@ -25,6 +27,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
@@ -49,15 +52,17 @@ def _json_only() -> None:
 
 @bp.get("")
 def landing():
-    """Landing page: links to the API definition, conformance and the collections."""
+    """Landing page: links to the API definition, conformance and the collections (JSON, or HTML for browsers)."""
     _only({"f"})
-    _json_only()
-    return jsonify(
+    fmt = response_format()
+    here = url_for("ogc.landing", _external=True)
+    doc = dict(
         title="haiti-access: humanitarian access and displacement layers",
         description="Gang zones, displacement sites, roads with status, ports and airports in Haiti, compiled from "
                     "public reporting (approximate; not operational truth).",
         links=[
-            link(url_for("ogc.landing", _external=True), "self", "application/json", "This document"),
+            link(here, "self", "application/json", "This document"),
+            alternate(here, "This document"),
             link(url_for("docs.openapi", _external=True), "service-desc",
                   "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
             link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", "The API documentation"),
@@ -66,14 +71,16 @@ def landing():
             link(url_for("ogc.collections", _external=True), "data", "application/json", "The collections"),
         ],
     )
+    return ogc_html.landing_page(doc) if fmt == "html" else negotiated(jsonify(doc))
 
 
 @bp.get("/conformance")
 def conformance():
     """The conformance classes this server implements."""
     _only({"f"})
-    _json_only()
-    return jsonify(conformsTo=CONFORMANCE)
+    if response_format() == "html":
+        return ogc_html.conformance_page(CONFORMANCE)
+    return negotiated(jsonify(conformsTo=CONFORMANCE))
 
 
 def _collection(name: str) -> dict:
@@ -87,6 +94,7 @@ def _collection(name: str) -> dict:
     if "valid_to" in frame:
         ends = pd.concat([ends, pd.to_datetime(frame["valid_to"]).dropna()])
     items = url_for("ogc.items", collection_id=name, _external=True)
+    here = url_for("ogc.collection", collection_id=name, _external=True)
     return {
         "id": name,
         "title": spec.title,
@@ -100,9 +108,10 @@ def _collection(name: str) -> dict:
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "links": [
-            link(url_for("ogc.collection", collection_id=name, _external=True), "self", "application/json",
-                  "This collection"),
+            link(here, "self", "application/json", "This collection"),
+            alternate(here, "This collection"),
             link(items, "items", FORMATS["json"], "Features as GeoJSON"),
+            link(items + "?f=html", "items", "text/html", "Features as a table and a map"),
             link(items + "?f=csv", "items", "text/csv", "Features as CSV with HXL hashtags"),
             link(items + "?f=gpkg", "items", FORMATS["gpkg"], "Features as a GeoPackage"),
             link(url_for("ogc.queryables_doc", collection_id=name, _external=True),
@@ -117,20 +126,22 @@ def _collection(name: str) -> dict:
 def collections():
     """Every layer as a collection, with extent and links to its items."""
     _only({"f"})
-    _json_only()
-    return jsonify(
-        links=[link(url_for("ogc.collections", _external=True), "self", "application/json", "The collections")],
-        collections=[_collection(name) for name in REGISTRY],
-    )
+    fmt = response_format()
+    here = url_for("ogc.collections", _external=True)
+    doc = dict(links=[link(here, "self", "application/json", "The collections"), alternate(here, "The collections")],
+               collections=[_collection(name) for name in REGISTRY])
+    return ogc_html.collections_page(doc) if fmt == "html" else negotiated(jsonify(doc))
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """One collection's description."""
-    collection_spec(collection_id)
+    spec = collection_spec(collection_id)
     _only({"f"})
-    _json_only()
-    return jsonify(_collection(collection_id))
+    doc = _collection(collection_id)
+    if response_format() == "html":
+        return ogc_html.collection_page(doc, list(queryables(spec)))
+    return negotiated(jsonify(doc))
 
 
 @bp.get("/collections/<collection_id>/queryables")
@@ -204,11 +215,9 @@ def _check_value(name: str, value: str, schema: dict) -> None:
 @bp.get("/collections/<collection_id>/items")
 @rate_limited("downloads")
 def items(collection_id: str):
-    """Features of a collection, filtered and paged, as GeoJSON, CSV (with HXL) or GeoPackage."""
+    """Features of a collection, filtered and paged, as GeoJSON, CSV (with HXL), GeoPackage or an HTML page."""
     spec = collection_spec(collection_id)
-    fmt = request.args.get("f", "json")
-    if fmt not in FORMATS:
-        raise BadRequest(f"f must be one of {', '.join(FORMATS)}", field="f")
+    fmt = response_format((*FORMATS, "html"))
     query = parse_items_query(spec)
 
     excel = parse_flag("excel")
@@ -216,6 +225,11 @@ def items(collection_id: str):
     view = layer_view(data)  # bbox filters run on what the caller may see, so they reveal no more
     matched, page = run_query(view.layers[collection_id], view.trees[collection_id], spec, query)
     stamp = f"{data.as_of[collection_id] or 'empty'}_{query.offset}"
+    if fmt == "html":
+        pages = {each["rel"]: each["href"] for each in _page_links(collection_id, query, matched, len(page), "html")}
+        return ogc_html.items_page(_collection(collection_id), list(iter_features(page)), {
+            "numberMatched": matched, "numberReturned": len(page),
+            "links": _page_links(collection_id, query, matched, len(page))}, pages)
     paging = _paging_headers(collection_id, query, matched, len(page), fmt)
     if fmt == "csv":
         return Response(csv_stream(page, excel=excel), mimetype="text/csv",
@@ -229,7 +243,7 @@ def items(collection_id: str):
         "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": _page_links(collection_id, query, matched, len(page)),
     }
-    return Response(feature_collection_stream(page, members), mimetype=FORMATS["json"], headers=paging)
+    return negotiated(Response(feature_collection_stream(page, members), mimetype=FORMATS["json"], headers=paging))
 
 
 def _paging_headers(collection_id: str, query: Query, matched: int, returned: int, fmt: str) -> dict:
@@ -252,21 +266,26 @@ def _paging_headers(collection_id: str, query: Query, matched: int, returned: in
     return headers
 
 
-def _page_links(collection_id: str, query: Query, matched: int, returned: int) -> list[dict]:
-    args = request.args.to_dict()
+def _page_links(collection_id: str, query: Query, matched: int, returned: int, fmt: str = "json") -> list[dict]:
+    """Links of a GeoJSON page (``fmt`` json: self, its alternates, the collection, next and prev) or an HTML one."""
+    args = {**request.args.to_dict(), "f": fmt}
+    if fmt == "json" and "f" not in request.args:
+        del args["f"]
     here = lambda **over: url_for("ogc.items", collection_id=collection_id, _external=True,  # noqa: E731
                                   **{**args, **over})
-    links = [link(here(), "self", FORMATS["json"], "This page"),
-             link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
-             link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
-             link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
-                   "application/json", "The collection")]
+    media = "text/html" if fmt == "html" else FORMATS["json"]
+    links = [link(here(), "self", media, "This page")]
+    if fmt == "json":
+        links += [link(here(f="html"), "alternate", "text/html", "This page as HTML"),
+                  link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
+                  link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
+                  link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
+                       "application/json", "The collection")]
     if query.offset + returned < matched:
-        links.append(link(here(offset=query.offset + query.limit, limit=query.limit), "next", FORMATS["json"],
-                           "Next page"))
+        links.append(link(here(offset=query.offset + query.limit, limit=query.limit), "next", media, "Next page"))
     if query.offset > 0:
-        links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev",
-                           FORMATS["json"], "Previous page"))
+        links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev", media,
+                          "Previous page"))
     return links
 
 
@@ -276,21 +295,24 @@ def _download(filename: str) -> dict:
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
-    """One feature by its id."""
+    """One feature by its id (GeoJSON with its ETag, or an HTML page)."""
     collection_spec(collection_id)
     _only({"f"})
-    _json_only()
+    fmt = response_format()
 
     feature, etag = stored_item(collection_id, feature_id)
     if feature is None:
         raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
+    here = url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True)
     feature["links"] = [
-        link(url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True), "self",
-              FORMATS["json"], "This feature"),
+        link(here, "self", FORMATS["json"], "This feature"),
+        alternate(here, "This feature"),
         link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
               "application/json", "The collection"),
     ]
-    return Response(dumps(feature), mimetype=FORMATS["json"], headers={"ETag": etag} if etag else {})
+    if fmt == "html":
+        return ogc_html.item_page(_collection(collection_id), feature)
+    return negotiated(Response(dumps(feature), mimetype=FORMATS["json"], headers={"ETag": etag} if etag else {}))
 
 
 def _bbox(frame, digits: int) -> list[float] | None:

@@ -92,6 +92,9 @@ def _write(summary: str, params: list[dict], *, body: bool, status: str = "200",
 def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dict:
     """Every endpoint with parameter schemas and error responses."""
     f_json = _param("f", "query", {"type": "string", "enum": ["json"]}, "Response format")
+    f_page = _param("f", "query", {"type": "string", "enum": ["json", "html"]},
+                    "Response format: JSON, or an HTML page (also what browsers sending Accept: text/html get)")
+    html = {"text/html": {"type": "string", "description": "The same as a page: tables and a map (f=html)"}}
     as_of = _param("as_of", "query", {"type": "string", "format": "date"},
                    "Answer from the data as stored at the end of this day (from the edit history)")
     feature_id = _param("featureId", "path", {"type": "string"}, "Feature id")
@@ -219,22 +222,24 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("pcode", "path", {"type": "string", "pattern": "^[A-Za-z]{2}[0-9]{4}$"},
                        "Commune p-code (COD-AB), e.g. HT0111")], content="image/svg+xml",
             schema={"type": "string"}, errors=(400, 404, 429), tag="displacement")},
-        "/ogcapi": {"get": _op("OGC API - Features landing page", [f_json], errors=(400,), tag="ogcapi")},
-        "/ogcapi/conformance": {"get": _op("Conformance classes", [f_json], tag="ogcapi")},
-        "/ogcapi/collections": {"get": _op("Every layer as a collection", [f_json], tag="ogcapi")},
-        "/ogcapi/collections/{collectionId}": {"get": _op("One collection", [collection_id, f_json],
-                                                          errors=(400, 404), tag="ogcapi")},
+        "/ogcapi": {"get": _also_as(html, _op("OGC API - Features landing page", [f_page], errors=(400,),
+                                              tag="ogcapi"))},
+        "/ogcapi/conformance": {"get": _also_as(html, _op("Conformance classes", [f_page], tag="ogcapi"))},
+        "/ogcapi/collections": {"get": _also_as(html, _op("Every layer as a collection", [f_page], tag="ogcapi"))},
+        "/ogcapi/collections/{collectionId}": {"get": _also_as(html, _op(
+            "One collection", [collection_id, f_page], errors=(400, 404), tag="ogcapi"))},
         "/ogcapi/collections/{collectionId}/queryables": {"get": _op(
             "Properties items can be filtered on (JSON Schema)", [collection_id, f_json],
             content="application/schema+json", errors=(400, 404), tag="ogcapi")},
         "/ogcapi/collections/{collectionId}/items": {"get": _also_as({
+            **html,
             "text/csv": {"type": "string", "description": "CSV with an HXL hashtag row (f=csv)"},
             "application/geopackage+sqlite3": {"type": "string", "format": "binary",
                                                "description": "GeoPackage file (f=gpkg)"}}, _op(
             "Features, filtered and paged", [
                 collection_id,
-                _param("f", "query", {"type": "string", "enum": ["json", "csv", "gpkg"], "default": "json"},
-                       "GeoJSON, CSV with an HXL hashtag row, or GeoPackage"),
+                _param("f", "query", {"type": "string", "enum": ["json", "csv", "gpkg", "html"], "default": "json"},
+                       "GeoJSON, CSV with an HXL hashtag row, GeoPackage, or an HTML page (a table and a map)"),
                 _param("bbox", "query", {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
                        "minx,miny,maxx,maxy (CRS84)"),
                 _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": max_limit,
@@ -252,8 +257,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "post": _write("Add a feature (editor or admin)", [collection_id], body=True, status="201",
                            if_match=False)},
         "/ogcapi/collections/{collectionId}/items/{featureId}": {
-            "get": _op("One feature, with its ETag", [collection_id, feature_id, f_json],
-                       content="application/geo+json", errors=(400, 404), tag="ogcapi"),
+            "get": _also_as(html, _op("One feature, with its ETag", [collection_id, feature_id, f_page],
+                                      content="application/geo+json", errors=(400, 404), tag="ogcapi")),
             "put": _write("Replace a feature", [collection_id, feature_id], body=True),
             "patch": _write("Change some properties or the geometry (JSON merge patch)", [collection_id, feature_id],
                             body=True),

@@ -13,7 +13,8 @@ from ..errors import GeoappError
 log = logging.getLogger("geoapp")
 
 
-def _wants_html() -> bool:
+def wants_html() -> bool:
+    """Whether the client prefers a page to JSON (browsers do; API clients send JSON types or */*)."""
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "text/html" and request.accept_mimetypes[best] > request.accept_mimetypes["application/json"]
 
@@ -26,7 +27,7 @@ def install_error_handlers(app: Flask, *, html_page: Callable[[int, str], Respon
     """
 
     def respond(status: int, code: str, message: str, field: str | None = None, details: dict | None = None):
-        if _wants_html() and not request.path.startswith("/api/"):
+        if wants_html() and not request.path.startswith("/api/"):
             return html_page(status, message), status
         return jsonify(GeoappError(message, field=field, details=details).to_dict(code=code)), status
 

@@ -33,7 +33,9 @@ def install_request_log(app: Flask) -> None:
             "path": request.path[:200],
             "params": sorted(request.args.keys())[:20],
             "status": response.status_code,
-            "bytes": response.calculate_content_length(),
+            # a streamed body's length is known only at its end: measuring it here would read it all
+            # into memory first (werkzeug turns the stream into a list), and the download would stop streaming
+            "bytes": None if response.is_streamed else response.calculate_content_length(),
             "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
             "authenticated": "Authorization" in request.headers,
         }))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
+import functools
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import shapely
@@ -15,6 +18,8 @@ from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
+from ..http.assets import DIGEST_CHARS, IMMUTABLE, SHORT
+from ..http.compression import CompressOnce, compress_best
 from ..http.params import arg, dataset_for_request, parse_int, parse_location, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
@@ -28,6 +33,17 @@ from ..maps.layers import OUTCOME_COLOURS
 from ..maps.theme import theme_css
 
 bp = Blueprint("web", __name__, template_folder="templates")
+
+
+def untranslated(text: str, **values) -> str:
+    """``_("...")`` in templates until the catalogs arrive: the English sentence, ``%(name)s`` filled in."""
+    return text % values if values else text
+
+
+@bp.record_once
+def _install_gettext(state) -> None:
+    """Templates write every sentence as ``{{ _("...") }}``; this is the one place ``_`` comes from."""
+    state.app.jinja_env.globals.setdefault("_", untranslated)
 
 
 def _assets() -> MapAssets:
@@ -45,12 +61,28 @@ def _assets() -> MapAssets:
     )
 
 
+@functools.cache
+def _theme() -> tuple[str, str]:
+    """The colours stylesheet and its content hash (the registry does not change while serving)."""
+    text = theme_css()
+    return text, hashlib.sha256(text.encode()).hexdigest()[:DIGEST_CHARS]
+
+
+@bp.app_url_defaults
+def _versioned_theme(endpoint: str, values: dict) -> None:
+    """Pages link the stylesheet as /theme.css?v=<hash>, cached as long as a hashed static asset."""
+    if endpoint == "web.theme":
+        values.setdefault("v", _theme()[1])
+
+
 @bp.get("/theme.css")
 def theme():
     """Every colour of the pages as CSS custom properties, written from the layer registry."""
-    response = Response(theme_css(), mimetype="text/css")
-    response.cache_control.max_age = 3600
-    return response
+    text, digest = _theme()
+    response = Response(text, mimetype="text/css")
+    response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == digest else SHORT
+    response.set_etag(digest)
+    return response.make_conditional(request)
 
 
 OSM_TILES = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -77,6 +109,32 @@ def _built() -> str:
 
 def _html(text: str, status: int = 200) -> Response:
     return Response(text, status=status, mimetype="text/html")
+
+
+#: compressed forms of the pages served from the page cache, by (data version, page key)
+_PACKED: OrderedDict[tuple, CompressOnce] = OrderedDict()
+_PACKED_LOCK = threading.Lock()
+
+
+def _cached_html(key: str, build) -> Response:
+    """A page many people open (the overview, the forms), compressed once rather than on every request.
+
+    Pages answering one question (a route, a hub's access) are compressed per request: faster the
+    first time, and seldom asked for twice.
+    """
+    svc = service()
+    text = svc.cached_page(key, build)
+    response = _html(text)
+    body = response.get_data()
+    version = (svc.dataset.version, key)
+    with _PACKED_LOCK:  # requests run on several threads
+        packed = _PACKED.get(version)
+        if packed is None or packed.body != body:  # a page rebuilt after leaving the cache has new map ids
+            packed = _PACKED[version] = CompressOnce(body)
+            while len(_PACKED) > 32:
+                _PACKED.popitem(last=False)
+    response.precompressed = packed
+    return response
 
 
 @bp.get("/")
@@ -117,7 +175,7 @@ def overview():
                          incidents=detail, choropleth=choropleth, **_map_options())
         return m.get_root().render()
 
-    return _html(svc.cached_page(key, build))
+    return _cached_html(key, build)
 
 
 def _choropleth(data, names: list[str], day: str | None) -> Choropleth | None:
@@ -137,16 +195,16 @@ def _reference_urls(names) -> dict[str, str]:
 
 
 _EMPTY = b'{"type":"FeatureCollection","features":[]}'
-#: the light boundaries of the latest data version seen, as sent: (GeoJSON, gzipped) per layer
-_LIGHT: dict[str, dict[str, tuple[bytes, bytes]]] = {}
+#: the light boundaries of the latest data version seen, as sent: (GeoJSON, its compressed forms) per layer
+_LIGHT: dict[str, dict[str, tuple[bytes, dict[str, bytes]]]] = {}
 
 
-def _light_boundaries(data) -> dict[str, tuple[bytes, bytes]]:
-    """Built once per data version and process (well under a second), kept apart from the page cache."""
+def _light_boundaries(data) -> dict[str, tuple[bytes, dict[str, bytes]]]:
+    """Built and compressed once per data version and process, kept apart from the page cache."""
     light = _LIGHT.get(data.version)
     if light is None:
         texts = {name: page_geojson(frame).encode() for name, frame in light_layers(data.public.layers).items()}
-        light = {name: (text, gzip.compress(text, 6)) for name, text in texts.items()}
+        light = {name: (text, compress_best(text)) for name, text in texts.items()}
         _LIGHT.clear()
         _LIGHT[data.version] = light
     return light
@@ -157,21 +215,19 @@ def _light_boundaries(data) -> dict[str, tuple[bytes, bytes]]:
 def reference_layer(name: str):
     """An official boundary layer made light for maps (simplified, rounded), built once per data version.
 
-    Gzipped for clients that accept it; the ETag follows the data version, so a browser revalidates cheaply.
+    Compressed once (gzip, brotli) for clients that accept it; the ETag follows the data version, so a
+    browser revalidates cheaply.
     """
     if name not in REFERENCE:
         raise NotFound(f"no boundary layer named {name[:40]!r}; one of {', '.join(REFERENCE)}", field="name")
     if request.args:
         raise BadRequest("this address takes no parameters", field=sorted(request.args)[0][:40])
     data = service().dataset
-    plain, packed = _light_boundaries(data).get(name, (_EMPTY, gzip.compress(_EMPTY)))
-    zipped = "gzip" in request.accept_encodings
-    response = Response(packed if zipped else plain, mimetype="application/geo+json")
-    response.set_etag(f"{data.version}-{name}{'-gzip' if zipped else ''}")
+    plain, packed = _light_boundaries(data).get(name, (_EMPTY, {}))
+    response = Response(plain, mimetype="application/geo+json")
+    response.precompressed = packed  # sent as they are by the compression hook
+    response.set_etag(f"{data.version}-{name}")
     response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Accept-Encoding")
-    if zipped:
-        response.headers["Content-Encoding"] = "gzip"
     return response.make_conditional(request)
 
 
@@ -192,7 +248,7 @@ def route_page():
     """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
     if not request.args:
-        return _html(svc.cached_page("route-form", _route_form))
+        return _cached_html("route-form", _route_form)
     data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
@@ -261,7 +317,7 @@ def whatif_page():
     """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
     if request.args:
         raise BadRequest("this page takes no parameters; it asks POST /api/whatif", field=sorted(request.args)[0][:40])
-    return _html(service().cached_page("whatif-form", _whatif_form))
+    return _cached_html("whatif-form", _whatif_form)
 
 
 def _whatif_form() -> str:
