@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+I18N   := geoapp/i18n
 export HOST PORT
 
-.PHONY: run test test-fast lint validate bench fuzz load lock clean
+.PHONY: run test test-fast lint validate bench fuzz load lock messages clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -34,6 +35,7 @@ bench: $(VENV)/.installed-bench
 $(VENV)/.installed-bench: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
 	touch $@ $(VENV)/.installed
 
 load: $(VENV)/.installed
@@ -54,11 +56,13 @@ $(VENV)/bin/python:
 $(VENV)/.installed: requirements/run.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
 	touch $@
 
 $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
 	touch $@ $(VENV)/.installed
 
 # Regenerates the lock files from pyproject.toml's ranges (newest versions that fit; commit the result).
@@ -68,6 +72,15 @@ lock: | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
 	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade -o requirements/run.txt pyproject.toml
 	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade --extra test -o requirements/test.txt pyproject.toml
+
+# Sentences in English, French and Haitian Creole: collect every wrapped string (Python, templates,
+# page scripts) into the template, add the new ones to each catalog, compile them (tests/test_i18n.py
+# fails while a string is missing or untranslated).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k N_ --no-location --sort-output --project haiti-access \
+		-o $(I18N)/messages.pot geoapp
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete -i $(I18N)/messages.pot -d $(I18N)/translations
+	$(BIN)/pybabel compile --statistics -d $(I18N)/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

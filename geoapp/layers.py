@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from .i18n.translate import N_, gettext
+
 COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
 #: the largest whole number a layer column accepts (people, households, deaths: far below this)
 MAX_COUNT = 1_000_000_000
@@ -97,7 +99,7 @@ REGISTRY: dict[str, LayerSpec] = {
     for spec in (
         LayerSpec(
             name="gang_zones",
-            title="Gang-controlled zones",
+            title=N_("Gang-controlled zones"),
             geometry_types=("Polygon", "MultiPolygon"),
             statuses=("controlled", "contested", "influence"),
             extra_columns={"group": "str"},
@@ -112,7 +114,7 @@ REGISTRY: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             name="displacement_sites",
-            title="Displacement sites",
+            title=N_("Displacement sites"),
             geometry_types=("Point",),
             statuses=("open", "closed"),
             extra_columns={
@@ -130,7 +132,7 @@ REGISTRY: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             name="roads",
-            title="Roads and their status",
+            title=N_("Roads and their status"),
             geometry_types=("LineString",),
             statuses=("open", "dangerous", "blocked", "closed"),
             extra_columns={"ref": "str", "road_class": "str", "oneway": "bool", "geometry_precision": "str",
@@ -149,7 +151,7 @@ REGISTRY: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             name="ports",
-            title="Ports, airports and border crossings",
+            title=N_("Ports, airports and border crossings"),
             geometry_types=("Point",),
             statuses=("operational", "restricted", "closed", "gang_controlled"),
             extra_columns={"kind": "str"},
@@ -164,7 +166,7 @@ REGISTRY: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             name="incidents",
-            title="Violent incidents",
+            title=N_("Violent incidents"),
             geometry_types=("Point",),
             statuses=("verified", "reported"),
             extra_columns={
@@ -188,7 +190,7 @@ REGISTRY: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             name="displacement_figures",
-            title="Displaced people per commune and round (IOM DTM)",
+            title=N_("Displaced people per commune and round (IOM DTM)"),
             geometry_types=("Point",),
             statuses=("reported",),
             extra_columns={"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str",
@@ -201,11 +203,11 @@ REGISTRY: dict[str, LayerSpec] = {
             optional_file=True,
             stored=False,
         ),
-        _reference("departments", "Departments (official boundaries)", {},
+        _reference("departments", N_("Departments (official boundaries)"), {},
                    "Haiti's 10 departments (COD-AB), with their 2019 population."),
-        _reference("communes", "Communes (official boundaries)", {"adm1_pcode": "str", "adm1_name": "str"},
+        _reference("communes", N_("Communes (official boundaries)"), {"adm1_pcode": "str", "adm1_name": "str"},
                    "Haiti's 140 communes (COD-AB), with their department and 2019 population."),
-        _reference("sections", "Communal sections (official boundaries)",
+        _reference("sections", N_("Communal sections (official boundaries)"),
                    {"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str"},
                    "Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population."),
     )
@@ -228,3 +230,58 @@ VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
 
 #: The kinds of entry point a ``ports`` feature may be.
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
+
+#: What each code of a vocabulary is called, for people (codes stay in data and JSON; labels are translated).
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "gang_zones": {"controlled": N_("controlled"), "contested": N_("contested"), "influence": N_("influence")},
+    "displacement_sites": {"open": N_("open"), "closed": N_("closed")},
+    "roads": {"open": N_("open"), "dangerous": N_("dangerous"), "blocked": N_("blocked"), "closed": N_("closed")},
+    "ports": {"operational": N_("operational"), "restricted": N_("restricted"), "closed": N_("closed"),
+              "gang_controlled": N_("gang controlled")},
+    "incidents": {"verified": N_("verified"), "reported": N_("reported")},
+    "displacement_figures": {"reported": N_("reported")},
+    "official": {"official": N_("official")},
+    "verdict": {"safe": N_("safe"), "caution": N_("caution"), "unsafe": N_("unsafe"),
+                "no_safe_route": N_("no safe route"), "no_route": N_("no route")},
+    "access": {"safe": N_("safe"), "caution": N_("caution"), "only_with_risk": N_("only with risk"),
+               "unreachable": N_("unreachable")},
+    "outcome": {"same_route": N_("same route"), "detour": N_("detour"), "unreachable": N_("unreachable")},
+    "port_kind": {"seaport": N_("seaport"), "fuel_terminal": N_("fuel terminal"), "airport": N_("airport"),
+                  "border_crossing": N_("border crossing")},
+    "mode": {"avoid": N_("avoid"), "least_risk": N_("least risk"), "shortest": N_("shortest")},
+    "confidence": {"high": N_("high"), "medium": N_("medium"), "low": N_("low")},
+}
+#: ACLED's event types, as people read them.
+EVENT_TYPE_LABELS = {
+    "Battles": N_("Battles"),
+    "Violence against civilians": N_("Violence against civilians"),
+    "Explosions/Remote violence": N_("Explosions/Remote violence"),
+    "Riots": N_("Riots"),
+    "Strategic developments": N_("Strategic developments"),
+    "Protests": N_("Protests"),
+}
+
+
+def status_label(vocabulary: str, code: str) -> str:
+    """The label of ``code`` in a vocabulary (a layer's statuses, verdicts, ...), in the active language.
+
+    An unknown code is shown as it is, underscores as spaces.
+    """
+    label = STATUS_LABELS.get(vocabulary, {}).get(code)
+    return gettext(label) if label else str(code).replace("_", " ")
+
+
+def status_labels(vocabulary: str) -> dict[str, str]:
+    """Every code of a vocabulary with its label in the active language."""
+    return {code: gettext(label) for code, label in STATUS_LABELS.get(vocabulary, {}).items()}
+
+
+def event_type_label(event_type: str) -> str:
+    """An ACLED event type in the active language (other types as they are)."""
+    label = EVENT_TYPE_LABELS.get(event_type)
+    return gettext(label) if label else event_type
+
+
+def layer_title(name: str) -> str:
+    """A layer's title in the active language."""
+    return gettext(REGISTRY[name].title)

@@ -16,6 +16,7 @@ import shapely.geometry
 from . import extent
 from .errors import BadRequest, DataValidationError
 from .extent import HAITI_BOUNDS
+from .i18n.translate import _
 from .layers import CONFIDENCE, MAX_COUNT, VOCABULARIES, LayerSpec
 
 __all__ = ["HAITI_BOUNDS", "empty_layer", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
@@ -185,24 +186,29 @@ def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: floa
     try:
         shapes = [shapely.geometry.shape(g) for g in geometries]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
-        raise BadRequest(f"{field} has malformed coordinates: rings must be closed lists of [lon, lat] numbers",
+        raise BadRequest(_("%(field)s has malformed coordinates: rings must be closed lists of [lon, lat] numbers",
+                           field=field),
                          field=field) from None
     geom = shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise BadRequest(f"{field} must be a non-empty Polygon or MultiPolygon", field=field)
+        raise BadRequest(_("%(field)s must be a non-empty Polygon or MultiPolygon", field=field), field=field)
     coords = shapely.get_coordinates(geom)
     if len(coords) > max_vertices:
-        raise BadRequest(f"{field} has {len(coords)} vertices; at most {max_vertices}", field=field)
+        raise BadRequest(_("%(field)s has %(count)s vertices; at most %(max_vertices)s",
+                           field=field, count=len(coords), max_vertices=max_vertices), field=field)
     if not np.isfinite(coords).all():
-        raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+        raise BadRequest(_("%(field)s has coordinates that are not finite numbers", field=field), field=field)
     if not extent.geometries_inside(np.array([geom], dtype=object))[0]:
-        raise BadRequest(f"{field} reaches outside Haiti ({extent.describe()})", field=field)
+        raise BadRequest(_("%(field)s reaches outside Haiti (%(extent)s)",
+                           field=field, extent=extent.describe()), field=field)
     invalid = [s for s in shapes if not s.is_valid]
     if invalid:
-        raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
+        raise BadRequest(_("%(field)s is not a valid polygon (%(shapely)s)",
+                           field=field, shapely=shapely.is_valid_reason(invalid[0])), field=field)
     area_km2 = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(metric_crs).area.iloc[0] / 1e6
     if area_km2 > max_area_km2:
-        raise BadRequest(f"{field} covers {area_km2:.0f} km2; at most {max_area_km2:.0f} km2", field=field)
+        raise BadRequest(_("%(field)s covers %(area_km2)s km2; at most %(max_area_km2)s km2",
+                           field=field, area_km2=f"{area_km2:.0f}", max_area_km2=f"{max_area_km2:.0f}"), field=field)
     return geom
 
 
@@ -215,31 +221,33 @@ def check_coordinates(coordinates: object, field: str, *, max_depth: int = 4) ->
     while stack:
         value, depth = stack.pop()
         if isinstance(value, bool) or not isinstance(value, (list, tuple)):
-            raise BadRequest(f"{field} has malformed coordinates: positions must be arrays of numbers", field=field)
+            raise BadRequest(_("%(field)s has malformed coordinates: positions must be arrays of numbers",
+                               field=field), field=field)
         if depth > max_depth:
-            raise BadRequest(f"{field} has malformed coordinates: nested too deeply", field=field)
+            raise BadRequest(_("%(field)s has malformed coordinates: nested too deeply", field=field), field=field)
         if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             if not all(_finite(v) for v in value):
-                raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+                raise BadRequest(_("%(field)s has coordinates that are not finite numbers", field=field), field=field)
             continue
         stack.extend((v, depth + 1) for v in value)
 
 
 def _area_members(obj: object, field: str) -> list[dict]:
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-        raise BadRequest(f"{field} must be a GeoJSON object with a type", field=field)
+        raise BadRequest(_("%(field)s must be a GeoJSON object with a type", field=field), field=field)
     kind = obj["type"]
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or not features or len(features) > 100:
-            raise BadRequest(f"{field} must hold 1 to 100 features", field=field)
+            raise BadRequest(_("%(field)s must hold 1 to 100 features", field=field), field=field)
         return [g for f in features for g in _area_members(f, field)]
     if kind == "Feature":
         return _area_members(obj.get("geometry"), field)
     if kind not in ("Polygon", "MultiPolygon"):
-        raise BadRequest(f"{field} must be a Polygon or MultiPolygon, not {kind[:40]!r}", field=field)
+        raise BadRequest(_("%(field)s must be a Polygon or MultiPolygon, not %(kind)s",
+                           field=field, kind=f"{kind[:40]!r}"), field=field)
     if not isinstance(obj.get("coordinates"), (list, tuple)):
-        raise BadRequest(f"{field} needs a coordinates array", field=field)
+        raise BadRequest(_("%(field)s needs a coordinates array", field=field), field=field)
     return [obj]
 
 

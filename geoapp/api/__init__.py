@@ -28,6 +28,7 @@ from ..http.params import (
 )
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.route_files import ROUTE_FORMATS, route_geojson, route_gpx
 from ..layers import REGISTRY
@@ -44,7 +45,7 @@ def route():
     data, notes = dataset_for_request()
     fmt = arg("f", required=False, default="json")
     if fmt not in ROUTE_FORMATS:
-        raise BadRequest(f"f must be one of {', '.join(ROUTE_FORMATS)}", field="f")
+        raise BadRequest(_("f must be one of %(route_formats)s", route_formats=', '.join(ROUTE_FORMATS)), field="f")
     answer = with_notes(
         route_lookup(
             data, svc.settings, parse_lonlat("from"), parse_lonlat("to"),
@@ -75,9 +76,11 @@ def parse_hub(value: object, field: str = "from"):
     if isinstance(value, list):
         value = ",".join(str(v) for v in value)
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"{field} must be LON,LAT or the id of a port or displacement site", field=field)
+        raise BadRequest(_("%(field)s must be LON,LAT or the id of a port or displacement site",
+                           field=field), field=field)
     if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
+        raise BadRequest(_("%(field)s is longer than %(max_param_length)s characters",
+                           field=field, max_param_length=MAX_PARAM_LENGTH), field=field)
     point, feature = resolve_hub(data, value.strip(), field)
     if point is None:
         lon, lat = parse_numbers(value, 2, field, "LON,LAT")
@@ -107,16 +110,17 @@ def whatif():
     body = json_body()
     unknown = sorted(set(body) - WHATIF_KEYS)
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:5])}; "
-                         f"expected {', '.join(sorted(WHATIF_KEYS))}", field=unknown[0][:40])
+        raise BadRequest(_("unknown field(s): %(choices)s; expected %(sorted)s",
+                           choices=', '.join(k[:40] for k in unknown[:5]),
+                           sorted=', '.join(sorted(WHATIF_KEYS))), field=unknown[0][:40])
     if "from" not in body:
-        raise BadRequest("missing required field from (LON,LAT or a port or site id)", field="from")
+        raise BadRequest(_("missing required field from (LON,LAT or a port or site id)"), field="from")
     point, feature = parse_hub(body["from"])
     roads = body.get("close_roads", [])
     if not isinstance(roads, list) or not all(isinstance(r, str) and 0 < len(r) <= 200 for r in roads):
-        raise BadRequest("close_roads must be a list of road ids (strings)", field="close_roads")
+        raise BadRequest(_("close_roads must be a list of road ids (strings)"), field="close_roads")
     if len(roads) > 1000:
-        raise BadRequest("close_roads lists more than 1000 roads", field="close_roads")
+        raise BadRequest(_("close_roads lists more than 1000 roads"), field="close_roads")
     s = svc.settings
     areas = {}
     for field in ("close_areas", "controlled_areas"):
@@ -128,8 +132,8 @@ def whatif():
                         close_areas=areas.get("close_areas", ()),
                         controlled_areas=areas.get("controlled_areas", ()))
     if scenario.empty:
-        raise BadRequest("the scenario is empty: give close_roads, close_points, close_areas and/or "
-                         "controlled_areas", field="close_roads")
+        raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
+                           "controlled_areas"), field="close_roads")
     return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
                                  exact=sees_exact_positions()))
 
@@ -175,7 +179,7 @@ def layers():
 def download(name: str):
     """One layer as an RFC 7946 GeoJSON file, optionally cut to a bbox."""
     if name not in REGISTRY:
-        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+        raise NotFound(_("no layer named %(name)s; see /api/layers", name=f"{name!r}"), field="name")
     bbox = parse_bbox()
     data = service().dataset
     body = layer_view(data).geojson_of(name, bbox=bbox)
@@ -203,7 +207,7 @@ def download_gpkg(name: str):
 def _whole_layer(name: str):
     """The data and the layer as this caller may see it (sensitive positions coarsened without a token)."""
     if name not in REGISTRY:
-        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+        raise NotFound(_("no layer named %(name)s; see /api/layers", name=f"{name!r}"), field="name")
     bbox = parse_bbox()
     data = service().dataset
     frame = layer_view(data).frame_of(name, bbox=bbox)
@@ -220,15 +224,18 @@ def parse_points(value: object, field: str = "close_points") -> tuple[tuple[floa
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise BadRequest(f"{field} must be a list of [lon, lat] pairs", field=field)
+        raise BadRequest(_("%(field)s must be a list of [lon, lat] pairs", field=field), field=field)
     if len(value) > MAX_CLOSE_POINTS:
-        raise BadRequest(f"{field} lists {len(value)} points; at most {MAX_CLOSE_POINTS}", field=field)
+        raise BadRequest(_("%(field)s lists %(count)s points; at most %(max_close_points)s",
+                           field=field, count=len(value), max_close_points=MAX_CLOSE_POINTS), field=field)
     out = []
     for k, pair in enumerate(value):
         if not (isinstance(pair, list) and len(pair) == 2
                 and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
-            raise BadRequest(f"{field}[{k}] must be a [lon, lat] pair of finite numbers", field=f"{field}[{k}]")
+            raise BadRequest(_("%(field)s[%(k)s] must be a [lon, lat] pair of finite numbers",
+                               field=field, k=k), field=f"{field}[{k}]")
         if not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90):
-            raise BadRequest(f"{field}[{k}] is not a lon,lat pair (lon -180..180, lat -90..90)", field=f"{field}[{k}]")
+            raise BadRequest(_("%(field)s[%(k)s] is not a lon,lat pair (lon -180..180, lat -90..90)",
+                               field=field, k=k), field=f"{field}[{k}]")
         out.append((float(pair[0]), float(pair[1])))
     return tuple(out)

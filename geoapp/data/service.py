@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 
 from ..errors import GeoappError
+from ..i18n.translate import current_language
 from ..settings import Settings
 from .dataset import Dataset, build_dataset
 from .history import layers_as_of
@@ -112,8 +113,8 @@ class Service:
 
     # -- derived views --------------------------------------------------------------------------
     def cached_page(self, name: str, build, *, keep: int = 32) -> str:
-        """A page that depends only on the data version and ``name``, built once, the last ``keep`` kept."""
-        key = (self.dataset.version, name)
+        """A page that depends only on the data version, ``name`` and the language; the last ``keep`` kept."""
+        key = (self.dataset.version, current_language(), name)
         page = self._pages.get(key)
         if page is None:
             page = self._pages[key] = build()

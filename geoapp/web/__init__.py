@@ -15,9 +15,11 @@ from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
+from ..http.language import query_args
 from ..http.params import arg, dataset_for_request, parse_int, parse_lonlat, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _
 from ..layers import REFERENCE, REGISTRY
 from ..maps.boundaries import light_layers, page_geojson
 from ..maps.builders import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
@@ -155,9 +157,10 @@ def reference_layer(name: str):
     Gzipped for clients that accept it; the ETag follows the data version, so a browser revalidates cheaply.
     """
     if name not in REFERENCE:
-        raise NotFound(f"no boundary layer named {name[:40]!r}; one of {', '.join(REFERENCE)}", field="name")
-    if request.args:
-        raise BadRequest("this address takes no parameters", field=sorted(request.args)[0][:40])
+        raise NotFound(_("no boundary layer named %(name)s; one of %(reference)s",
+                         name=f"{name[:40]!r}", reference=', '.join(REFERENCE)), field="name")
+    if query_args():
+        raise BadRequest(_("this address takes no parameters"), field=sorted(query_args())[0][:40])
     data = service().dataset
     plain, packed = _light_boundaries(data).get(name, (_EMPTY, gzip.compress(_EMPTY)))
     zipped = "gzip" in request.accept_encodings
@@ -177,7 +180,8 @@ def _layer_choice() -> list[str]:
     names = [n.strip() for n in value.split(",") if n.strip()]
     unknown = [n for n in names if n not in REGISTRY]
     if unknown or not names:
-        raise BadRequest(f"layers must be a comma-separated list of {', '.join(REGISTRY)}", field="layers")
+        raise BadRequest(_("layers must be a comma-separated list of %(registry)s",
+                           registry=', '.join(REGISTRY)), field="layers")
     return [n for n in REGISTRY if n in names]
 
 
@@ -186,7 +190,7 @@ def _layer_choice() -> list[str]:
 def route_page():
     """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
-    if not request.args:
+    if not query_args():
         return _html(svc.cached_page("route-form", _route_form))
     data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
@@ -211,7 +215,7 @@ def route_page():
 def access_page():
     """Displacement sites coloured by whether a hub reaches them safely; without ``from``, a form."""
     svc = service()
-    if not request.args:
+    if not query_args():
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
@@ -237,7 +241,7 @@ def point_page():
     svc = service()
     for field in ("at", "radius_m"):
         if field in request.args and not request.args[field].strip():
-            raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
+            raise BadRequest(_("%(field)s is empty: give a value or leave the parameter out", field=field), field=field)
     at = ""
     if arg("at", required=False) is not None:
         lon, lat = parse_lonlat("at")
@@ -254,8 +258,9 @@ def point_page():
 @rate_limited("lookups")
 def whatif_page():
     """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
-    if request.args:
-        raise BadRequest("this page takes no parameters; it asks POST /api/whatif", field=sorted(request.args)[0][:40])
+    if query_args():
+        raise BadRequest(_("this page takes no parameters; it asks POST /api/whatif"),
+                         field=sorted(query_args())[0][:40])
     return _html(service().cached_page("whatif-form", _whatif_form))
 
 

@@ -1,0 +1,91 @@
+"""The language of each request: ``lang=``, then ``Accept-Language``, then English; kept in links.
+
+Sets the context variable domain code translates with (see geoapp/i18n/translate.py), Flask-Babel's
+locale for templates and number formats, ``Content-Language``, and gives templates ``_``, the
+switcher's links and ``html_lang``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel
+
+from ..i18n.translate import (
+    LANGUAGES,
+    SWITCHER,
+    TRANSLATIONS,
+    catalog,
+    current_language,
+    formatting_locale,
+    pick_language,
+    reset_language,
+    set_language,
+    supported,
+)
+
+#: the query parameter that chooses the language; every endpoint accepts it
+PARAM = "lang"
+#: endpoints whose links never carry ``lang=`` (assets, cached light layers: the same in every language)
+_NO_LANG = {"static", "web.theme", "web.reference_layer"}
+
+
+def explicit_language() -> str | None:
+    """The language the address asks for with ``lang=`` (kept in the page's links), if supported."""
+    return supported(request.args.get(PARAM))
+
+
+def query_args() -> dict[str, str]:
+    """The request's parameters other than ``lang`` (what the endpoint itself reads)."""
+    return {k: v for k, v in request.args.items() if k != PARAM}
+
+
+def switcher_links() -> list[dict]:
+    """One link per language to this page with the same parameters, the current one marked."""
+    args = query_args()
+    out = []
+    for code, label in SWITCHER.items():
+        query = urlencode({**args, PARAM: code})
+        out.append({"code": code, "label": label, "name": LANGUAGES[code], "current": code == current_language(),
+                    "href": f"{request.script_root}{request.path}?{query}"})
+    return out
+
+
+def install_languages(app: Flask) -> None:
+    """Choose the language of every request and make the templates speak it."""
+    Babel(app, locale_selector=lambda: str(formatting_locale(current_language())),
+          default_translation_directories=str(TRANSLATIONS))
+    # one source of truth for templates and domain code: the active catalog of geoapp.i18n
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(
+        lambda message: catalog(current_language()).gettext(message),
+        lambda singular, plural, n: catalog(current_language()).ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update(html_lang=current_language, language_links=switcher_links)
+
+    @app.before_request
+    def _choose_language():
+        g.language_token = set_language(pick_language(request.args.get(PARAM), request.accept_languages))
+
+    @app.teardown_request
+    def _forget_language(_exc):
+        token = g.pop("language_token", None)
+        if token is not None:
+            try:
+                reset_language(token)
+            except ValueError:  # a streamed body finished in another context: nothing to undo there
+                pass
+
+    @app.url_defaults
+    def _keep_language(endpoint: str, values: dict):
+        lang = explicit_language() if has_request_context() else None
+        if lang and endpoint not in _NO_LANG and PARAM not in values:
+            values[PARAM] = lang
+
+    @app.after_request
+    def _say_language(response):
+        response.headers["Content-Language"] = current_language()
+        response.vary.add("Accept-Language")
+        return response

@@ -1,0 +1,127 @@
+"""Every human sentence in English, French or Haitian Creole: the active language and gettext, without Flask.
+
+The language is a context variable: the HTTP layer sets it per request (``lang=``, then
+``Accept-Language``, then English), the command line from ``--lang`` or the locale environment.
+Domain code calls :func:`gettext` (``_``) with named placeholders, so translators can reorder them:
+``_("%(road)s is blocked", road=name)``.  Tables of labels mark their strings with :func:`N_` and
+translate them when they are read.  Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po``,
+compiled to ``.mo`` beside them (``make messages``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext as _gettext
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.support import Translations
+
+#: The languages every sentence comes in: code -> its own name.
+LANGUAGES = {"en": "English", "fr": "Français", "ht": "Kreyòl ayisyen"}
+#: What the page switcher shows for each language (Creole's own abbreviation is KR).
+SWITCHER = {"en": "EN", "fr": "FR", "ht": "KR"}
+DEFAULT = "en"
+DOMAIN = "messages"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+#: Other names callers use for the same languages (ISO 639-2/3 codes, the switcher's KR).
+ALIASES = {"eng": "en", "fra": "fr", "fre": "fr", "hat": "ht", "kr": "ht", "kreyol": "ht", "kreyòl": "ht"}
+
+_active: contextvars.ContextVar[str] = contextvars.ContextVar("geoapp_language", default=DEFAULT)
+
+
+@functools.cache
+def catalog(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of ``lang`` (English, the source language, needs none)."""
+    if lang == DEFAULT:
+        return _gettext.NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [lang], domain=DOMAIN)
+
+
+def current_language() -> str:
+    """The language of the request or command being served."""
+    return _active.get()
+
+
+def set_language(lang: str) -> contextvars.Token:
+    """Make ``lang`` (a supported code) the active language; give the token to :func:`reset_language`."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; one of {', '.join(LANGUAGES)}")
+    return _active.set(lang)
+
+
+def reset_language(token: contextvars.Token) -> None:
+    """Restore the language active before :func:`set_language`."""
+    _active.reset(token)
+
+
+@contextlib.contextmanager
+def use_language(lang: str) -> Iterator[str]:
+    """Run a block in ``lang``."""
+    token = set_language(lang)
+    try:
+        yield lang
+    finally:
+        reset_language(token)
+
+
+def gettext(message: str, /, **params: object) -> str:
+    """``message`` in the active language, its ``%(name)s`` placeholders filled from ``params``."""
+    text = catalog(_active.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
+    """The singular or plural form for ``n`` in the active language; ``%(num)s`` is ``n``."""
+    text = catalog(_active.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 (the conventional name extractors look for)
+    """Mark ``message`` for the catalogs without translating it (tables translated when read)."""
+    return message
+
+
+def supported(code: str | None) -> str | None:
+    """The supported language a code names (``fr-HT`` -> ``fr``, ``hat`` -> ``ht``), or None."""
+    if not code:
+        return None
+    base = code.strip().lower().replace("_", "-").split("-")[0].split(".")[0]
+    base = ALIASES.get(base, base)
+    return base if base in LANGUAGES else None
+
+
+def pick_language(asked: str | None, accepted: Iterable[tuple[str, float]] = ()) -> str:
+    """``lang=`` when it names a supported language, then the best ``Accept-Language`` entry, then English."""
+    chosen = supported(asked)
+    if chosen:
+        return chosen
+    for code, quality in sorted(accepted, key=lambda cq: -cq[1]):
+        chosen = supported(code)
+        if chosen and quality > 0:
+            return chosen
+    return DEFAULT
+
+
+def language_from_environment(environ: Mapping[str, str]) -> str:
+    """The language of a terminal: ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, then ``LANG`` (else English)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for code in (environ.get(name) or "").split(":"):
+            if code and code not in ("C", "POSIX"):
+                return supported(code) or DEFAULT
+    return DEFAULT
+
+
+@functools.cache
+def formatting_locale(lang: str) -> Locale:
+    """The locale numbers and dates are written in: ``lang``'s, or French's where Babel lacks it."""
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("fr")
