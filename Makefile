@@ -35,7 +35,7 @@ bench: $(VENV)/.installed-bench
 $(VENV)/.installed-bench: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
+	$(BIN)/pybabel -q compile -d $(I18N)/translations
 	touch $@ $(VENV)/.installed
 
 load: $(VENV)/.installed
@@ -56,13 +56,13 @@ $(VENV)/bin/python:
 $(VENV)/.installed: requirements/run.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
+	$(BIN)/pybabel -q compile -d $(I18N)/translations
 	touch $@
 
 $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/pybabel compile --quiet -d $(I18N)/translations
+	$(BIN)/pybabel -q compile -d $(I18N)/translations
 	touch $@ $(VENV)/.installed
 
 # Regenerates the lock files from pyproject.toml's ranges (newest versions that fit; commit the result).
@@ -77,9 +77,9 @@ lock: | $(VENV)/bin/python
 # page scripts) into the template, add the new ones to each catalog, compile them (tests/test_i18n.py
 # fails while a string is missing or untranslated).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k N_ --no-location --sort-output --project haiti-access \
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k NP_:1c,2 --no-location --sort-output --project haiti-access \
 		-o $(I18N)/messages.pot geoapp
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete -i $(I18N)/messages.pot -d $(I18N)/translations
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $(I18N)/messages.pot -d $(I18N)/translations
 	$(BIN)/pybabel compile --statistics -d $(I18N)/translations
 
 clean:

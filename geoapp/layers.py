@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from .i18n.translate import N_, gettext
+from .i18n.translate import N_, NP_, gettext, pgettext
 
 COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
 #: the largest whole number a layer column accepts (people, households, deaths: far below this)
@@ -109,7 +109,7 @@ REGISTRY: dict[str, LayerSpec] = {
                 "contested": PALETTE["orange"],
                 "influence": PALETTE["yellow"],
             },
-            description="Areas reported under the control, contest or influence of armed groups.",
+            description=N_("Areas reported under the control, contest or influence of armed groups."),
             placed=True,
         ),
         LayerSpec(
@@ -127,7 +127,7 @@ REGISTRY: dict[str, LayerSpec] = {
             optional_columns=("notes", "adm2_pcode"),
             colours={"open": PALETTE["blue"], "closed": PALETTE["grey"]},
             sensitivity="sensitive",
-            description="Sites hosting internally displaced people, with indicative population figures.",
+            description=N_("Sites hosting internally displaced people, with indicative population figures."),
             placed=True,
         ),
         LayerSpec(
@@ -145,9 +145,9 @@ REGISTRY: dict[str, LayerSpec] = {
                 "blocked": PALETTE["vermillion"],
                 "closed": PALETTE["black"],
             },
-            description="Road network with open / dangerous / blocked / closed status: blocked roads are held or "
+            description=N_("Road network with open / dangerous / blocked / closed status: blocked roads are held or "
                         "cut by armed groups (least-risk routes may cross them at a price); closed roads are "
-                        "physically impassable (landslide, bridge down, flood) and never routed over.",
+                        "physically impassable (landslide, bridge down, flood) and never routed over."),
         ),
         LayerSpec(
             name="ports",
@@ -161,7 +161,7 @@ REGISTRY: dict[str, LayerSpec] = {
                 "closed": PALETTE["grey"],
                 "gang_controlled": PALETTE["vermillion"],
             },
-            description="Seaports, fuel terminals, airports and border crossings with their status.",
+            description=N_("Seaports, fuel terminals, airports and border crossings with their status."),
             placed=True,
         ),
         LayerSpec(
@@ -183,7 +183,7 @@ REGISTRY: dict[str, LayerSpec] = {
             },
             optional_columns=("notes", "sub_event_type", "actor", "location", "admin1", "admin2", "admin3"),
             colours={"verified": PALETTE["purple"], "reported": PALETTE["sky"]},
-            description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
+            description=N_("Dated violent events (ACLED-like): they raise the risk of nearby roads for a while."),
             optional_file=True,
             int_ranges={"geo_precision": (1, 3)},
             placed=True,
@@ -198,18 +198,18 @@ REGISTRY: dict[str, LayerSpec] = {
                            "previous_round": "str", "change": "int"},
             optional_columns=("notes", "round", "previous_round", "change", "population", "per_1000_residents"),
             colours={"reported": PALETTE["blue"]},
-            description="IOM DTM figures imported with 'geoapp import-dtm', one feature per commune and round, "
-                        "placed at a point inside the commune; population is the 2019 estimate (COD-PS).",
+            description=N_("IOM DTM figures imported with 'geoapp import-dtm', one feature per commune and round, "
+                        "placed at a point inside the commune; population is the 2019 estimate (COD-PS)."),
             optional_file=True,
             stored=False,
         ),
         _reference("departments", N_("Departments (official boundaries)"), {},
-                   "Haiti's 10 departments (COD-AB), with their 2019 population."),
+                   N_("Haiti's 10 departments (COD-AB), with their 2019 population.")),
         _reference("communes", N_("Communes (official boundaries)"), {"adm1_pcode": "str", "adm1_name": "str"},
-                   "Haiti's 140 communes (COD-AB), with their department and 2019 population."),
+                   N_("Haiti's 140 communes (COD-AB), with their department and 2019 population.")),
         _reference("sections", N_("Communal sections (official boundaries)"),
                    {"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str"},
-                   "Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population."),
+                   N_("Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population.")),
     )
 }
 #: The operational layers (the crisis), as opposed to the official reference layers.
@@ -232,24 +232,48 @@ VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
 
 #: What each code of a vocabulary is called, for people (codes stay in data and JSON; labels are translated).
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "gang_zones": {"controlled": N_("controlled"), "contested": N_("contested"), "influence": N_("influence")},
-    "displacement_sites": {"open": N_("open"), "closed": N_("closed")},
-    "roads": {"open": N_("open"), "dangerous": N_("dangerous"), "blocked": N_("blocked"), "closed": N_("closed")},
-    "ports": {"operational": N_("operational"), "restricted": N_("restricted"), "closed": N_("closed"),
-              "gang_controlled": N_("gang controlled")},
-    "incidents": {"verified": N_("verified"), "reported": N_("reported")},
-    "displacement_figures": {"reported": N_("reported")},
-    "official": {"official": N_("official")},
-    "verdict": {"safe": N_("safe"), "caution": N_("caution"), "unsafe": N_("unsafe"),
-                "no_safe_route": N_("no safe route"), "no_route": N_("no route")},
-    "access": {"safe": N_("safe"), "caution": N_("caution"), "only_with_risk": N_("only with risk"),
-               "unreachable": N_("unreachable")},
-    "outcome": {"same_route": N_("same route"), "detour": N_("detour"), "unreachable": N_("unreachable")},
-    "port_kind": {"seaport": N_("seaport"), "fuel_terminal": N_("fuel terminal"), "airport": N_("airport"),
-                  "border_crossing": N_("border crossing")},
-    "mode": {"avoid": N_("avoid"), "least_risk": N_("least risk"), "shortest": N_("shortest")},
-    "confidence": {"high": N_("high"), "medium": N_("medium"), "low": N_("low")},
+STATUS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "gang_zones": {"controlled": NP_("gang_zones", "controlled"), "contested": NP_("gang_zones", "contested"),
+                   "influence": NP_("gang_zones", "influence")},
+    "displacement_sites": {"open": NP_("displacement_sites", "open"), "closed": NP_("displacement_sites", "closed")},
+    "roads": {"open": NP_("roads", "open"), "dangerous": NP_("roads", "dangerous"), "blocked": NP_("roads", "blocked"),
+              "closed": NP_("roads", "closed")},
+    "ports": {"operational": NP_("ports", "operational"), "restricted": NP_("ports", "restricted"),
+              "closed": NP_("ports", "closed"), "gang_controlled": NP_("ports", "gang controlled")},
+    "incidents": {"verified": NP_("incidents", "verified"), "reported": NP_("incidents", "reported")},
+    "displacement_figures": {"reported": NP_("displacement_figures", "reported")},
+    "official": {"official": NP_("official", "official")},
+    "verdict": {"safe": NP_("verdict", "safe"), "caution": NP_("verdict", "caution"),
+                "unsafe": NP_("verdict", "unsafe"), "no_safe_route": NP_("verdict", "no safe route"),
+                "no_route": NP_("verdict", "no route")},
+    "access": {"safe": NP_("access", "safe"), "caution": NP_("access", "caution"),
+               "only_with_risk": NP_("access", "only with risk"), "unreachable": NP_("access", "unreachable")},
+    "outcome": {"same_route": NP_("outcome", "same route"), "detour": NP_("outcome", "detour"),
+                "unreachable": NP_("outcome", "unreachable")},
+    "port_kind": {"seaport": NP_("port_kind", "seaport"), "fuel_terminal": NP_("port_kind", "fuel terminal"),
+                  "airport": NP_("port_kind", "airport"), "border_crossing": NP_("port_kind", "border crossing")},
+    "mode": {"avoid": NP_("mode", "avoid"), "least_risk": NP_("mode", "least risk"),
+             "shortest": NP_("mode", "shortest")},
+    "confidence": {"high": NP_("confidence", "high"), "medium": NP_("confidence", "medium"),
+                   "low": NP_("confidence", "low")},
+    # popup and table headings: each column's name as people read it
+    "field": {"name": NP_("field", "name"), "status": NP_("field", "status"), "group": NP_("field", "group"),
+              "individuals": NP_("field", "individuals"), "households": NP_("field", "households"),
+              "site_type": NP_("field", "site type"), "commune": NP_("field", "commune"), "ref": NP_("field", "ref"),
+              "road_class": NP_("field", "road class"), "kind": NP_("field", "kind"),
+              "event_date": NP_("field", "event date"), "event_type": NP_("field", "event type"),
+              "sub_event_type": NP_("field", "sub event type"), "actor": NP_("field", "actor"),
+              "location": NP_("field", "location"), "fatalities": NP_("field", "fatalities"),
+              "geo_precision": NP_("field", "geo precision"), "as_of": NP_("field", "as of"),
+              "source": NP_("field", "source"), "confidence": NP_("field", "confidence"),
+              "notes": NP_("field", "notes"), "download": NP_("field", "download"),
+              "department": NP_("field", "department"), "incidents": NP_("field", "incidents"),
+              "deaths": NP_("field", "deaths"), "verified": NP_("field", "verified"), "newest": NP_("field", "newest"),
+              "oldest": NP_("field", "oldest")},
+    "layer": {"gang_zones": NP_("layer", "gang zones"), "displacement_sites": NP_("layer", "displacement sites"),
+              "roads": NP_("layer", "roads"), "ports": NP_("layer", "ports"), "incidents": NP_("layer", "incidents"),
+              "displacement_figures": NP_("layer", "displacement figures"), "departments": NP_("layer", "departments"),
+              "communes": NP_("layer", "communes"), "sections": NP_("layer", "sections")},
 }
 #: ACLED's event types, as people read them.
 EVENT_TYPE_LABELS = {
@@ -268,12 +292,12 @@ def status_label(vocabulary: str, code: str) -> str:
     An unknown code is shown as it is, underscores as spaces.
     """
     label = STATUS_LABELS.get(vocabulary, {}).get(code)
-    return gettext(label) if label else str(code).replace("_", " ")
+    return pgettext(*label) if label else str(code).replace("_", " ")
 
 
 def status_labels(vocabulary: str) -> dict[str, str]:
     """Every code of a vocabulary with its label in the active language."""
-    return {code: gettext(label) for code, label in STATUS_LABELS.get(vocabulary, {}).items()}
+    return {code: pgettext(*label) for code, label in STATUS_LABELS.get(vocabulary, {}).items()}
 
 
 def event_type_label(event_type: str) -> str:

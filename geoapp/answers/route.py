@@ -310,7 +310,8 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
     if kind == "alternative":
         label = _("Alternative %(number)s", number=rank - 1)
     else:
-        label = _(ROUTE_LABELS["least_risk" if mode == "least_risk" else kind])
+        key = "least_risk" if mode == "least_risk" else kind
+        label = _(ROUTE_LABELS[key])
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},

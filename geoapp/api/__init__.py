@@ -12,6 +12,7 @@ from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, resolve_
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
+from ..http.language import answer_json
 from ..http.params import (
     MAX_PARAM_LENGTH,
     arg,
@@ -28,10 +29,10 @@ from ..http.params import (
 )
 from ..http.security import rate_limited
 from ..http.state import service
-from ..i18n.translate import _
+from ..i18n.translate import _, gettext
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.route_files import ROUTE_FORMATS, route_geojson, route_gpx
-from ..layers import REGISTRY
+from ..layers import REGISTRY, layer_title
 from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -53,7 +54,7 @@ def route():
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
         ), notes)
     if fmt == "json":
-        return jsonify(answer)
+        return answer_json(answer)
     body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
     return Response(body, mimetype=ROUTE_FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
@@ -66,8 +67,8 @@ def safety():
     svc = service()
     data, notes = dataset_for_request()
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
-    return jsonify(with_notes(point_lookup(data, svc.settings, parse_lonlat("at"), radius_m=float(radius),
-                                           exact=sees_exact_positions()), notes))
+    return answer_json(with_notes(point_lookup(data, svc.settings, parse_lonlat("at"), radius_m=float(radius),
+                                               exact=sees_exact_positions()), notes))
 
 
 def parse_hub(value: object, field: str = "from"):
@@ -96,7 +97,7 @@ def access():
     data, notes = dataset_for_request()
     point, feature = parse_hub(arg("from"))
     exact = sees_exact_positions()
-    return jsonify(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact), notes))
+    return answer_json(with_notes(access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
@@ -134,8 +135,8 @@ def whatif():
     if scenario.empty:
         raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
                            "controlled_areas"), field="close_roads")
-    return jsonify(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                 exact=sees_exact_positions()))
+    return answer_json(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
+                                     exact=sees_exact_positions()))
 
 
 @bp.get("/layers")
@@ -151,8 +152,8 @@ def layers():
         layers=[
             {
                 "name": name,
-                "title": spec.title,
-                "description": spec.description,
+                "title": layer_title(name),
+                "description": gettext(spec.description),
                 "geometry_types": list(spec.geometry_types),
                 "statuses": list(spec.statuses),
                 "columns": list(spec.served_columns),

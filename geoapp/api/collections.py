@@ -52,7 +52,7 @@ def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
     exact = sees_exact_positions()
     try:
         if not REGISTRY[collection_id].stored:  # derived when data changes: only in the loaded data
-            raise StoreUnavailable(_("derived collection"))
+            raise StoreUnavailable("derived collection")  # caught below: never shown
         stored = svc.store.get(collection_id, feature_id)
     except StoreUnavailable:
         view = svc.dataset.exact if exact else svc.dataset.public

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
 from ..http.language import PARAM as LANG
-from ..http.language import query_args
+from ..http.language import answer_json, query_args
 from ..http.params import MAX_PARAM_LENGTH, arg
 from ..http.security import rate_limited
 from ..http.state import service
@@ -73,7 +73,7 @@ def displacement():
         return Response(_csv(body, level), mimetype="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="haiti-access_displacement_{level}_{stamp}.csv"'})
-    return jsonify(body)
+    return answer_json(body)
 
 
 def _csv(body: dict, level: str) -> str:
@@ -127,5 +127,5 @@ def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
     row = _commune(pcode)
     series = commune_series(service().dataset.figures, row["id"])
-    svg = trend_svg(series, title=f"{row['name']}: displaced people per round")
+    svg = trend_svg(series, title=_("%(commune)s: displaced people per round", commune=row["name"]))
     return Response(svg, mimetype="image/svg+xml")

@@ -14,10 +14,10 @@ from ..http.language import PARAM as LANG
 from ..http.params import dataset_for_request, layer_view, parse_bbox, parse_flag, parse_int
 from ..http.security import rate_limited
 from ..http.state import service
-from ..i18n.translate import _
+from ..i18n.translate import _, gettext
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.geojson import dumps, feature_collection_stream
-from ..layers import REGISTRY, LayerSpec
+from ..layers import REGISTRY, LayerSpec, layer_title
 from ..validate import HAITI_BOUNDS
 from .collections import FORMATS, collection_spec, link, stored_item
 
@@ -92,8 +92,8 @@ def _collection(name: str) -> dict:
     items = url_for("ogc.items", collection_id=name, _external=True)
     return {
         "id": name,
-        "title": spec.title,
-        "description": spec.description,
+        "title": layer_title(name),
+        "description": gettext(spec.description),
         "itemType": "feature",
         "crs": [CRS84],
         "storageCrs": CRS84,
@@ -148,7 +148,7 @@ def queryables_doc(collection_id: str):
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": url_for("ogc.queryables_doc", collection_id=collection_id, _external=True),
         "type": "object",
-        "title": spec.title,
+        "title": layer_title(collection_id),
         "properties": props,
     }
     return Response(dumps(body), mimetype="application/schema+json")

@@ -114,7 +114,7 @@ class Service:
     # -- derived views --------------------------------------------------------------------------
     def cached_page(self, name: str, build, *, keep: int = 32) -> str:
         """A page that depends only on the data version, ``name`` and the language; the last ``keep`` kept."""
-        key = (self.dataset.version, current_language(), name)
+        key = (self.dataset.version, name, current_language())
         page = self._pages.get(key)
         if page is None:
             page = self._pages[key] = build()

@@ -7,23 +7,29 @@ switcher's links and ``html_lang``.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, g, has_request_context, request
+from babel.messages.extract import extract
+from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask_babel import Babel
 
 from ..i18n.translate import (
+    DEFAULT,
     LANGUAGES,
     SWITCHER,
     TRANSLATIONS,
-    catalog,
     current_language,
     formatting_locale,
+    gettext,
+    install_jinja,
     pick_language,
     reset_language,
     set_language,
     supported,
 )
+from ..layers import EVENT_TYPE_LABELS, event_type_label, layer_title, status_label, status_labels
 
 #: the query parameter that chooses the language; every endpoint accepts it
 PARAM = "lang"
@@ -52,18 +58,46 @@ def switcher_links() -> list[dict]:
     return out
 
 
+#: where the page scripts are (their _('...') sentences are sent to each page in its language)
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+#: the vocabularies page scripts show codes of
+SCRIPT_VOCABULARIES = ("roads", "incidents", "verdict", "access", "outcome", "confidence", "field")
+
+
+@functools.cache
+def _script_sentences(name: str) -> tuple[str, ...]:
+    """The sentences a page script wraps in ``_('...')``, read once per process (as ``make messages`` reads them)."""
+    with (STATIC / name).open("rb") as source:
+        return tuple(dict.fromkeys(m[1] for m in extract("javascript", source) if isinstance(m[1], str)))
+
+
+def page_messages(*scripts: str) -> dict:
+    """What ``scripts`` say, in the active language: ``{messages, labels}`` for their ``haT``/``haLabel``.
+
+    Empty in English (the scripts' own words), so English pages carry nothing more.
+    """
+    if current_language() == DEFAULT:
+        return {}
+    messages = {m: gettext(m) for name in scripts for m in _script_sentences(name)}
+    labels = {name: status_labels(name) for name in SCRIPT_VOCABULARIES}
+    labels["event_type"] = {code: event_type_label(code) for code in EVENT_TYPE_LABELS}
+    return {"messages": {k: v for k, v in messages.items() if k != v}, "labels": labels}
+
+
+def answer_json(answer: dict) -> Response:
+    """A JSON answer, saying the language its sentences are in (codes and field names never change)."""
+    return jsonify({**answer, "lang": current_language()})
+
+
 def install_languages(app: Flask) -> None:
     """Choose the language of every request and make the templates speak it."""
     Babel(app, locale_selector=lambda: str(formatting_locale(current_language())),
           default_translation_directories=str(TRANSLATIONS))
     # one source of truth for templates and domain code: the active catalog of geoapp.i18n
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(
-        lambda message: catalog(current_language()).gettext(message),
-        lambda singular, plural, n: catalog(current_language()).ngettext(singular, plural, n),
-        newstyle=True,
-    )
-    app.jinja_env.globals.update(html_lang=current_language, language_links=switcher_links)
+    install_jinja(app.jinja_env)
+    app.jinja_env.globals.update(html_lang=current_language, language_links=switcher_links, page_messages=page_messages,
+                                 explicit_language=explicit_language, status_label=status_label,
+                                 layer_title=layer_title)
 
     @app.before_request
     def _choose_language():

@@ -5,7 +5,8 @@ The language is a context variable: the HTTP layer sets it per request (``lang=`
 Domain code calls :func:`gettext` (``_``) with named placeholders, so translators can reorder them:
 ``_("%(road)s is blocked", road=name)``.  Tables of labels mark their strings with :func:`N_` and
 translate them when they are read.  Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po``,
-compiled to ``.mo`` beside them (``make messages``).
+compiled to ``.mo`` beside them (``make messages``).  Labels that read differently by what they
+describe (a ``closed`` road, a ``closed`` port) carry a context: :func:`NP_` and :func:`pgettext`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import gettext as _gettext
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.support import Translations
 
@@ -70,6 +72,8 @@ def use_language(lang: str) -> Iterator[str]:
 
 def gettext(message: str, /, **params: object) -> str:
     """``message`` in the active language, its ``%(name)s`` placeholders filled from ``params``."""
+    if not message:  # gettext("") is the catalog's header
+        return message
     text = catalog(_active.get()).gettext(message)
     return text % params if params else text
 
@@ -80,12 +84,47 @@ def ngettext(singular: str, plural: str, n: int, /, **params: object) -> str:
     return text % {"num": n, **params}
 
 
+def pgettext(context: str, message: str, /, **params: object) -> str:
+    """``message`` as meant in ``context`` (one English word, several translations: "closed" road or port)."""
+    text = catalog(_active.get()).pgettext(context, message)
+    return text % params if params else text
+
+
 _ = gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 (the conventional name extractors look for)
     """Mark ``message`` for the catalogs without translating it (tables translated when read)."""
     return message
+
+
+def install_jinja(env: jinja2.Environment) -> jinja2.Environment:
+    """Give a Jinja environment ``_``, ``gettext`` and ``ngettext`` in the active language.
+
+    New style: ``{{ _("%(n)s sites", n=3) }}``, placeholders filled (and escaped) by Jinja.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the extension)
+        lambda message: catalog(_active.get()).gettext(message) if message else message,
+        lambda singular, plural, n: catalog(_active.get()).ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    return env
+
+
+@functools.cache
+def _template_env() -> jinja2.Environment:
+    return install_jinja(jinja2.Environment())
+
+
+def template(source: str) -> jinja2.Template:
+    """A Jinja template (a map's legend, say) that speaks the active language, outside Flask."""
+    return _template_env().from_string(source)
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802
+    """Mark ``message`` in ``context`` for the catalogs; :func:`pgettext` translates the pair when read."""
+    return context, message
 
 
 def supported(code: str | None) -> str | None:

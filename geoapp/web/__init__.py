@@ -15,14 +15,14 @@ from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
-from ..http.language import query_args
+from ..http.language import page_messages, query_args
 from ..http.params import arg, dataset_for_request, parse_int, parse_lonlat, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
 from ..i18n.translate import _
-from ..layers import REFERENCE, REGISTRY
+from ..layers import REFERENCE, REGISTRY, status_label
 from ..maps.boundaries import light_layers, page_geojson
-from ..maps.builders import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps.builders import Choropleth, IncidentDetail, MapAssets, PageData, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
 from ..maps.context import load_context
 from ..maps.incident_counts import incidents_by_commune
@@ -30,6 +30,18 @@ from ..maps.layers import OUTCOME_COLOURS
 from ..maps.theme import theme_css
 
 bp = Blueprint("web", __name__, template_folder="templates")
+
+
+#: the overlays' scripts of every map page (their sentences go to the page in its language)
+MAP_SCRIPTS = ("boundaries.js", "displacement.js", "incidents.js")
+
+
+def _speaking(m):
+    """The map page with its scripts' sentences in the page's language (nothing added in English)."""
+    messages = page_messages(*MAP_SCRIPTS)
+    if messages:
+        PageData("i18n", messages).add_to(m)
+    return m
 
 
 def _assets() -> MapAssets:
@@ -43,7 +55,7 @@ def _assets() -> MapAssets:
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
                      url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
         favicon=url_for("static", filename="favicon.svg"),
-        map_js=tuple(url_for("static", filename=f) for f in ("boundaries.js", "displacement.js", "incidents.js")),
+        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", *MAP_SCRIPTS)),
     )
 
 
@@ -112,7 +124,7 @@ def overview():
         m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url,
                          reference=_reference_urls(names + (["communes"] if choropleth else [])),
                          incidents=detail, choropleth=choropleth, **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     return _html(svc.cached_page(key, build))
 
@@ -203,7 +215,7 @@ def route_page():
         panel = render_template("route_panel.html", result=result, query=request.args)
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     # the same question on the same data gives the same page: keep the last few
     day = data.today.isoformat() if notes else ""
@@ -227,7 +239,7 @@ def access_page():
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     return _html(svc.cached_page(f"access:{point}", build))
 
@@ -294,9 +306,10 @@ def _route_form() -> str:
     sites = data.public.layers["displacement_sites"]
     sites = sites[sites["status"] == "open"]
     named = {
-        "Towns": entries(context["places"], lambda r: r.name) if "places" in context else [],
-        "Ports, airports, border crossings": entries(data.layers["ports"], lambda r: f"{r.name} ({r.status})"),
-        "Displacement sites (position within about 2 km)": entries(sites, lambda r: r.name),
+        _("Towns"): entries(context["places"], lambda r: r.name) if "places" in context else [],
+        _("Ports, airports, border crossings"): entries(
+            data.layers["ports"], lambda r: f"{r.name} ({status_label('ports', r.status)})"),
+        _("Displacement sites (position within about 2 km)"): entries(sites, lambda r: r.name),
     }
     outline = context["outline"].to_json() if "outline" in context else "null"
     roads = data.public.geojson["roads"]
