@@ -316,3 +316,22 @@ def test_switching_language_on_the_route_page(live_server):
         assert "Anndan yon zòn gang kontwole" in answer and "Avètisman" in answer
         browser.close()
     assert problems == []
+
+
+def test_command_line_summaries_in_the_language_asked(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from geoapp.cli import main
+
+    monkeypatch.setenv("GEOAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "fr_HT.UTF-8")
+    french = CliRunner().invoke(main, ["validate"])
+    assert french.exit_code == 0 and "graphe routier :" in french.output
+    creole = CliRunner().invoke(main, ["--lang", "ht", "validate"])
+    assert creole.exit_code == 0 and "rezo wout:" in creole.output and "eleman, dat" in creole.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    english = CliRunner().invoke(main, ["validate"])
+    assert "road graph:" in english.output and english.output.rstrip().endswith("ok")
