@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
 from ..http.language import PARAM as LANG
-from ..http.language import answer_json, query_args
+from ..http.language import answer_json, explicit_language, query_args
 from ..http.params import MAX_PARAM_LENGTH, arg
 from ..http.security import rate_limited
 from ..http.state import service
@@ -117,7 +117,7 @@ def commune(pcode: str):
         latest=series[-1] if series else None,
         sites=[{"id": s.id, "name": s.name, "individuals": int(s.individuals), "as_of": s.as_of}
                for s in mine.sort_values("individuals", ascending=False).itertuples()],
-        chart=f"{request.path.rstrip('/')}/chart.svg",
+        chart=f"{request.path.rstrip('/')}/chart.svg" + (f"?lang={explicit_language()}" if explicit_language() else ""),
     )
 
 

@@ -248,6 +248,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "Every change of a feature: who, when, why, before and after", [collection_id, feature_id],
             errors=(404,), tag="edits")},
     }
+    # every endpoint speaks the language asked (messages, reasons, labels; codes never change)
+    lang = _param("lang", "query", {"type": "string", "enum": ["en", "fr", "ht"]},
+                  "Language of the sentences (else Accept-Language, else English)")
+    for operations in paths.values():
+        for op in operations.values():
+            if lang not in op["parameters"]:  # an operation object may serve two paths
+                op["parameters"] = [*op["parameters"], lang]
     return {
         "openapi": "3.0.3",
         "info": {"title": "haiti-access", "version": "0.1.0",

@@ -9,7 +9,7 @@ import threading
 from collections import OrderedDict
 
 from ..errors import GeoappError
-from ..i18n.translate import current_language
+from ..i18n.translate import _, current_language
 from ..settings import Settings
 from .dataset import Dataset, build_dataset
 from .history import layers_as_of
@@ -130,7 +130,8 @@ class Service:
         notes = []
         first = self.store.first_change_at()
         if first and moment < first:
-            notes.append(f"The store holds no history before {first[:10]}; this is the earliest data it has.")
+            notes.append(_("The store holds no history before %(day)s; this is the earliest data it has.",
+                           day=first[:10]))
         if key not in self._as_of:
             layers = layers_as_of(current.layers, self.store.changes_after(moment))
             # Incidents are dated events: as of a day, every event known now that happened by then

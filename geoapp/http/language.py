@@ -33,8 +33,10 @@ from ..layers import EVENT_TYPE_LABELS, event_type_label, layer_title, status_la
 
 #: the query parameter that chooses the language; every endpoint accepts it
 PARAM = "lang"
-#: endpoints whose links never carry ``lang=`` (assets, cached light layers: the same in every language)
-_NO_LANG = {"static", "web.theme", "web.reference_layer"}
+#: endpoints whose links never carry ``lang=``: assets and light layers (the same in every language), and the
+#: APIs whose address page scripts extend (they add the page's language themselves: ``haApi`` in i18n.js)
+_NO_LANG = {"static", "web.theme", "web.reference_layer", "api.safety", "api.whatif", "ogc.items", "ogc.item",
+            "figures.displacement"}
 
 
 def explicit_language() -> str | None:

@@ -38,7 +38,7 @@
     }
     var index = Number(value), round = cfg.rounds[index];
     status(_('Loading the figures of %(round)s...', { round: round.label }));
-    window.ha.getJSON(cfg.api + '?level=adm2&date=' + encodeURIComponent(round.date)).then(function (body) {
+    window.ha.getJSON(window.haApi(cfg.api + '?level=adm2&date=' + encodeURIComponent(round.date))).then(function (body) {
       if (token !== seq) { return; }
       var areas = {};
       body.areas.forEach(function (area) { areas[area.pcode] = area; });
@@ -142,7 +142,7 @@
     var more = ha.el('div', { 'class': 'commune-detail', text: _('Loading the trend and sites...') });
     box.appendChild(more);
     node.appendChild(box);
-    ha.getJSON(cfg.api + '/' + encodeURIComponent(props.id)).then(function (commune) {
+    ha.getJSON(window.haApi(cfg.api + '/' + encodeURIComponent(props.id))).then(function (commune) {
       more.textContent = '';
       var chart = ha.el('img', { 'class': 'trend', src: commune.chart, width: '300', height: '140',
                                  alt: _('Displaced people per round in %(commune)s', { commune: commune.name }) });

@@ -14,6 +14,11 @@
     if (!params) { return s; }
     return s.replace(/%\((\w+)\)s/g, function (whole, key) { return key in params ? String(params[key]) : whole; });
   };
+  /* an API address with the page's language, so answers speak it whatever the browser asks */
+  window.haApi = function (url) {
+    var lang = document.documentElement.lang || 'en';
+    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(lang);
+  };
   window.haLabel = function (vocabulary, code) {
     var labels = (load().labels || {})[vocabulary] || {};
     return labels[code] || String(code).replace(/_/g, ' ');

@@ -127,7 +127,7 @@
       if (roads.length) { body.close_roads = roads; }
       if (area) { body.close_areas = area; }
       box.textContent = _('Asking...');
-      fetch(form.dataset.api, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      fetch(window.haApi(form.dataset.api), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
         .then(function (response) { return response.json().then(function (json) { return [response.ok, json]; }); })
         .then(function (pair) {
           if (pair[0]) { show(pair[1]); return; }
