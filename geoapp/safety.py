@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .i18n.translate import N_, _, ngettext
+from .i18n.translate import N_, _, decimal, ngettext
 from .layers import event_type_label, status_label
 
 #: Route modes a caller may ask for.  ``shortest`` is internal: plain length, nothing forbidden.
@@ -309,7 +309,7 @@ def _names(names: list[str], limit: int = 4) -> str:
 
 
 def _km(metres: float) -> str:
-    return _("%(km)s km", km=f"{metres / 1000:.1f}")
+    return _("%(km)s km", km=decimal(metres / 1000))
 
 
 def _m(value: float) -> float:

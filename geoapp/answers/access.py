@@ -12,7 +12,7 @@ from shapely import ops
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
-from ..i18n.translate import N_, _, ngettext
+from ..i18n.translate import N_, _, decimal, ngettext
 from ..io.geojson import plain
 from ..network.access import FIGURES, access_by_mode, edge_figures
 from ..network.engine import PathEngine
@@ -328,7 +328,7 @@ def _verdict(figures: dict) -> str:
 
 
 def _km(metres: float) -> str:
-    return f"{metres:.0f} m" if metres < 1000 else _("%(km)s km", km=f"{metres / 1000:.1f}")
+    return f"{metres:.0f} m" if metres < 1000 else _("%(km)s km", km=decimal(metres / 1000))
 
 
 def _reason(figures: dict, access: str, near_buffer_m: float) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 #: The languages every sentence comes in: code -> its own name.
@@ -155,6 +156,18 @@ def language_from_environment(environ: Mapping[str, str]) -> str:
             if code and code not in ("C", "POSIX"):
                 return supported(code) or DEFAULT
     return DEFAULT
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """``value`` with ``digits`` decimals as the active language writes numbers.
+
+    English as before (``1234.5``); French and Creole with their separators (``1 234,5``).
+    """
+    lang = _active.get()
+    if lang == DEFAULT:
+        return f"{value:.{digits}f}"
+    return format_decimal(round(value, digits), format="#,##0." + "0" * digits if digits else "#,##0",
+                          locale=formatting_locale(lang))
 
 
 @functools.cache
