@@ -14,9 +14,11 @@
     if (!params) { return s; }
     return s.replace(/%\((\w+)\)s/g, function (whole, key) { return key in params ? String(params[key]) : whole; });
   };
-  /* an API address with the page's language, so answers speak it whatever the browser asks */
+  /* an API address with the page's language, so answers speak it whatever the browser asks (an English
+     page the browser's own language chose needs nothing: the API hears the same Accept-Language) */
   window.haApi = function (url) {
     var lang = document.documentElement.lang || 'en';
+    if (lang === 'en' && !/[?&]lang=/.test(window.location.search)) { return url; }
     return url + (url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(lang);
   };
   window.haLabel = function (vocabulary, code) {

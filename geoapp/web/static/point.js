@@ -109,8 +109,8 @@
       var parts = field.value.split(',');
       if (parts.length !== 2) { return; }
       var latlng = L.latLng(parseFloat(parts[1]), parseFloat(parts[0]));
-      var url = window.haApi(form.dataset.api) + '&at=' + encodeURIComponent(field.value.trim()) +
-        (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : '');
+      var url = window.haApi(form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
+        (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : ''));
       panel.dataset.ready = 'false';
       panel.textContent = _('Checking\u2026');
       fetch(url, { headers: { Accept: 'application/json' } }).then(function (response) {
