@@ -14,7 +14,7 @@ def current_principal(store) -> tuple[str, str] | None:
     header = request.headers.get("Authorization", "")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
         raise Unauthorized(_("send the token as 'Authorization: Bearer <token>'"), field="Authorization")
     principal = store.principal(token.strip())
