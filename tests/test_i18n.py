@@ -335,3 +335,34 @@ def test_command_line_summaries_in_the_language_asked(tmp_path, monkeypatch):
     monkeypatch.setenv("LANG", "C.UTF-8")
     english = CliRunner().invoke(main, ["validate"])
     assert "road graph:" in english.output and english.output.rstrip().endswith("ok")
+
+
+def test_no_function_hides_the_translation_function():
+    """``scheme, _, token = ...`` in a function that also calls ``_()`` turns its messages into a 500."""
+    import ast
+
+    hiding = []
+    for path in PACKAGE.rglob("*.py"):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+                        for n in ast.walk(fn))
+            stores = [n.lineno for n in _own_scope(fn) if isinstance(n, ast.Name) and n.id == "_"
+                      and isinstance(n.ctx, ast.Store)]
+            if calls and stores:
+                hiding.append(f"{path.relative_to(ROOT)}:{stores[0]} {fn.name}")
+    assert hiding == []
+
+
+def _own_scope(fn):
+    """The nodes of a function's own scope (comprehensions, lambdas and nested functions have theirs)."""
+    import ast
+
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | ast.Lambda
+                          | ast.FunctionDef | ast.AsyncFunctionDef):
+            stack.extend(ast.iter_child_nodes(node))
