@@ -35,8 +35,8 @@
       if (group.hasLayer(detail)) { group.removeLayer(detail); }
       if (!group.hasLayer(counts)) { group.addLayer(counts); }
       state.mode = 'counts';
-      status(window.ha.number(cfg.total) + ' incidents are counted per commune at this zoom; zoom in to level ' +
-             cfg.zoom + ' or more to see each one in view.');
+      status(_('%(total)s incidents are counted per commune at this zoom; zoom in to level %(zoom)s or more to see each one in view.', {
+        total: window.ha.number(cfg.total), zoom: cfg.zoom }));
       return;
     }
     var b = map.getBounds();

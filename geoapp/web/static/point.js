@@ -52,9 +52,10 @@
       var out = [];
       if (entry.by_road) {
         var r = entry.by_road;
+        // (no _() inside another's arguments: the catalogs' extractor would not see it)
+        var note = r.safe_route_found ? '' : _(', no route avoids controlled zones and blocked roads: least-risk route');
         out.push(_('%(what)s by road: %(name)s, %(distance)s (%(verdict)s%(note)s)', { what: what, name: r.name,
-          distance: km(r.distance_m), verdict: label('verdict', r.verdict), note: r.safe_route_found ? ''
-            : _(', no route avoids controlled zones and blocked roads: least-risk route') }));
+          distance: km(r.distance_m), verdict: label('verdict', r.verdict), note: note }));
       } else {
         out.push(_('%(what)s by road: none found', { what: what }));
       }
@@ -80,9 +81,9 @@
           status: label('roads', r.status), distance: km(r.distance_m), date: r.as_of });
       }));
       list(_('Recent incidents weighing here (risk %(risk)s)', { risk: answer.incident_risk }), answer.incidents.map(function (i) {
+        var place = i.location ? _(' at %(place)s', { place: i.location }) : '';
         return _('%(date)s %(event)s%(place)s, %(deaths)s killed, %(distance)s away, weight %(weight)s', {
-          date: i.event_date, event: label('event_type', i.event_type),
-          place: i.location ? _(' at %(place)s', { place: i.location }) : '', deaths: i.fatalities,
+          date: i.event_date, event: label('event_type', i.event_type), place: place, deaths: i.fatalities,
           distance: km(i.distance_m), weight: i.weight });
       }));
       list(_('Nearest'), nearest(_('Operational port'), answer.nearest_operational_port)

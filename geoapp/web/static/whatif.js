@@ -32,7 +32,7 @@
         return { color: picked ? '#000' : (colours.roads[f.properties.status] || '#555'), weight: picked ? 6 : 3, opacity: 0.8 };
       },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.name + ' (' + f.properties.status + ')');
+        layer.bindTooltip(f.properties.name + ' (' + label('roads', f.properties.status) + ')');
         layer.on('click', function (event) {
           if (drawing) { return; }
           L.DomEvent.stopPropagation(event);
