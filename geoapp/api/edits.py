@@ -197,7 +197,8 @@ def _validated(feature: dict, spec: LayerSpec):
         return frame_from_feature(feature, spec, source=spec.name)
     except DataValidationError as exc:
         problems = [p.split(": ", 2)[-1] for p in exc.problems]
-        raise BadRequest("the feature is not valid: " + "; ".join(problems), field="properties") from None
+        raise BadRequest(_("the feature is not valid: %(problems)s", problems="; ".join(problems)),
+                         field="properties") from None
 
 
 def _respond(layer: str, feature_id: str, version: int, status: int) -> Response:
