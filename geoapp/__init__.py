@@ -14,9 +14,11 @@ from .errors import UriTooLong
 from .http.assets import install_assets
 from .http.compression import install_compression
 from .http.errors import install_error_handlers
+from .http.language import install_languages
 from .http.logs import install_request_log
 from .http.security import install_rate_limits, install_security_headers
 from .http.state import EXTENSION, service
+from .i18n.translate import _
 from .settings import Settings
 from .store import make_store
 
@@ -49,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions[EXTENSION] = Service(settings, make_store(settings))
+    install_languages(app)  # first: every later hook, error included, speaks the request's language
 
     @app.before_request
     def _keep_up_with_the_store():
@@ -58,8 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def _refuse_overlong_addresses():
         length = len(request.full_path.encode())
         if length > MAX_URL_BYTES:
-            raise UriTooLong(f"the address is {length:,} bytes long; at most {MAX_URL_BYTES:,} (send large "
-                             "inputs such as polygons in a POST body)")
+            raise UriTooLong(_("the address is %(length)s bytes long; at most %(max_url_bytes)s (send large inputs "
+                               "such as polygons in a POST body)", length=f"{length:,}",
+                               max_url_bytes=f"{MAX_URL_BYTES:,}"))
 
     from .api import bp as api_bp
     from .api.docs import bp as docs_bp

@@ -11,6 +11,7 @@ import click
 from flask.cli import FlaskGroup
 
 from .errors import GeoappError
+from .i18n.translate import _, language_from_environment, pick_language, set_language
 
 if TYPE_CHECKING:
     from .store import Store
@@ -33,8 +34,11 @@ def _settings():
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
+@click.option("--lang", default=None, help="Language of the messages: en, fr or ht (default: from LANGUAGE, LC_ALL, "
+              "LC_MESSAGES or LANG; else English).")
+def main(lang: str | None) -> None:
     """haiti-access: humanitarian access and displacement map service."""
+    set_language(pick_language(lang) if lang else language_from_environment(os.environ))
 
 
 @main.command("validate")
@@ -51,13 +55,15 @@ def validate_command(data_dir: Path | None) -> None:
         layers = store.load()
         data = build_dataset(layers, settings)
     except GeoappError as exc:
-        click.echo(f"invalid data in {data_dir or 'the data folder'}:\n{exc.message}", err=True)
+        click.echo(_("invalid data in %(where)s:\n%(problems)s", where=data_dir or _("the data folder"),
+                     problems=exc.message), err=True)
         sys.exit(1)
     for name, frame in layers.items():
-        click.echo(f"{name}: {len(frame)} features, as of {data.as_of[name]}")
+        click.echo(_("%(layer)s: %(count)s features, as of %(date)s", layer=name, count=len(frame),
+                     date=data.as_of[name]))
     graph = data.router.graph
-    click.echo(f"road graph: {graph.n_nodes} nodes, {graph.n_edges} edges")
-    click.echo("ok")
+    click.echo(_("road graph: %(nodes)s nodes, %(edges)s edges", nodes=graph.n_nodes, edges=graph.n_edges))
+    click.echo(_("ok"))
 
 
 @main.command("import-osm")
@@ -179,10 +185,10 @@ SKIP_INVALID = click.option(
 
 def _reading(summary: dict) -> None:
     """Say how the file was read and what was assumed."""
-    click.echo(f"read as {summary['read']}")
-    click.echo("columns: " + ", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items()))
+    click.echo(_("read as %(how)s", how=summary["read"]))
+    click.echo(_("columns: %(columns)s", columns=", ".join(f"{k} <- {v!r}" for k, v in summary["columns"].items())))
     for assumption in summary["assumptions"]:
-        click.echo(f"assumed: {assumption}")
+        click.echo(_("assumed: %(assumption)s", assumption=assumption))
 
 
 def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
@@ -203,9 +209,10 @@ def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
 def _rejected_line(summary: dict, stored: int, noun: str, written: Path | None, dry_run: bool) -> str:
     from .io.feeds import count
 
-    where = f": their lines and problems are in {written}" if written else ""
-    return (f"{count(stored, noun)} {'to store' if dry_run else 'stored'}, {count(summary['rejected_count'], 'row')} "
-            f"rejected{where}")
+    where = _(": their lines and problems are in %(file)s", file=written) if written else ""
+    text = _("%(kept)s to store, %(rejected)s rejected%(where)s") if dry_run else _(
+        "%(kept)s stored, %(rejected)s rejected%(where)s")
+    return text % {"kept": count(stored, noun), "rejected": count(summary["rejected_count"], "row"), "where": where}
 
 
 @main.command("import-dtm")
@@ -250,15 +257,17 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
             _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
                                    reason=f"IOM DTM import of {file.name}")
     except GeoappError as exc:
-        click.echo(f"import failed, displacement sites left as they were:\n{exc.message}", err=True)
+        click.echo(_("import failed, displacement sites left as they were:\n%(problems)s", problems=exc.message),
+                   err=True)
         sys.exit(1)
-    click.echo(f"{summary['sites']} sites ({summary['open']} open), {summary['individuals']:,} individuals, "
-               f"{summary['households']:,} households, as of {summary['as_of']}"
-               f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    click.echo(_("%(sites)s sites (%(open)s open), %(individuals)s individuals, %(households)s households, as of "
+                 "%(date)s%(hxl)s", sites=summary["sites"], open=summary["open"],
+                 individuals=f"{summary['individuals']:,}", households=f"{summary['households']:,}",
+                 date=summary["as_of"], hxl=_(" (HXL hashtags used)") if summary["hxl"] else ""))
     _reading(summary)
     if skip_invalid:
         click.echo(_rejected_line(summary, len(frame), "site", written, dry_run))
-    click.echo("dry run: nothing stored" if dry_run else "displacement sites replaced")
+    click.echo(_("dry run: nothing stored") if dry_run else _("displacement sites replaced"))
 
 
 def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
@@ -273,17 +282,20 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
         stored = None if dry_run else store.import_figures(figures, actor="cli:import-dtm",
                                                            reason=f"IOM DTM figures from {file.name}")
     except GeoappError as exc:
-        click.echo(f"import failed, displacement figures left as they were:\n{exc.message}", err=True)
+        click.echo(_("import failed, displacement figures left as they were:\n%(problems)s", problems=exc.message),
+                   err=True)
         sys.exit(1)
     rounds = summary["rounds"]
-    click.echo(f"displacement figures per commune: {summary['figures']} figures for {summary['communes']} communes "
-               f"in {len(rounds)} round(s), from {summary['commune_rows']} commune rows of {summary['rows']}"
-               f"{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    click.echo(_("displacement figures per commune: %(figures)s figures for %(communes)s communes in %(rounds)s "
+                 "round(s), from %(commune_rows)s commune rows of %(rows)s%(hxl)s", figures=summary["figures"],
+                 communes=summary["communes"], rounds=len(rounds), commune_rows=summary["commune_rows"],
+                 rows=summary["rows"], hxl=_(" (HXL hashtags used)") if summary["hxl"] else ""))
     for r in rounds[-5:]:
-        label = f"round {r['round']}" if r["round"] else "no round"
-        click.echo(f"  {label}, {r['date']}: {r['individuals']:,} individuals in {r['communes']} communes")
+        label = _("round %(round)s", round=r["round"]) if r["round"] else _("no round")
+        click.echo(_("  %(round)s, %(date)s: %(individuals)s individuals in %(communes)s communes", round=label,
+                     date=r["date"], individuals=f"{r['individuals']:,}", communes=r["communes"]))
     if len(rounds) > 5:
-        click.echo(f"  ... and {len(rounds) - 5} earlier round(s)")
+        click.echo(_("  ... and %(count)s earlier round(s)", count=len(rounds) - 5))
     for level, n in summary["skipped_levels"].items():
         what = "national" if level == "0" else "department"
         click.echo(f"{n} {what} row{'s' if n != 1 else ''} (admin level {level}) checked against their communes, "
@@ -297,10 +309,11 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
         click.echo(f"  {agreeing} department or national total(s) equal the sum of their communes")
     _reading(summary)
     if dry_run:
-        click.echo("dry run: nothing stored")
+        click.echo(_("dry run: nothing stored"))
     else:
-        click.echo(f"stored {stored['stored']} figures in {stored['rounds']} round(s); "
-                   f"{stored['replaced']} figures of the same rounds replaced; other rounds kept")
+        click.echo(_("stored %(stored)s figures in %(rounds)s round(s); %(replaced)s figures of the same rounds "
+                     "replaced; other rounds kept", stored=stored["stored"], rounds=stored["rounds"],
+                     replaced=stored["replaced"]))
 
 
 @main.command("import-acled")
@@ -339,20 +352,21 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
             store.replace_layer("incidents", frame, actor="cli:import-acled",
                                 reason=f"ACLED import of {file.name}" + (" (merged)" if merge else ""))
     except GeoappError as exc:
-        click.echo(f"import failed, incidents left as they were:\n{exc.message}", err=True)
+        click.echo(_("import failed, incidents left as they were:\n%(problems)s", problems=exc.message), err=True)
         sys.exit(1)
-    click.echo(f"{summary['events']} events, {summary['fatalities']:,} fatalities, {summary['first']} to "
-               f"{summary['last']}{' (HXL hashtags used)' if summary['hxl'] else ''}")
+    click.echo(_("%(events)s events, %(deaths)s fatalities, %(first)s to %(last)s%(hxl)s", events=summary["events"],
+                 deaths=f"{summary['fatalities']:,}", first=summary["first"], last=summary["last"],
+                 hxl=_(" (HXL hashtags used)") if summary["hxl"] else ""))
     if summary["other_countries"]:
-        click.echo(f"{summary['other_countries']} rows of other countries skipped")
+        click.echo(_("%(rows)s rows of other countries skipped", rows=summary["other_countries"]))
     _reading(summary)
     if skip_invalid:
         click.echo(_rejected_line(summary, events, "event", written, dry_run))
     for line in placement:
         click.echo(line)
     if merge:
-        click.echo(f"{kept} stored incidents kept alongside them")
-    click.echo("dry run: nothing stored" if dry_run else "incidents replaced")
+        click.echo(_("%(kept)s stored incidents kept alongside them", kept=kept))
+    click.echo(_("dry run: nothing stored") if dry_run else _("incidents replaced"))
 
 
 #: how many disagreements between a feed's named commune and the position are listed one by one

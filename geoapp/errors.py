@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n.translate import _
+
 
 class GeoappError(Exception):
     """Base of every error the service raises on purpose."""
@@ -52,7 +54,7 @@ class DataValidationError(GeoappError, ValueError):
         self.problems = list(problems)
         shown = self.problems[:20]
         more = len(self.problems) - len(shown)
-        text = "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+        text = "\n".join(shown) + ("\n" + _("... and %(more)s more", more=more) if more > 0 else "")
         super().__init__(text)
 
 

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import shipped
+from .i18n.translate import _
 
 #: Haiti's extent (lon/lat) with a margin: a cheap first test, and the default extent of empty layers.
 HAITI_BOUNDS = (-74.75, 17.75, -71.35, 20.35)
@@ -122,9 +123,9 @@ def geometries_inside(geoms: np.ndarray, *, margin: float | None = None) -> np.n
 def describe(margin: float | None = None) -> str:
     """How the area is defined, for error messages."""
     margin = _margin_m if margin is None else margin
-    return f"not on Haiti's land nor within {margin / 1000:g} km of its coast"
+    return _("not on Haiti's land nor within %(km)s km of its coast", km=f"{margin / 1000:g}")
 
 
 def swapped_hint(lon: float, lat: float) -> str:
     """A hint when lat,lon was sent instead of lon,lat."""
-    return " (it looks like lat,lon: swap the numbers)" if bool(inside(lat, lon)) else ""
+    return _(" (it looks like lat,lon: swap the numbers)") if bool(inside(lat, lon)) else ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from .i18n.translate import N_, NP_, gettext, pgettext
+
 COMMON_COLUMNS = ("id", "name", "status", "as_of", "source", "confidence", "notes")
 #: the largest whole number a layer column accepts (people, households, deaths: far below this)
 MAX_COUNT = 1_000_000_000
@@ -97,7 +99,7 @@ REGISTRY: dict[str, LayerSpec] = {
     for spec in (
         LayerSpec(
             name="gang_zones",
-            title="Gang-controlled zones",
+            title=N_("Gang-controlled zones"),
             geometry_types=("Polygon", "MultiPolygon"),
             statuses=("controlled", "contested", "influence"),
             extra_columns={"group": "str"},
@@ -107,12 +109,12 @@ REGISTRY: dict[str, LayerSpec] = {
                 "contested": PALETTE["orange"],
                 "influence": PALETTE["yellow"],
             },
-            description="Areas reported under the control, contest or influence of armed groups.",
+            description=N_("Areas reported under the control, contest or influence of armed groups."),
             placed=True,
         ),
         LayerSpec(
             name="displacement_sites",
-            title="Displacement sites",
+            title=N_("Displacement sites"),
             geometry_types=("Point",),
             statuses=("open", "closed"),
             extra_columns={
@@ -125,12 +127,12 @@ REGISTRY: dict[str, LayerSpec] = {
             optional_columns=("notes", "adm2_pcode"),
             colours={"open": PALETTE["blue"], "closed": PALETTE["grey"]},
             sensitivity="sensitive",
-            description="Sites hosting internally displaced people, with indicative population figures.",
+            description=N_("Sites hosting internally displaced people, with indicative population figures."),
             placed=True,
         ),
         LayerSpec(
             name="roads",
-            title="Roads and their status",
+            title=N_("Roads and their status"),
             geometry_types=("LineString",),
             statuses=("open", "dangerous", "blocked", "closed"),
             extra_columns={"ref": "str", "road_class": "str", "oneway": "bool", "geometry_precision": "str",
@@ -143,13 +145,13 @@ REGISTRY: dict[str, LayerSpec] = {
                 "blocked": PALETTE["vermillion"],
                 "closed": PALETTE["black"],
             },
-            description="Road network with open / dangerous / blocked / closed status: blocked roads are held or "
+            description=N_("Road network with open / dangerous / blocked / closed status: blocked roads are held or "
                         "cut by armed groups (least-risk routes may cross them at a price); closed roads are "
-                        "physically impassable (landslide, bridge down, flood) and never routed over.",
+                        "physically impassable (landslide, bridge down, flood) and never routed over."),
         ),
         LayerSpec(
             name="ports",
-            title="Ports, airports and border crossings",
+            title=N_("Ports, airports and border crossings"),
             geometry_types=("Point",),
             statuses=("operational", "restricted", "closed", "gang_controlled"),
             extra_columns={"kind": "str"},
@@ -159,12 +161,12 @@ REGISTRY: dict[str, LayerSpec] = {
                 "closed": PALETTE["grey"],
                 "gang_controlled": PALETTE["vermillion"],
             },
-            description="Seaports, fuel terminals, airports and border crossings with their status.",
+            description=N_("Seaports, fuel terminals, airports and border crossings with their status."),
             placed=True,
         ),
         LayerSpec(
             name="incidents",
-            title="Violent incidents",
+            title=N_("Violent incidents"),
             geometry_types=("Point",),
             statuses=("verified", "reported"),
             extra_columns={
@@ -181,14 +183,14 @@ REGISTRY: dict[str, LayerSpec] = {
             },
             optional_columns=("notes", "sub_event_type", "actor", "location", "admin1", "admin2", "admin3"),
             colours={"verified": PALETTE["purple"], "reported": PALETTE["sky"]},
-            description="Dated violent events (ACLED-like): they raise the risk of nearby roads for a while.",
+            description=N_("Dated violent events (ACLED-like): they raise the risk of nearby roads for a while."),
             optional_file=True,
             int_ranges={"geo_precision": (1, 3)},
             placed=True,
         ),
         LayerSpec(
             name="displacement_figures",
-            title="Displaced people per commune and round (IOM DTM)",
+            title=N_("Displaced people per commune and round (IOM DTM)"),
             geometry_types=("Point",),
             statuses=("reported",),
             extra_columns={"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str",
@@ -196,18 +198,18 @@ REGISTRY: dict[str, LayerSpec] = {
                            "previous_round": "str", "change": "int"},
             optional_columns=("notes", "round", "previous_round", "change", "population", "per_1000_residents"),
             colours={"reported": PALETTE["blue"]},
-            description="IOM DTM figures imported with 'geoapp import-dtm', one feature per commune and round, "
-                        "placed at a point inside the commune; population is the 2019 estimate (COD-PS).",
+            description=N_("IOM DTM figures imported with 'geoapp import-dtm', one feature per commune and round, "
+                        "placed at a point inside the commune; population is the 2019 estimate (COD-PS)."),
             optional_file=True,
             stored=False,
         ),
-        _reference("departments", "Departments (official boundaries)", {},
-                   "Haiti's 10 departments (COD-AB), with their 2019 population."),
-        _reference("communes", "Communes (official boundaries)", {"adm1_pcode": "str", "adm1_name": "str"},
-                   "Haiti's 140 communes (COD-AB), with their department and 2019 population."),
-        _reference("sections", "Communal sections (official boundaries)",
+        _reference("departments", N_("Departments (official boundaries)"), {},
+                   N_("Haiti's 10 departments (COD-AB), with their 2019 population.")),
+        _reference("communes", N_("Communes (official boundaries)"), {"adm1_pcode": "str", "adm1_name": "str"},
+                   N_("Haiti's 140 communes (COD-AB), with their department and 2019 population.")),
+        _reference("sections", N_("Communal sections (official boundaries)"),
                    {"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str"},
-                   "Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population."),
+                   N_("Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population.")),
     )
 }
 #: The operational layers (the crisis), as opposed to the official reference layers.
@@ -228,3 +230,82 @@ VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
 
 #: The kinds of entry point a ``ports`` feature may be.
 PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
+
+#: What each code of a vocabulary is called, for people (codes stay in data and JSON; labels are translated).
+STATUS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "gang_zones": {"controlled": NP_("gang_zones", "controlled"), "contested": NP_("gang_zones", "contested"),
+                   "influence": NP_("gang_zones", "influence")},
+    "displacement_sites": {"open": NP_("displacement_sites", "open"), "closed": NP_("displacement_sites", "closed")},
+    "roads": {"open": NP_("roads", "open"), "dangerous": NP_("roads", "dangerous"), "blocked": NP_("roads", "blocked"),
+              "closed": NP_("roads", "closed")},
+    "ports": {"operational": NP_("ports", "operational"), "restricted": NP_("ports", "restricted"),
+              "closed": NP_("ports", "closed"), "gang_controlled": NP_("ports", "gang controlled")},
+    "incidents": {"verified": NP_("incidents", "verified"), "reported": NP_("incidents", "reported")},
+    "displacement_figures": {"reported": NP_("displacement_figures", "reported")},
+    "official": {"official": NP_("official", "official")},
+    "verdict": {"safe": NP_("verdict", "safe"), "caution": NP_("verdict", "caution"),
+                "unsafe": NP_("verdict", "unsafe"), "no_safe_route": NP_("verdict", "no safe route"),
+                "no_route": NP_("verdict", "no route")},
+    "access": {"safe": NP_("access", "safe"), "caution": NP_("access", "caution"),
+               "only_with_risk": NP_("access", "only with risk"), "unreachable": NP_("access", "unreachable")},
+    "outcome": {"same_route": NP_("outcome", "same route"), "detour": NP_("outcome", "detour"),
+                "unreachable": NP_("outcome", "unreachable")},
+    "port_kind": {"seaport": NP_("port_kind", "seaport"), "fuel_terminal": NP_("port_kind", "fuel terminal"),
+                  "airport": NP_("port_kind", "airport"), "border_crossing": NP_("port_kind", "border crossing")},
+    "mode": {"avoid": NP_("mode", "avoid"), "least_risk": NP_("mode", "least risk"),
+             "shortest": NP_("mode", "shortest")},
+    "confidence": {"high": NP_("confidence", "high"), "medium": NP_("confidence", "medium"),
+                   "low": NP_("confidence", "low")},
+    # popup and table headings: each column's name as people read it
+    "field": {"name": NP_("field", "name"), "status": NP_("field", "status"), "group": NP_("field", "group"),
+              "individuals": NP_("field", "individuals"), "households": NP_("field", "households"),
+              "site_type": NP_("field", "site type"), "commune": NP_("field", "commune"), "ref": NP_("field", "ref"),
+              "road_class": NP_("field", "road class"), "kind": NP_("field", "kind"),
+              "event_date": NP_("field", "event date"), "event_type": NP_("field", "event type"),
+              "sub_event_type": NP_("field", "sub event type"), "actor": NP_("field", "actor"),
+              "location": NP_("field", "location"), "fatalities": NP_("field", "fatalities"),
+              "geo_precision": NP_("field", "geo precision"), "as_of": NP_("field", "as of"),
+              "source": NP_("field", "source"), "confidence": NP_("field", "confidence"),
+              "notes": NP_("field", "notes"), "download": NP_("field", "download"),
+              "department": NP_("field", "department"), "incidents": NP_("field", "incidents"),
+              "deaths": NP_("field", "deaths"), "verified": NP_("field", "verified"), "newest": NP_("field", "newest"),
+              "oldest": NP_("field", "oldest")},
+    "layer": {"gang_zones": NP_("layer", "gang zones"), "displacement_sites": NP_("layer", "displacement sites"),
+              "roads": NP_("layer", "roads"), "ports": NP_("layer", "ports"), "incidents": NP_("layer", "incidents"),
+              "displacement_figures": NP_("layer", "displacement figures"), "departments": NP_("layer", "departments"),
+              "communes": NP_("layer", "communes"), "sections": NP_("layer", "sections")},
+}
+#: ACLED's event types, as people read them.
+EVENT_TYPE_LABELS = {
+    "Battles": N_("Battles"),
+    "Violence against civilians": N_("Violence against civilians"),
+    "Explosions/Remote violence": N_("Explosions/Remote violence"),
+    "Riots": N_("Riots"),
+    "Strategic developments": N_("Strategic developments"),
+    "Protests": N_("Protests"),
+}
+
+
+def status_label(vocabulary: str, code: str) -> str:
+    """The label of ``code`` in a vocabulary (a layer's statuses, verdicts, ...), in the active language.
+
+    An unknown code is shown as it is, underscores as spaces.
+    """
+    label = STATUS_LABELS.get(vocabulary, {}).get(code)
+    return pgettext(*label) if label else str(code).replace("_", " ")
+
+
+def status_labels(vocabulary: str) -> dict[str, str]:
+    """Every code of a vocabulary with its label in the active language."""
+    return {code: pgettext(*label) for code, label in STATUS_LABELS.get(vocabulary, {}).items()}
+
+
+def event_type_label(event_type: str) -> str:
+    """An ACLED event type in the active language (other types as they are)."""
+    label = EVENT_TYPE_LABELS.get(event_type)
+    return gettext(label) if label else event_type
+
+
+def layer_title(name: str) -> str:
+    """A layer's title in the active language."""
+    return gettext(REGISTRY[name].title)

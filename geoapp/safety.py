@@ -9,6 +9,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .i18n.translate import N_, _, decimal, ngettext
+from .layers import event_type_label, status_label
+
 #: Route modes a caller may ask for.  ``shortest`` is internal: plain length, nothing forbidden.
 MODES = ("avoid", "least_risk")
 VERDICTS = ("safe", "caution", "unsafe", "no_safe_route")
@@ -203,29 +206,40 @@ def route_reasons(
     """
     reasons: list[str] = []
     for which, zone in endpoint_zones:
-        reasons.append(f"The {which} lies inside {_zone_phrase(zone)}.")
+        reasons.append(_(ENDPOINT_INSIDE[which], zone=_zone_phrase(zone)))
     if not connected:
-        reasons.append(
+        reasons.append(_(
             "The two points are not connected by any mapped road in this direction (one-way streets are "
             "followed, closed roads are impassable), so no mode can find a route."
-        )
+        ))
     elif verdict == "no_safe_route":
         reasons.append(
-            "No route between these points avoids controlled zones and blocked roads."
-            + (" Ask with mode=least_risk for the least-exposed route." if mode != "least_risk" else "")
+            _("No route between these points avoids controlled zones and blocked roads.")
+            + (_(" Ask with mode=least_risk for the least-exposed route.") if mode != "least_risk" else "")
         )
-    label = "least-risk route" if mode == "least_risk" else "safest route"
+    label = _("least-risk route") if mode == "least_risk" else _("safest route")
     if safest is not None:
         reasons.extend(_exposure_sentences(label, safest, near_buffer_m))
         if verdict == "safe":
-            reasons.append(
-                f"The {label} avoids every mapped gang zone (by more than {near_buffer_m:.0f} m), "
+            reasons.append(_(
+                "The %(route)s avoids every mapped gang zone (by more than %(metres)s m), "
                 "every dangerous or blocked road, and no recent incident weighs heavily on it. This reflects "
-                "the mapped data only: check the data's age in the warnings."
-            )
+                "the mapped data only: check the data's age in the warnings.", route=label,
+                metres=f"{near_buffer_m:.0f}"))
     if shortest is not None and shortest_distance_m is not None:
         reasons.extend(_shortest_sentence(label, shortest, shortest_distance_m, safest, safest_distance_m))
     return reasons
+
+
+#: Where an end of the route lies, by which end it is.
+ENDPOINT_INSIDE = {"origin": N_("The origin lies inside %(zone)s."),
+                   "destination": N_("The destination lies inside %(zone)s.")}
+#: A route inside zones of each status, and on roads of each status (labels translated when read).
+INSIDE_ZONES = {"controlled": N_("The %(route)s runs inside controlled zones: %(detail)s."),
+                "contested": N_("The %(route)s runs inside contested zones: %(detail)s."),
+                "influence": N_("The %(route)s runs inside influence zones: %(detail)s.")}
+ON_ROADS = {"blocked": N_("It uses %(km)s of roads marked blocked: %(names)s."),
+            "dangerous": N_("It uses %(km)s of roads marked dangerous: %(names)s.")}
 
 
 def _shortest_sentence(label: str, shortest: RouteExposure, shortest_distance_m: float,
@@ -237,12 +251,12 @@ def _shortest_sentence(label: str, shortest: RouteExposure, shortest_distance_m:
         return []
     parts = []
     if risky:
-        parts.append("crosses controlled zones " + _names(risky))
+        parts.append(_("crosses controlled zones %(names)s", names=_names(risky)))
     if blocked:
-        parts.append("uses blocked roads " + _names(blocked))
-    text = f"The shortest route ({_km(shortest_distance_m)}) " + " and ".join(parts)
+        parts.append(_("uses blocked roads %(names)s", names=_names(blocked)))
+    text = _("The shortest route (%(km)s) %(what)s", km=_km(shortest_distance_m), what=_(" and ").join(parts))
     if safest is not None and safest_distance_m is not None and safest_distance_m > shortest_distance_m:
-        text += f"; the {label} is {_km(safest_distance_m - shortest_distance_m)} longer"
+        text += _("; the %(route)s is %(km)s longer", route=label, km=_km(safest_distance_m - shortest_distance_m))
     return [text + "."]
 
 
@@ -252,56 +266,51 @@ def _exposure_sentences(label: str, exposure: RouteExposure, near_buffer_m: floa
         zones = [z for z in exposure.zones if z["status"] == status]
         if zones:
             detail = ", ".join(f"{z['name']} ({_km(z['inside_m'])})" for z in zones)
-            out.append(f"The {label} runs inside {status} zones: {detail}.")
+            out.append(_(INSIDE_ZONES[status], route=label, detail=detail))
     for status in ("blocked", "dangerous"):
         roads = [r for r in exposure.roads if r["status"] == status]
         if roads:
             total = sum(r["length_m"] for r in roads)
-            out.append(
-                f"It uses {_km(total)} of roads marked {status}: "
-                + _names([r["name"] for r in roads])
-                + "."
-            )
+            out.append(_(ON_ROADS[status], km=_km(total), names=_names([r["name"] for r in roads])))
     if exposure.incidents:
         shown = exposure.incidents[:3]
         more = len(exposure.incidents) - len(shown)
-        out.append(
-            f"It passes near {len(exposure.incidents)} recent incident{'s' if len(exposure.incidents) > 1 else ''}"
-            f" that raised its risk: " + "; ".join(_incident_phrase(i) for i in shown)
-            + (f"; and {more} more" if more else "") + "."
-        )
+        listed = "; ".join(_incident_phrase(i) for i in shown) + (_("; and %(more)s more", more=more) if more else "")
+        out.append(ngettext("It passes near %(num)s recent incident that raised its risk: %(listed)s.",
+                            "It passes near %(num)s recent incidents that raised its risk: %(listed)s.",
+                            len(exposure.incidents), listed=listed))
     if (
         exposure.closest_controlled_m is not None
         and exposure.closest_controlled_zone is not None
         and exposure.inside_m.get("controlled", 0.0) <= CONTROLLED_TOLERANCE_M
         and exposure.closest_controlled_m < near_buffer_m
     ):
-        out.append(
-            f"It passes within {exposure.closest_controlled_m:.0f} m of controlled zone "
-            f"{exposure.closest_controlled_zone['name']}."
-        )
+        out.append(_("It passes within %(metres)s m of controlled zone %(zone)s.",
+                     metres=f"{exposure.closest_controlled_m:.0f}", zone=exposure.closest_controlled_zone["name"]))
     return out
 
 
 def _incident_phrase(incident: dict) -> str:
-    place = f" at {incident['location']}" if incident.get("location") else ""
-    killed = f", {incident['fatalities']} killed" if incident.get("fatalities") else ""
-    return f"{incident['event_type']}{place} on {incident['event_date']} ({incident['distance_m']:.0f} m away{killed})"
+    place = _(" at %(place)s", place=incident["location"]) if incident.get("location") else ""
+    killed = _(", %(deaths)s killed", deaths=incident["fatalities"]) if incident.get("fatalities") else ""
+    return _("%(event)s%(place)s on %(date)s (%(metres)s m away%(killed)s)", event=event_type_label(
+        incident["event_type"]), place=place, date=incident["event_date"], metres=f"{incident['distance_m']:.0f}",
+        killed=killed)
 
 
 def _zone_phrase(zone: dict) -> str:
     group = f", {zone['group']}" if zone.get("group") else ""
-    return f"{zone['name']} ({zone['status']}{group})"
+    return f"{zone['name']} ({status_label('gang_zones', zone['status'])}{group})"
 
 
 def _names(names: list[str], limit: int = 4) -> str:
     unique = list(dict.fromkeys(names))
     shown = ", ".join(unique[:limit])
-    return shown + (f" and {len(unique) - limit} more" if len(unique) > limit else "")
+    return shown + (_(" and %(more)s more", more=len(unique) - limit) if len(unique) > limit else "")
 
 
 def _km(metres: float) -> str:
-    return f"{metres / 1000:.1f} km"
+    return _("%(km)s km", km=decimal(metres / 1000))
 
 
 def _m(value: float) -> float:

@@ -16,6 +16,7 @@ import shapely.geometry
 from . import extent
 from .errors import BadRequest, DataValidationError
 from .extent import HAITI_BOUNDS
+from .i18n.translate import _
 from .layers import CONFIDENCE, MAX_COUNT, VOCABULARIES, LayerSpec
 
 __all__ = ["HAITI_BOUNDS", "empty_layer", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
@@ -31,7 +32,8 @@ def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several kinds; all mean "unreadable"
-        raise DataValidationError([f"{path.name}: cannot be read as a layer file ({exc})"]) from exc
+        raise DataValidationError([_("%(file)s: cannot be read as a layer file (%(error)s)", file=path.name,
+                                     error=exc)]) from exc
     return validate_layer(gdf, spec, source=path.name)
 
 
@@ -45,13 +47,15 @@ def validate_layer(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, source: str) -> gp
     """Return ``gdf`` normalised to the spec, or raise ``DataValidationError`` listing every problem."""
     if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
         found = "none" if gdf.crs is None else gdf.crs.to_string()
-        raise DataValidationError([f"{source}: CRS must be EPSG:4326 (lon/lat), found {found}"])
+        raise DataValidationError([_("%(source)s: CRS must be EPSG:4326 (lon/lat), found %(found)s", source=source,
+                                     found=found)])
     if spec.defaults:  # columns newer than the file or store, and empty cells: the default
         gdf = gdf.assign(**{c: gdf[c].where(~_blank(gdf[c]), v) if c in gdf.columns else v
                             for c, v in spec.defaults.items()})
     missing = [c for c in spec.columns if c not in gdf.columns]
     if missing:
-        raise DataValidationError([f"{source}: missing column(s) {', '.join(missing)}"])
+        raise DataValidationError([_("%(source)s: missing column(s) %(columns)s", source=source,
+                                     columns=", ".join(missing))])
     gdf = gdf.reset_index(drop=True)
     problems = _Problems(source, _labels(gdf))
     as_of = _check_common(gdf, spec, problems)
@@ -73,25 +77,26 @@ class _Problems:
 
     def flag(self, mask: np.ndarray | pd.Series, problem: str) -> None:
         for label in self.labels[np.asarray(mask, dtype=bool)]:
-            self.found.append(f"{self.source}: feature {label}: {problem}")
+            self.found.append(_("%(source)s: feature %(feature)s: %(problem)s", source=self.source, feature=label,
+                                problem=problem))
 
 
 def _check_common(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) -> pd.Series:
     """The common columns (id, name, source, status, confidence, dates); the parsed ``as_of``."""
     flag = problems.flag
     ids = gdf["id"]
-    flag(_blank(ids), "id is empty")
-    flag(ids.duplicated(keep="first") & ~_blank(ids), "duplicate id")
+    flag(_blank(ids), _("id is empty"))
+    flag(ids.duplicated(keep="first") & ~_blank(ids), _("duplicate id"))
     for column in ("name", "source"):
-        flag(_blank(gdf[column]), f"{column} is empty")
-    flag(~gdf["status"].isin(spec.statuses), f"status must be one of {', '.join(spec.statuses)}")
-    flag(~gdf["confidence"].isin(CONFIDENCE), f"confidence must be one of {', '.join(CONFIDENCE)}")
+        flag(_blank(gdf[column]), _("%(column)s is empty", column=column))
+    flag(~gdf["status"].isin(spec.statuses), _("status must be one of %(choices)s", choices=", ".join(spec.statuses)))
+    flag(~gdf["confidence"].isin(CONFIDENCE), _("confidence must be one of %(choices)s", choices=", ".join(CONFIDENCE)))
     as_of, bad_dates = _iso_dates(gdf["as_of"])
-    flag(bad_dates, "as_of must be an ISO date (YYYY-MM-DD)")
+    flag(bad_dates, _("as_of must be an ISO date (YYYY-MM-DD)"))
     for column in ("valid_from", "valid_to"):
         if column in gdf.columns:
             parsed, bad = _iso_dates(gdf[column], allow_empty=True)
-            flag(bad, f"{column} must be an ISO date (YYYY-MM-DD) or empty")
+            flag(bad, _("%(column)s must be an ISO date (YYYY-MM-DD) or empty", column=column))
             gdf[column] = parsed
     return as_of
 
@@ -103,24 +108,25 @@ def _check_extra(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) ->
         values = gdf[column]
         empty = _blank(values)
         if column not in spec.optional_columns:
-            flag(empty, f"{column} is empty")
+            flag(empty, _("%(column)s is empty", column=column))
         if kind == "int":
             numbers = pd.to_numeric(values, errors="coerce")
             low, high = spec.int_ranges.get(column, (0, MAX_COUNT))
             bad = ~empty & (numbers.isna() | (numbers < low) | (numbers > high) | (numbers % 1 != 0))
-            flag(bad, f"{column} must be a whole number from {low} to {high:,}")
+            flag(bad, _("%(column)s must be a whole number from %(low)s to %(high)s", column=column, low=low,
+                        high=f"{high:,}"))
             if not bad.any() and not empty.any():
                 gdf[column] = numbers.astype("int64")
         elif kind == "date":
             parsed, bad = _iso_dates(values, allow_empty=True)
-            flag(bad, f"{column} must be an ISO date (YYYY-MM-DD)")
+            flag(bad, _("%(column)s must be an ISO date (YYYY-MM-DD)", column=column))
             gdf[column] = parsed
         elif column in VOCABULARIES:
             flag(~empty & ~values.isin(VOCABULARIES[column]),
-                 f"{column} must be one of {', '.join(VOCABULARIES[column])}")
+                 _("%(column)s must be one of %(choices)s", column=column, choices=", ".join(VOCABULARIES[column])))
         elif kind == "bool":
             ok = values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))
-            flag(~ok & ~empty, f"{column} must be true or false")
+            flag(~ok & ~empty, _("%(column)s must be true or false", column=column))
             if ok.all():
                 gdf[column] = values.astype(bool)
 
@@ -130,17 +136,18 @@ def _check_geometry(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems)
     flag = problems.flag
     geoms = gdf.geometry.values
     null = gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms)
-    flag(null, "geometry is missing or empty")
+    flag(null, _("geometry is missing or empty"))
     types = shapely.get_type_id(geoms)
     allowed = [shapely.GeometryType[t.upper()].value for t in spec.geometry_types]
-    flag(~null & ~np.isin(types, allowed), f"geometry must be {' or '.join(spec.geometry_types)}")
+    flag(~null & ~np.isin(types, allowed), _("geometry must be %(types)s", types=" or ".join(spec.geometry_types)))
     outside = ~null & ~extent.geometries_inside(geoms)
-    flag(outside, f"geometry lies outside Haiti ({extent.describe()})")
+    flag(outside, _("geometry lies outside Haiti (%(extent)s)", extent=extent.describe()))
     checkable = ~null & ~outside  # validity only where coordinates are sane (huge values overflow GEOS)
     invalid = np.zeros(len(geoms), dtype=bool)
     invalid[checkable] = ~shapely.is_valid(geoms[checkable])
     for label, reason in zip(problems.labels[invalid], shapely.is_valid_reason(geoms[invalid]), strict=True):
-        problems.found.append(f"{problems.source}: feature {label}: invalid geometry ({reason})")
+        problems.found.append(_("%(source)s: feature %(feature)s: invalid geometry (%(reason)s)",
+                                source=problems.source, feature=label, reason=reason))
 
 
 def _labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -186,24 +193,29 @@ def parse_area(obj: object, *, field: str, max_vertices: int, max_area_km2: floa
     try:
         shapes = [shapely.geometry.shape(g) for g in geometries]
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
-        raise BadRequest(f"{field} has malformed coordinates: rings must be closed lists of [lon, lat] numbers",
+        raise BadRequest(_("%(field)s has malformed coordinates: rings must be closed lists of [lon, lat] numbers",
+                           field=field),
                          field=field) from None
     geom = shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise BadRequest(f"{field} must be a non-empty Polygon or MultiPolygon", field=field)
+        raise BadRequest(_("%(field)s must be a non-empty Polygon or MultiPolygon", field=field), field=field)
     coords = shapely.get_coordinates(geom)
     if len(coords) > max_vertices:
-        raise BadRequest(f"{field} has {len(coords)} vertices; at most {max_vertices}", field=field)
+        raise BadRequest(_("%(field)s has %(count)s vertices; at most %(max_vertices)s",
+                           field=field, count=len(coords), max_vertices=max_vertices), field=field)
     if not np.isfinite(coords).all():
-        raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+        raise BadRequest(_("%(field)s has coordinates that are not finite numbers", field=field), field=field)
     if not extent.geometries_inside(np.array([geom], dtype=object))[0]:
-        raise BadRequest(f"{field} reaches outside Haiti ({extent.describe()})", field=field)
+        raise BadRequest(_("%(field)s reaches outside Haiti (%(extent)s)",
+                           field=field, extent=extent.describe()), field=field)
     invalid = [s for s in shapes if not s.is_valid]
     if invalid:
-        raise BadRequest(f"{field} is not a valid polygon ({shapely.is_valid_reason(invalid[0])})", field=field)
+        raise BadRequest(_("%(field)s is not a valid polygon (%(shapely)s)",
+                           field=field, shapely=shapely.is_valid_reason(invalid[0])), field=field)
     area_km2 = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(metric_crs).area.iloc[0] / 1e6
     if area_km2 > max_area_km2:
-        raise BadRequest(f"{field} covers {area_km2:.0f} km2; at most {max_area_km2:.0f} km2", field=field)
+        raise BadRequest(_("%(field)s covers %(area_km2)s km2; at most %(max_area_km2)s km2",
+                           field=field, area_km2=f"{area_km2:.0f}", max_area_km2=f"{max_area_km2:.0f}"), field=field)
     return geom
 
 
@@ -216,31 +228,33 @@ def check_coordinates(coordinates: object, field: str, *, max_depth: int = 4) ->
     while stack:
         value, depth = stack.pop()
         if isinstance(value, bool) or not isinstance(value, (list, tuple)):
-            raise BadRequest(f"{field} has malformed coordinates: positions must be arrays of numbers", field=field)
+            raise BadRequest(_("%(field)s has malformed coordinates: positions must be arrays of numbers",
+                               field=field), field=field)
         if depth > max_depth:
-            raise BadRequest(f"{field} has malformed coordinates: nested too deeply", field=field)
+            raise BadRequest(_("%(field)s has malformed coordinates: nested too deeply", field=field), field=field)
         if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             if not all(_finite(v) for v in value):
-                raise BadRequest(f"{field} has coordinates that are not finite numbers", field=field)
+                raise BadRequest(_("%(field)s has coordinates that are not finite numbers", field=field), field=field)
             continue
         stack.extend((v, depth + 1) for v in value)
 
 
 def _area_members(obj: object, field: str) -> list[dict]:
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-        raise BadRequest(f"{field} must be a GeoJSON object with a type", field=field)
+        raise BadRequest(_("%(field)s must be a GeoJSON object with a type", field=field), field=field)
     kind = obj["type"]
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or not features or len(features) > 100:
-            raise BadRequest(f"{field} must hold 1 to 100 features", field=field)
+            raise BadRequest(_("%(field)s must hold 1 to 100 features", field=field), field=field)
         return [g for f in features for g in _area_members(f, field)]
     if kind == "Feature":
         return _area_members(obj.get("geometry"), field)
     if kind not in ("Polygon", "MultiPolygon"):
-        raise BadRequest(f"{field} must be a Polygon or MultiPolygon, not {kind[:40]!r}", field=field)
+        raise BadRequest(_("%(field)s must be a Polygon or MultiPolygon, not %(kind)s",
+                           field=field, kind=f"{kind[:40]!r}"), field=field)
     if not isinstance(obj.get("coordinates"), (list, tuple)):
-        raise BadRequest(f"{field} needs a coordinates array", field=field)
+        raise BadRequest(_("%(field)s needs a coordinates array", field=field), field=field)
     return [obj]
 
 

@@ -127,6 +127,10 @@ def test_installed_wheel_validates_and_serves_its_pages(installed, tmp_path):
                 assert status == 200 and expected in kind and content, (url, status, kind)
         places = json.loads(_get(base + "/api/places?q=Okap")[2])["places"]  # the curated names travel too
         assert places[0]["name"] == "Cap-Haïtien"
+        # the wheel's catalogs work: the pages speak French and Creole
+        status, _, body = _get(base + "/route?lang=ht")
+        assert status == 200 and "Tcheke yon wout" in body.decode() and '<html lang="ht">' in body.decode()
+        assert "Vérifier un point" in _get(base + "/point?lang=fr")[2].decode()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         output = server.communicate(timeout=30)[0].decode(errors="replace")

@@ -14,13 +14,14 @@ from shapely.geometry.base import BaseGeometry
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
+from ..i18n.translate import N_, _, decimal, ngettext
 from ..io.geojson import plain
 from ..network.access import FIGURES, access_by_mode, edge_figures
 from ..network.engine import PathEngine
 from ..network.routing import Snap
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
-from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings
+from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
@@ -98,7 +99,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     if unknown:
         safe = [u for u in unknown if SAFE_ID.fullmatch(u)]
         shown = ", ".join(safe[:10]) + (" ..." if len(unknown) > len(safe[:10]) else "")
-        raise BadRequest(f"unknown road id(s): {shown}", field="close_roads")
+        raise BadRequest(_("unknown road id(s): %(ids)s", ids=shown), field="close_roads")
     closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
     before = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
@@ -143,7 +144,8 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     rows.sort(key=lambda r: (order[r["outcome"]], _safest_first(r["after"]), r["id"]))
     warnings = hub_zone_warnings(data, settings, hub, snap, status) + _snap_warnings(data, snap)
     if drawn < sum(r["outcome"] == "detour" for r in rows):
-        warnings.append(f"Only the first {drawn} detours are drawn; every detour is counted and listed.")
+        warnings.append(_("Only the first %(drawn)s detours are drawn; every detour is counted and listed.",
+                          drawn=drawn))
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "scenario": {
@@ -186,8 +188,9 @@ def closed_edges(data: Dataset, scenario: Scenario) -> tuple[np.ndarray, list[di
         missing = np.flatnonzero(edge < 0)
         if len(missing):
             k = int(missing[0])
-            raise BadRequest(f"close_points[{k}] ({lonlat[k, 0]:.5f},{lonlat[k, 1]:.5f}) is more than "
-                             f"{CLOSE_POINT_MAX_M:.0f} m from any mapped road; put it on the road to close",
+            raise BadRequest(_("%(field)s (%(lon)s,%(lat)s) is more than %(metres)s m from any mapped road; put it "
+                               "on the road to close", field=f"close_points[{k}]", lon=f"{lonlat[k, 0]:.5f}",
+                               lat=f"{lonlat[k, 1]:.5f}", metres=f"{CLOSE_POINT_MAX_M:.0f}"),
                              field=f"close_points[{k}]")
         closed[edge] = True
         at = shapely.line_interpolate_point(net.edge_geoms[edge],
@@ -213,8 +216,8 @@ def hub_zone_warnings(data: Dataset, settings: Settings, hub: LonLat, snap: Snap
     out = []
     where = shapely.MultiPoint([data.project(*hub), snap.point])
     if edge_status[snap.edge] == "closed":
-        out.append("The hub joins the road network on a closed road: no route can leave it. Choose a hub "
-                   "on an open road.")
+        out.append(_("The hub joins the road network on a closed road: no route can leave it. Choose a hub "
+                     "on an open road."))
     zones = data.zones.frame
     near = data.zones.tree.query(where, predicate="dwithin", distance=settings.near_buffer_m)
     controlled = near[zones["status"].to_numpy()[near] == "controlled"]
@@ -222,21 +225,22 @@ def hub_zone_warnings(data: Dataset, settings: Settings, hub: LonLat, snap: Snap
         distance = shapely.distance(np.asarray(zones.geometry.values)[controlled], where)
         k = int(np.argmin(distance))
         zone = zones.iloc[int(controlled[k])]
-        group = f", held by {zone['group']}" if isinstance(zone.get("group"), str) and zone["group"] else ""
+        held = isinstance(zone.get("group"), str) and zone["group"]
+        group = _(", held by %(group)s", group=zone["group"]) if held else ""
         if distance[k] == 0:
-            out.append(f"The hub lies inside controlled zone {zone['name']}{group}: no safe route leaves it, so "
-                       "sites are at best reachable only with risk.")
+            out.append(_("The hub lies inside controlled zone %(zone)s%(group)s: no safe route leaves it, so sites "
+                         "are at best reachable only with risk.", zone=zone["name"], group=group))
         else:
-            out.append(f"The hub is {distance[k]:.0f} m from controlled zone {zone['name']}{group}: routes "
-                       "leaving it that enter the zone are not safe, so few sites may be reachable safely.")
+            out.append(_("The hub is %(metres)s m from controlled zone %(zone)s%(group)s: routes leaving it that "
+                         "enter the zone are not safe, so few sites may be reachable safely.",
+                         metres=f"{distance[k]:.0f}", zone=zone["name"], group=group))
     return out
 
 
 def _snap_hub(data: Dataset, settings: Settings, hub: LonLat) -> Snap:
     snap = data.router.snap(data.project(*hub))
     if snap.distance_m > settings.snap_max_m:
-        raise BadRequest(f"from is {snap.distance_m / 1000:.1f} km from the nearest mapped road "
-                         f"(at most {settings.snap_max_m / 1000:.0f} km)", field="from")
+        raise BadRequest(too_far_from_roads("from", snap.distance_m, settings.snap_max_m), field="from")
     return snap
 
 
@@ -245,8 +249,9 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
     out = pocket_warnings(hub, "hub")
     cut_off = int(data.access.snaps.pocket.sum())
     if cut_off:
-        out.append(f"{cut_off} open site{'s are' if cut_off > 1 else ' is'} on roads cut off from the main road "
-                   "network: routes to them may not exist.")
+        out.append(ngettext("%(num)s open site is on roads cut off from the main road network: routes to them may "
+                            "not exist.", "%(num)s open sites are on roads cut off from the main road network: "
+                            "routes to them may not exist.", cut_off))
     return out
 
 
@@ -314,7 +319,7 @@ def _verdict(figures: dict) -> str:
 
 
 def _km(metres: float) -> str:
-    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+    return f"{metres:.0f} m" if metres < 1000 else _("%(km)s km", km=decimal(metres / 1000))
 
 
 def _reason(figures: dict, access: str, near_buffer_m: float) -> str:
@@ -322,29 +327,30 @@ def _reason(figures: dict, access: str, near_buffer_m: float) -> str:
     if access == "only_with_risk":
         parts = []
         if figures["inside_controlled_m"] > CONTROLLED_TOLERANCE_M:
-            parts.append(f"{_km(figures['inside_controlled_m'])} inside controlled zones")
+            parts.append(_("%(length)s inside controlled zones", length=_km(figures["inside_controlled_m"])))
         if figures["blocked_road_m"] > 0:
-            parts.append(f"{_km(figures['blocked_road_m'])} on roads blocked by armed groups")
-        return "Only reached through " + " and ".join(parts or ["controlled zones"]) + " (least-risk route)."
+            parts.append(_("%(length)s on roads blocked by armed groups", length=_km(figures["blocked_road_m"])))
+        return _("Only reached through %(what)s (least-risk route).",
+                 what=_(" and ").join(parts or [_("controlled zones")]))
     if access == "caution":
         phrases = {
-            "inside_contested_m": "inside contested zones",
-            "inside_influence_m": "inside zones under gang influence",
-            "dangerous_road_m": "on roads marked dangerous",
-            "near_controlled_m": f"within {near_buffer_m:.0f} m of controlled zones",
-            "near_incidents_m": "near recent incidents",
+            "inside_contested_m": N_("The safest route runs %(length)s inside contested zones."),
+            "inside_influence_m": N_("The safest route runs %(length)s inside zones under gang influence."),
+            "dangerous_road_m": N_("The safest route runs %(length)s on roads marked dangerous."),
+            "near_controlled_m": N_("The safest route runs %(length)s within %(near)s m of controlled zones."),
+            "near_incidents_m": N_("The safest route runs %(length)s near recent incidents."),
         }
         key = max(phrases, key=lambda k: figures[k])
-        return f"The safest route runs {_km(figures[key])} {phrases[key]}."
-    return "The safest route avoids every mapped gang zone and every dangerous, blocked or closed road."
+        return _(phrases[key], length=_km(figures[key]), near=f"{near_buffer_m:.0f}")
+    return _("The safest route avoids every mapped gang zone and every dangerous, blocked or closed road.")
 
 
 def _unreachable_reason(site_road_closed: bool, pocket: bool) -> str:
     if site_road_closed:
-        return "The road the site joins is closed there."
+        return _("The road the site joins is closed there.")
     if pocket:
-        return "The site joins a road cut off from the main road network."
-    return "No passable road leads there: closed roads, one-way streets or gaps in the mapped roads cut it off."
+        return _("The site joins a road cut off from the main road network.")
+    return _("No passable road leads there: closed roads, one-way streets or gaps in the mapped roads cut it off.")
 
 
 def _safest_first(row: dict) -> tuple:

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..data.figures import Rounds, per_1000, per_round
+from ..i18n.translate import _
 
 LEVELS = ("adm1", "adm2")
 
@@ -31,9 +32,10 @@ def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.G
                             "warnings": []}
     if position is None:
         base["warnings"].append(
-            "No displacement figures on record; import IOM DTM's commune table with 'geoapp import-dtm FILE'."
+            _("No displacement figures on record; import IOM DTM's commune table with 'geoapp import-dtm FILE'.")
             if not len(rounds.table) else
-            f"No round on or before {day}; the first on record is dated {rounds.table['date'].iat[0]}.")
+            _("No round on or before %(day)s; the first on record is dated %(first)s.", day=day,
+              first=rounds.table["date"].iat[0]))
         return base
     current = _area_figures(figures, rounds, position, communes, level)
     previous = _area_figures(figures, rounds, position - 1, communes, level) if position > 0 else None

@@ -20,7 +20,9 @@ from shapely.geometry.base import BaseGeometry
 from .. import extent
 from ..data.dataset import Dataset, PointIndex
 from ..errors import BadRequest
+from ..i18n.translate import N_, _
 from ..io.geojson import plain
+from ..layers import event_type_label, status_label
 from ..network.access import access_by_mode
 from ..network.exposure import incident_reach
 from ..network.routing import Route, Router, Snap
@@ -55,7 +57,8 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
     """
     check_in_haiti(at, "at")
     if not 0 < radius_m <= MAX_RADIUS_M:
-        raise BadRequest(f"radius_m must be more than 0 and at most {MAX_RADIUS_M:.0f}", field="radius_m")
+        raise BadRequest(_("radius_m must be more than 0 and at most %(most)s", most=f"{MAX_RADIUS_M:.0f}"),
+                         field="radius_m")
     point = data.project(*at)
     place = where_is(data, point, settings.maritime_margin_m)
     sea = _at_sea(at, place)
@@ -71,19 +74,19 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
     site, site_route = _nearest_by_road(data, settings, snap, "site", exact=exact) if reachable else (None, None)
     warnings = []
     if not reachable:
-        warnings.append(f"The nearest mapped road is {snap.distance_m / 1000:.1f} km away: no distance by road "
-                        "is given.")
+        warnings.append(_("The nearest mapped road is %(km)s km away: no distance by road is given.",
+                          km=f"{snap.distance_m / 1000:.1f}"))
     elif snap.distance_m > settings.snap_warn_m:
-        warnings.append(f"The nearest mapped road is {snap.distance_m / 1000:.1f} km away: distances by road "
-                        "start from it.")
+        warnings.append(_("The nearest mapped road is %(km)s km away: distances by road start from it.",
+                          km=f"{snap.distance_m / 1000:.1f}"))
     if reachable:
         warnings += pocket_warnings(snap, "point")
     used_roads = [*roads["ids"]] + [rid for r in (port_route, site_route) if r
                                                     for rid in _road_ids(data, r)]
     warnings += feature_stale_warnings(
         data, settings, road_ids=used_roads, zone_ids=[z["id"] for z in inside + near],
-        roads_where="within the radius or on the routes to the nearest port and site",
-        zones_where="around the point", today=today)
+        roads_where=N_("within the radius or on the routes to the nearest port and site"),
+        zones_where=N_("around the point"), today=today)
     grid = settings.site_grid_m
     routes = [f for f in (_route_feature(data, port_route, "to_port", port, exact=True, grid_m=grid),
                           _route_feature(data, site_route, "to_site", site, exact=exact, grid_m=grid)) if f]
@@ -155,13 +158,14 @@ def _zones(data: Dataset, point: shapely.Point, within_m: float) -> tuple[list[d
 def zone_wording(status: str, group: str | None) -> str:
     """What a zone of this status is, in words that do not contradict the status."""
     if status == "controlled":
-        return f"a zone controlled by {group}" if group else "a gang-controlled zone"
+        return _("a zone controlled by %(group)s", group=group) if group else _("a gang-controlled zone")
     if status == "contested":
-        return f"a contested zone, disputed by {group}" if group else "a contested zone, disputed between armed groups"
+        return (_("a contested zone, disputed by %(group)s", group=group) if group
+                else _("a contested zone, disputed between armed groups"))
     if status == "influence":
-        return (f"a zone where {group} operates, without holding it" if group
-                else "a zone where armed groups operate, without holding it")
-    return f"a zone marked {status}"
+        return (_("a zone where %(group)s operates, without holding it", group=group) if group
+                else _("a zone where armed groups operate, without holding it"))
+    return _("a zone marked %(status)s", status=status)
 
 
 def _roads_within(data: Dataset, point: shapely.Point, radius_m: float) -> dict:
@@ -239,40 +243,47 @@ def _summary(assessment, *, inside, near, roads, incidents, risk, caution_risk, 
              place) -> str:
     out = []
     if sea is not None:
-        where = f" off {sea['nearest_commune']}" if sea["nearest_commune"] else ""
-        out.append(f"The point is at sea, {sea['offshore_m'] / 1000:.1f} km{where} (outside Haiti's land): "
-                   "there are no roads there to judge.")
+        where = _(" off %(commune)s", commune=sea["nearest_commune"]) if sea["nearest_commune"] else ""
+        out.append(_("The point is at sea, %(km)s km%(where)s (outside Haiti's land): there are no roads there to "
+                     "judge.", km=f"{sea['offshore_m'] / 1000:.1f}", where=where))
     if inside:
         first = inside[0]
-        out.append(f"The point is inside {first['name']}, {first['wording']}.")
+        out.append(_("The point is inside %(zone)s, %(wording)s.", zone=first["name"], wording=first["wording"]))
     controlled = [z for z in near if z["status"] == "controlled" and z["distance_m"] <= near_buffer_m]
     if controlled and not any(z["status"] == "controlled" for z in inside):
         zone = controlled[0]
-        out.append(f"It is {zone['distance_m']} m from {zone['name']}, {zone['wording']}.")
+        out.append(_("It is %(metres)s m from %(zone)s, %(wording)s.", metres=zone["distance_m"], zone=zone["name"],
+                     wording=zone["wording"]))
     if roads:
-        shown = "; ".join(f"{r['name'] or r['id']} ({r['status']}, {r['distance_m']} m)" for r in roads[:4])
-        more = f"; and {len(roads) - 4} more" if len(roads) > 4 else ""
-        out.append(f"Roads within {radius_m:.0f} m marked dangerous or blocked: {shown}{more}.")
+        shown = "; ".join(f"{r['name'] or r['id']} ({status_label('roads', r['status'])}, {r['distance_m']} m)"
+                          for r in roads[:4])
+        more = _("; and %(more)s more", more=len(roads) - 4) if len(roads) > 4 else ""
+        out.append(_("Roads within %(metres)s m marked dangerous or blocked: %(roads)s.", metres=f"{radius_m:.0f}",
+                     roads=shown + more))
     heavy = [i for i in incidents if i["weight"] >= LISTED_INCIDENT_WEIGHT]
     if risk >= caution_risk and heavy:
         shown = "; ".join(_incident_phrase(i) for i in heavy[:3])
-        out.append(f"Recent incidents weigh on this place (risk {risk:.2f}; caution from {caution_risk:g}): "
-                   f"{shown}.")
+        out.append(_("Recent incidents weigh on this place (risk %(risk)s; caution from %(caution)s): %(listed)s.",
+                     risk=f"{risk:.2f}", caution=f"{caution_risk:g}", listed=shown))
     elif heavy:
-        out.append(f"Recent incidents nearby weigh little here (risk {risk:.2f}, below {caution_risk:g}).")
+        out.append(_("Recent incidents nearby weigh little here (risk %(risk)s, below %(caution)s).",
+                     risk=f"{risk:.2f}", caution=f"{caution_risk:g}"))
     if assessment == "clear":
-        out.append(f"The point is not inside any mapped gang zone nor within {near_buffer_m:.0f} m of a controlled "
-                   f"one; no road within {radius_m:.0f} m is marked dangerous or blocked, and no recent incident "
-                   "weighs heavily here. This reflects the mapped data only.")
+        out.append(_("The point is not inside any mapped gang zone nor within %(near)s m of a controlled one; no "
+                     "road within %(metres)s m is marked dangerous or blocked, and no recent incident weighs "
+                     "heavily here. This reflects the mapped data only.", near=f"{near_buffer_m:.0f}",
+                     metres=f"{radius_m:.0f}"))
     elif assessment == "at_sea" and not out[1:]:
-        out.append("No mapped zone, dangerous road or heavy recent incident is near.")
+        out.append(_("No mapped zone, dangerous road or heavy recent incident is near."))
     return " ".join(out)
 
 
 def _incident_phrase(incident: dict) -> str:
-    place = f" at {incident['location']}" if incident.get("location") else ""
-    killed = f", {incident['fatalities']} killed" if incident["fatalities"] else ""
-    return f"{incident['event_type']}{place} on {incident['event_date']} ({incident['distance_m']} m away{killed})"
+    place = _(" at %(place)s", place=incident["location"]) if incident.get("location") else ""
+    killed = _(", %(deaths)s killed", deaths=incident["fatalities"]) if incident["fatalities"] else ""
+    return _("%(event)s%(place)s on %(date)s (%(metres)s m away%(killed)s)", event=event_type_label(
+        incident["event_type"]), place=place, date=incident["event_date"], metres=incident["distance_m"],
+        killed=killed)
 
 
 # -- nearest port and site, by road ---------------------------------------------------------------

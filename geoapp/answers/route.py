@@ -12,6 +12,7 @@ from .. import extent
 from ..data.dataset import Dataset
 from ..data.freshness import stale_warnings_for
 from ..errors import BadRequest
+from ..i18n.translate import N_, _
 from ..layers import REGISTRY
 from ..network.routing import Route, Router, Snap
 from ..safety import MODES, route_reasons, route_verdict
@@ -27,8 +28,8 @@ def check_in_haiti(point: LonLat, field: str) -> None:
     lon, lat = point
     if not extent.inside(lon, lat):
         raise BadRequest(
-            f"{field}={lon},{lat} is outside Haiti ({extent.describe()}); "
-            f"coordinates are lon,lat{extent.swapped_hint(lon, lat)}",
+            _("%(field)s=%(lon)s,%(lat)s is outside Haiti (%(extent)s); coordinates are lon,lat%(hint)s",
+              field=field, lon=lon, lat=lat, extent=extent.describe(), hint=extent.swapped_hint(lon, lat)),
             field=field,
         )
 
@@ -45,9 +46,10 @@ def route_lookup(
     ``alternatives`` asks for up to that many further routes, distinct from the safest one.
     """
     if mode not in MODES:
-        raise BadRequest(f"mode must be one of {', '.join(MODES)}", field="mode")
+        raise BadRequest(_("mode must be one of %(choices)s", choices=", ".join(MODES)), field="mode")
     if not 0 <= alternatives <= MAX_ALTERNATIVES:
-        raise BadRequest(f"alternatives must be between 0 and {MAX_ALTERNATIVES}", field="alternatives")
+        raise BadRequest(_("alternatives must be between 0 and %(most)s", most=MAX_ALTERNATIVES),
+                         field="alternatives")
     check_in_haiti(origin, "from")
     check_in_haiti(destination, "to")
     router = data.router
@@ -56,15 +58,10 @@ def route_lookup(
     for field, point in (("from", origin), ("to", destination)):
         snap = router.snap(data.project(*point))
         if snap.distance_m > settings.snap_max_m:
-            raise BadRequest(
-                f"{field} is {snap.distance_m / 1000:.1f} km from the nearest mapped road "
-                f"(at most {settings.snap_max_m / 1000:.0f} km)",
-                field=field,
-            )
+            raise BadRequest(too_far_from_roads(field, snap.distance_m, settings.snap_max_m), field=field)
         which = "origin" if field == "from" else "destination"
         if snap.distance_m > settings.snap_warn_m:
-            warnings.append(f"The {which} is {snap.distance_m / 1000:.1f} km from the nearest mapped road; "
-                            "the route starts at that road.")
+            warnings.append(_(FAR_FROM_ROAD[which], km=f"{snap.distance_m / 1000:.1f}"))
         warnings += pocket_warnings(snap, which)
         snaps[field] = snap
 
@@ -146,23 +143,54 @@ def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:
 #: A nearer road cut off from the main network, passed over at snapping, is mentioned when the
 #: connected road used is more than this much farther.
 POCKET_NOTE_M = 25.0
-CUT_OFF = "a one-way dead end, roads not joined to the rest, or the edge of the mapped area"
+CUT_OFF = N_("a one-way dead end, roads not joined to the rest, or the edge of the mapped area")
+#: The warnings about an end of a route or a hub, by which one it is (translated when given).
+FAR_FROM_ROAD = {
+    "origin": N_("The origin is %(km)s km from the nearest mapped road; the route starts at that road."),
+    "destination": N_("The destination is %(km)s km from the nearest mapped road; the route starts at that road."),
+}
+ON_POCKET = {
+    "origin": N_("The origin is on a road cut off from the main road network (%(why)s): routes to or from it "
+                 "may not exist."),
+    "destination": N_("The destination is on a road cut off from the main road network (%(why)s): routes to or "
+                      "from it may not exist."),
+    "hub": N_("The hub is on a road cut off from the main road network (%(why)s): routes to or from it may not "
+              "exist."),
+    "point": N_("The point is on a road cut off from the main road network (%(why)s): routes to or from it may "
+                "not exist."),
+}
+PASSED_POCKET = {
+    "origin": N_("The road nearest the origin is cut off from the main road network (%(why)s); the origin is "
+                 "taken to the nearest connected road, %(metres)s m away."),
+    "destination": N_("The road nearest the destination is cut off from the main road network (%(why)s); the "
+                      "destination is taken to the nearest connected road, %(metres)s m away."),
+    "hub": N_("The road nearest the hub is cut off from the main road network (%(why)s); the hub is taken to "
+              "the nearest connected road, %(metres)s m away."),
+    "point": N_("The road nearest the point is cut off from the main road network (%(why)s); the point is taken "
+                "to the nearest connected road, %(metres)s m away."),
+}
+
+
+def too_far_from_roads(field: str, distance_m: float, most_m: float) -> str:
+    """The 400 message for a point farther from every road than routes start."""
+    return _("%(field)s is %(km)s km from the nearest mapped road (at most %(most)s km)", field=field,
+             km=f"{distance_m / 1000:.1f}", most=f"{most_m / 1000:.0f}")
 
 
 def pocket_warnings(snap: Snap, which: str) -> list[str]:
     """Say when a point joined a road cut off from the main network, or was moved off one."""
     if snap.pocket:
-        return [f"The {which} is on a road cut off from the main road network ({CUT_OFF}): "
-                "routes to or from it may not exist."]
+        return [_(ON_POCKET[which], why=_(CUT_OFF))]
     if snap.pocket_passed_m is not None and snap.distance_m - snap.pocket_passed_m > POCKET_NOTE_M:
-        return [f"The road nearest the {which} is cut off from the main road network ({CUT_OFF}); "
-                f"the {which} is taken to the nearest connected road, {snap.distance_m:.0f} m away."]
+        return [_(PASSED_POCKET[which], why=_(CUT_OFF), metres=f"{snap.distance_m:.0f}")]
     return []
 
 
 #: How each layer's features are named in freshness warnings: (one, several).
-NOUNS = {"roads": ("road", "roads"), "gang_zones": ("gang zone", "gang zones"), "ports": ("port", "ports"),
-         "displacement_sites": ("displacement site", "displacement sites"), "incidents": ("incident", "incidents")}
+NOUNS = {"roads": (N_("road"), N_("roads")), "gang_zones": (N_("gang zone"), N_("gang zones")),
+         "ports": (N_("port"), N_("ports")),
+         "displacement_sites": (N_("displacement site"), N_("displacement sites")),
+         "incidents": (N_("incident"), N_("incidents"))}
 
 
 def alternatives_note(found: int, asked: int, mode: str) -> str | None:
@@ -170,13 +198,14 @@ def alternatives_note(found: int, asked: int, mode: str) -> str | None:
     if found >= asked:
         return None
     stretch = Router.ALTERNATIVE_MAX_STRETCH
-    rule = (f"less than {Router.ALTERNATIVE_MAX_OVERLAP:.0%} of its length shared with another route, or a way "
-            f"round of at least {Router.ALTERNATIVE_MIN_DETOUR_M / 1000:g} km")
-    where = " on roads passable in avoid mode" if mode == "avoid" else ""
+    rule = _("less than %(share)s of its length shared with another route, or a way round of at least %(km)s km",
+             share=f"{Router.ALTERNATIVE_MAX_OVERLAP:.0%}", km=f"{Router.ALTERNATIVE_MIN_DETOUR_M / 1000:g}")
+    where = _(" on roads passable in avoid mode") if mode == "avoid" else ""
     if found == 0:
-        return f"No distinct alternative within {stretch:g} x the safest route's risk-weighted cost{where} ({rule})."
-    return (f"Only {found} distinct alternative(s) within {stretch:g} x the safest route's risk-weighted cost"
-            f"{where} ({rule}).")
+        return _("No distinct alternative within %(stretch)s x the safest route's risk-weighted cost%(where)s "
+                 "(%(rule)s).", stretch=f"{stretch:g}", where=where, rule=rule)
+    return _("Only %(found)s distinct alternative(s) within %(stretch)s x the safest route's risk-weighted cost"
+             "%(where)s (%(rule)s).", found=found, stretch=f"{stretch:g}", where=where, rule=rule)
 
 
 def precision_warnings(routes: list[Route | None]) -> list[str]:
@@ -186,9 +215,9 @@ def precision_warnings(routes: list[Route | None]) -> list[str]:
         return []
     share = max(r.hand_drawn_m / r.distance_m for r in drawn if r.distance_m > 0) if any(
         r.distance_m > 0 for r in drawn) else 1.0
-    return [f"Up to {share:.0%} of the route is on hand-drawn roads: their lines cut the bends, so distances "
-            "and times are estimates (lengthened by a winding factor per road class and terrain) given "
-            "with a range; plan on the upper figure, especially on mountain roads."]
+    return [_("Up to %(share)s of the route is on hand-drawn roads: their lines cut the bends, so distances "
+              "and times are estimates (lengthened by a winding factor per road class and terrain) given "
+              "with a range; plan on the upper figure, especially on mountain roads.", share=f"{share:.0%}")]
 
 
 def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | None) -> list[str]:
@@ -199,7 +228,7 @@ def stale_warnings(data: Dataset, settings: Settings, layers, today: dt.date | N
     none of them is "stale".
     """
     today = today or data.today
-    used = [(data.feature_days[name], *NOUNS.get(name, (name, name)), "in the data")
+    used = [(data.feature_days[name], *NOUNS.get(name, (name, name)), N_("in the data"))
             for name in layers if not REGISTRY[name].reference and REGISTRY[name].stored and name != "incidents"]
     return stale_warnings_for(used, today, settings.stale_after_days)
 
@@ -213,8 +242,10 @@ def absence_warnings(data: Dataset, settings: Settings, today: dt.date | None, *
     newest = data.as_of.get("incidents")
     age = None if newest is None else (today - dt.date.fromisoformat(newest)).days
     if age is None or age > settings.stale_after_days:
-        when = "no incident is on record" if age is None else f"the newest incident on record is {age} days old"
-        out.append(f"No recent incident is known here, but {when}: the incident data may simply be missing.")
+        when = _("no incident is on record") if age is None else _(
+            "the newest incident on record is %(days)s days old", days=age)
+        out.append(_("No recent incident is known here, but %(when)s: the incident data may simply be missing.",
+                     when=when))
     return out
 
 
@@ -223,8 +254,8 @@ def feature_stale_warnings(data: Dataset, settings: Settings, *, road_ids=(), zo
     """A warning naming the roads and zones (by id) an answer used that are older than the limit."""
     today = today or data.today
     used = []
-    for layer, ids, noun, plural, where in (("roads", road_ids, "road", "roads", roads_where),
-                                            ("gang_zones", zone_ids, "gang zone", "gang zones", zones_where)):
+    for layer, ids, noun, plural, where in (("roads", road_ids, *NOUNS["roads"], roads_where),
+                                            ("gang_zones", zone_ids, *NOUNS["gang_zones"], zones_where)):
         picked = data.layers[layer]["id"].isin(pd.unique(np.asarray(list(ids), dtype=object))).to_numpy()
         used.append((data.feature_days[layer][picked], noun, plural, where))
     return stale_warnings_for(used, today, settings.stale_after_days)
@@ -243,8 +274,8 @@ def route_stale_warnings(data: Dataset, settings: Settings, route: Route | None,
             and x.closest_controlled_m < near_buffer_m:
         zone_ids.append(x.closest_controlled_zone["id"])
     return feature_stale_warnings(data, settings, road_ids=network.road_ids[rows], zone_ids=zone_ids,
-                                  roads_where="on this route",
-                                  zones_where="this route enters or passes near", today=today)
+                                  roads_where=N_("on this route"),
+                                  zones_where=N_("this route enters or passes near"), today=today)
 
 
 def _endpoint_zones(data: Dataset, snaps: dict[str, Snap]) -> list[tuple[str, dict]]:
@@ -273,15 +304,16 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
     return {"requested": list(point), "snapped": [x, y], "snap_distance_m": round(snap.distance_m, 1)}
 
 
-ROUTE_LABELS = {"safest": "Safest route", "least_risk": "Least-risk route", "shortest": "Shortest route"}
+ROUTE_LABELS = {"safest": N_("Safest route"), "least_risk": N_("Least-risk route"), "shortest": N_("Shortest route")}
 
 
 def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1, *,
              endpoint_in_controlled: bool = False) -> dict:
     if kind == "alternative":
-        label = f"Alternative {rank - 1}"
+        label = _("Alternative %(number)s", number=rank - 1)
     else:
-        label = ROUTE_LABELS["least_risk" if mode == "least_risk" else kind]
+        key = "least_risk" if mode == "least_risk" else kind
+        label = _(ROUTE_LABELS[key])
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},

@@ -12,6 +12,7 @@ from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, whatif_l
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
+from ..http.language import answer_json
 from ..http.params import (
     Location,
     arg,
@@ -27,9 +28,10 @@ from ..http.params import (
 )
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _, gettext
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.route_files import ROUTE_FORMATS, route_geojson, route_gpx
-from ..layers import REGISTRY
+from ..layers import REGISTRY, layer_title
 from ..validate import parse_area
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -43,7 +45,7 @@ def route():
     data, notes = dataset_for_request()
     fmt = arg("f", required=False, default="json")
     if fmt not in ROUTE_FORMATS:
-        raise BadRequest(f"f must be one of {', '.join(ROUTE_FORMATS)}", field="f")
+        raise BadRequest(_("f must be one of %(route_formats)s", route_formats=', '.join(ROUTE_FORMATS)), field="f")
     origin, destination = parse_location("from"), parse_location("to")
     answer = with_notes(
         route_lookup(
@@ -53,7 +55,7 @@ def route():
         ), notes)
     echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
-        return jsonify(answer)
+        return answer_json(answer)
     body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
     return Response(body, mimetype=ROUTE_FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
@@ -68,7 +70,7 @@ def safety():
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
     at = parse_location("at")
     answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions())
-    return jsonify(with_notes(echo_places(answer, {"at": at}), notes))
+    return answer_json(with_notes(echo_places(answer, {"at": at}), notes))
 
 
 MAX_PLACES = 50
@@ -87,12 +89,13 @@ def places():
         kinds = [k.strip() for k in kind.split(",") if k.strip()]
         unknown = [k for k in kinds if k not in KINDS]
         if unknown or not kinds:
-            raise BadRequest(f"kind must be one or more (comma-separated) of {', '.join(KINDS)}", field="kind")
+            raise BadRequest(_("kind must be one or more (comma-separated) of %(kinds)s", kinds=", ".join(KINDS)),
+                             field="kind")
     gazetteer = service().dataset.gazetteer
     exact = sees_exact_positions()
-    return jsonify(query=query, places=[
+    return answer_json({"query": query, "places": [
         {**m.describe(exact=exact), "match": m.tier, "value": gazetteer.unique_text(m.place)}
-        for m in gazetteer.search(query, limit=limit, kinds=kinds)])
+        for m in gazetteer.search(query, limit=limit, kinds=kinds)]})
 
 
 def echo_places(answer: dict, locations: dict[str, Location]) -> dict:
@@ -131,7 +134,7 @@ def access():
     point, feature, location = parse_hub(arg("from"))
     exact = sees_exact_positions()
     answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact)
-    return jsonify(with_notes(echo_places(answer, {"hub": location}), notes))
+    return answer_json(with_notes(echo_places(answer, {"hub": location}), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
@@ -145,16 +148,18 @@ def whatif():
     body = json_body()
     unknown = sorted(set(body) - WHATIF_KEYS)
     if unknown:
-        raise BadRequest(f"unknown field(s): {', '.join(k[:40] for k in unknown[:5])}; "
-                         f"expected {', '.join(sorted(WHATIF_KEYS))}", field=unknown[0][:40])
+        raise BadRequest(_("unknown field(s): %(choices)s; expected %(sorted)s",
+                           choices=', '.join(k[:40] for k in unknown[:5]),
+                           sorted=', '.join(sorted(WHATIF_KEYS))), field=unknown[0][:40])
     if "from" not in body:
-        raise BadRequest("missing required field from (LON,LAT, a place name, or a port or site id)", field="from")
+        raise BadRequest(_("missing required field from (LON,LAT, a place name, or a port or site id)"),
+                         field="from")
     point, feature, location = parse_hub(body["from"])
     roads = body.get("close_roads", [])
     if not isinstance(roads, list) or not all(isinstance(r, str) and 0 < len(r) <= 200 for r in roads):
-        raise BadRequest("close_roads must be a list of road ids (strings)", field="close_roads")
+        raise BadRequest(_("close_roads must be a list of road ids (strings)"), field="close_roads")
     if len(roads) > 1000:
-        raise BadRequest("close_roads lists more than 1000 roads", field="close_roads")
+        raise BadRequest(_("close_roads lists more than 1000 roads"), field="close_roads")
     s = svc.settings
     areas = {}
     for field in ("close_areas", "controlled_areas"):
@@ -166,10 +171,10 @@ def whatif():
                         close_areas=areas.get("close_areas", ()),
                         controlled_areas=areas.get("controlled_areas", ()))
     if scenario.empty:
-        raise BadRequest("the scenario is empty: give close_roads, close_points, close_areas and/or "
-                         "controlled_areas", field="close_roads")
-    return jsonify(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                             exact=sees_exact_positions()), {"hub": location}))
+        raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
+                           "controlled_areas"), field="close_roads")
+    return answer_json(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
+                                                 exact=sees_exact_positions()), {"hub": location}))
 
 
 @bp.get("/layers")
@@ -185,8 +190,8 @@ def layers():
         layers=[
             {
                 "name": name,
-                "title": spec.title,
-                "description": spec.description,
+                "title": layer_title(name),
+                "description": gettext(spec.description),
                 "geometry_types": list(spec.geometry_types),
                 "statuses": list(spec.statuses),
                 "columns": list(spec.served_columns),
@@ -213,7 +218,7 @@ def layers():
 def download(name: str):
     """One layer as an RFC 7946 GeoJSON file, optionally cut to a bbox."""
     if name not in REGISTRY:
-        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+        raise NotFound(_("no layer named %(name)s; see /api/layers", name=f"{name!r}"), field="name")
     bbox = parse_bbox()
     data = service().dataset
     body = layer_view(data).geojson_of(name, bbox=bbox)
@@ -241,7 +246,7 @@ def download_gpkg(name: str):
 def _whole_layer(name: str):
     """The data and the layer as this caller may see it (sensitive positions coarsened without a token)."""
     if name not in REGISTRY:
-        raise NotFound(f"no layer named {name!r}; see /api/layers", field="name")
+        raise NotFound(_("no layer named %(name)s; see /api/layers", name=f"{name!r}"), field="name")
     bbox = parse_bbox()
     data = service().dataset
     frame = layer_view(data).frame_of(name, bbox=bbox)
@@ -258,15 +263,18 @@ def parse_points(value: object, field: str = "close_points") -> tuple[tuple[floa
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise BadRequest(f"{field} must be a list of [lon, lat] pairs", field=field)
+        raise BadRequest(_("%(field)s must be a list of [lon, lat] pairs", field=field), field=field)
     if len(value) > MAX_CLOSE_POINTS:
-        raise BadRequest(f"{field} lists {len(value)} points; at most {MAX_CLOSE_POINTS}", field=field)
+        raise BadRequest(_("%(field)s lists %(count)s points; at most %(max_close_points)s",
+                           field=field, count=len(value), max_close_points=MAX_CLOSE_POINTS), field=field)
     out = []
     for k, pair in enumerate(value):
         if not (isinstance(pair, list) and len(pair) == 2
                 and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pair)):
-            raise BadRequest(f"{field}[{k}] must be a [lon, lat] pair of finite numbers", field=f"{field}[{k}]")
+            raise BadRequest(_("%(field)s[%(k)s] must be a [lon, lat] pair of finite numbers",
+                               field=field, k=k), field=f"{field}[{k}]")
         if not (-180 <= pair[0] <= 180 and -90 <= pair[1] <= 90):
-            raise BadRequest(f"{field}[{k}] is not a lon,lat pair (lon -180..180, lat -90..90)", field=f"{field}[{k}]")
+            raise BadRequest(_("%(field)s[%(k)s] is not a lon,lat pair (lon -180..180, lat -90..90)",
+                               field=field, k=k), field=f"{field}[{k}]")
         out.append((float(pair[0]), float(pair[1])))
     return tuple(out)

@@ -6,6 +6,7 @@ from ..data.privacy import coarsen_feature
 from ..errors import NotFound, StoreUnavailable
 from ..http.params import sees_exact_positions
 from ..http.state import service
+from ..i18n.translate import _
 from ..io.geojson import iter_features, plain
 from ..layers import REGISTRY, LayerSpec
 
@@ -24,7 +25,8 @@ def link(href: str, rel: str, type_: str, title: str) -> dict:
 def collection_spec(collection_id: str) -> LayerSpec:
     """The layer of a collection id; 404 naming the collections page when there is none."""
     if collection_id not in REGISTRY:
-        raise NotFound(f"no collection named {collection_id!r}; see /ogcapi/collections", field="collectionId")
+        raise NotFound(_("no collection named %(collection_id)s; see /ogcapi/collections",
+                         collection_id=f"{collection_id!r}"), field="collectionId")
     return REGISTRY[collection_id]
 
 
@@ -50,7 +52,7 @@ def stored_item(collection_id: str, feature_id: str) -> tuple[dict, str | None]:
     exact = sees_exact_positions()
     try:
         if not REGISTRY[collection_id].stored:  # derived when data changes: only in the loaded data
-            raise StoreUnavailable("derived collection")
+            raise StoreUnavailable("derived collection")  # caught below: never shown
         stored = svc.store.get(collection_id, feature_id)
     except StoreUnavailable:
         view = svc.dataset.exact if exact else svc.dataset.public

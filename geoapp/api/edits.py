@@ -30,6 +30,7 @@ from ..http.auth import require_role
 from ..http.params import json_body, sees_exact_positions
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _
 from ..io.geojson import dumps
 from ..layers import LayerSpec
 from ..store.sql import frame_from_feature
@@ -60,19 +61,20 @@ def _reason(body: dict | None = None) -> str:
     header = _header_text(request.headers.get("X-Change-Reason") or "").strip()
     given = (body or {}).get("reason")
     if given is not None and not isinstance(given, str):
-        raise BadRequest("reason must be a string", field="reason")
+        raise BadRequest(_("reason must be a string"), field="reason")
     given = (given or "").strip()
     if header and given and header != given:
-        raise BadRequest("the body's reason differs from X-Change-Reason: send one, or the same in both",
+        raise BadRequest(_("the body's reason differs from X-Change-Reason: send one, or the same in both"),
                          field="reason")
     reason, field = (header, "X-Change-Reason") if header else (given, "reason")
     if not reason:
-        raise BadRequest('say why: send the reason for the change in the X-Change-Reason header or as "reason" in '
-                         "the body", field="X-Change-Reason")
+        raise BadRequest(_("say why: send the reason for the change in the X-Change-Reason header or as \"reason\" in "
+                           "the body"), field="X-Change-Reason")
     if len(reason) > MAX_REASON:
-        raise BadRequest(f"{field} is longer than {MAX_REASON} characters", field=field)
+        raise BadRequest(_("%(field)s is longer than %(max_reason)s characters",
+                           field=field, max_reason=MAX_REASON), field=field)
     if CONTROL.search(reason):
-        raise BadRequest(f"{field} must be text without control characters", field=field)
+        raise BadRequest(_("%(field)s must be text without control characters", field=field), field=field)
     return reason
 
 
@@ -93,37 +95,38 @@ def _header_text(value: str) -> str:
 def _if_match() -> int:
     header = request.headers.get("If-Match")
     if not header:
-        raise PreconditionRequired("send If-Match with the ETag of the version you read (GET the item first)",
+        raise PreconditionRequired(_("send If-Match with the ETag of the version you read (GET the item first)"),
                                    field="If-Match")
     match = re.fullmatch(r'\s*(?:W/)?"(\d{1,12})"\s*', header)
     if not match:
-        raise BadRequest('If-Match must be the ETag of the item, like "3"', field="If-Match")
+        raise BadRequest(_("If-Match must be the ETag of the item, like \"3\""), field="If-Match")
     return int(match.group(1))
 
 
 def _feature(body: dict, spec: LayerSpec, feature_id: str | None) -> dict:
     """Check the shape of a GeoJSON Feature body and the properties it sets."""
     if body.get("type") != "Feature":
-        raise BadRequest('the body must be a GeoJSON Feature ("type": "Feature")', field="type")
+        raise BadRequest(_("the body must be a GeoJSON Feature (\"type\": \"Feature\")"), field="type")
     properties = body.get("properties") or {}
     if not isinstance(properties, dict):
-        raise BadRequest("properties must be an object", field="properties")
+        raise BadRequest(_("properties must be an object"), field="properties")
     # department and commune are derived from the position: accepted back from a read, never stored
     derived = set(spec.served_columns) - set(spec.columns)
     properties = {k: v for k, v in properties.items() if k not in derived}
     unknown = sorted(set(properties) - set(spec.columns) - OPTIONAL_PROPERTIES)
     if unknown:
-        raise BadRequest(f"unknown properties for {spec.name}: {', '.join(k[:40] for k in unknown[:8])}",
+        raise BadRequest(_("unknown properties for %(name)s: %(choices)s",
+                           name=spec.name, choices=', '.join(k[:40] for k in unknown[:8])),
                          field=unknown[0][:40])
     given = body.get("id", properties.get("id"))
     if feature_id is not None and given not in (None, feature_id):
-        raise BadRequest("the body's id differs from the id in the URL", field="id")
+        raise BadRequest(_("the body's id differs from the id in the URL"), field="id")
     fid = feature_id or given or f"{ID_PREFIX[spec.name]}-{secrets.token_hex(5)}"
     if not isinstance(fid, str) or not ID_PATTERN.match(fid):
-        raise BadRequest("id must be 1-100 letters, digits, '.', '_', ':' or '-'", field="id")
+        raise BadRequest(_("id must be 1-100 letters, digits, '.', '_', ':' or '-'"), field="id")
     geometry = body.get("geometry")
     if not isinstance(geometry, dict):
-        raise BadRequest("geometry must be a GeoJSON geometry object", field="geometry")
+        raise BadRequest(_("geometry must be a GeoJSON geometry object"), field="geometry")
     return {"type": "Feature", "geometry": geometry, "properties": {**properties, "id": fid}}
 
 
@@ -137,9 +140,9 @@ def _reported_on(body: dict | None) -> str:
     except ValueError:
         day = None
     if day is None:
-        raise BadRequest("reported_on must be a date YYYY-MM-DD", field="reported_on")
+        raise BadRequest(_("reported_on must be a date YYYY-MM-DD"), field="reported_on")
     if day > dt.date.today():
-        raise BadRequest("reported_on must not be in the future", field="reported_on")
+        raise BadRequest(_("reported_on must not be in the future"), field="reported_on")
     return day.isoformat()
 
 
@@ -184,16 +187,18 @@ def _validated(feature: dict, spec: LayerSpec):
     try:
         geometry = shapely.geometry.shape(feature["geometry"])
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
-        raise BadRequest("geometry has malformed coordinates", field="geometry") from None
+        raise BadRequest(_("geometry has malformed coordinates"), field="geometry") from None
     if shapely.get_num_coordinates(geometry) > settings.max_area_vertices:
-        raise BadRequest(f"geometry has more than {settings.max_area_vertices} vertices", field="geometry")
+        raise BadRequest(_("geometry has more than %(max_area_vertices)s vertices",
+                           max_area_vertices=settings.max_area_vertices), field="geometry")
     if not np.isfinite(shapely.get_coordinates(geometry)).all():
-        raise BadRequest("geometry has coordinates that are not finite numbers", field="geometry")
+        raise BadRequest(_("geometry has coordinates that are not finite numbers"), field="geometry")
     try:
         return frame_from_feature(feature, spec, source=spec.name)
     except DataValidationError as exc:
         problems = [p.split(": ", 2)[-1] for p in exc.problems]
-        raise BadRequest("the feature is not valid: " + "; ".join(problems), field="properties") from None
+        raise BadRequest(_("the feature is not valid: %(problems)s", problems="; ".join(problems)),
+                         field="properties") from None
 
 
 def _respond(layer: str, feature_id: str, version: int, status: int) -> Response:
@@ -212,7 +217,7 @@ def create_item(collection_id: str):
     """Add a feature (201 with its Location and ETag)."""
     spec = collection_spec(collection_id)
     svc = service()
-    actor, _ = _require_editing_role(svc, spec)
+    actor, _role = _require_editing_role(svc, spec)
     body = json_body(FEATURE_TYPES)
     reason = _reason(body)
     feature = _feature(body, spec, None)
@@ -227,7 +232,7 @@ def _change(collection_id: str, body_types: tuple[str, ...] | None = None):
     """What every change of an existing feature checks first: layer, token, body (if any), reason, If-Match."""
     spec = collection_spec(collection_id)
     svc = service()
-    actor, _ = _require_editing_role(svc, spec)
+    actor, _role = _require_editing_role(svc, spec)
     body = json_body(types=body_types) if body_types else None
     return spec, svc, actor, body, _reason(body), _if_match()
 
@@ -235,13 +240,13 @@ def _change(collection_id: str, body_types: tuple[str, ...] | None = None):
 def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
     """The caller, if their role may change this layer (official boundaries: admin only)."""
     if not spec.stored:
-        raise ReadOnly(f"{spec.name} is derived from imports ('geoapp import-dtm'); it cannot be edited")
+        raise ReadOnly(_("%(name)s is derived from imports ('geoapp import-dtm'); it cannot be edited", name=spec.name))
     try:
         return require_role(svc.store, spec.edit_role)
     except Forbidden:
         if spec.reference:
-            raise Forbidden(f"{spec.name} holds official reference data (OCHA COD-AB): only an admin may change "
-                            "it, or replace it by import") from None
+            raise Forbidden(_("%(name)s holds official reference data (OCHA COD-AB): only an admin may change it, or "
+                              "replace it by import", name=spec.name)) from None
         raise
 
 
@@ -269,14 +274,16 @@ def patch_item(collection_id: str, feature_id: str):
                                                                          "application/merge-patch+json"))
     unknown = sorted(set(patch) - {"type", "properties", "geometry", "id", "reason", "reported_on"})
     if unknown:
-        raise BadRequest(f"a patch may set properties and geometry only, not {unknown[0][:40]}", field=unknown[0][:40])
+        raise BadRequest(_("a patch may set properties and geometry only, not %(unknown)s",
+                           unknown=unknown[0][:40]), field=unknown[0][:40])
     current = svc.store.get(collection_id, feature_id)
     if current is None:
-        raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
-    base, _ = current
+        raise NotFound(_("no feature %(feature_id)s in %(collection_id)s",
+                         feature_id=f"{feature_id[:80]!r}", collection_id=collection_id), field="featureId")
+    base, _version = current
     changes = patch.get("properties") or {}
     if not isinstance(changes, dict):
-        raise BadRequest("properties must be an object", field="properties")
+        raise BadRequest(_("properties must be an object"), field="properties")
     properties = {k: v for k, v in {**base["properties"], **changes}.items() if v is not None}
     merged = {"type": "Feature", "properties": properties, "geometry": patch.get("geometry") or base["geometry"]}
     feature = _dated(_feature(merged, spec, feature_id), base, _reported_on(patch),
@@ -292,7 +299,7 @@ def patch_item(collection_id: str, feature_id: str):
 @rate_limited("edits")
 def delete_item(collection_id: str, feature_id: str):
     """Remove a feature (If-Match required); its history stays."""
-    _, svc, actor, _, reason, expected = _change(collection_id)
+    _spec, svc, actor, _body, reason, expected = _change(collection_id)
     svc.store.delete(collection_id, feature_id, expected_version=expected, actor=actor, reason=reason)
     svc.data_changed()
     return Response(status=204)
@@ -305,7 +312,8 @@ def item_history(collection_id: str, feature_id: str):
     svc = service()
     changes = svc.store.history(collection_id, feature_id)
     if not changes:
-        raise NotFound(f"no history for {feature_id[:80]!r} in {collection_id}", field="featureId")
+        raise NotFound(_("no history for %(feature_id)s in %(collection_id)s",
+                         feature_id=f"{feature_id[:80]!r}", collection_id=collection_id), field="featureId")
     if not sees_exact_positions():
         s = svc.settings
         for change in changes:

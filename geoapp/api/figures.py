@@ -10,9 +10,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
 from ..errors import BadRequest, NotFound
+from ..http.language import PARAM as LANG
+from ..http.language import answer_json, explicit_language, query_args
 from ..http.params import MAX_PARAM_LENGTH, arg
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _
 
 bp = Blueprint("figures", __name__, url_prefix="/api/displacement")
 
@@ -35,7 +38,7 @@ PARAMS = {"level", "date", "f"}
 def _given(field: str, default: str | None) -> str | None:
     """An optional parameter: absent gives the default, present but empty is a 400."""
     if field in request.args and not request.args[field].strip():
-        raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
+        raise BadRequest(_("%(field)s is empty: give a value or leave the parameter out", field=field), field=field)
     return arg(field, required=False, default=default)
 
 
@@ -46,22 +49,23 @@ def _day(field: str = "date") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
+        raise BadRequest(_("%(field)s must be a date YYYY-MM-DD", field=field), field=field) from None
 
 
 @bp.get("")
 @rate_limited("lookups")
 def displacement():
     """Displaced people per area for the latest round on or before ``date``; JSON or CSV with HXL."""
-    unknown = sorted(set(request.args) - PARAMS)
+    unknown = sorted(set(request.args) - PARAMS - {LANG})
     if unknown:
-        raise BadRequest(f"unknown parameter(s); allowed: {', '.join(sorted(PARAMS))}", field=unknown[0][:40])
+        raise BadRequest(_("unknown parameter(s); allowed: %(sorted)s",
+                           sorted=', '.join(sorted(PARAMS))), field=unknown[0][:40])
     level = _given("level", "adm2")
     if level not in LEVELS:
-        raise BadRequest(f"level must be one of {', '.join(LEVELS)}", field="level")
+        raise BadRequest(_("level must be one of %(levels)s", levels=', '.join(LEVELS)), field="level")
     fmt = _given("f", "json")
     if fmt not in ("json", "csv"):
-        raise BadRequest("f must be json or csv", field="f")
+        raise BadRequest(_("f must be json or csv"), field="f")
     data = service().dataset
     body = answer(data.figures, data.layers["communes"], data.layers["departments"], level=level, day=_day())
     if fmt == "csv":
@@ -69,7 +73,7 @@ def displacement():
         return Response(_csv(body, level), mimetype="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="haiti-access_displacement_{level}_{stamp}.csv"'})
-    return jsonify(body)
+    return answer_json(body)
 
 
 def _csv(body: dict, level: str) -> str:
@@ -86,14 +90,14 @@ def _csv(body: dict, level: str) -> str:
 
 def _commune(pcode: str):
     """The commune named in the path (its row of the official boundaries); these endpoints take no parameters."""
-    if request.args:
-        raise BadRequest("this endpoint takes no parameters", field=sorted(request.args)[0][:40])
+    if query_args():
+        raise BadRequest(_("this endpoint takes no parameters"), field=sorted(query_args())[0][:40])
     if len(pcode) > MAX_PARAM_LENGTH:
-        raise BadRequest("the p-code is too long", field="pcode")
+        raise BadRequest(_("the p-code is too long"), field="pcode")
     communes = service().dataset.layers["communes"]
     hit = communes[communes["id"] == pcode.upper()]
     if not len(hit):
-        raise NotFound("no commune with this p-code (COD-AB p-codes look like HT0111)", field="pcode")
+        raise NotFound(_("no commune with this p-code (COD-AB p-codes look like HT0111)"), field="pcode")
     return hit.iloc[0]
 
 
@@ -113,7 +117,7 @@ def commune(pcode: str):
         latest=series[-1] if series else None,
         sites=[{"id": s.id, "name": s.name, "individuals": int(s.individuals), "as_of": s.as_of}
                for s in mine.sort_values("individuals", ascending=False).itertuples()],
-        chart=f"{request.path.rstrip('/')}/chart.svg",
+        chart=f"{request.path.rstrip('/')}/chart.svg" + (f"?lang={explicit_language()}" if explicit_language() else ""),
     )
 
 
@@ -123,5 +127,5 @@ def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
     row = _commune(pcode)
     series = commune_series(service().dataset.figures, row["id"])
-    svg = trend_svg(series, title=f"{row['name']}: displaced people per round")
+    svg = trend_svg(series, title=_("%(commune)s: displaced people per round", commune=row["name"]))
     return Response(svg, mimetype="image/svg+xml")

@@ -10,12 +10,14 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..data.query import Query, parse_datetime, queryables, run_query
 from ..errors import BadRequest, NotFound
+from ..http.language import PARAM as LANG
 from ..http.params import dataset_for_request, layer_view, parse_bbox, parse_flag, parse_int
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _, gettext
 from ..io.downloads import csv_stream, gpkg_stream
 from ..io.geojson import dumps, feature_collection_stream, iter_features
-from ..layers import REGISTRY, LayerSpec
+from ..layers import REGISTRY, LayerSpec, layer_title
 from ..validate import HAITI_BOUNDS
 from . import ogc_html
 from .collections import FORMATS, collection_spec, link, stored_item
@@ -37,17 +39,18 @@ ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "sortby", "f", "stored_at
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10000
 def _only(params: set[str]) -> None:
-    unknown = sorted(set(request.args) - params)
+    unknown = sorted(set(request.args) - params - {LANG})
     if unknown:
         named = [u for u in unknown if re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", u)]
-        raise BadRequest(f"unknown parameter(s){': ' + ', '.join(named[:5]) if named else ''}; allowed: "
-                         f"{', '.join(sorted(params))}", field=named[0] if named else None)
+        raise BadRequest(_("unknown parameter(s)%(value)s; allowed: %(sorted)s",
+                           value=': ' + ', '.join(named[:5]) if named else '',
+                           sorted=', '.join(sorted(params))), field=named[0] if named else None)
 
 
 def _json_only() -> None:
     f = request.args.get("f", "json")
     if f != "json":
-        raise BadRequest("f must be json here", field="f")
+        raise BadRequest(_("f must be json here"), field="f")
 
 
 @bp.get("")
@@ -97,8 +100,8 @@ def _collection(name: str) -> dict:
     here = url_for("ogc.collection", collection_id=name, _external=True)
     return {
         "id": name,
-        "title": spec.title,
-        "description": spec.description,
+        "title": layer_title(name),
+        "description": gettext(spec.description),
         "itemType": "feature",
         "crs": [CRS84],
         "storageCrs": CRS84,
@@ -156,7 +159,7 @@ def queryables_doc(collection_id: str):
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": url_for("ogc.queryables_doc", collection_id=collection_id, _external=True),
         "type": "object",
-        "title": spec.title,
+        "title": layer_title(collection_id),
         "properties": props,
     }
     return Response(dumps(body), mimetype="application/schema+json")
@@ -175,7 +178,7 @@ def parse_items_query(spec: LayerSpec) -> Query:
         if name in request.args:
             value = request.args[name]
             if len(value) > 200:
-                raise BadRequest(f"{name} is longer than 200 characters", field=name)
+                raise BadRequest(_("%(name)s is longer than 200 characters", name=name), field=name)
             _check_value(name, value, schema)
             equals.append((name, value))
     sortby = []
@@ -183,33 +186,35 @@ def parse_items_query(spec: LayerSpec) -> Query:
         ascending = not part.startswith("-")
         name = part.lstrip("+- ")
         if name not in props:
-            raise BadRequest(f"cannot sort by {name[:40]!r}; sortable: {', '.join(props)}", field="sortby")
+            raise BadRequest(_("cannot sort by %(name)s; sortable: %(props)s",
+                               name=f"{name[:40]!r}", props=', '.join(props)), field="sortby")
         sortby.append((name, ascending))
     return Query(bbox=bbox, datetime=when, equals=tuple(equals), sortby=tuple(sortby), offset=offset, limit=limit)
 
 
 def _check_value(name: str, value: str, schema: dict) -> None:
     if "enum" in schema and value not in schema["enum"]:
-        raise BadRequest(f"{name} must be one of {', '.join(schema['enum'])}", field=name)
+        raise BadRequest(_("%(name)s must be one of %(choices)s",
+                           name=name, choices=', '.join(schema['enum'])), field=name)
     if schema["type"] == "integer":
         try:
             int(value)
         except ValueError:
-            raise BadRequest(f"{name} must be a whole number", field=name) from None
+            raise BadRequest(_("%(name)s must be a whole number", name=name), field=name) from None
     if schema["type"] == "number":
         try:
             number = float(value)
         except ValueError:
             number = float("nan")
         if number != number or number in (float("inf"), float("-inf")):
-            raise BadRequest(f"{name} must be a number", field=name) from None
+            raise BadRequest(_("%(name)s must be a number", name=name), field=name) from None
     if schema["type"] == "boolean" and value.lower() not in ("true", "false"):
-        raise BadRequest(f"{name} must be true or false", field=name)
+        raise BadRequest(_("%(name)s must be true or false", name=name), field=name)
     if schema.get("format") == "date":
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            raise BadRequest(f"{name} must be a date YYYY-MM-DD", field=name) from None
+            raise BadRequest(_("%(name)s must be a date YYYY-MM-DD", name=name), field=name) from None
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -221,7 +226,7 @@ def items(collection_id: str):
     query = parse_items_query(spec)
 
     excel = parse_flag("excel")
-    data, _ = dataset_for_request("stored_at")  # as_of is a queryable property here
+    data, _notes = dataset_for_request("stored_at")  # as_of is a queryable property here
     view = layer_view(data)  # bbox filters run on what the caller may see, so they reveal no more
     matched, page = run_query(view.layers[collection_id], view.trees[collection_id], spec, query)
     stamp = f"{data.as_of[collection_id] or 'empty'}_{query.offset}"
@@ -302,7 +307,8 @@ def item(collection_id: str, feature_id: str):
 
     feature, etag = stored_item(collection_id, feature_id)
     if feature is None:
-        raise NotFound(f"no feature {feature_id[:80]!r} in {collection_id}", field="featureId")
+        raise NotFound(_("no feature %(feature_id)s in %(collection_id)s",
+                         feature_id=f"{feature_id[:80]!r}", collection_id=collection_id), field="featureId")
     here = url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True)
     feature["links"] = [
         link(here, "self", FORMATS["json"], "This feature"),

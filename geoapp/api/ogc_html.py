@@ -14,6 +14,7 @@ from ..errors import BadRequest
 from ..http.errors import wants_html
 from ..http.params import sees_exact_positions
 from ..http.state import service
+from ..i18n.translate import _
 from ..io.context import load_context
 from ..layers import REGISTRY
 from .collections import link
@@ -28,7 +29,7 @@ def response_format(allowed: tuple[str, ...] = ("json", "html")) -> str:
     if fmt is None:
         return "html" if wants_html() else "json"
     if fmt not in allowed:
-        raise BadRequest(f"f must be one of {', '.join(allowed)}", field="f")
+        raise BadRequest(_("f must be one of %(formats)s", formats=', '.join(allowed)), field="f")
     return fmt
 
 

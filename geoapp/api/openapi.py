@@ -269,6 +269,14 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "Every change of a feature: who, when, why, before and after", [collection_id, feature_id],
             errors=(404,), tag="edits")},
     }
+    # every endpoint speaks the language asked (messages, reasons, labels; codes never change); documented where
+    # the operation reads query parameters at all (those without answer any other parameter with a 400)
+    lang = _param("lang", "query", {"type": "string", "example": "fr"},
+                  "Language of the sentences: en, fr or ht (else Accept-Language; anything else: English)")
+    for operations in paths.values():
+        for op in operations.values():
+            if "400" in op["responses"] and lang not in op["parameters"]:  # an operation may serve two paths
+                op["parameters"] = [*op["parameters"], lang]
     return {
         "openapi": "3.0.3",
         "info": {"title": "haiti-access", "version": "0.1.0",

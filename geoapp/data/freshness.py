@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..i18n.translate import _, gettext, ngettext
 from ..layers import REGISTRY
 
 NO_DAY = np.datetime64("NaT", "D")
@@ -69,14 +70,19 @@ def stale_sentence(days: np.ndarray, today: dt.date, stale_after_days: int, *, n
         return None
     total, count = len(days), len(old)
     low, high = int(old.min()), int(old.max())
-    when = f"{high} days ago" if low == high else f"between {low} and {high} days ago"
+    noun, plural, where = gettext(noun), gettext(plural), gettext(where)
+    when = _("%(days)s days ago", days=high) if low == high else _(
+        "between %(low)s and %(high)s days ago", low=low, high=high)
     if count == total == 1:
-        head = f"The {noun} {where} was"
-    elif count == total:
-        head = f"{'Both' if total == 2 else f'All {total}'} {plural} {where} were"
-    else:
-        head = f"{count} of the {total} {plural} {where} {'was' if count == 1 else 'were'}"
-    return f"{head} last reported {when}."
+        return _("The %(noun)s %(where)s was last reported %(when)s.", noun=noun, where=where, when=when)
+    if count == total == 2:
+        return _("Both %(plural)s %(where)s were last reported %(when)s.", plural=plural, where=where, when=when)
+    if count == total:
+        return _("All %(total)s %(plural)s %(where)s were last reported %(when)s.", total=total, plural=plural,
+                 where=where, when=when)
+    return ngettext("%(num)s of the %(total)s %(plural)s %(where)s was last reported %(when)s.",
+                    "%(num)s of the %(total)s %(plural)s %(where)s were last reported %(when)s.", count,
+                    total=total, plural=plural, where=where, when=when)
 
 
 def stale_warnings_for(used: list[tuple[np.ndarray, str, str, str]], today: dt.date, stale_after_days: int
@@ -86,5 +92,5 @@ def stale_warnings_for(used: list[tuple[np.ndarray, str, str, str]], today: dt.d
                  if (s := stale_sentence(days, today, stale_after_days, noun=noun, plural=plural, where=where))]
     if not sentences:
         return []
-    return [" ".join(sentences) + f" (older than {stale_after_days} days: conditions may have changed; check with "
-            "security focal points.)"]
+    return [" ".join(sentences) + _(" (older than %(days)s days: conditions may have changed; check with "
+                                    "security focal points.)", days=stale_after_days)]

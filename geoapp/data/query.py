@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ..errors import BadRequest
+from ..i18n.translate import _
 from ..layers import CONFIDENCE, PORT_KINDS, LayerSpec
 
 DAY = pd.Timedelta(days=1)
@@ -58,16 +59,16 @@ def parse_datetime(value: str, field: str = "datetime") -> tuple[pd.Timestamp | 
     """RFC 3339 instant, ``start/end`` interval, ``../end`` or ``start/..`` (open ends)."""
     parts = value.split("/")
     if len(parts) > 2:
-        raise BadRequest(f"{field} must be an instant or an interval start/end", field=field)
+        raise BadRequest(_("%(field)s must be an instant or an interval start/end", field=field), field=field)
     if len(parts) == 1:
         start, end = _instant(parts[0], field)
         return start, end
     start = None if parts[0] in ("", "..") else _instant(parts[0], field)[0]
     end = None if parts[1] in ("", "..") else _instant(parts[1], field)[1]
     if start is None and end is None:
-        raise BadRequest(f"{field} interval must have at least one end", field=field)
+        raise BadRequest(_("%(field)s interval must have at least one end", field=field), field=field)
     if start is not None and end is not None and start > end:
-        raise BadRequest(f"{field} interval starts after it ends", field=field)
+        raise BadRequest(_("%(field)s interval starts after it ends", field=field), field=field)
     return start, end
 
 
@@ -80,8 +81,8 @@ def _instant(text: str, field: str) -> tuple[pd.Timestamp, pd.Timestamp]:
             return day, day + DAY - pd.Timedelta(microseconds=1)
         moment = pd.Timestamp(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
-        raise BadRequest(f"{field} must be RFC 3339 dates or date-times (e.g. 2025-03-31 or "
-                         "2025-03-31T12:00:00Z), with .. for an open end", field=field) from None
+        raise BadRequest(_("%(field)s must be RFC 3339 dates or date-times (e.g. 2025-03-31 or 2025-03-31T12:00:00Z), "
+                           "with .. for an open end", field=field), field=field) from None
     moment = moment.tz_convert("UTC").tz_localize(None) if moment.tzinfo else moment
     return moment, moment
 

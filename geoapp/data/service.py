@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 
 from ..errors import GeoappError
+from ..i18n.translate import _, current_language
 from ..settings import Settings
 from ..store import Store
 from .dataset import Dataset, build_dataset
@@ -33,7 +34,7 @@ class Service:
         self._store_version = store.version()
         self.dataset: Dataset = build_dataset(store.load(), settings, figures=store.load_figures())
         self.loaded_at = dt.datetime.now(dt.UTC)
-        self._pages: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, str, str], str] = OrderedDict()
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -113,8 +114,8 @@ class Service:
 
     # -- derived views --------------------------------------------------------------------------
     def cached_page(self, name: str, build, *, keep: int = 32) -> str:
-        """A page that depends only on the data version and ``name``, built once, the last ``keep`` kept."""
-        key = (self.dataset.version, name)
+        """A page that depends only on the data version, ``name`` and the language; the last ``keep`` kept."""
+        key = (self.dataset.version, name, current_language())
         page = self._pages.get(key)
         if page is None:
             page = self._pages[key] = build()
@@ -130,7 +131,8 @@ class Service:
         notes = []
         first = self.store.first_change_at()
         if first and moment < first:
-            notes.append(f"The store holds no history before {first[:10]}; this is the earliest data it has.")
+            notes.append(_("The store holds no history before %(day)s; this is the earliest data it has.",
+                           day=first[:10]))
         if key not in self._as_of:
             layers = layers_as_of(current.layers, self.store.changes_after(moment))
             # Incidents are dated events: as of a day, every event known now that happened by then

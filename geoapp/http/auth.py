@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from ..errors import Forbidden, Unauthorized
+from ..i18n.translate import _
 from ..store import Store
 from ..store.sql import ROLES
 
@@ -14,12 +15,12 @@ def current_principal(store: Store) -> tuple[str, str] | None:
     header = request.headers.get("Authorization", "")
     if not header:
         return None
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        raise Unauthorized("send the token as 'Authorization: Bearer <token>'", field="Authorization")
+        raise Unauthorized(_("send the token as 'Authorization: Bearer <token>'"), field="Authorization")
     principal = store.principal(token.strip())
     if principal is None:
-        raise Unauthorized("this token is not valid (unknown or revoked)", field="Authorization")
+        raise Unauthorized(_("this token is not valid (unknown or revoked)"), field="Authorization")
     return principal
 
 
@@ -27,9 +28,11 @@ def require_role(store: Store, minimum: str) -> tuple[str, str]:
     """The caller, if their role is at least ``minimum``: 401 without a token, 403 with too weak a role."""
     principal = current_principal(store)
     if principal is None:
-        raise Unauthorized(f"writing needs an API token with the {minimum} role; send 'Authorization: Bearer <token>'",
+        raise Unauthorized(_("writing needs an API token with the %(minimum)s role; send 'Authorization: Bearer "
+                             "<token>'", minimum=minimum),
                            field="Authorization")
     name, role = principal
     if ROLES.index(role) < ROLES.index(minimum):
-        raise Forbidden(f"the token {name!r} has the {role} role; this needs {minimum} or above")
+        raise Forbidden(_("the token %(name)s has the %(role)s role; this needs %(minimum)s or above",
+                          name=f"{name!r}", role=role, minimum=minimum))
     return principal

@@ -9,8 +9,19 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import GeoappError
+from ..i18n.translate import N_, _, gettext
 
 log = logging.getLogger("geoapp")
+
+#: werkzeug's own messages for the errors it raises, so they are in the catalogs and translated
+WERKZEUG_MESSAGES = (
+    N_("The requested URL was not found on the server. If you entered the URL manually please check your "
+       "spelling and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The server does not support the media type transmitted in the request."),
+)
 
 
 def wants_html() -> bool:
@@ -35,7 +46,7 @@ def install_error_handlers(app: Flask, *, html_page: Callable[[int, str], Respon
     def geoapp_error(exc: GeoappError):
         if exc.status >= 500 and exc.status != 503:
             log.error("internal error: %s", exc.message)
-            return respond(exc.status, exc.code, "internal error")
+            return respond(exc.status, exc.code, _("internal error"))
         body, status = respond(exc.status, exc.code, exc.message, exc.field, exc.details)
         response = app.make_response((body, status))
         response.headers.update(getattr(exc, "headers", {}))
@@ -44,9 +55,10 @@ def install_error_handlers(app: Flask, *, html_page: Callable[[int, str], Respon
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        message = exc.description or exc.name
+        message = gettext(exc.description or exc.name)
         if exc.code == 429:
-            message = f"too many requests: this endpoint allows {message} per client; retry after Retry-After seconds"
+            message = _("too many requests: this endpoint allows %(limit)s per client; retry after Retry-After "
+                        "seconds", limit=exc.description or exc.name)
         body, status = respond(exc.code or 500, code, message)
         response = app.make_response((body, status))
         for name, value in exc.get_headers():  # e.g. Allow on a 405
@@ -57,4 +69,4 @@ def install_error_handlers(app: Flask, *, html_page: Callable[[int, str], Respon
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return respond(500, "internal_error", "internal error; the operators have been told")
+        return respond(500, "internal_error", _("internal error; the operators have been told"))

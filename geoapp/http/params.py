@@ -12,6 +12,7 @@ from flask import request
 
 from ..errors import BadRequest
 from ..i18n.gazetteer import Place, locate
+from ..i18n.translate import _
 from .auth import current_principal
 from .state import service
 
@@ -23,10 +24,11 @@ def arg(name: str, *, required: bool = True, default: str | None = None) -> str 
     value = request.args.get(name)
     if value is None or value.strip() == "":
         if required:
-            raise BadRequest(f"missing required parameter {name}", field=name)
+            raise BadRequest(_("missing required parameter %(name)s", name=name), field=name)
         return default
     if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"parameter {name} is longer than {MAX_PARAM_LENGTH} characters", field=name)
+        raise BadRequest(_("parameter %(name)s is longer than %(max_param_length)s characters",
+                           name=name, max_param_length=MAX_PARAM_LENGTH), field=name)
     return value.strip()
 
 
@@ -34,13 +36,13 @@ def parse_numbers(value: str, count: int, field: str, shape: str) -> list[float]
     """``count`` comma-separated finite numbers, or a 400 that shows the expected shape."""
     parts = value.split(",")
     if len(parts) != count:
-        raise BadRequest(f"{field} must be {shape}", field=field)
+        raise BadRequest(_("%(field)s must be %(shape)s", field=field, shape=shape), field=field)
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise BadRequest(f"{field} must be {shape} with numbers", field=field) from None
+        raise BadRequest(_("%(field)s must be %(shape)s with numbers", field=field, shape=shape), field=field) from None
     if not all(math.isfinite(n) for n in numbers):
-        raise BadRequest(f"{field} must contain finite numbers", field=field)
+        raise BadRequest(_("%(field)s must contain finite numbers", field=field), field=field)
     return numbers
 
 
@@ -52,21 +54,22 @@ def parse_int(field: str, *, default: int, minimum: int, maximum: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise BadRequest(f"{field} must be a whole number", field=field) from None
+        raise BadRequest(_("%(field)s must be a whole number", field=field), field=field) from None
     if not minimum <= number <= maximum:
-        raise BadRequest(f"{field} must be between {minimum} and {maximum}", field=field)
+        raise BadRequest(_("%(field)s must be between %(minimum)s and %(maximum)s",
+                           field=field, minimum=minimum, maximum=maximum), field=field)
     return number
 
 
 def parse_flag(field: str) -> bool:
     """An optional ``true``/``false`` parameter (also 1/0, yes/no); present but empty is a 400."""
     if field in request.args and not request.args[field].strip():
-        raise BadRequest(f"{field} must be true or false", field=field)
+        raise BadRequest(_("%(field)s must be true or false", field=field), field=field)
     value = arg(field, required=False)
     if value is None:
         return False
     if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-        raise BadRequest(f"{field} must be true or false", field=field)
+        raise BadRequest(_("%(field)s must be true or false", field=field), field=field)
     return value.lower() in ("true", "1", "yes")
 
 
@@ -78,7 +81,7 @@ def parse_lonlat(field: str) -> tuple[float, float]:
 def _lonlat(value: str, field: str) -> tuple[float, float]:
     lon, lat = parse_numbers(value, 2, field, "LON,LAT")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise BadRequest(f"{field} is not a lon,lat pair (lon -180..180, lat -90..90)", field=field)
+        raise BadRequest(_("%(field)s is not a lon,lat pair (lon -180..180, lat -90..90)", field=field), field=field)
     return lon, lat
 
 
@@ -149,9 +152,10 @@ def parse_bbox(field: str = "bbox") -> tuple[float, float, float, float] | None:
     numbers = parse_numbers(value, count, field, "MINX,MINY,MAXX,MAXY")
     minx, miny, maxx, maxy = (numbers[0], numbers[1], numbers[3], numbers[4]) if count == 6 else numbers
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise BadRequest(f"{field} must be in lon/lat degrees", field=field)
+        raise BadRequest(_("%(field)s must be in lon/lat degrees", field=field), field=field)
     if minx > maxx or miny > maxy:
-        raise BadRequest(f"{field} must be MINX,MINY,MAXX,MAXY with MINX <= MAXX and MINY <= MAXY", field=field)
+        raise BadRequest(_("%(field)s must be MINX,MINY,MAXX,MAXY with MINX <= MAXX and MINY <= MAXY",
+                           field=field), field=field)
     return minx, miny, maxx, maxy
 
 
@@ -175,17 +179,18 @@ def dataset_for_request(field: str = "as_of"):
         return svc.dataset, []
     value = request.args[field].strip()
     if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field)
+        raise BadRequest(_("%(field)s must be a date YYYY-MM-DD", field=field), field=field)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(f"{field} must be a date YYYY-MM-DD", field=field) from None
+        raise BadRequest(_("%(field)s must be a date YYYY-MM-DD", field=field), field=field) from None
     if day > dt.date.today():
-        raise BadRequest(f"{field} must not be in the future", field=field)
+        raise BadRequest(_("%(field)s must not be in the future", field=field), field=field)
     if day < EARLIEST_DAY:  # dates of old centuries overflow the windows counted back from the day
-        raise BadRequest(f"{field} must be on or after {EARLIEST_DAY.isoformat()}", field=field)
+        raise BadRequest(_("%(field)s must be on or after %(earliest_day)s",
+                           field=field, earliest_day=EARLIEST_DAY.isoformat()), field=field)
     data, notes = svc.dataset_as_of(day)
-    return data, [f"Answered from the data as stored at the end of {day.isoformat()}.", *notes]
+    return data, [_("Answered from the data as stored at the end of %(day)s.", day=day.isoformat()), *notes]
 
 
 def with_notes(answer: dict, notes: list[str]) -> dict:
@@ -198,11 +203,11 @@ def with_notes(answer: dict, notes: list[str]) -> dict:
 def json_body(types: tuple[str, ...] = ("application/json", "application/geo+json")) -> dict:
     """The request body as a JSON object, with a 400 for anything else (including absurd nesting)."""
     if request.mimetype not in types:
-        raise BadRequest(f"send the body as {' or '.join(types)}", field="body")
+        raise BadRequest(_("send the body as %(types)s", types=' or '.join(types)), field="body")
     try:
         body = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, RecursionError):
-        raise BadRequest("the body is not valid JSON", field="body") from None
+        raise BadRequest(_("the body is not valid JSON"), field="body") from None
     if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object", field="body")
+        raise BadRequest(_("the body must be a JSON object"), field="body")
     return body

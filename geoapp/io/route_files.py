@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from ..i18n.translate import _
+
 #: ``f=`` values of ``/api/route`` and the media type each is served as
 ROUTE_FORMATS = {"json": "application/json", "geojson": "application/geo+json", "gpx": "application/gpx+xml"}
 
@@ -31,7 +33,7 @@ def route_gpx(answer: dict) -> str:
         t_low, t_high = p["duration_range_s"]
         parts.append(f"{p['label']}: {p['distance_m'] / 1000:.1f} km ({low / 1000:.0f}-{high / 1000:.0f} km), "
                      f"about {_hours(p['duration_s'])} ({_hours(t_low)}-{_hours(t_high)}).")
-    parts += answer["reasons"] + answer["warnings"] + [f"Data as of {answer['data_as_of']}."]
+    parts += answer["reasons"] + answer["warnings"] + [_("Data as of %(date)s.", date=answer["data_as_of"])]
     desc = " ".join(parts)
     points = "".join(f'<trkpt lat="{lat:.5f}" lon="{lon:.5f}"/>' for lon, lat in
                      (route["geometry"]["coordinates"] if route else []))

@@ -13,7 +13,8 @@ from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from ..layers import PALETTE, REGISTRY
+from ..i18n.translate import _, current_language
+from ..layers import PALETTE, REGISTRY, layer_title, status_label
 from .boundaries import MAP_ATTRIBUTION
 from .layers import (
     ACCESS_COLOURS,
@@ -29,6 +30,22 @@ from .layers import (
 from .legend import Legend, MapHandle, line_swatch
 
 HAITI_VIEW = ([17.95, -74.5], [20.1, -71.6])
+#: branca's page template with the page's language on <html> (screen readers, spelling, translation tools)
+PAGE = Template(
+    "<!DOCTYPE html>\n"
+    '<html lang="{{ this.lang }}">\n'
+    "<head>\n"
+    "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+    "    {{this.header.render(**kwargs)}}\n"
+    "</head>\n"
+    "<body>\n"
+    "    {{this.html.render(**kwargs)}}\n"
+    "</body>\n"
+    "<script>\n"
+    "    {{this.script.render(**kwargs)}}\n"
+    "</script>\n"
+    "</html>\n",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +83,8 @@ def base_map(
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     root = m.get_root()
     root.title = title
+    root._template = PAGE  # the page says its language
+    root.lang = current_language()
     if assets.theme_css:
         root.header.add_child(CssLink(assets.theme_css), name="theme_css")
     root.header.add_child(CssLink(assets.page_css), name="page_css")
@@ -78,7 +97,7 @@ def base_map(
     for i, url in enumerate(assets.map_js):
         root.header.add_child(Element(f'<script src="{html.escape(url)}" defer></script>'), name=f"map_js{i}")
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr=tile_attribution or "map tiles", name="Base map").add_to(m)
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution or "map tiles", name=_("Base map")).add_to(m)
     elif context:
         _context(m, context)
     return m
@@ -89,7 +108,7 @@ def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
     outline = context.get("outline")
     if outline is not None and len(outline):
         land = folium.GeoJson(
-            outline.__geo_interface__, name="Haiti (Natural Earth)", control=False,
+            outline.__geo_interface__, name=_("Haiti (Natural Earth)"), control=False,
             style_function=lambda _f: {"color": "#8a8a8a", "weight": 1, "fillColor": "#fbfaf5", "fillOpacity": 1},
             interactive=False,
         )
@@ -97,7 +116,7 @@ def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
         land.add_to(m)
     places = context.get("places")
     if places is not None and len(places):
-        towns = folium.FeatureGroup(name="Towns (GeoNames)", control=False)
+        towns = folium.FeatureGroup(name=_("Towns (GeoNames)"), control=False)
         for name, rank, point in zip(places["name"], places["rank"], places.geometry, strict=True):
             dot = folium.CircleMarker([point.y, point.x], radius=2 if rank > 1 else 3, color="#555555", weight=1,
                                       fill=True, fill_opacity=1)
@@ -181,7 +200,7 @@ def add_reference_layers(m: folium.Map, urls: Mapping[str, str]) -> None:
     """
     for name in ("departments", "communes", "sections"):
         if name in urls:
-            ReferenceLayer(name, REGISTRY[name].title, urls[name], **REFERENCE_STYLE[name]).add_to(m)
+            ReferenceLayer(name, layer_title(name), urls[name], **REFERENCE_STYLE[name]).add_to(m)
 
 
 class ReferenceLayer(folium.map.Layer):
@@ -220,7 +239,7 @@ class IncidentDetail:
 
     def config(self) -> dict:
         spec = REGISTRY["incidents"]
-        return {"layer": spec.title, "items": self.items_url, "start": self.start, "end": self.end,
+        return {"layer": layer_title("incidents"), "items": self.items_url, "start": self.start, "end": self.end,
                 "stored_at": self.stored_at, "zoom": self.zoom, "page": self.page, "most": self.most,
                 "total": int(self.counts["incidents"].sum()), "colours": dict(spec.colours),
                 "fields": ["name", "status", *POPUP_FIELDS["incidents"], *PROVENANCE]}
@@ -289,25 +308,27 @@ def route_map(
         drawn.append((label, style))
         folium.GeoJson(
             feature, name=label, style_function=lambda _f, s=style: s,
-            tooltip=f"{label}: {feature['properties']['distance_m'] / 1000:.1f} km",
+            tooltip=_("%(route)s: %(km)s km", route=label, km=f"{feature['properties']['distance_m'] / 1000:.1f}"),
         ).add_to(m)
         coords = feature["geometry"]["coordinates"]
         bounds.extend([[lat, lon] for lon, lat in coords])
         exposed = feature["properties"].get("exposed")
         if exposed and kind != "shortest":
             folium.GeoJson(
-                {"type": "Feature", "properties": {}, "geometry": exposed}, name=f"{label}: exposed parts",
+                {"type": "Feature", "properties": {}, "geometry": exposed},
+                name=_("%(route)s: exposed parts", route=label),
                 style_function=lambda _f: {"color": PALETTE["vermillion"], "weight": 4, "opacity": 0.95},
-                tooltip="exposed: dangerous or blocked road, inside a gang zone, or near recent incidents",
+                tooltip=_("exposed: dangerous or blocked road, inside a gang zone, or near recent incidents"),
             ).add_to(m)
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
         bounds.append([lat, lon])
         near = result[key].get("near")
-        named = f" (near {near['name']}, {near['distance_m'] / 1000:.1f} km)" if near else ""
+        named = _(" (near %(place)s, %(km)s km)", place=near["name"], km=f"{near['distance_m'] / 1000:.1f}") \
+            if near else ""
         folium.CircleMarker(
             [lat, lon], radius=8, color="#000", weight=2, fill=True, fill_color=colour, fill_opacity=1,
-            tooltip=("Origin" if key == "from" else "Destination") + named, className=f"route-end route-{key}",
+            tooltip=(_("Origin") if key == "from" else _("Destination")) + named, className=f"route-end route-{key}",
         ).add_to(m)
     lats, lons = [b[0] for b in bounds], [b[1] for b in bounds]
     # a first fit; the page's script fits again clear of the panel and legend (their size depends on the screen)
@@ -335,27 +356,29 @@ def access_map(
     add_reference_layers(m, reference or {})
     by_id = {row["id"]: row for row in result["sites"]}
     frame = sites.assign(
-        access=[by_id[i]["access"] for i in sites["id"]],
-        verdict=[by_id[i]["verdict"] for i in sites["id"]],
+        access=[status_label("access", by_id[i]["access"]) for i in sites["id"]],
+        access_code=[by_id[i]["access"] for i in sites["id"]],
+        verdict=[status_label("verdict", by_id[i]["verdict"]) for i in sites["id"]],
         reason=[by_id[i]["reason"] for i in sites["id"]],
         distance_km=[None if by_id[i]["distance_m"] is None else round(by_id[i]["distance_m"] / 1000, 1)
                      for i in sites["id"]],
-    )[["id", "name", "commune", "individuals", "access", "verdict", "reason", "distance_km", "geometry"]]
+    )[["id", "name", "commune", "individuals", "access", "access_code", "verdict", "reason", "distance_km", "geometry"]]
 
     def style(feature):
         p = feature["properties"]
         return {"radius": site_radius(p["individuals"]), "color": "#000000", "weight": 1, "fill": True,
-                "fillColor": ACCESS_COLOURS[p["access"]], "fillOpacity": 0.9}
+                "fillColor": ACCESS_COLOURS[p["access_code"]], "fillOpacity": 0.9}
 
     folium.GeoJson(
-        plain_geojson(frame), name="Sites by access", marker=folium.CircleMarker(), style_function=style,
+        plain_geojson(frame), name=_("Sites by access"), marker=folium.CircleMarker(), style_function=style,
         popup=folium.GeoJsonPopup(
             fields=["name", "commune", "individuals", "access", "verdict", "reason", "distance_km"],
-            aliases=["name", "commune", "individuals", "access", "verdict", "why", "distance (km)"]),
+            aliases=[_("name"), _("commune"), _("individuals"), _("access"), _("verdict"), _("why"),
+                     _("distance (km)")]),
         tooltip=folium.GeoJsonTooltip(fields=["name", "access"], labels=False),
     ).add_to(m)
     folium.CircleMarker([hub[1], hub[0]], radius=9, color="#000", weight=3, fill=True, fill_color=PALETTE["blue"],
-                        fill_opacity=1, tooltip="Hub").add_to(m)
+                        fill_opacity=1, tooltip=_("Hub")).add_to(m)
     m.fit_bounds(HAITI_VIEW)
     folium.LayerControl(collapsed=True).add_to(m)
     Legend(access=True, boundaries=bool(reference)).add_to(m)

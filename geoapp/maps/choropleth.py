@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.figures import Rounds
+from ..i18n.translate import N_, _
 
 #: ColorBrewer YlGnBu, sequential and colour-blind safe, by number of classes.
 PALETTES = {
@@ -18,7 +19,7 @@ PALETTES = {
     5: ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
 }
 #: What the fill can show, and its words in the panel and legend.
-METRICS = {"individuals": "displaced people", "per_1000_residents": "displaced people per 1,000 residents"}
+METRICS = {"individuals": N_("displaced people"), "per_1000_residents": N_("displaced people per 1,000 residents")}
 CLASSES = 5
 
 
@@ -39,7 +40,7 @@ def classes(figures: pd.DataFrame) -> dict:
     for metric, words in METRICS.items():
         cuts = breaks(figures[metric]) if metric in figures else []
         colours = PALETTES[len(cuts) + 1]
-        out[metric] = {"title": words, "breaks": cuts, "colours": list(colours),
+        out[metric] = {"title": _(words), "breaks": cuts, "colours": list(colours),
                        "labels": _labels(cuts, decimals=metric != "individuals")}
     return out
 
@@ -48,7 +49,7 @@ def round_choices(figures: pd.DataFrame, day: dt.date | None) -> tuple[list[dict
     """The rounds on record, oldest first, and the one a page shows first (the latest on or before ``day``)."""
     rounds = Rounds.of(figures)
     choices = [{"round": r["round"], "date": r["date"], "individuals": r["individuals"],
-                "label": (f"round {r['round']}, " if r["round"] else "") + r["date"]}
+                "label": (_("round %(round)s, ", round=r["round"]) if r["round"] else "") + r["date"]}
                for r in (rounds.describe(i) for i in range(len(rounds.table)))]
     return choices, rounds.on_or_before(day)
 
@@ -63,8 +64,9 @@ def _labels(cuts: list[float], *, decimals: bool) -> list[str]:
         return f"{v:,.1f}" if decimals and v < 10 else f"{v:,.0f}"
 
     if not cuts:
-        return ["any"]
+        return [_("any")]
     bounds = [0, *cuts]
-    labels = [f"{text(a)} to under {text(b)}" for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    labels[0] = f"under {text(cuts[0])}"
-    return labels + [f"{text(cuts[-1])} or more"]
+    labels = [_("%(low)s to under %(high)s", low=text(a), high=text(b))
+              for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    labels[0] = _("under %(high)s", high=text(cuts[0]))
+    return labels + [_("%(low)s or more", low=text(cuts[-1]))]

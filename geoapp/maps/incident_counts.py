@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..i18n.translate import _
+
 #: Incidents placed in no commune (far off the coast) are counted per cell of this size (degrees).
 CELL_DEG = 0.1
 
@@ -39,7 +41,7 @@ def incidents_by_commune(incidents: gpd.GeoDataFrame, communes: gpd.GeoDataFrame
     points = shapely.points(grouped[["x", "y"]].to_numpy())
     placed = grouped.index.isin(anchors.index)
     points[placed] = anchors.reindex(grouped.index[placed]).to_numpy()
-    grouped["name"] = grouped["name"].where(placed, "outside any commune")
+    grouped["name"] = grouped["name"].where(placed, _("outside any commune"))
     frame = grouped.reset_index().rename(columns={"key": "id"})
     order = np.argsort(-frame["incidents"].to_numpy(), kind="stable")  # small circles drawn last, on top
     frame, points = frame.iloc[order].reset_index(drop=True), points[order]

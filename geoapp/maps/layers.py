@@ -10,7 +10,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..layers import PALETTE, REGISTRY
+from ..i18n.translate import DEFAULT, _, current_language
+from ..layers import PALETTE, REGISTRY, event_type_label, layer_title, status_label
 from .incident_counts import count_radius
 
 #: Fields shown in each layer's popup, after ``name`` and ``status``; provenance always closes it.
@@ -33,7 +34,7 @@ def _popup(name: str, frame: gpd.GeoDataFrame) -> folium.GeoJsonPopup:
     fields = ["name", "status", *POPUP_FIELDS[name], *PROVENANCE]
     if "download" in frame:
         fields.append("download")
-    return folium.GeoJsonPopup(fields=fields, aliases=[f.replace("_", " ") for f in fields], localize=True,
+    return folium.GeoJsonPopup(fields=fields, aliases=[status_label("field", f) for f in fields], localize=True,
                                max_width=320)
 
 
@@ -42,17 +43,45 @@ def _tooltip() -> folium.GeoJsonTooltip:
 
 
 def _geojson(name: str, frame: gpd.GeoDataFrame, style, *, points: bool = False) -> folium.GeoJson:
-    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip."""
-    return folium.GeoJson(plain_geojson(frame), name=REGISTRY[name].title, style_function=style,
+    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip.
+
+    Popups and tooltips show each code by its label in the page's language; styles read the code
+    (``status_code`` when the two differ).
+    """
+    frame = labelled(name, frame)
+    return folium.GeoJson(plain_geojson(frame), name=layer_title(name), style_function=style,
                           marker=folium.CircleMarker() if points else None,
                           popup=_popup(name, frame), tooltip=_tooltip())
+
+
+def labelled(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with its codes (status, kind, event type, confidence) as labels, outside English.
+
+    The status code stays in ``status_code`` for the styles.
+    """
+    if current_language() == DEFAULT or not len(frame):
+        return frame
+    out = frame.assign(status_code=frame["status"], status=[status_label(name, s) for s in frame["status"]])
+    if "kind" in out:
+        out["kind_code"] = out["kind"]
+    for column, vocabulary in (("kind", "port_kind"), ("confidence", "confidence")):
+        if column in out:
+            out[column] = [status_label(vocabulary, v) if isinstance(v, str) else v for v in out[column]]
+    if "event_type" in out:
+        out["event_type"] = [event_type_label(v) if isinstance(v, str) else v for v in out["event_type"]]
+    return out
+
+
+def code(properties: dict, field: str = "status") -> str:
+    """A feature's code as the data holds it (labelled frames keep it in ``<field>_code``)."""
+    return properties.get(f"{field}_code", properties[field])
 
 
 def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     colours = REGISTRY["gang_zones"].colours
 
     def style(feature):
-        status = feature["properties"]["status"]
+        status = code(feature["properties"])
         return {
             "color": colours[status], "weight": 1.5, "fillColor": colours[status],
             "fillOpacity": ZONE_FILL[status] * (0.6 if muted else 1), "dashArray": ZONE_DASH[status],
@@ -67,8 +96,8 @@ def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     def style(feature):
         p = feature["properties"]
         return {
-            "color": colours[p["status"]], "weight": ROAD_WEIGHT.get(p["road_class"], 2),
-            "dashArray": ROAD_DASH[p["status"]], "opacity": 0.5 if muted else 0.9,
+            "color": colours[code(p)], "weight": ROAD_WEIGHT.get(p["road_class"], 2),
+            "dashArray": ROAD_DASH[code(p)], "opacity": 0.5 if muted else 0.9,
         }
 
     return _geojson("roads", frame, style)
@@ -81,7 +110,7 @@ def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         p = feature["properties"]
         return {
             "radius": site_radius(p["individuals"]), "color": "#ffffff", "weight": 1, "fill": True,
-            "fillColor": colours[p["status"]], "fillOpacity": 0.85,
+            "fillColor": colours[code(p)], "fillOpacity": 0.85,
         }
 
     return _geojson("displacement_sites", frame, style, points=True)
@@ -92,8 +121,8 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
 
     def style(feature):
         p = feature["properties"]
-        return {"radius": 7, "color": "#000000", "weight": 2, "fill": True, "dashArray": PORT_DASH.get(p["kind"]),
-                "fillColor": colours[p["status"]], "fillOpacity": 1}
+        return {"radius": 7, "color": "#000000", "weight": 2, "fill": True, "dashArray": PORT_DASH.get(code(p, "kind")),
+                "fillColor": colours[code(p)], "fillOpacity": 1}
 
     return _geojson("ports", frame, style, points=True)
 
@@ -104,14 +133,14 @@ def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     def style(feature):
         p = feature["properties"]
         return {"radius": incident_radius(p["fatalities"]), "color": "#000000", "weight": 1, "fill": True,
-                "fillColor": colours[p["status"]], "fillOpacity": 0.6 if muted else 0.8}
+                "fillColor": colours[code(p)], "fillOpacity": 0.6 if muted else 0.8}
 
     return _geojson("incidents", frame, style, points=True)
 
 
 def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """Incidents per commune as one circle each (size: number), in the layer the incidents toggle."""
-    group = folium.FeatureGroup(name=REGISTRY["incidents"].title)
+    group = folium.FeatureGroup(name=layer_title("incidents"))
 
     def style(feature):
         return {"radius": count_radius(feature["properties"]["incidents"]), "color": "#000000", "weight": 1,
@@ -119,11 +148,12 @@ def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
     fields = ["name", "department", "incidents", "deaths", "verified", "newest", "oldest"]
     counts = folium.GeoJson(
-        plain_geojson(frame), name="Incidents per commune", control=False, marker=folium.CircleMarker(),
+        plain_geojson(frame), name=_("Incidents per commune"), control=False, marker=folium.CircleMarker(),
         style_function=style,
-        popup=folium.GeoJsonPopup(fields=fields, aliases=["commune", "department", "incidents", "deaths reported",
-                                                          "verified", "newest", "oldest"], localize=True),
-        tooltip=folium.GeoJsonTooltip(fields=["name", "incidents"], aliases=["", "incidents"]),
+        popup=folium.GeoJsonPopup(fields=fields, aliases=[_("commune"), _("department"), _("incidents"),
+                                                          _("deaths reported"), _("verified"), _("newest"),
+                                                          _("oldest")], localize=True),
+        tooltip=folium.GeoJsonTooltip(fields=["name", "incidents"], aliases=["", _("incidents")]),
     )
     counts.ha_part = "incidents-by-commune"  # the page swaps it for each incident when zoomed in
     counts.add_to(group)

@@ -10,7 +10,8 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from ..layers import PALETTE, REGISTRY
+from ..i18n.translate import _, template
+from ..layers import PALETTE, REGISTRY, layer_title, status_label, status_labels
 from .layers import ACCESS_COLOURS, REFERENCE_STYLE, ROAD_DASH, ZONE_DASH, ZONE_FILL
 
 
@@ -62,7 +63,7 @@ window.haControl = {{ this.control or 'null' }};
 class Legend(MacroElement):
     """A legend for every layer and status, in the same colours and dash patterns as the map."""
 
-    _template = Template((Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8"))
+    _template = template((Path(__file__).parent / "templates" / "legend.html").read_text(encoding="utf-8"))
 
     def __init__(self, *, routes: list[tuple[str, str]] | None = None, access: bool = False,
                  boundaries: bool = False, incident_counts: bool = False, choropleth: Mapping[str, dict] | None = None):
@@ -74,28 +75,29 @@ class Legend(MacroElement):
         self.boundaries = boundaries
         self.boundary_lines = [
             (label, f"{max(style['weight'], 1):g}px {'dashed' if style.get('dashArray') else 'solid'} {style['color']}")
-            for label, style in (("department", REFERENCE_STYLE["departments"]["style"]),
-                                 ("commune", REFERENCE_STYLE["communes"]["style"]),
-                                 ("communal section (off at first: see the layer control)",
+            for label, style in ((_("department"), REFERENCE_STYLE["departments"]["style"]),
+                                 (_("commune"), REFERENCE_STYLE["communes"]["style"]),
+                                 (_("communal section (off at first: see the layer control)"),
                                   REFERENCE_STYLE["sections"]["style"]))]
         self.incident_counts = incident_counts
         self.choropleth = {metric: {"title": c["title"], "rows": list(zip(c["colours"], c["labels"], strict=True))}
                            for metric, c in (choropleth or {}).items()}
         self.access_colours = ACCESS_COLOURS
+        self.labels = status_labels
         self.palette = PALETTE
         self.layers = [
-            _LegendLayer(REGISTRY["gang_zones"].title, "area", REGISTRY["gang_zones"].colours),
-            _LegendLayer(REGISTRY["roads"].title, "line", REGISTRY["roads"].colours),
+            _LegendLayer(layer_title("gang_zones"), "area", REGISTRY["gang_zones"].colours, "gang_zones"),
+            _LegendLayer(layer_title("roads"), "line", REGISTRY["roads"].colours, "roads"),
         ]
         if not routes and not access:
             self.layers += [
-                _LegendLayer(REGISTRY["displacement_sites"].title + " (size: people)", "dot",
-                             REGISTRY["displacement_sites"].colours),
-                _LegendLayer(REGISTRY["ports"].title, "dot", REGISTRY["ports"].colours),
+                _LegendLayer(_("%(layer)s (size: people)", layer=layer_title("displacement_sites")), "dot",
+                             REGISTRY["displacement_sites"].colours, "displacement_sites"),
+                _LegendLayer(layer_title("ports"), "dot", REGISTRY["ports"].colours, "ports"),
             ]
         if not access:
-            self.layers.append(_LegendLayer(REGISTRY["incidents"].title + " (size: deaths)", "dot",
-                                            REGISTRY["incidents"].colours))
+            self.layers.append(_LegendLayer(_("%(layer)s (size: deaths)", layer=layer_title("incidents")), "dot",
+                                            REGISTRY["incidents"].colours, "incidents"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +105,10 @@ class _LegendLayer:
     title: str
     kind: str
     colours: Mapping[str, str]
+    name: str = ""
+
+    def label(self, status: str) -> str:
+        return status_label(self.name, status)
 
     def swatch(self, status: str, colour: str) -> str:
         if self.kind == "area":

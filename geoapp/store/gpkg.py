@@ -17,6 +17,7 @@ import pyproj
 import shapely
 
 from ..errors import StoreUnavailable
+from ..i18n.translate import _
 from ..layers import REGISTRY, STORED
 from .sql import SqlStore, now
 
@@ -45,14 +46,15 @@ class GeoPackageStore(SqlStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(f"the GeoPackage store cannot be opened ({exc.__class__.__name__})") from None
+            raise StoreUnavailable(_("the GeoPackage store cannot be opened (%(error)s)",
+                                     error=exc.__class__.__name__)) from None
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             yield conn
         except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"the GeoPackage store is busy or unavailable ({exc})") from None
+            raise StoreUnavailable(_("the GeoPackage store is busy or unavailable (%(error)s)", error=exc)) from None
         finally:
             conn.close()
 

@@ -14,6 +14,7 @@ import psycopg
 import shapely
 
 from ..errors import StoreUnavailable
+from ..i18n.translate import _
 from ..layers import REGISTRY, STORED
 from .sql import SqlStore
 
@@ -41,13 +42,13 @@ class PostgisStore(SqlStore):
             conn = psycopg.connect(self.dsn, connect_timeout=self.connect_timeout_s,
                                    options=f"-c search_path={self.schema},public")
         except psycopg.OperationalError:
-            raise StoreUnavailable("the database cannot be reached; edits are refused until it is back, "
-                                   "reads are served from the data loaded last") from None
+            raise StoreUnavailable(_("the database cannot be reached; edits are refused until it is back, "
+                                     "reads are served from the data loaded last")) from None
         try:
             yield conn
         except psycopg.OperationalError:
-            raise StoreUnavailable("the database connection failed during the operation; nothing was "
-                                   "stored") from None
+            raise StoreUnavailable(_("the database connection failed during the operation; nothing was "
+                                     "stored")) from None
         finally:
             conn.close()
 

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from ..errors import Conflict, NotFound, PreconditionFailed
+from ..i18n.translate import _
 from ..io.geojson import plain
 from ..layers import FIGURE_COLUMNS, REGISTRY, STORED, LayerSpec
 from ..validate import read_layer, validate_layer
@@ -277,7 +278,8 @@ class SqlStore(abc.ABC):
         with self._write() as cur:
             cur.execute(self._q(f"SELECT 1 FROM {layer} WHERE id = %s"), (feature_id,))
             if cur.fetchone():
-                raise Conflict(f"a feature with id {feature_id!r} already exists in {layer}", field="id")
+                raise Conflict(_("a feature with id %(feature_id)s already exists in %(layer)s",
+                                 feature_id=f"{feature_id!r}", layer=layer), field="id")
             self._insert_rows(cur, spec, frame, version=1)
             self._audit(cur, layer, feature_id, "create", actor, reason, None, feature_dict(frame.iloc[0]))
             self._after_layer_change(cur, layer, frame.total_bounds)
@@ -322,11 +324,13 @@ class SqlStore(abc.ABC):
     def _current(self, cur, spec: LayerSpec, feature_id: str, expected: int) -> tuple[dict, int]:
         frame, versions = self._rows(cur, spec, feature_id)
         if not versions:
-            raise NotFound(f"no feature {feature_id!r} in {spec.name}", field="featureId")
+            raise NotFound(_("no feature %(feature_id)s in %(name)s",
+                             feature_id=f"{feature_id!r}", name=spec.name), field="featureId")
         if versions[0] != expected:
             raise PreconditionFailed(
-                f"{spec.name}/{feature_id} changed since you read it (now version {versions[0]}, "
-                f"If-Match named {expected}); read it again and re-apply your change", field="If-Match")
+                _("%(name)s/%(feature_id)s changed since you read it (now version %(versions)s, If-Match named "
+                  "%(expected)s); read it again and re-apply your change", name=spec.name, feature_id=feature_id,
+                  versions=versions[0], expected=expected), field="If-Match")
         return feature_dict(frame.iloc[0]), versions[0]
 
     def _insert_rows(self, cur, spec: LayerSpec, frame: gpd.GeoDataFrame, *, version: int) -> None:
@@ -366,7 +370,7 @@ class SqlStore(abc.ABC):
         with self._write() as cur:
             cur.execute(self._q("SELECT 1 FROM tokens WHERE name = %s AND revoked_at IS NULL"), (name,))
             if cur.fetchone():
-                raise Conflict(f"a live token named {name!r} exists; revoke it first", field="name")
+                raise Conflict(_("a live token named %(name)s exists; revoke it first", name=f"{name!r}"), field="name")
             cur.execute(self._q("INSERT INTO tokens (name, role, token_hash, created_at) VALUES (%s, %s, %s, %s)"),
                         (name, role, token_hash(token), now()))
         return token

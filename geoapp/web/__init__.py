@@ -20,13 +20,15 @@ from ..data.query import known_on, recent_incidents
 from ..errors import BadRequest, NotFound
 from ..http.assets import DIGEST_CHARS, IMMUTABLE, SHORT
 from ..http.compression import CompressOnce, compress_best
+from ..http.language import page_messages, query_args
 from ..http.params import arg, dataset_for_request, parse_int, parse_location, with_notes
 from ..http.security import rate_limited
 from ..http.state import service
+from ..i18n.translate import _, current_language
 from ..io.context import load_context
-from ..layers import REFERENCE, REGISTRY
+from ..layers import REFERENCE, REGISTRY, status_label
 from ..maps.boundaries import light_layers, page_geojson
-from ..maps.builders import Choropleth, IncidentDetail, MapAssets, access_map, overview_map, route_map
+from ..maps.builders import Choropleth, IncidentDetail, MapAssets, PageData, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
 from ..maps.incident_counts import incidents_by_commune
 from ..maps.layers import OUTCOME_COLOURS
@@ -35,15 +37,16 @@ from ..maps.theme import theme_css
 bp = Blueprint("web", __name__, template_folder="templates")
 
 
-def untranslated(text: str, **values) -> str:
-    """``_("...")`` in templates until the catalogs arrive: the English sentence, ``%(name)s`` filled in."""
-    return text % values if values else text
+#: the overlays' scripts of every map page (their sentences go to the page in its language)
+MAP_SCRIPTS = ("boundaries.js", "displacement.js", "incidents.js")
 
 
-@bp.record_once
-def _install_gettext(state) -> None:
-    """Templates write every sentence as ``{{ _("...") }}``; this is the one place ``_`` comes from."""
-    state.app.jinja_env.globals.setdefault("_", untranslated)
+def _speaking(m):
+    """The map page with its scripts' sentences in the page's language (nothing added in English)."""
+    messages = page_messages(*MAP_SCRIPTS)
+    if messages:
+        PageData("i18n", messages).add_to(m)
+    return m
 
 
 def _assets() -> MapAssets:
@@ -57,7 +60,7 @@ def _assets() -> MapAssets:
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
                      url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
         favicon=url_for("static", filename="favicon.svg"),
-        map_js=tuple(url_for("static", filename=f) for f in ("boundaries.js", "displacement.js", "incidents.js")),
+        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", *MAP_SCRIPTS)),
     )
 
 
@@ -126,7 +129,7 @@ def _cached_html(key: str, build) -> Response:
     text = svc.cached_page(key, build)
     response = _html(text)
     body = response.get_data()
-    version = (svc.dataset.version, key)
+    version = (svc.dataset.version, key, current_language())
     with _PACKED_LOCK:  # requests run on several threads
         packed = _PACKED.get(version)
         if packed is None or packed.body != body:  # a page rebuilt after leaving the cache has new map ids
@@ -173,7 +176,7 @@ def overview():
         m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url,
                          reference=_reference_urls(names + (["communes"] if choropleth else [])),
                          incidents=detail, choropleth=choropleth, **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     return _cached_html(key, build)
 
@@ -219,9 +222,10 @@ def reference_layer(name: str):
     browser revalidates cheaply.
     """
     if name not in REFERENCE:
-        raise NotFound(f"no boundary layer named {name[:40]!r}; one of {', '.join(REFERENCE)}", field="name")
-    if request.args:
-        raise BadRequest("this address takes no parameters", field=sorted(request.args)[0][:40])
+        raise NotFound(_("no boundary layer named %(name)s; one of %(reference)s",
+                         name=f"{name[:40]!r}", reference=', '.join(REFERENCE)), field="name")
+    if query_args():
+        raise BadRequest(_("this address takes no parameters"), field=sorted(query_args())[0][:40])
     data = service().dataset
     plain, packed = _light_boundaries(data).get(name, (_EMPTY, {}))
     response = Response(plain, mimetype="application/geo+json")
@@ -238,7 +242,8 @@ def _layer_choice() -> list[str]:
     names = [n.strip() for n in value.split(",") if n.strip()]
     unknown = [n for n in names if n not in REGISTRY]
     if unknown or not names:
-        raise BadRequest(f"layers must be a comma-separated list of {', '.join(REGISTRY)}", field="layers")
+        raise BadRequest(_("layers must be a comma-separated list of %(registry)s",
+                           registry=', '.join(REGISTRY)), field="layers")
     return [n for n in REGISTRY if n in names]
 
 
@@ -247,7 +252,7 @@ def _layer_choice() -> list[str]:
 def route_page():
     """The route map for ``from``/``to`` (``as_of`` for an earlier day); without them, a form."""
     svc = service()
-    if not request.args:
+    if not query_args():
         return _cached_html("route-form", _route_form)
     data, notes = dataset_for_request()
     mode = arg("mode", required=False, default="avoid")
@@ -260,7 +265,7 @@ def route_page():
         panel = render_template("route_panel.html", result=result, query=request.args, printed=_built())
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     # the same question on the same data gives the same page: keep the last few
     day = data.today.isoformat() if notes else ""
@@ -272,7 +277,7 @@ def route_page():
 def access_page():
     """Displacement sites coloured by whether a hub reaches them safely; without ``from``, a form."""
     svc = service()
-    if not request.args:
+    if not query_args():
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
@@ -284,7 +289,7 @@ def access_page():
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())
-        return m.get_root().render()
+        return _speaking(m).get_root().render()
 
     return _html(svc.cached_page(f"access:{point}", build))
 
@@ -298,7 +303,7 @@ def point_page():
     svc = service()
     for field in ("at", "radius_m"):
         if field in request.args and not request.args[field].strip():
-            raise BadRequest(f"{field} is empty: give a value or leave the parameter out", field=field)
+            raise BadRequest(_("%(field)s is empty: give a value or leave the parameter out", field=field), field=field)
     at = ""
     if arg("at", required=False) is not None:
         lon, lat = parse_location("at").lonlat
@@ -315,8 +320,9 @@ def point_page():
 @rate_limited("lookups")
 def whatif_page():
     """The what-if page: pick roads to close or draw an area; the answer comes from POST /api/whatif."""
-    if request.args:
-        raise BadRequest("this page takes no parameters; it asks POST /api/whatif", field=sorted(request.args)[0][:40])
+    if query_args():
+        raise BadRequest(_("this page takes no parameters; it asks POST /api/whatif"),
+                         field=sorted(query_args())[0][:40])
     return _cached_html("whatif-form", _whatif_form)
 
 
@@ -350,9 +356,10 @@ def _route_form() -> str:
     sites = data.public.layers["displacement_sites"]
     sites = sites[sites["status"] == "open"]
     named = {
-        "Towns": entries(context["places"], lambda r: r.name) if "places" in context else [],
-        "Ports, airports, border crossings": entries(data.layers["ports"], lambda r: f"{r.name} ({r.status})"),
-        "Displacement sites (position within about 2 km)": entries(sites, lambda r: r.name),
+        _("Towns"): entries(context["places"], lambda r: r.name) if "places" in context else [],
+        _("Ports, airports, border crossings"): entries(
+            data.layers["ports"], lambda r: f"{r.name} ({status_label('ports', r.status)})"),
+        _("Displacement sites (position within about 2 km)"): entries(sites, lambda r: r.name),
     }
     outline = context["outline"].to_json() if "outline" in context else "null"
     roads = data.public.geojson["roads"]

@@ -3,6 +3,7 @@
    commune or section open its popup, department outlines let clicks through to the commune under them. */
 (function () {
   'use strict';
+  var _ = window.haT;
   var ORDER = ['departments', 'sections', 'communes'];  // brought to the back in turn: communes end lowest
   var entries = {};
   window.haBoundaries = { layers: entries, popups: {}, restack: restack };
@@ -51,11 +52,11 @@
   /* name, p-code, parents and 2019 population, then whatever other scripts add (figures), then the attribution */
   function popup(entry, feature, path) {
     var ha = window.ha, p = feature.properties;
-    var kind = { departments: 'department', communes: 'commune', sections: 'communal section' }[entry.name];
-    var rows = [['p-code', p.id]];
-    if (p.adm2_name) { rows.push(['commune', p.adm2_name]); }
-    if (p.adm1_name) { rows.push(['department', p.adm1_name]); }
-    rows.push(['population (2019)', ha.number(p.population)]);
+    var kind = { departments: _('department'), communes: _('commune'), sections: _('communal section') }[entry.name];
+    var rows = [[_('p-code'), p.id]];
+    if (p.adm2_name) { rows.push([_('commune'), p.adm2_name]); }
+    if (p.adm1_name) { rows.push([_('department'), p.adm1_name]); }
+    rows.push([_('population (2019)'), ha.number(p.population)]);
     var node = ha.el('div', { 'class': 'ha-popup ' + entry.name }, [
       ha.el('strong', { text: p.name }), ' ', ha.el('span', { 'class': 'kind', text: kind }),
       ha.el('table', {}, rows.map(function (r) {

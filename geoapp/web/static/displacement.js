@@ -3,6 +3,7 @@
    trend chart and open sites to its popup. Figures come from /api/displacement, one round at a time. */
 (function () {
   'use strict';
+  var _ = window.haT;
   var cfg, entry, hatch, seq = 0;
   var shown = { metric: 'individuals', round: null, areas: {}, loads: 0 };
   window.haChoropleth = shown;
@@ -32,12 +33,12 @@
       shown.round = null;
       shown.areas = {};
       restyle();
-      status('Choose a round to fill the communes.');
+      status(_('Choose a round to fill the communes.'));
       return;
     }
     var index = Number(value), round = cfg.rounds[index];
-    status('Loading the figures of ' + round.label + '...');
-    window.ha.getJSON(cfg.api + '?level=adm2&date=' + encodeURIComponent(round.date)).then(function (body) {
+    status(_('Loading the figures of %(round)s...', { round: round.label }));
+    window.ha.getJSON(window.haApi(cfg.api + '?level=adm2&date=' + encodeURIComponent(round.date))).then(function (body) {
       if (token !== seq) { return; }
       var areas = {};
       body.areas.forEach(function (area) { areas[area.pcode] = area; });
@@ -48,7 +49,7 @@
       restyle();
       report();
     }).catch(function (error) {
-      if (token === seq) { status('The figures could not be loaded (' + error.message + ').'); }
+      if (token === seq) { status(_('The figures could not be loaded (%(error)s).', { error: error.message })); }
     });
   }
 
@@ -57,10 +58,11 @@
     var round = cfg.rounds[shown.round], pcodes = Object.keys(shown.areas), total = 0;
     pcodes.forEach(function (p) { total += shown.areas[p].individuals; });
     var missing = entry.items.length ? entry.items.length - pcodes.length : null;
-    var text = round.label + ': ' + window.ha.number(total) + ' displaced people in ' + pcodes.length + ' communes';
-    if (missing) { text += '; ' + missing + ' communes without figures (hatched)'; }
-    if (shown.metric === 'none') { text += '. Communes drawn as outlines.'; } else { text += '.'; }
-    if (shown.mismatch) { text += ' Another round has the same date: the figures shown are the later one\'s.'; }
+    var text = _('%(round)s: %(people)s displaced people in %(communes)s communes', { round: round.label,
+      people: window.ha.number(total), communes: pcodes.length });
+    if (missing) { text += _('; %(missing)s communes without figures (hatched)', { missing: missing }); }
+    if (shown.metric === 'none') { text += _('. Communes drawn as outlines.'); } else { text += '.'; }
+    if (shown.mismatch) { text += _(' Another round has the same date: the figures shown are the later one\'s.'); }
     status(text);
   }
 
@@ -123,40 +125,41 @@
     var ha = window.ha;
     if (shown.round === null) { return; }
     var round = cfg.rounds[shown.round], area = shown.areas[props.id];
-    var box = ha.el('div', { 'class': 'figures' }, [ha.el('div', { 'class': 'heading', text: 'Displaced people, ' + round.label })]);
+    var box = ha.el('div', { 'class': 'figures' }, [ha.el('div', { 'class': 'heading', text: _('Displaced people, %(round)s', { round: round.label }) })]);
     if (area) {
       var before = shown.round > 0 ? cfg.rounds[shown.round - 1].label : null;
-      var change = area.change === null || area.change === undefined ? 'no figure in the round before'
+      var change = area.change === null || area.change === undefined ? _('no figure in the round before')
         : (area.change > 0 ? '+' : '') + ha.number(area.change);
-      var rows = [['displaced people', ha.number(area.individuals)],
-                  ['per 1,000 residents', ha.number(area.per_1000_residents, 1)]];
-      if (before) { rows.push(['change since ' + before, change]); }
+      var rows = [[_('displaced people'), ha.number(area.individuals)],
+                  [_('per 1,000 residents'), ha.number(area.per_1000_residents, 1)]];
+      if (before) { rows.push([_('change since %(round)s', { round: before }), change]); }
       box.appendChild(ha.el('table', {}, rows.map(function (r) {
         return ha.el('tr', {}, [ha.el('td', { text: r[0] }), ha.el('td', { 'class': 'value', text: r[1] })]);
       })));
     } else {
-      box.appendChild(ha.el('p', { text: 'No figures for this commune in ' + round.label + '.' }));
+      box.appendChild(ha.el('p', { text: _('No figures for this commune in %(round)s.', { round: round.label }) }));
     }
-    var more = ha.el('div', { 'class': 'commune-detail', text: 'Loading the trend and sites...' });
+    var more = ha.el('div', { 'class': 'commune-detail', text: _('Loading the trend and sites...') });
     box.appendChild(more);
     node.appendChild(box);
-    ha.getJSON(cfg.api + '/' + encodeURIComponent(props.id)).then(function (commune) {
+    ha.getJSON(window.haApi(cfg.api + '/' + encodeURIComponent(props.id))).then(function (commune) {
       more.textContent = '';
       var chart = ha.el('img', { 'class': 'trend', src: commune.chart, width: '300', height: '140',
-                                 alt: 'Displaced people per round in ' + commune.name });
+                                 alt: _('Displaced people per round in %(commune)s', { commune: commune.name }) });
       chart.addEventListener('load', function () { refresh(path); });
       more.appendChild(chart);
       var sites = commune.sites || [];
-      more.appendChild(ha.el('div', { 'class': 'heading', text: sites.length ? 'Open displacement sites (' + sites.length + ')'
-        : 'No open displacement site on record in this commune.' }));
+      more.appendChild(ha.el('div', { 'class': 'heading', text: sites.length ? _('Open displacement sites (%(count)s)', {
+        count: sites.length }) : _('No open displacement site on record in this commune.') }));
       if (sites.length) {
         more.appendChild(ha.el('ul', { 'class': 'sites' }, sites.map(function (s) {
-          return ha.el('li', {}, [s.name + ': ' + ha.number(s.individuals) + ' people (as of ' + s.as_of + ')']);
+          return ha.el('li', {}, [_('%(site)s: %(people)s people (as of %(date)s)', { site: s.name,
+            people: ha.number(s.individuals), date: s.as_of })]);
         })));
       }
       refresh(path);
     }).catch(function (error) {
-      more.textContent = 'Trend and sites could not be loaded (' + error.message + ').';
+      more.textContent = _('Trend and sites could not be loaded (%(error)s).', { error: error.message });
       refresh(path);
     });
   }

@@ -62,7 +62,9 @@
     },
     number: function (value, digits) {
       if (value === null || value === undefined) { return '-'; }
-      return Number(value).toLocaleString('en-US', { maximumFractionDigits: digits || 0 });
+      // in the page's language; Creole numbers are written as in French (browsers carry no Creole locale data)
+      var locale = { fr: 'fr-FR', ht: 'fr-FR' }[document.documentElement.lang] || 'en-US';
+      return Number(value).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
     },
     /* run once the map exists (deferred scripts run after the page's own map script) */
     onMap: function (fn) {

@@ -3,6 +3,7 @@
    limit, and the panel says how many the view holds when that is more than are drawn. */
 (function () {
   'use strict';
+  var _ = window.haT, label = window.haLabel;
   var cfg, group, counts, detail, timer, seq = 0, loadedFor = null;
   var state = { mode: 'counts', matched: null, drawn: 0 };
   window.haIncidents = state;
@@ -34,8 +35,8 @@
       if (group.hasLayer(detail)) { group.removeLayer(detail); }
       if (!group.hasLayer(counts)) { group.addLayer(counts); }
       state.mode = 'counts';
-      status(window.ha.number(cfg.total) + ' incidents are counted per commune at this zoom; zoom in to level ' +
-             cfg.zoom + ' or more to see each one in view.');
+      status(_('%(total)s incidents are counted per commune at this zoom; zoom in to level %(zoom)s or more to see each one in view.', {
+        total: window.ha.number(cfg.total), zoom: cfg.zoom }));
       return;
     }
     var b = map.getBounds();
@@ -44,7 +45,7 @@
     if (box === loadedFor && state.mode === 'detail') { return; }
     var token = ++seq;
     state.mode = 'loading';
-    status('Loading the incidents in view...');
+    status(_('Loading the incidents in view...'));
     var query = { bbox: box, datetime: cfg.start + '/' + cfg.end, sortby: '-event_date', limit: String(cfg.page) };
     if (cfg.stored_at) { query.stored_at = cfg.stored_at; }
     fetchAll(cfg.items + '?' + new URLSearchParams(query).toString(), [], token).then(function (answer) {
@@ -59,12 +60,14 @@
       state.drawn = answer.features.length;
       var n = window.ha.number;
       status(state.matched > state.drawn
-        ? n(state.matched) + ' incidents in view: the ' + n(state.drawn) + ' most recent are drawn. Zoom in to see the others.'
-        : n(state.drawn) + ' incident' + (state.drawn === 1 ? '' : 's') + ' in view, all drawn.');
+        ? _('%(matched)s incidents in view: the %(drawn)s most recent are drawn. Zoom in to see the others.', {
+          matched: n(state.matched), drawn: n(state.drawn) })
+        : (state.drawn === 1 ? _('1 incident in view, all drawn.')
+          : _('%(drawn)s incidents in view, all drawn.', { drawn: n(state.drawn) })));
     }).catch(function (error) {
       if (token !== seq) { return; }
       state.mode = 'error';
-      status('The incidents in view could not be loaded (' + error.message + '); counts per commune shown.');
+      status(_('The incidents in view could not be loaded (%(error)s); counts per commune shown.', { error: error.message }));
       if (!group.hasLayer(counts)) { group.addLayer(counts); }
     });
   }
@@ -96,7 +99,7 @@
 
   function bind(feature, layer) {
     layer.bindTooltip(function () { return window.ha.el('span', { text: feature.properties.name + ' (' +
-                                                                   feature.properties.status + ')' }); });
+                                                                   label('incidents', feature.properties.status) + ')' }); });
     layer.bindPopup(function () { return popup(feature); }, { maxWidth: 320 });
   }
 
@@ -105,11 +108,17 @@
     var ha = window.ha, p = feature.properties;
     var rows = cfg.fields.filter(function (f) { return p[f] !== null && p[f] !== undefined && p[f] !== ''; })
       .map(function (f) {
-        return ha.el('tr', {}, [ha.el('th', { text: f.replace(/_/g, ' ') }), ha.el('td', { text: String(p[f]) })]);
+        return ha.el('tr', {}, [ha.el('th', { text: label('field', f) }), ha.el('td', { text: value(f, p[f]) })]);
       });
     var link = ha.el('a', { href: cfg.items + '/' + encodeURIComponent(feature.id || p.id), download: '', text: 'GeoJSON' });
-    rows.push(ha.el('tr', {}, [ha.el('th', { text: 'download' }), ha.el('td', {}, [link])]));
+    rows.push(ha.el('tr', {}, [ha.el('th', { text: _('download') }), ha.el('td', {}, [link])]));
     return ha.el('div', { 'class': 'ha-popup incident' }, [ha.el('table', {}, rows)]);
+  }
+
+  /* codes shown by their label (status, event type, confidence); other values as they are */
+  function value(field, v) {
+    var vocabulary = { status: 'incidents', event_type: 'event_type', confidence: 'confidence' }[field];
+    return vocabulary ? label(vocabulary, v) : String(v);
   }
 
   function status(text) {

@@ -1,9 +1,10 @@
 /* Point check page: click the map (or type lon,lat or a place name), ask /api/safety, show and draw the answer. */
 (function () {
+  var _ = window.haT, label = window.haLabel;
   var ASSESSMENT = {
-    inside_controlled: 'Inside a gang-controlled zone', inside_contested: 'Inside a contested zone',
-    inside_influence: 'Inside a zone where armed groups operate', near_controlled: 'Near a gang-controlled zone',
-    caution: 'Caution', at_sea: 'At sea (outside Haiti\u2019s land)', clear: 'Nothing mapped nearby'
+    inside_controlled: _('Inside a gang-controlled zone'), inside_contested: _('Inside a contested zone'),
+    inside_influence: _('Inside a zone where armed groups operate'), near_controlled: _('Near a gang-controlled zone'),
+    caution: _('Caution'), at_sea: _('At sea (outside Haiti\u2019s land)'), clear: _('Nothing mapped nearby')
   };
   var css = getComputedStyle(document.documentElement);
   var colour = function (name) { return css.getPropertyValue(name).trim(); };  /* from /theme.css */
@@ -21,7 +22,7 @@
     if (cls) { node.className = cls; }
     return node;
   }
-  function km(m) { return m >= 1000 ? (m / 1000).toFixed(1) + ' km' : Math.round(m) + ' m'; }
+  function km(m) { return m >= 1000 ? _('%(km)s km', { km: (m / 1000).toFixed(1) }) : Math.round(m) + ' m'; }
   function start() {
     var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.9, -72.7], 8);
     var outline = data('pick-outline');
@@ -47,17 +48,20 @@
       items.forEach(function (text) { ul.appendChild(el('li', text)); });
       panel.appendChild(ul);
     }
-    function nearest(label, entry) {
+    function nearest(what, entry) {
       var out = [];
       if (entry.by_road) {
         var r = entry.by_road;
-        out.push(label + ' by road: ' + r.name + ', ' + km(r.distance_m) + ' (' + r.verdict +
-          (r.safe_route_found ? '' : ', no route avoids controlled zones and blocked roads: least-risk route') + ')');
+        // (no _() inside another's arguments: the catalogs' extractor would not see it)
+        var note = r.safe_route_found ? '' : _(', no route avoids controlled zones and blocked roads: least-risk route');
+        out.push(_('%(what)s by road: %(name)s, %(distance)s (%(verdict)s%(note)s)', { what: what, name: r.name,
+          distance: km(r.distance_m), verdict: label('verdict', r.verdict), note: note }));
       } else {
-        out.push(label + ' by road: none found');
+        out.push(_('%(what)s by road: none found', { what: what }));
       }
       if (entry.straight_line) {
-        out.push(label + ' in a straight line: ' + entry.straight_line.name + ', ' + km(entry.straight_line.distance_m));
+        out.push(_('%(what)s in a straight line: %(name)s, %(distance)s', { what: what,
+          name: entry.straight_line.name, distance: km(entry.straight_line.distance_m) }));
       }
       return out;
     }
@@ -67,34 +71,40 @@
       panel.appendChild(el('h2', ASSESSMENT[answer.assessment] || answer.assessment, 'assessment ' + answer.assessment));
       panel.appendChild(el('p', answer.summary, 'summary'));
       if (answer.place) {  /* a place given by name: which one it was taken to be */
-        panel.appendChild(el('p', 'Place: ' + answer.place.name + ' (' + answer.place.kind.replace(/_/g, ' ') + ')', 'place'));
+        var placeLine = _('Place: %(name)s (%(kind)s)', { name: answer.place.name, kind: answer.place.kind.replace(/_/g, ' ') });
+        panel.appendChild(el('p', placeLine, 'place'));
       }
       var place = answer.commune ? answer.commune.name + (answer.department ? ', ' + answer.department.name : '') : null;
-      if (place) { panel.appendChild(el('p', 'Commune: ' + place)); }
-      list('Zones', answer.inside.concat(answer.near).map(function (z) {
-        return z.name + ': ' + z.wording + (z.distance_m !== undefined ? ' (' + km(z.distance_m) + ' away)' : ' (the point is inside)');
+      if (place) { panel.appendChild(el('p', _('Commune: %(place)s', { place: place }))); }
+      list(_('Zones'), answer.inside.concat(answer.near).map(function (z) {
+        return z.name + ': ' + z.wording + (z.distance_m !== undefined ? _(' (%(distance)s away)', { distance: km(z.distance_m) })
+          : _(' (the point is inside)'));
       }));
-      list('Roads not open within ' + answer.radius_m + ' m', answer.roads_not_open.map(function (r) {
-        return (r.name || r.id) + ': ' + r.status + ', ' + km(r.distance_m) + ' (as of ' + r.as_of + ')';
+      list(_('Roads not open within %(metres)s m', { metres: answer.radius_m }), answer.roads_not_open.map(function (r) {
+        return _('%(road)s: %(status)s, %(distance)s (as of %(date)s)', { road: r.name || r.id,
+          status: label('roads', r.status), distance: km(r.distance_m), date: r.as_of });
       }));
-      list('Recent incidents weighing here (risk ' + answer.incident_risk + ')', answer.incidents.map(function (i) {
-        return i.event_date + ' ' + i.event_type + (i.location ? ' at ' + i.location : '') + ', ' + i.fatalities +
-          ' killed, ' + km(i.distance_m) + ' away, weight ' + i.weight;
+      list(_('Recent incidents weighing here (risk %(risk)s)', { risk: answer.incident_risk }), answer.incidents.map(function (i) {
+        var place = i.location ? _(' at %(place)s', { place: i.location }) : '';
+        return _('%(date)s %(event)s%(place)s, %(deaths)s killed, %(distance)s away, weight %(weight)s', {
+          date: i.event_date, event: label('event_type', i.event_type), place: place, deaths: i.fatalities,
+          distance: km(i.distance_m), weight: i.weight });
       }));
-      list('Nearest', nearest('Operational port', answer.nearest_operational_port)
-        .concat(nearest('Open displacement site', answer.nearest_open_site)));
-      list('Warnings', answer.warnings);
+      list(_('Nearest'), nearest(_('Operational port'), answer.nearest_operational_port)
+        .concat(nearest(_('Open displacement site'), answer.nearest_open_site)));
+      list(_('Warnings'), answer.warnings);
       answer.roads_not_open.forEach(function (r) {
         L.geoJSON(r.geometry, { style: { color: ROAD_COLOURS[r.status] || '#555', weight: 6 } })
-          .bindTooltip((r.name || r.id) + ': ' + r.status).addTo(drawn);
+          .bindTooltip((r.name || r.id) + ': ' + label('roads', r.status)).addTo(drawn);
       });
       answer.incidents.forEach(function (i) {
         L.circleMarker([i.position[1], i.position[0]], { radius: 6, color: '#000', weight: 1, fillColor: colour('--incidents-verified'), fillOpacity: 0.9 })
-          .bindTooltip(i.event_date + ' ' + i.event_type).addTo(drawn);
+          .bindTooltip(i.event_date + ' ' + label('event_type', i.event_type)).addTo(drawn);
       });
       answer.routes.forEach(function (f) {
         L.geoJSON(f, { style: { color: VERDICT_COLOURS[f.properties.verdict] || '#000', weight: 4, dashArray: f.properties.kind === 'to_site' ? '6 6' : null } })
-          .bindTooltip((f.properties.kind === 'to_port' ? 'To ' : 'Toward ') + f.properties.name).addTo(drawn);
+          .bindTooltip((f.properties.kind === 'to_port' ? _('To %(name)s', { name: f.properties.name })
+            : _('Toward %(name)s', { name: f.properties.name }))).addTo(drawn);
       });
       L.circle(latlng, { radius: answer.radius_m, color: '#000', weight: 1, fill: false, interactive: false }).addTo(drawn);
       L.circleMarker(latlng, { radius: 7, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1 }).addTo(drawn);
@@ -103,20 +113,20 @@
     }
     function ask(centre) {
       if (!field.value.trim()) { return; }  /* lon,lat or a place name: the answer says where it is */
-      var url = form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
-        (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : '');
+      var url = window.haApi(form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
+        (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : ''));
       panel.dataset.ready = 'false';
-      panel.textContent = 'Checking\u2026';
+      panel.textContent = _('Checking\u2026');
       fetch(url, { headers: { Accept: 'application/json' } }).then(function (response) {
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (result) {
         if (!result.ok) {
-          panel.textContent = result.body && result.body.error ? result.body.error.message : 'The check failed.';
+          panel.textContent = result.body && result.body.error ? result.body.error.message : _('The check failed.');
           panel.dataset.ready = 'error';
           return;
         }
         show(result.body, L.latLng(result.body.at[1], result.body.at[0]), centre);
-      }).catch(function () { panel.textContent = 'The check failed: the server did not answer.'; });
+      }).catch(function () { panel.textContent = _('The check failed: the server did not answer.'); });
     }
     map.on('click', function (event) {
       field.value = event.latlng.lng.toFixed(5) + ',' + event.latlng.lat.toFixed(5);

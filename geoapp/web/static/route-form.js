@@ -1,5 +1,6 @@
 /* Route form: click the map for the start, then the destination; or type or choose named places. */
 (function () {
+  var _ = window.haT;
   function data(id) {
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -26,7 +27,7 @@
       if (!named) { field.value = latlng.lng.toFixed(5) + ',' + latlng.lat.toFixed(5); }
       if (markers[which]) { map.removeLayer(markers[which]); }
       markers[which] = L.circleMarker(latlng, { radius: 8, color: '#000', weight: 2, fillOpacity: 1,
-        fillColor: which === 'from' ? colour('--palette-green') : colour('--palette-purple') }).bindTooltip(which === 'from' ? 'Start' : 'Destination').addTo(map);
+        fillColor: which === 'from' ? colour('--palette-green') : colour('--palette-purple') }).bindTooltip(which === 'from' ? _('Start') : _('Destination')).addTo(map);
     }
     map.on('click', function (event) {
       put(document.getElementById('from').value ? 'to' : 'from', event.latlng);

@@ -1,5 +1,6 @@
 /* What-if page: pick roads (map or list) or draw an area to close, ask POST /api/whatif, show the outcome. */
 (function () {
+  var _ = window.haT, label = window.haLabel;
   function data(id) {
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -31,7 +32,7 @@
         return { color: picked ? '#000' : (colours.roads[f.properties.status] || '#555'), weight: picked ? 6 : 3, opacity: 0.8 };
       },
       onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.name + ' (' + f.properties.status + ')');
+        layer.bindTooltip(f.properties.name + ' (' + label('roads', f.properties.status) + ')');
         layer.on('click', function (event) {
           if (drawing) { return; }
           L.DomEvent.stopPropagation(event);
@@ -50,8 +51,8 @@
     function redraw() {
       if (sketch) { map.removeLayer(sketch); }
       sketch = vertices.length ? L.polygon(vertices, { color: '#000', weight: 2, dashArray: '4 4', fillOpacity: 0.1 }).addTo(map) : null;
-      state.textContent = drawing ? vertices.length + ' vertices: click the map to add more' :
-        (area ? 'An area is drawn: every road meeting it is closed.' : 'No area drawn.');
+      state.textContent = drawing ? _('%(count)s vertices: click the map to add more', { count: vertices.length }) :
+        (area ? _('An area is drawn: every road meeting it is closed.') : _('No area drawn.'));
       finish.disabled = !drawing || vertices.length < 3;
     }
     document.getElementById('whatif-draw').addEventListener('click', function () {
@@ -82,15 +83,16 @@
         L.geoJSON(answer.scenario.closed_geometry, { interactive: false, style: { color: '#000', weight: 7, dashArray: '1 4 8 4' } }).addTo(results);
       }
       var s = answer.summary;
-      box.appendChild(el('h2', 'Result'));
-      box.appendChild(el('p', s.same_route + ' sites keep their route, ' + s.detour + ' take a detour, ' + s.unreachable +
-        ' are unreachable; ' + s.lose_safe_access + ' lose safe access (' + s.people_losing_safe_access + ' people). ' +
-        answer.scenario.edges_closed + ' road pieces closed (' + answer.scenario.closed_km + ' km).', 'whatif-summary'));
+      box.appendChild(el('h2', _('Result')));
+      box.appendChild(el('p', _('%(same)s sites keep their route, %(detour)s take a detour, %(unreachable)s are unreachable; %(lose)s lose safe access (%(people)s people). %(edges)s road pieces closed (%(km)s km).', {
+          same: s.same_route, detour: s.detour, unreachable: s.unreachable, lose: s.lose_safe_access,
+          people: s.people_losing_safe_access, edges: answer.scenario.edges_closed, km: answer.scenario.closed_km }),
+        'whatif-summary'));
       answer.warnings.forEach(function (w) { box.appendChild(el('p', w, 'warning')); });
       var table = el('table');
       table.id = 'whatif-sites-table';
       var head = el('tr');
-      ['Site', 'Outcome', 'Before', 'After', 'Change (km)', 'Why'].forEach(function (t) { head.appendChild(el('th', t)); });
+      [_('Site'), _('Outcome'), _('Before'), _('After'), _('Change (km)'), _('Why')].forEach(function (t) { head.appendChild(el('th', t)); });
       table.appendChild(head);
       answer.sites.forEach(function (row) {
         var tr = el('tr');
@@ -98,10 +100,10 @@
         tr.appendChild(el('td', row.name));
         var outcome = el('td');
         outcome.appendChild(el('span', '', 'dot ' + row.outcome));
-        outcome.appendChild(document.createTextNode(row.outcome.replace('_', ' ')));
+        outcome.appendChild(document.createTextNode(label('outcome', row.outcome)));
         tr.appendChild(outcome);
-        tr.appendChild(el('td', row.before.access.replace(/_/g, ' ') + ' ' + km(row.before.distance_m) + ' km'));
-        tr.appendChild(el('td', row.after.access.replace(/_/g, ' ') + ' ' + km(row.after.distance_m) + ' km'));
+        tr.appendChild(el('td', label('access', row.before.access) + ' ' + km(row.before.distance_m) + ' km'));
+        tr.appendChild(el('td', label('access', row.after.access) + ' ' + km(row.after.distance_m) + ' km'));
         tr.appendChild(el('td', row.detour_m === undefined ? '' : km(row.detour_m)));
         tr.appendChild(el('td', row.after.reason));
         table.appendChild(tr);
@@ -112,7 +114,7 @@
         var at = sites[row.id];
         if (at) {
           L.circleMarker([at[1], at[0]], { radius: 7, color: '#000', weight: 1, fillColor: colour, fillOpacity: 0.95 })
-            .bindTooltip(row.name + ': ' + row.outcome.replace('_', ' ')).addTo(results);
+            .bindTooltip(row.name + ': ' + label('outcome', row.outcome)).addTo(results);
         }
       });
       box.appendChild(table);
@@ -124,15 +126,15 @@
       var roads = chosen();
       if (roads.length) { body.close_roads = roads; }
       if (area) { body.close_areas = area; }
-      box.textContent = 'Asking...';
-      fetch(form.dataset.api, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      box.textContent = _('Asking...');
+      fetch(window.haApi(form.dataset.api), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
         .then(function (response) { return response.json().then(function (json) { return [response.ok, json]; }); })
         .then(function (pair) {
           if (pair[0]) { show(pair[1]); return; }
           box.textContent = '';
-          box.appendChild(el('p', pair[1].error ? pair[1].error.message : 'The request failed.', 'warning'));
+          box.appendChild(el('p', pair[1].error ? pair[1].error.message : _('The request failed.'), 'warning'));
         })
-        .catch(function () { box.textContent = 'The request failed.'; });
+        .catch(function () { box.textContent = _('The request failed.'); });
     });
     window.haMap = map;
   }
