@@ -43,12 +43,14 @@ def main() -> None:
 def validate_command(data_dir: Path | None) -> None:
     """Check every layer file and build the road graph, without serving."""
     from .data.dataset import build_dataset
+    from .links import check_links
     from .store import DirectoryStore, make_store
 
     try:
         settings = _settings()
         store = DirectoryStore(data_dir) if data_dir else make_store(settings)
         layers = store.load()
+        check_links(layers, metric_crs=settings.metric_crs)
         data = build_dataset(layers, settings)
     except GeoappError as exc:
         click.echo(f"invalid data in {data_dir or 'the data folder'}:\n{exc.message}", err=True)
@@ -162,6 +164,7 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     try:
         frame, notes = read_layer_file(file, spec=REGISTRY[layer])
         store = _store()
+        _check_import_links(store, layer, frame)
         store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
     except GeoappError as exc:
         click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
@@ -169,6 +172,17 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     for note in notes:
         click.echo(note)
     click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+
+
+def _check_import_links(store, layer: str, frame) -> None:
+    """Refuse an import that leaves connections without fitting ports or checkpoints off the roads."""
+    from .errors import DataValidationError
+    from .links import new_problems
+
+    before = store.load()
+    problems = new_problems(before, {**before, layer: frame}, changed=layer, metric_crs=_settings().metric_crs)
+    if problems:
+        raise DataValidationError([str(p) for p in problems])
 
 
 SKIP_INVALID = click.option(
