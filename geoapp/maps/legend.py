@@ -92,6 +92,9 @@ class Legend(MacroElement):
                 _LegendLayer(REGISTRY["displacement_sites"].title + " (size: people)", "dot",
                              REGISTRY["displacement_sites"].colours),
                 _LegendLayer(REGISTRY["ports"].title, "dot", REGISTRY["ports"].colours),
+                _LegendLayer(REGISTRY["connections"].title + " (dashes: sea long, air short)", "leg",
+                             REGISTRY["connections"].colours),
+                _LegendLayer(REGISTRY["checkpoints"].title, "checkpoint", REGISTRY["checkpoints"].colours),
             ]
         if not access:
             self.layers.append(_LegendLayer(REGISTRY["incidents"].title + " (size: deaths)", "dot",
@@ -111,4 +114,8 @@ class _LegendLayer:
         if self.kind == "line":
             style = {None: "solid", "2 6": "dotted", "8 6": "dashed", "1 4 8 4": "double"}[ROAD_DASH[status]]
             return f"border-top:4px {style} {colour}"
+        if self.kind == "leg":
+            return f"border-top:3px dashed {colour}"
+        if self.kind == "checkpoint":
+            return f"background:{colour};border:2px solid #000"
         return f"background:{colour}"
