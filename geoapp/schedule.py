@@ -59,7 +59,7 @@ def parse_schedule(text: object) -> Schedule:
             raise ValueError("schedule 'on request' takes no departure times")
         return Schedule("on_request")
     head, rest = words[0], words[1:]
-    if len(rest) > 1:
+    if len(rest) > 1 or head.endswith(",") or (rest and not rest[0][:1].isdigit()):
         raise ValueError(f"schedule {text.strip()[:60]!r}: write days, then times, each comma-separated without "
                          f"spaces (e.g. 'Mon,Thu 07:00,13:30')")
     times = _times(rest[0]) if rest else ()
