@@ -95,7 +95,7 @@ def test_replace_layer_keeps_the_old_one_in_history(store):
     store.replace_layer("ports", old.iloc[:3], actor="cli", reason="trim")
     assert len(store.load()["ports"]) == 3
     undone = layers_as_of(store.load(), store.changes_after("1970-01-01T00:00:00Z")[:1])
-    assert len(undone["ports"]) == 17
+    assert len(undone["ports"]) == 19
 
 
 def test_layers_as_of_undo_later_changes(store):
