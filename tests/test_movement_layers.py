@@ -323,3 +323,22 @@ def test_an_osm_import_carries_vehicle_classes_and_seasons(tmp_path):
     validated = validate_layer(roads, REGISTRY["roads"], source="vehicles.osm")
     assert [None if pd.isna(v) else v for v in validated["max_vehicle"]] == [None, "4x4", "light_truck", "4x4"]
     assert json.loads(validated.to_json())["features"][0]["properties"]["max_vehicle"] is None
+
+
+def test_a_store_made_before_the_new_layers_and_road_columns_is_upgraded(tmp_path, test_data_dir):
+    import sqlite3
+
+    from geoapp.settings import Settings
+    from geoapp.store import make_store
+
+    settings = Settings.from_env(overrides={"instance_path": str(tmp_path), "data_dir": str(test_data_dir)})
+    make_store(settings)
+    with sqlite3.connect(next(tmp_path.glob("*.gpkg"))) as con:  # as a store of the release before was
+        con.execute('ALTER TABLE roads DROP COLUMN "max_vehicle"')
+        con.execute('ALTER TABLE roads DROP COLUMN "season"')
+        for name in ("connections", "checkpoints"):
+            con.execute(f"DROP TABLE {name}")
+            con.execute("DELETE FROM audit_log WHERE layer = ?", (name,))
+    layers = make_store(settings).load()
+    assert layers["roads"]["max_vehicle"].isna().all() and layers["roads"]["season"].isna().all()
+    assert len(layers["connections"]) == 10 and len(layers["checkpoints"]) == 6

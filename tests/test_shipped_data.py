@@ -104,7 +104,7 @@ def test_shipped_statuses(layers):
 
     assert count("roads") == {"open": 33, "dangerous": 20, "blocked": 17}
     assert count("gang_zones") == {"controlled": 15, "contested": 3, "influence": 3}
-    assert count("ports") == {"operational": 10, "restricted": 5, "gang_controlled": 1, "closed": 1}
+    assert count("ports") == {"operational": 12, "restricted": 5, "gang_controlled": 1, "closed": 1}
     assert count("displacement_sites") == {"open": 28, "closed": 4}
     assert count("incidents") == {"verified": 16, "reported": 3}
 
