@@ -81,6 +81,7 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     from .io.conflate import carry_statuses
     from .io.osm import read_osm_roads
     from .layers import REGISTRY
+    from .links import new_problems
     from .network.components import network_report
     from .store import make_store
     from .validate import read_layer
@@ -90,8 +91,10 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     try:
         click.echo(f"reading {file.name} ...", err=True)
         roads, counts = read_osm_roads(file, progress=lambda line: click.echo(line, err=True))
-        reference = read_layer(status_from, REGISTRY["roads"]) if status_from else store.load()["roads"]
+        before = store.load()
+        reference = read_layer(status_from, REGISTRY["roads"]) if status_from else before["roads"]
         roads, report = carry_statuses(roads, reference, metric_crs=settings.metric_crs, tolerance_m=match_tolerance)
+        far = new_problems(before, {**before, "roads": roads}, changed="roads", metric_crs=settings.metric_crs)
         network = network_report(roads, metric_crs=settings.metric_crs, max_edge_m=settings.max_edge_m)
         if not dry_run:
             store.replace_layer("roads", roads, actor="cli:import-osm", reason=f"OSM import of {file.name}")
@@ -113,6 +116,8 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "
                    f"{road['coverage']:.0%} of its length found within {match_tolerance:.0f} m")
     _echo_network(network)
+    for problem in far:  # imported all the same: OSM roads are truer than hand-placed checkpoints
+        click.echo(f"  check: {problem} (move or delete it; 'geoapp validate' reports it until then)")
     click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
 
 

@@ -342,3 +342,14 @@ def test_a_store_made_before_the_new_layers_and_road_columns_is_upgraded(tmp_pat
     layers = make_store(settings).load()
     assert layers["roads"]["max_vehicle"].isna().all() and layers["roads"]["season"].isna().all()
     assert len(layers["connections"]) == 10 and len(layers["checkpoints"]) == 6
+
+
+def test_an_osm_import_that_leaves_checkpoints_off_the_roads_says_which(tmp_path, test_data_dir):
+    from .helpers import osm_grid_file
+
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance"), "GEOAPP_DATA_DIR": str(test_data_dir)}
+    result = CliRunner().invoke(main, ["import-osm", str(osm_grid_file(tmp_path / "grid.osm"))], env=env)
+    assert result.exit_code == 0, result.output
+    assert "check: checkpoints: feature 'cp-martissant-rn2': the checkpoint lies" in result.output
+    assert "'geoapp validate' reports it until then" in result.output
+    assert "roads layer replaced" in result.output
