@@ -19,7 +19,7 @@ import shapely
 from .errors import DataValidationError
 from .layers import CHECKPOINT_ROAD_TOLERANCE_M, MODE_PORT_KINDS, PORT_END_TOLERANCE_M
 
-__all__ = ["LinkProblem", "check_links", "edit_problems", "link_problems", "new_problems", "snap_to_roads",
+__all__ = ["LinkProblem", "check_links", "edit_problems", "involved", "link_problems", "new_problems", "snap_to_roads",
            "with_road_snaps"]
 #: The layers whose features refer to, or must lie on, features of another layer.
 LINKED = {"connections": ("ports",), "checkpoints": ("roads",)}
@@ -115,10 +115,15 @@ def new_problems(before: Mapping[str, gpd.GeoDataFrame], after: Mapping[str, gpd
     return [p for p in link_problems(after, metric_crs=metric_crs, only=only) if str(p) not in seen]
 
 
+def involved(layer: str) -> bool:
+    """Whether features of ``layer`` depend on, or are depended on by, another layer's."""
+    return layer in LINKED or any(layer in needs for needs in LINKED.values())
+
+
 def edit_problems(layers: Mapping[str, gpd.GeoDataFrame], layer: str, feature_id: str,
                   frame: gpd.GeoDataFrame | None, *, metric_crs: str) -> list[LinkProblem]:
     """What replacing feature ``feature_id`` of ``layer`` by ``frame`` (None: deleting it) breaks across layers."""
-    if layer not in LINKED and not any(layer in needs for needs in LINKED.values()):
+    if not involved(layer):
         return []
     current = layers[layer]
     kept = current[current["id"] != feature_id]

@@ -33,7 +33,7 @@ from ..http.security import rate_limited
 from ..http.state import service
 from ..io.geojson import dumps
 from ..layers import REGISTRY, LayerSpec
-from ..links import edit_problems
+from ..links import edit_problems, involved
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
 from .collections import FORMATS, collection_spec, etag, link
@@ -203,8 +203,11 @@ def _check_links(layer: str, feature_id: str, frame) -> None:
     The feature changed itself at fault is a 400 naming the property; a change of a port or road
     that would break other features (a port deleted while a connection uses it) is a 409 naming them.
     """
+    if not involved(layer):
+        return
     svc = service()
-    problems = edit_problems(svc.dataset.layers, layer, feature_id, frame, metric_crs=svc.settings.metric_crs)
+    data = svc.fresh_dataset()  # a connection created a moment ago counts when its port is deleted
+    problems = edit_problems(data.layers, layer, feature_id, frame, metric_crs=svc.settings.metric_crs)
     if not problems:
         return
     if all(p.layer == layer and p.feature_id == feature_id for p in problems):
