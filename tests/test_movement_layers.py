@@ -239,6 +239,7 @@ def test_the_new_layers_download_as_geojson_csv_and_geopackage(client, tmp_path)
     assert catalogue["connections"]["as_of"] and catalogue["connections"]["freshness"]
     queryables = client.get("/ogcapi/collections/connections/queryables").json["properties"]
     assert queryables["mode"]["enum"] == ["sea", "air"] and queryables["capacity_t"]["type"] == "number"
+    assert "'on request'" in queryables["schedule"]["description"]
     air = client.get("/ogcapi/collections/connections/items?mode=air").json["features"]
     assert air and all(f["properties"]["mode"] == "air" for f in air)
 

@@ -17,6 +17,7 @@ import shapely
 
 from ..errors import BadRequest
 from ..layers import CONFIDENCE, LayerSpec
+from ..schedule import GRAMMAR
 
 DAY = pd.Timedelta(days=1)
 JSON_TYPES = {"int": "integer", "bool": "boolean", "float": "number"}
@@ -51,6 +52,8 @@ def queryables(spec: LayerSpec) -> dict[str, dict]:
         props[column] = {"type": JSON_TYPES.get(kind, "string"), "title": column}
         if spec.vocabulary(column) is not None:
             props[column]["enum"] = list(spec.vocabulary(column) or ())
+        if kind == "schedule":
+            props[column]["description"] = f"When the leg departs: {GRAMMAR}"
     for column in spec.served_columns[len(spec.columns):]:
         kind = spec.derived.get(column, "str")
         title = PLACE_TITLES.get(column) or DERIVED_TITLES.get(column, column)
