@@ -47,12 +47,14 @@ def main(lang: str | None) -> None:
 def validate_command(data_dir: Path | None) -> None:
     """Check every layer file and build the road graph, without serving."""
     from .data.dataset import build_dataset
+    from .links import check_links
     from .store import DirectoryStore, make_store
 
     try:
         settings = _settings()
         store = DirectoryStore(data_dir) if data_dir else make_store(settings)
         layers = store.load()
+        check_links(layers, metric_crs=settings.metric_crs)
         data = build_dataset(layers, settings)
     except GeoappError as exc:
         click.echo(_("invalid data in %(where)s:\n%(problems)s", where=data_dir or _("the data folder"),
@@ -85,6 +87,7 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     from .io.conflate import carry_statuses
     from .io.osm import read_osm_roads
     from .layers import REGISTRY
+    from .links import new_problems
     from .network.components import network_report
     from .store import make_store
     from .validate import read_layer
@@ -94,8 +97,10 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     try:
         click.echo(f"reading {file.name} ...", err=True)
         roads, counts = read_osm_roads(file, progress=lambda line: click.echo(line, err=True))
-        reference = read_layer(status_from, REGISTRY["roads"]) if status_from else store.load()["roads"]
+        before = store.load()
+        reference = read_layer(status_from, REGISTRY["roads"]) if status_from else before["roads"]
         roads, report = carry_statuses(roads, reference, metric_crs=settings.metric_crs, tolerance_m=match_tolerance)
+        far = new_problems(before, {**before, "roads": roads}, changed="roads", metric_crs=settings.metric_crs)
         network = network_report(roads, metric_crs=settings.metric_crs, max_edge_m=settings.max_edge_m)
         if not dry_run:
             store.replace_layer("roads", roads, actor="cli:import-osm", reason=f"OSM import of {file.name}")
@@ -117,6 +122,8 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "
                    f"{road['coverage']:.0%} of its length found within {match_tolerance:.0f} m")
     _echo_network(network)
+    for problem in far:  # imported all the same: OSM roads are truer than hand-placed checkpoints
+        click.echo(f"  check: {problem} (move or delete it; 'geoapp validate' reports it until then)")
     click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
 
 
@@ -168,6 +175,7 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     try:
         frame, notes = read_layer_file(file, spec=REGISTRY[layer])
         store = _store()
+        _check_import_links(store, layer, frame)
         store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
     except GeoappError as exc:
         click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
@@ -175,6 +183,17 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     for note in notes:
         click.echo(note)
     click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+
+
+def _check_import_links(store, layer: str, frame) -> None:
+    """Refuse an import that leaves connections without fitting ports or checkpoints off the roads."""
+    from .errors import DataValidationError
+    from .links import new_problems
+
+    before = store.load()
+    problems = new_problems(before, {**before, layer: frame}, changed=layer, metric_crs=_settings().metric_crs)
+    if problems:
+        raise DataValidationError([str(p) for p in problems])
 
 
 SKIP_INVALID = click.option(

@@ -34,7 +34,8 @@ class LayerSpec:
     title: str
     geometry_types: tuple[str, ...]
     statuses: tuple[str, ...]
-    #: extra columns and their kind: ``str``, ``int`` (non-negative), ``bool``, ``date`` (ISO)
+    #: extra columns and their kind: ``str``, ``int`` (non-negative), ``float`` (non-negative), ``bool``,
+    #: ``date`` (ISO), ``schedule`` (see ``geoapp.schedule``)
     extra_columns: Mapping[str, str]
     #: columns that may be empty
     optional_columns: tuple[str, ...] = ("notes",)
@@ -59,7 +60,13 @@ class LayerSpec:
     stored: bool = True
     #: columns added after stores and user files existed: a file or store without one gets this value
     #: (and so does an empty cell), so older data keeps loading
-    defaults: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    defaults: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    #: allowed values of this layer's own vocabulary columns (``VOCABULARIES`` holds the shared ones)
+    vocabularies: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: columns computed from other layers when data changes (never stored, never edited), with their kind
+    derived: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: the prefix of the ids given to features created over the API (``rd-3f2a...``)
+    id_prefix: str = "ft"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -67,9 +74,13 @@ class LayerSpec:
 
     @property
     def served_columns(self) -> tuple[str, ...]:
-        """The stored columns plus those derived when data changes (department and commune)."""
-        derived = tuple(c for c in PLACE_COLUMNS if c not in self.columns) if self.placed else ()
-        return self.columns + derived
+        """The stored columns plus those derived when data changes (department and commune, road snaps)."""
+        placed = tuple(c for c in PLACE_COLUMNS if c not in self.columns) if self.placed else ()
+        return self.columns + placed + tuple(c for c in self.derived if c not in self.columns)
+
+    def vocabulary(self, column: str) -> tuple[str, ...] | None:
+        """The values ``column`` may take in this layer (None: free text)."""
+        return self.vocabularies.get(column, VOCABULARIES.get(column))
 
 
 #: The stored displacement figures table (IOM DTM, per commune p-code, round and date).
@@ -83,15 +94,56 @@ _REFERENCE_NAMES = {"name_en": "str", "name_fr": "str", "name_ht": "str"}
 _POPULATION = {"population": "int", "population_female": "int", "population_male": "int"}
 
 
-def _reference(name: str, title: str, parents: dict[str, str], description: str) -> LayerSpec:
+def _reference(name: str, title: str, parents: dict[str, str], description: str, id_prefix: str) -> LayerSpec:
     """An official boundary layer: p-code ids, names in three languages, 2019 population."""
     return LayerSpec(
         name=name, title=title, geometry_types=("Polygon", "MultiPolygon"), statuses=("official",),
         extra_columns={**_REFERENCE_NAMES, **parents, **_POPULATION},
         optional_columns=("notes", "name_en", "name_ht"),
         colours={"official": PALETTE["grey"]}, description=description, optional_file=True,
-        reference=True, edit_role="admin", attribution=COD_AB_ATTRIBUTION,
+        reference=True, edit_role="admin", attribution=COD_AB_ATTRIBUTION, id_prefix=id_prefix,
     )
+
+
+#: How a road line was made: ``hand_drawn`` (a few vertices between towns: lengths too short, see
+#: ``settings.WINDING``), ``surveyed`` (a GPS trace) or ``osm`` (an OpenStreetMap import).
+GEOMETRY_PRECISIONS = ("hand_drawn", "surveyed", "osm")
+#: The ground a road crosses, which sets how much a hand-drawn line underestimates it and how fast
+#: vehicles go (``settings.WINDING``, ``settings.TERRAIN_SPEED``).
+TERRAINS = ("flat", "hilly", "mountain")
+#: The vehicle classes, smallest first: a road's ``max_vehicle`` is the largest class that can pass it
+#: (every class before it can too); an empty ``max_vehicle`` means no known limit.
+VEHICLES = ("foot", "moto", "4x4", "light_truck", "truck_20ft", "heavy_truck")
+#: When a road can be used: all year, or only in the dry season (fords, unpaved climbs that rain closes).
+SEASONS = ("all_year", "dry_season_only")
+#: Allowed values of vocabulary columns shared by layers (an empty cell takes the spec's default).
+VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS, "max_vehicle": VEHICLES,
+                "season": SEASONS}
+
+#: The kinds of entry point a ``ports`` feature may be (helipads: landing points, often a field or a roof).
+PORT_KINDS = ("seaport", "fuel_terminal", "airport", "helipad", "border_crossing")
+#: How a ``connections`` leg travels, and the kinds of port each mode may join: boats load at seaports and
+#: fuel terminals; aircraft land at airports and helipads (a helicopter may also use an airport).
+CONNECTION_MODES = ("sea", "air")
+MODE_PORT_KINDS = {"sea": ("seaport", "fuel_terminal"), "air": ("airport", "helipad")}
+#: Who holds a checkpoint: the police, an armed group, or a toll (legal or not, on a road with a fee).
+CHECKPOINT_KINDS = ("police", "gang", "toll")
+#: Currencies fees are reported in: Haitian gourdes and US dollars.
+CURRENCIES = ("HTG", "USD")
+#: How far a connection's line may end from the port it names, and a checkpoint lie from the nearest
+#: road, before the data is refused (metres).
+PORT_END_TOLERANCE_M = 2000
+CHECKPOINT_ROAD_TOLERANCE_M = 500
+
+
+def vehicle_rank(vehicle: str) -> int:
+    """The position of a vehicle class in ``VEHICLES`` (larger is bigger): 0 for ``foot``."""
+    return VEHICLES.index(vehicle)
+
+
+def vehicle_fits(vehicle: str, max_vehicle: str | None) -> bool:
+    """Whether ``vehicle`` can pass a road whose largest class is ``max_vehicle`` (None: no known limit)."""
+    return max_vehicle is None or vehicle_rank(vehicle) <= vehicle_rank(max_vehicle)
 
 
 REGISTRY: dict[str, LayerSpec] = {
@@ -111,6 +163,7 @@ REGISTRY: dict[str, LayerSpec] = {
             },
             description=N_("Areas reported under the control, contest or influence of armed groups."),
             placed=True,
+            id_prefix="gz",
         ),
         LayerSpec(
             name="displacement_sites",
@@ -129,6 +182,7 @@ REGISTRY: dict[str, LayerSpec] = {
             sensitivity="sensitive",
             description=N_("Sites hosting internally displaced people, with indicative population figures."),
             placed=True,
+            id_prefix="ds",
         ),
         LayerSpec(
             name="roads",
@@ -136,9 +190,9 @@ REGISTRY: dict[str, LayerSpec] = {
             geometry_types=("LineString",),
             statuses=("open", "dangerous", "blocked", "closed"),
             extra_columns={"ref": "str", "road_class": "str", "oneway": "bool", "geometry_precision": "str",
-                           "terrain": "str"},
-            optional_columns=("notes", "ref", "geometry_precision", "terrain"),
-            defaults={"geometry_precision": "hand_drawn", "terrain": "hilly"},
+                           "terrain": "str", "max_vehicle": "str", "season": "str"},
+            optional_columns=("notes", "ref", "geometry_precision", "terrain", "max_vehicle", "season"),
+            defaults={"geometry_precision": "hand_drawn", "terrain": "hilly", "max_vehicle": None, "season": None},
             colours={
                 "open": PALETTE["green"],
                 "dangerous": PALETTE["orange"],
@@ -147,7 +201,10 @@ REGISTRY: dict[str, LayerSpec] = {
             },
             description=N_("Road network with open / dangerous / blocked / closed status: blocked roads are held or "
                         "cut by armed groups (least-risk routes may cross them at a price); closed roads are "
-                        "physically impassable (landslide, bridge down, flood) and never routed over."),
+                        "physically impassable (landslide, bridge down, flood) and never routed over. "
+                        "max_vehicle is the largest vehicle class that can pass (empty: no known limit); "
+                        "season says when a road is passable only in the dry season."),
+            id_prefix="rd",
         ),
         LayerSpec(
             name="ports",
@@ -155,14 +212,16 @@ REGISTRY: dict[str, LayerSpec] = {
             geometry_types=("Point",),
             statuses=("operational", "restricted", "closed", "gang_controlled"),
             extra_columns={"kind": "str"},
+            vocabularies={"kind": PORT_KINDS},
             colours={
                 "operational": PALETTE["green"],
                 "restricted": PALETTE["orange"],
                 "closed": PALETTE["grey"],
                 "gang_controlled": PALETTE["vermillion"],
             },
-            description=N_("Seaports, fuel terminals, airports and border crossings with their status."),
+            description=N_("Seaports, fuel terminals, airports, helipads and border crossings with their status."),
             placed=True,
+            id_prefix="pt",
         ),
         LayerSpec(
             name="incidents",
@@ -187,6 +246,40 @@ REGISTRY: dict[str, LayerSpec] = {
             optional_file=True,
             int_ranges={"geo_precision": (1, 3)},
             placed=True,
+            id_prefix="in",
+        ),
+        LayerSpec(
+            name="connections",
+            title=N_("Sea and air connections"),
+            geometry_types=("LineString",),
+            statuses=("operating", "suspended"),
+            extra_columns={"from_port": "str", "to_port": "str", "mode": "str", "operator": "str",
+                           "schedule": "schedule", "duration_s": "int", "capacity_t": "float", "vehicles": "bool"},
+            optional_columns=("notes", "operator", "capacity_t"),
+            vocabularies={"mode": CONNECTION_MODES},
+            colours={"operating": PALETTE["blue"], "suspended": PALETTE["grey"]},
+            int_ranges={"duration_s": (60, 7 * 86400)},
+            description=N_("Boat and flight legs between two ports of the ports layer (from_port, to_port): barges, "
+                           "sailing cargo and helicopter shuttles, with their schedule, duration, capacity in tonnes "
+                           "and whether a truck can go on board."),
+            optional_file=True,
+            id_prefix="cn",
+        ),
+        LayerSpec(
+            name="checkpoints",
+            title=N_("Checkpoints and illegal tolls"),
+            geometry_types=("Point",),
+            statuses=("active", "lifted"),
+            extra_columns={"kind": "str", "group": "str", "fee": "float", "currency": "str"},
+            optional_columns=("notes", "group", "fee", "currency"),
+            vocabularies={"kind": CHECKPOINT_KINDS, "currency": CURRENCIES},
+            colours={"active": PALETTE["vermillion"], "lifted": PALETTE["grey"]},
+            description=N_("Police and armed-group checkpoints and tolls on roads; fee is an estimate per vehicle "
+                           "where one was reported. Each is snapped to the nearest road (road_id, road_distance_m)."),
+            optional_file=True,
+            placed=True,
+            derived={"road_id": "str", "road_distance_m": "int"},
+            id_prefix="cp",
         ),
         LayerSpec(
             name="displacement_figures",
@@ -202,14 +295,16 @@ REGISTRY: dict[str, LayerSpec] = {
                         "placed at a point inside the commune; population is the 2019 estimate (COD-PS)."),
             optional_file=True,
             stored=False,
+            id_prefix="df",
         ),
         _reference("departments", N_("Departments (official boundaries)"), {},
-                   N_("Haiti's 10 departments (COD-AB), with their 2019 population.")),
+                   N_("Haiti's 10 departments (COD-AB), with their 2019 population."), "adm1"),
         _reference("communes", N_("Communes (official boundaries)"), {"adm1_pcode": "str", "adm1_name": "str"},
-                   N_("Haiti's 140 communes (COD-AB), with their department and 2019 population.")),
+                   N_("Haiti's 140 communes (COD-AB), with their department and 2019 population."), "adm2"),
         _reference("sections", N_("Communal sections (official boundaries)"),
                    {"adm2_pcode": "str", "adm2_name": "str", "adm1_pcode": "str", "adm1_name": "str"},
-                   N_("Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population.")),
+                   N_("Haiti's 570 communal sections (COD-AB), with their commune, department and 2019 population."),
+                   "adm3"),
     )
 }
 #: The operational layers (the crisis), as opposed to the official reference layers.
@@ -218,18 +313,6 @@ OPERATIONAL = tuple(name for name, spec in REGISTRY.items() if not spec.referenc
 STORED = tuple(name for name, spec in REGISTRY.items() if spec.stored)
 #: The official boundary layers, from the country down.
 REFERENCE = tuple(name for name, spec in REGISTRY.items() if spec.reference)
-
-#: How a road line was made: ``hand_drawn`` (a few vertices between towns: lengths too short, see
-#: ``settings.WINDING``), ``surveyed`` (a GPS trace) or ``osm`` (an OpenStreetMap import).
-GEOMETRY_PRECISIONS = ("hand_drawn", "surveyed", "osm")
-#: The ground a road crosses, which sets how much a hand-drawn line underestimates it and how fast
-#: vehicles go (``settings.WINDING``, ``settings.TERRAIN_SPEED``).
-TERRAINS = ("flat", "hilly", "mountain")
-#: Allowed values of vocabulary columns (an empty cell takes the spec's default).
-VOCABULARIES = {"geometry_precision": GEOMETRY_PRECISIONS, "terrain": TERRAINS}
-
-#: The kinds of entry point a ``ports`` feature may be.
-PORT_KINDS = ("seaport", "fuel_terminal", "airport", "border_crossing")
 
 #: What each code of a vocabulary is called, for people (codes stay in data and JSON; labels are translated).
 STATUS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -251,7 +334,16 @@ STATUS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "outcome": {"same_route": NP_("outcome", "same route"), "detour": NP_("outcome", "detour"),
                 "unreachable": NP_("outcome", "unreachable")},
     "port_kind": {"seaport": NP_("port_kind", "seaport"), "fuel_terminal": NP_("port_kind", "fuel terminal"),
-                  "airport": NP_("port_kind", "airport"), "border_crossing": NP_("port_kind", "border crossing")},
+                  "airport": NP_("port_kind", "airport"), "helipad": NP_("port_kind", "helipad"),
+                  "border_crossing": NP_("port_kind", "border crossing")},
+    "connections": {"operating": NP_("connections", "operating"), "suspended": NP_("connections", "suspended")},
+    "checkpoints": {"active": NP_("checkpoints", "active"), "lifted": NP_("checkpoints", "lifted")},
+    "connection_mode": {"sea": NP_("connection_mode", "sea"), "air": NP_("connection_mode", "air")},
+    "checkpoint_kind": {"police": NP_("checkpoint_kind", "police"), "gang": NP_("checkpoint_kind", "armed group"),
+                        "toll": NP_("checkpoint_kind", "toll")},
+    "vehicle": {"foot": NP_("vehicle", "on foot"), "moto": NP_("vehicle", "motorbike"), "4x4": NP_("vehicle", "4x4"),
+                "light_truck": NP_("vehicle", "light truck"), "truck_20ft": NP_("vehicle", "20-ft truck"),
+                "heavy_truck": NP_("vehicle", "heavy truck")},
     "mode": {"avoid": NP_("mode", "avoid"), "least_risk": NP_("mode", "least risk"),
              "shortest": NP_("mode", "shortest")},
     "confidence": {"high": NP_("confidence", "high"), "medium": NP_("confidence", "medium"),
@@ -269,11 +361,18 @@ STATUS_LABELS: dict[str, dict[str, tuple[str, str]]] = {
               "notes": NP_("field", "notes"), "download": NP_("field", "download"),
               "department": NP_("field", "department"), "incidents": NP_("field", "incidents"),
               "deaths": NP_("field", "deaths"), "verified": NP_("field", "verified"), "newest": NP_("field", "newest"),
-              "oldest": NP_("field", "oldest")},
+              "oldest": NP_("field", "oldest"), "from_port": NP_("field", "from"), "to_port": NP_("field", "to"),
+              "mode": NP_("field", "mode"), "operator": NP_("field", "operator"), "schedule": NP_("field", "schedule"),
+              "duration_s": NP_("field", "duration"), "capacity_t": NP_("field", "capacity (t)"),
+              "vehicles": NP_("field", "takes vehicles"), "fee": NP_("field", "fee"),
+              "currency": NP_("field", "currency"),
+              "max_vehicle": NP_("field", "largest vehicle"), "season": NP_("field", "season"),
+              "road_id": NP_("field", "road")},
     "layer": {"gang_zones": NP_("layer", "gang zones"), "displacement_sites": NP_("layer", "displacement sites"),
               "roads": NP_("layer", "roads"), "ports": NP_("layer", "ports"), "incidents": NP_("layer", "incidents"),
               "displacement_figures": NP_("layer", "displacement figures"), "departments": NP_("layer", "departments"),
-              "communes": NP_("layer", "communes"), "sections": NP_("layer", "sections")},
+              "communes": NP_("layer", "communes"), "sections": NP_("layer", "sections"),
+              "connections": NP_("layer", "sea and air connections"), "checkpoints": NP_("layer", "checkpoints")},
 }
 #: ACLED's event types, as people read them.
 EVENT_TYPE_LABELS = {

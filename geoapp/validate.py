@@ -17,7 +17,8 @@ from . import extent
 from .errors import BadRequest, DataValidationError
 from .extent import HAITI_BOUNDS
 from .i18n.translate import _
-from .layers import CONFIDENCE, MAX_COUNT, VOCABULARIES, LayerSpec
+from .layers import CONFIDENCE, MAX_COUNT, LayerSpec
+from .schedule import parse_schedule
 
 __all__ = ["HAITI_BOUNDS", "empty_layer", "read_layer", "validate_layer", "parse_area", "check_coordinates"]
 
@@ -109,26 +110,53 @@ def _check_extra(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) ->
         empty = _blank(values)
         if column not in spec.optional_columns:
             flag(empty, _("%(column)s is empty", column=column))
-        if kind == "int":
-            numbers = pd.to_numeric(values, errors="coerce")
-            low, high = spec.int_ranges.get(column, (0, MAX_COUNT))
-            bad = ~empty & (numbers.isna() | (numbers < low) | (numbers > high) | (numbers % 1 != 0))
-            flag(bad, _("%(column)s must be a whole number from %(low)s to %(high)s", column=column, low=low,
-                        high=f"{high:,}"))
-            if not bad.any() and not empty.any():
-                gdf[column] = numbers.astype("int64")
+        if kind in ("int", "float"):
+            _check_number(gdf, spec, column, empty, flag)
         elif kind == "date":
             parsed, bad = _iso_dates(values, allow_empty=True)
             flag(bad, _("%(column)s must be an ISO date (YYYY-MM-DD)", column=column))
             gdf[column] = parsed
-        elif column in VOCABULARIES:
-            flag(~empty & ~values.isin(VOCABULARIES[column]),
-                 _("%(column)s must be one of %(choices)s", column=column, choices=", ".join(VOCABULARIES[column])))
+        elif kind == "schedule":
+            _check_schedules(gdf, column, empty, problems)
+        elif spec.vocabulary(column) is not None:
+            allowed = spec.vocabulary(column) or ()
+            flag(~empty & ~values.isin(allowed), _("%(column)s must be one of %(choices)s", column=column,
+                                                   choices=", ".join(allowed)))
         elif kind == "bool":
             ok = values.map(lambda v: isinstance(v, (bool, np.bool_)) or v in (0, 1))
             flag(~ok & ~empty, _("%(column)s must be true or false", column=column))
             if ok.all():
                 gdf[column] = values.astype(bool)
+
+
+def _check_number(gdf: gpd.GeoDataFrame, spec: LayerSpec, column: str, empty: pd.Series, flag) -> None:
+    """Whole numbers (``int``, within the spec's range) or non-negative finite numbers (``float``)."""
+    numbers = pd.to_numeric(gdf[column], errors="coerce")
+    if spec.extra_columns[column] == "int":
+        low, high = spec.int_ranges.get(column, (0, MAX_COUNT))
+        bad = ~empty & (numbers.isna() | (numbers < low) | (numbers > high) | (numbers % 1 != 0))
+        flag(bad, _("%(column)s must be a whole number from %(low)s to %(high)s", column=column, low=low,
+                    high=f"{high:,}"))
+        if not bad.any() and not empty.any():
+            gdf[column] = numbers.astype("int64")
+        return
+    bad = ~empty & (numbers.isna() | ~np.isfinite(numbers.fillna(0)) | (numbers < 0) | (numbers > MAX_COUNT))
+    flag(bad, _("%(column)s must be a number from 0 to %(high)s", column=column, high=f"{MAX_COUNT:,}"))
+    if not bad.any():
+        gdf[column] = numbers.astype("float64")
+
+
+def _check_schedules(gdf: gpd.GeoDataFrame, column: str, empty: pd.Series, problems: _Problems) -> None:
+    """Schedules in the grammar of ``geoapp.schedule``, written back in their canonical spelling."""
+    written = []
+    for label, value, blank in zip(problems.labels, gdf[column], empty, strict=True):
+        try:
+            written.append(None if blank else parse_schedule(value).text)
+        except ValueError as exc:
+            problems.found.append(_("%(source)s: feature %(label)s: %(problem)s", source=problems.source, label=label,
+                                    problem=exc))
+            written.append(value)
+    gdf[column] = pd.Series(written, index=gdf.index, dtype=object)
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, spec: LayerSpec, problems: _Problems) -> None:

@@ -15,7 +15,7 @@ GEODATA = ROOT / "geodata"
 #: refer to these files; expectations about the shipped ``geodata/`` are in test_shipped_data.py.
 FIXTURES = ROOT / "tests" / "data"
 #: The hand-compiled layers: the fixture folder has its own frozen copies.
-HAND_COMPILED = ("roads", "gang_zones", "ports", "displacement_sites", "incidents")
+HAND_COMPILED = ("roads", "gang_zones", "ports", "displacement_sites", "incidents", "connections", "checkpoints")
 #: The official boundaries (OCHA COD-AB, identified by stable p-codes): large, read from ``geodata/``.
 BOUNDARIES = ("departments", "communes", "sections")
 

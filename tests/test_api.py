@@ -241,11 +241,11 @@ def test_safety_near_a_controlled_zone(client):
 def test_layers_list(client):
     body = client.get("/api/layers").json
     names = [layer["name"] for layer in body["layers"]]
-    assert names == ["gang_zones", "displacement_sites", "roads", "ports", "incidents", "displacement_figures",
-                     "departments", "communes", "sections"]
+    assert names == ["gang_zones", "displacement_sites", "roads", "ports", "incidents", "connections", "checkpoints",
+                     "displacement_figures", "departments", "communes", "sections"]
     sites = body["layers"][1]
     assert {"adm1_pcode", "adm2_name"} <= set(sites["columns"]) and not sites["reference"]
-    communes = body["layers"][7]
+    communes = body["layers"][names.index("communes")]
     assert communes["reference"] and communes["features"] == 140 and "CC BY-IGO" in communes["attribution"]
     assert sites["sensitivity"] == "sensitive" and sites["features"] >= 25
     assert sites["download"] == "/api/layers/displacement_sites.geojson"

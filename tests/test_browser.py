@@ -159,7 +159,8 @@ def test_overview_draws_every_layer_with_legend_and_popups(visit):
     v = visit("/", "overview")
     assert v.page.evaluate("Object.keys(haLayers).sort()") == sorted([
         "Gang-controlled zones", "Roads and their status", "Displacement sites",
-        "Ports, airports and border crossings", *BOUNDARIES])
+        "Ports, airports and border crossings", "Sea and air connections", "Checkpoints and illegal tolls",
+        *BOUNDARIES])
     shown = v.page.evaluate("Object.keys(haLayers).filter(k => haMap.hasLayer(haLayers[k]))")
     assert set(shown) == set(v.page.evaluate("Object.keys(haLayers)")) - {BOUNDARIES[2]}  # sections off at first
     assert v.page.locator("#legend").is_visible() and "gang controlled" in v.page.locator("#legend").inner_text()
@@ -173,6 +174,36 @@ def test_overview_draws_every_layer_with_legend_and_popups(visit):
     text = popup.inner_text()
     assert "Varreux fuel terminal" in text and "gang_controlled" in text and "source" in text
     assert popup.locator("a[download]").get_attribute("href").endswith("/ogcapi/collections/ports/items/pt-varreux")
+
+
+def test_overview_checkpoint_and_connection_popups(visit):
+    v = visit("/?layers=roads,connections,checkpoints", "overview-movement")
+    legend = v.page.locator("#legend").inner_text()
+    assert "Sea and air connections" in legend and "Checkpoints and illegal tolls" in legend
+    # the Martissant toll: its kind, group, reported fee and the road it was snapped to
+    v.page.evaluate("void haMap.setView([18.532, -72.357], 16, {animate: false})")
+    v.page.wait_for_timeout(300)
+    v.click_at(-72.357, 18.532)
+    popup = v.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "Martissant gang toll" in text and "5,000" in text and "HTG" in text
+    assert "rd-rn2-portail-martissant" in text and "source" in text
+    # the UNHAS leg to Jacmel: its mode, operator and schedule
+    v.page.evaluate("void haMap.setView([18.37, -72.40], 13, {animate: false})")
+    v.page.wait_for_timeout(300)
+    line = v.page.evaluate("""(() => {
+        var hit = null;
+        haLayers['Sea and air connections'].eachLayer(l => {
+            if (l.feature.properties.id === 'cn-unhas-pv-jacmel') hit = l.getLatLngs();
+        });
+        return hit.map(p => [p.lng, p.lat]);
+    })()""")
+    (x0, y0), (x1, y1) = line[0], line[-1]
+    v.click_at(x0 + (x1 - x0) * 0.5, y0 + (y1 - y0) * 0.5)
+    v.page.wait_for_timeout(300)
+    text = v.page.locator(".leaflet-popup-content").inner_text()
+    assert "UNHAS helicopter Pétion-Ville - Jacmel" in text and "air" in text and "on request" in text
 
 
 def test_overview_on_a_phone(visit):

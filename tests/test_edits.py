@@ -25,11 +25,22 @@ SAMPLES = {
                                  "sub_event_type": "Armed clash", "actor": "Unidentified armed group",
                                  "location": "Kenscoff", "admin1": "Ouest", "admin2": "Port-au-Prince",
                                  "admin3": "Kenscoff", "fatalities": 2, "geo_precision": 2}},
+    "connections": {"geometry": {"type": "LineString", "coordinates": [[-72.535, 18.232], [-73.2, 18.15],
+                                                                       [-73.745, 18.185]]},
+                    "properties": {"status": "operating", "from_port": "pt-jacmel-seaport",
+                                   "to_port": "pt-les-cayes-seaport", "mode": "sea", "operator": "Test barge",
+                                   "schedule": "Mon,Thu 07:00", "duration_s": 36000, "capacity_t": 120.5,
+                                   "vehicles": True}},
+    "checkpoints": {"geometry": {"type": "Point", "coordinates": [-72.2627, 18.5407]},
+                    "properties": {"status": "active", "kind": "police", "group": None, "fee": None,
+                                   "currency": None}},
 }
 EXISTING = {"gang_zones": "gz-solino", "displacement_sites": "ds-003", "roads": "rd-freres", "ports": "pt-belladere",
-            "incidents": "in-2024-10-03-pont-sonde"}
+            "incidents": "in-2024-10-03-pont-sonde", "connections": "cn-wfp-pap-miragoane",
+            "checkpoints": "cp-ruelle-alerte"}
 SECOND = {"gang_zones": "gz-ganthier", "displacement_sites": "ds-011", "roads": "rd-rn6-terrier-rouge-ouanaminthe",
-          "ports": "pt-miragoane", "incidents": "in-2025-03-31-mirebalais"}
+          "ports": "pt-saint-marc", "incidents": "in-2025-03-31-mirebalais", "connections": "cn-unhas-pv-jacmel",
+          "checkpoints": "cp-pont-sonde"}
 COMMON = {"name": "Edited in a test", "source": "field team", "confidence": "medium", "as_of": "2026-11-20",
           "notes": ""}
 

@@ -469,4 +469,4 @@ def test_a_csv_download_imports_back(client, tmp_path):
     from .helpers import cli_settings
 
     ports = make_store(cli_settings(env)).load()["ports"]
-    assert len(ports) == 17 and "pt-varreux" in set(ports["id"])
+    assert len(ports) == 19 and "pt-varreux" in set(ports["id"])

@@ -105,7 +105,8 @@ LAYERS = [
     {"answers", "maps"},                  # answers as plain dicts; maps drawn from the data
     {"data", "network", "safety",         # the loaded dataset, the road graph, the risk model,
      "i18n.gazetteer"},                   # and the place names built with the dataset
-    {"store", "io", "layers", "validate", "extent", "errors", "settings", "extras", "shipped", "i18n"},
+    {"store", "io", "layers", "validate", "extent", "errors", "settings", "extras", "shipped", "i18n",
+     "links", "schedule"},                # cross-layer checks and the schedule grammar of connections,
 ]
 
 

@@ -40,7 +40,8 @@ def test_overview_has_every_layer_with_toggles_legend_and_panel(layers):
     m = overview_map(layers, assets=ASSETS, panel_html='<div id="panel">hello</div>')
     children = geojson_children(m)
     assert set(children) == {"Gang-controlled zones", "Roads and their status", "Displacement sites",
-                             "Ports, airports and border crossings", "Violent incidents"}
+                             "Ports, airports and border crossings", "Violent incidents", "Sea and air connections",
+                             "Checkpoints and illegal tolls"}
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
     html = m.get_root().render()
     assert 'id="legend"' in html and 'id="panel"' in html

@@ -12,15 +12,17 @@ import pytest
 
 from geoapp import create_app
 from geoapp.layers import REGISTRY, STORED
+from geoapp.links import check_links
 from geoapp.store import DirectoryStore
 
 from .helpers import CAP_HAITIEN, CITE_SOLEIL, GEODATA, JACMEL, JEREMIE, LEOGANE, LES_CAYES, PETION_VILLE
 
 #: What geodata/ holds: features per layer and the newest ``as_of`` (the README: "early 2025").
-COUNTS = {"roads": 70, "gang_zones": 21, "ports": 17, "displacement_sites": 32, "incidents": 19,
-          "departments": 10, "communes": 140, "sections": 570}
+COUNTS = {"roads": 70, "gang_zones": 21, "ports": 19, "displacement_sites": 32, "incidents": 19,
+          "connections": 10, "checkpoints": 6, "departments": 10, "communes": 140, "sections": 570}
 NEWEST = {"roads": "2025-03-31", "gang_zones": "2025-04-01", "ports": "2025-03-31",
-          "displacement_sites": "2025-04-05", "incidents": "2025-04-17", "departments": "2018-11-29"}
+          "displacement_sites": "2025-04-05", "incidents": "2025-04-17", "connections": "2025-02-01",
+          "checkpoints": "2025-03-25", "departments": "2018-11-29"}
 #: Towns out of Port-au-Prince (lon, lat) by the national road that leads there.
 SAINT_MARC = (-72.6986, 19.1081)
 GONAIVES = (-72.6890, 19.4475)
@@ -63,6 +65,28 @@ def test_shipped_layers_are_valid_and_complete(layers):
         assert set(frame["status"]) <= set(REGISTRY[name].statuses)
 
 
+def test_shipped_connections_and_checkpoints_fit_the_ports_and_roads(layers):
+    check_links(layers, metric_crs="EPSG:32618")  # ports exist, kinds fit the mode, ends at the ports, on roads
+    connections, checkpoints = layers["connections"], layers["checkpoints"]
+    # compiled from public reporting: sourced, dated, never more than medium confidence
+    for frame in (connections, checkpoints):
+        assert frame["source"].str.len().gt(20).all() and set(frame["confidence"]) <= {"low", "medium"}
+    legs = {(a, b): mode for a, b, mode in zip(connections["from_port"], connections["to_port"], connections["mode"],
+                                               strict=True)}
+    for town in ("pt-cap-airport", "pt-jacmel-airport", "pt-les-cayes-airport", "pt-jeremie-airport"):
+        assert legs[("pt-petion-ville-helipad", town)] == "air"  # UNHAS helicopters from the capital
+    for port in ("pt-les-cayes-seaport", "pt-jeremie", "pt-miragoane", "pt-cap-seaport"):
+        assert legs[("pt-pap-seaport", port)] == "sea"  # WFP coastal shipping south and north
+    assert "helipad" in set(layers["ports"]["kind"])
+    # a fee only where one was reported, always with its currency
+    fees = checkpoints[checkpoints["fee"].notna()]
+    assert set(fees["id"]) == {"cp-martissant-rn2", "cp-canaan-rn1"} and fees["currency"].eq("HTG").all()
+    assert set(checkpoints["kind"]) == {"gang"}
+    roads = layers["roads"].set_index("id")["max_vehicle"]
+    assert {r for r, v in roads.items() if isinstance(v, str)} == {"rd-kenscoff-furcy", "rd-furcy-seguin",
+                                                                    "rd-seguin-marigot"}
+
+
 def test_shipped_counts_and_dates(shipped):
     health = shipped.get("/healthz").json["layers"]
     assert {name: health[name]["features"] for name in COUNTS} == COUNTS
@@ -80,7 +104,7 @@ def test_shipped_statuses(layers):
 
     assert count("roads") == {"open": 33, "dangerous": 20, "blocked": 17}
     assert count("gang_zones") == {"controlled": 15, "contested": 3, "influence": 3}
-    assert count("ports") == {"operational": 10, "restricted": 5, "gang_controlled": 1, "closed": 1}
+    assert count("ports") == {"operational": 12, "restricted": 5, "gang_controlled": 1, "closed": 1}
     assert count("displacement_sites") == {"open": 28, "closed": 4}
     assert count("incidents") == {"verified": 16, "reported": 3}
 

@@ -29,8 +29,8 @@ def test_seeded_from_the_data_folder_once(store, test_data_dir):
     in_files = {name: len(json.loads((test_data_dir / f"{name}.geojson").read_text(encoding="utf-8"))["features"])
                 for name in layers}
     assert {k: len(v) for k, v in layers.items()} == in_files
-    assert set(layers) == {"gang_zones", "displacement_sites", "roads", "ports", "incidents", "departments",
-                           "communes", "sections"} and all(in_files.values())
+    assert set(layers) == {"gang_zones", "displacement_sites", "roads", "ports", "incidents", "connections",
+                           "checkpoints", "departments", "communes", "sections"} and all(in_files.values())
     assert layers["roads"].crs.to_epsg() == 4326 and layers["roads"]["oneway"].dtype == bool
     version = store.version()
     assert store.init() is False and store.version() == version
@@ -47,7 +47,7 @@ def test_a_store_made_before_a_layer_existed_gets_it_seeded_and_keeps_the_rest(s
     version = store.version()
     assert store.init() is True and store.version() > version
     layers = store.load()
-    assert len(layers["incidents"]) == 19 and len(layers["ports"]) == 18
+    assert len(layers["incidents"]) == 19 and len(layers["ports"]) == 20
     assert store.history("ports", "pt-test")[-1]["reason"] == "kept across the upgrade"
     assert store.init() is False
 
@@ -95,7 +95,7 @@ def test_replace_layer_keeps_the_old_one_in_history(store):
     store.replace_layer("ports", old.iloc[:3], actor="cli", reason="trim")
     assert len(store.load()["ports"]) == 3
     undone = layers_as_of(store.load(), store.changes_after("1970-01-01T00:00:00Z")[:1])
-    assert len(undone["ports"]) == 17
+    assert len(undone["ports"]) == 19
 
 
 def test_layers_as_of_undo_later_changes(store):

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, request, url_for
 from ..data.privacy import coarsen_feature
 from ..errors import (
     BadRequest,
+    Conflict,
     DataValidationError,
     Forbidden,
     NotFound,
@@ -32,7 +33,8 @@ from ..http.security import rate_limited
 from ..http.state import service
 from ..i18n.translate import _
 from ..io.geojson import dumps
-from ..layers import LayerSpec
+from ..layers import REGISTRY, LayerSpec
+from ..links import edit_problems, involved
 from ..store.sql import frame_from_feature
 from ..validate import check_coordinates, parse_area
 from .collections import FORMATS, collection_spec, etag, link
@@ -40,8 +42,7 @@ from .collections import FORMATS, collection_spec, etag, link
 bp = Blueprint("edits", __name__, url_prefix="/ogcapi")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-ID_PREFIX = {"gang_zones": "gz", "displacement_sites": "ds", "roads": "rd", "ports": "pt", "incidents": "in",
-             "departments": "adm1", "communes": "adm2", "sections": "adm3"}
+ID_PREFIX = {name: spec.id_prefix for name, spec in REGISTRY.items()}
 OPTIONAL_PROPERTIES = {"valid_from", "valid_to", "highway", "speed_kmh"}
 MAX_REASON = 500
 FEATURE_TYPES = ("application/json", "application/geo+json")
@@ -201,6 +202,27 @@ def _validated(feature: dict, spec: LayerSpec):
                          field="properties") from None
 
 
+def _check_links(layer: str, feature_id: str, frame) -> None:
+    """Refuse a change that leaves a connection without fitting ports or a checkpoint off the roads.
+
+    The feature changed itself at fault is a 400 naming the property; a change of a port or road
+    that would break other features (a port deleted while a connection uses it) is a 409 naming them.
+    """
+    if not involved(layer):
+        return
+    svc = service()
+    data = svc.fresh_dataset()  # a connection created a moment ago counts when its port is deleted
+    problems = edit_problems(data.layers, layer, feature_id, frame, metric_crs=svc.settings.metric_crs)
+    if not problems:
+        return
+    if all(p.layer == layer and p.feature_id == feature_id for p in problems):
+        raise BadRequest("the feature is not valid: " + "; ".join(p.message for p in problems),
+                         field=problems[0].field)
+    raise Conflict(f"this change to {layer}/{feature_id[:80]} would leave other features invalid: "
+                   + "; ".join(str(p) for p in problems[:5]) + ("; ..." if len(problems) > 5 else "")
+                   + ": change or delete them first", field=problems[0].field)
+
+
 def _respond(layer: str, feature_id: str, version: int, status: int) -> Response:
     stored = service().store.get(layer, feature_id)
     feature = stored[0] if stored else {}
@@ -223,6 +245,7 @@ def create_item(collection_id: str):
     feature = _feature(body, spec, None)
     given = "as_of" in (body.get("properties") or {})
     frame = _validated(_dated(feature, None, _reported_on(body), given_as_of=given), spec)
+    _check_links(collection_id, feature["properties"]["id"], frame)
     version = svc.store.create(collection_id, frame, actor=actor, reason=reason)
     svc.data_changed()
     return _respond(collection_id, feature["properties"]["id"], version, 201)
@@ -260,6 +283,7 @@ def replace_item(collection_id: str, feature_id: str):
     given = "as_of" in (body.get("properties") or {})
     feature = _dated(feature, current[0] if current else None, _reported_on(body), given_as_of=given)
     frame = _validated(feature, spec)
+    _check_links(collection_id, feature_id, frame)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
                                 reason=reason)
     svc.data_changed()
@@ -289,6 +313,7 @@ def patch_item(collection_id: str, feature_id: str):
     feature = _dated(_feature(merged, spec, feature_id), base, _reported_on(patch),
                      given_as_of=changes.get("as_of") is not None)
     frame = _validated(feature, spec)
+    _check_links(collection_id, feature_id, frame)
     version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
                                 reason=reason, action="patch")
     svc.data_changed()
@@ -300,6 +325,7 @@ def patch_item(collection_id: str, feature_id: str):
 def delete_item(collection_id: str, feature_id: str):
     """Remove a feature (If-Match required); its history stays."""
     _spec, svc, actor, _body, reason, expected = _change(collection_id)
+    _check_links(collection_id, feature_id, None)
     svc.store.delete(collection_id, feature_id, expected_version=expected, actor=actor, reason=reason)
     svc.data_changed()
     return Response(status=204)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..data.query import queryables
-from ..layers import REFERENCE, REGISTRY
+from ..layers import PORT_KINDS, REFERENCE, REGISTRY
 from ..safety import MODES, VERDICTS
 
 #: where a person would type a place: lon,lat, an id (port, site, GeoNames town, p-code) or a name
@@ -183,8 +183,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
                        "At most this many places"),
                 _param("kind", "query", {"type": "string"}, "Only these kinds (comma-separated): town, port "
-                       "(any of seaport, airport, fuel_terminal, border_crossing), displacement_site, department, "
-                       "commune, section")],
+                       f"(any of {', '.join(PORT_KINDS)}), displacement_site, department, commune, section")],
             schema={"$ref": "#/components/schemas/Places"}, errors=(400, 429))},
         "/api/whatif": {"post": _op(
             "Access before and after hypothetical closures, which are impassable in every mode; per site: same "
@@ -299,8 +298,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                                    "description": "ambiguous name: the places it may mean"}}}}},
             "Place": {"type": "object", "required": ["id", "name", "kind", "lon", "lat"], "properties": {
                 "id": {"type": "string"}, "name": {"type": "string"},
-                "kind": {"type": "string", "enum": ["town", "seaport", "airport", "fuel_terminal", "border_crossing",
-                                                    "displacement_site", "department", "commune", "section"]},
+                "kind": {"type": "string", "enum": ["town", *PORT_KINDS, "displacement_site", "department",
+                                                    "commune", "section"]},
                 "lon": {"type": "number"}, "lat": {"type": "number"},
                 "commune": {"type": ["string", "null"]}, "adm2_pcode": {"type": ["string", "null"]},
                 "department": {"type": ["string", "null"]}, "status": {"type": "string"},

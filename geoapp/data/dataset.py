@@ -18,6 +18,7 @@ from ..i18n.gazetteer import Gazetteer, build_gazetteer, read_alternative_names
 from ..io.context import load_context
 from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
+from ..links import with_road_snaps
 from ..network.access import SiteSnaps, edge_figures
 from ..network.lengths import geometry_key
 from ..network.routing import RoadNetwork, Router
@@ -188,6 +189,7 @@ def build_dataset(
     if figures is None:
         figures = previous.figures if previous is not None else pd.DataFrame(columns=FIGURE_COLUMNS)
     layers["displacement_figures"] = figures_layer(figures, layers["communes"])
+    layers["checkpoints"] = with_road_snaps(layers["checkpoints"], layers["roads"], metric_crs=metric)
     network = previous.router.network if previous is not None else None
     if network is None or network.key != geometry_key(layers["roads"]):
         network = RoadNetwork(

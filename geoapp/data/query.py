@@ -17,12 +17,15 @@ import shapely
 
 from ..errors import BadRequest
 from ..i18n.translate import _
-from ..layers import CONFIDENCE, PORT_KINDS, LayerSpec
+from ..layers import CONFIDENCE, LayerSpec
+from ..schedule import GRAMMAR
 
 DAY = pd.Timedelta(days=1)
 JSON_TYPES = {"int": "integer", "bool": "boolean", "float": "number"}
 PLACE_TITLES = {"adm1_pcode": "Department p-code (COD-AB)", "adm1_name": "Department",
                 "adm2_pcode": "Commune p-code (COD-AB)", "adm2_name": "Commune"}
+DERIVED_TITLES = {"road_id": "Id of the nearest road (derived)",
+                  "road_distance_m": "Metres to the nearest road (derived)"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +51,14 @@ def queryables(spec: LayerSpec) -> dict[str, dict]:
     }
     for column, kind in spec.extra_columns.items():
         props[column] = {"type": JSON_TYPES.get(kind, "string"), "title": column}
+        if spec.vocabulary(column) is not None:
+            props[column]["enum"] = list(spec.vocabulary(column) or ())
+        if kind == "schedule":
+            props[column]["description"] = f"When the leg departs: {GRAMMAR}"
     for column in spec.served_columns[len(spec.columns):]:
-        props[column] = {"type": "string", "title": PLACE_TITLES[column]}
-    if spec.name == "ports":
-        props["kind"]["enum"] = list(PORT_KINDS)
+        kind = spec.derived.get(column, "str")
+        title = PLACE_TITLES.get(column) or DERIVED_TITLES.get(column, column)
+        props[column] = {"type": JSON_TYPES.get(kind, "string"), "title": title}
     return props
 
 

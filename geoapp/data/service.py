@@ -105,6 +105,12 @@ class Service:
                 self._tighten_later(fresh)
         return fresh
 
+    def fresh_dataset(self) -> Dataset:
+        """The loaded data, rebuilt first when the store holds commits it lacks (what edits are checked against)."""
+        if self.store.version() != self._store_version:
+            return self.reload()
+        return self.dataset
+
     def _reload_logged(self) -> None:
         try:
             self.reload()

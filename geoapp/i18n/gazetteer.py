@@ -32,9 +32,9 @@ from shapely.geometry.base import BaseGeometry
 
 from ..data.places import commune_of
 from ..errors import BadRequest
+from ..layers import PORT_KINDS
 
 #: What callers may ask for with ``kind=``: a kind, or ``port`` for any of the port kinds.
-PORT_KINDS = ("seaport", "airport", "fuel_terminal", "border_crossing")
 KINDS = ("town", "port", *PORT_KINDS, "displacement_site", "department", "commune", "section")
 AREA_KINDS = ("department", "commune", "section")
 
@@ -46,7 +46,8 @@ SECTION_PREFIX = re.compile(r"^\s*\d+\s*(?:re|er|e|eme|ème)?\s+section\s+", re.
 
 #: how much a place of each kind weighs in autocomplete, beside its population
 KIND_WEIGHT = {"town": 1.0, "commune": 0.3, "department": 0.1, "section": 0.05, "displacement_site": 1.0}
-PORT_WEIGHT = {"seaport": 100_000, "airport": 100_000, "fuel_terminal": 30_000, "border_crossing": 50_000}
+PORT_WEIGHT = {"seaport": 100_000, "airport": 100_000, "fuel_terminal": 30_000, "border_crossing": 50_000,
+               "helipad": 20_000}
 
 #: user-facing sentences, in one place
 MESSAGES = {

@@ -32,6 +32,11 @@ HXL = {
     # displacement figures per commune and round
     "round": "#meta+round", "per_1000_residents": "#affected+idps+ind+per1000", "previous_round": "#meta+round+prev",
     "change": "#affected+idps+ind+change",
+    # vehicle limits of roads; sea and air connections; checkpoints and their fees
+    "max_vehicle": "#meta+vehicle+max", "season": "#meta+season", "from_port": "#loc+code+origin",
+    "to_port": "#loc+code+dest", "mode": "#meta+mode", "operator": "#org+name", "schedule": "#meta+schedule",
+    "duration_s": "#meta+duration+seconds", "capacity_t": "#capacity+tonnes", "vehicles": "#meta+vehicles",
+    "fee": "#value+fee", "currency": "#currency", "road_id": "#meta+road+id", "road_distance_m": "#meta+road+distance",
 }
 CHUNK = 2000
 

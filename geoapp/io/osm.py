@@ -21,6 +21,7 @@ import shapely
 from .. import extent
 from ..errors import DataValidationError
 from ..extras import require
+from ..layers import VEHICLES
 
 #: OSM ``highway`` values a truck or 4x4 can drive, and the road class each maps to.
 ROAD_CLASS = {
@@ -36,6 +37,32 @@ MOTOR_ACCESS = {"yes", "designated", "permissive", "destination"}
 ONEWAY_TRUE = {"yes", "true", "1"}
 ONEWAY_REVERSE = {"-1", "reverse"}
 PROGRESS_EVERY = 200_000
+
+#: The largest vehicle class (``layers.VEHICLES``) a way admits, by tag: every rule that matches limits
+#: the way, and the smallest class wins (``max_vehicle``); no match is no known limit.  Paths and
+#: footways are in the table for completeness; the import keeps only ways a motor vehicle may use.
+#: ``highway=track`` limits a way only when it has no ``tracktype`` (the grade then decides).
+VEHICLE_BY_TAG: dict[str, dict[str, str]] = {
+    "highway": {"footway": "foot", "pedestrian": "foot", "steps": "foot", "bridleway": "foot", "path": "foot",
+                "track": "4x4"},
+    "tracktype": {"grade1": "truck_20ft", "grade2": "light_truck", "grade3": "4x4", "grade4": "4x4",
+                  "grade5": "moto"},
+    "smoothness": {"bad": "light_truck", "very_bad": "4x4", "horrible": "4x4", "very_horrible": "moto"},
+    "surface": {"dirt": "light_truck", "earth": "light_truck", "ground": "light_truck", "grass": "4x4",
+                "mud": "4x4", "sand": "4x4", "rock": "4x4", "stepping_stones": "foot"},
+    "4wd_only": {"yes": "4x4", "recommended": "4x4"},
+    "hgv": {"no": "4x4"},
+    "motor_vehicle": {"no": "foot", "private": "foot"},
+    "access": {"no": "foot", "private": "foot"},
+}
+#: Ways that motor vehicles may not use but motorcycles may (``motor_vehicle=no`` + ``motorcycle=yes``).
+MOTORCYCLE_YES = {"yes", "designated", "permissive"}
+#: The heaviest gross weight (tonnes) and widest body (metres) of each class, for ``maxweight`` and
+#: ``maxwidth``: a way takes the largest class within its limit.
+VEHICLE_WEIGHT_T = {"moto": 0.4, "4x4": 3.5, "light_truck": 7.5, "truck_20ft": 26.0, "heavy_truck": 44.0}
+VEHICLE_WIDTH_M = {"moto": 1.0, "4x4": 2.0, "light_truck": 2.3, "truck_20ft": 2.5, "heavy_truck": 2.55}
+#: ``seasonal=*`` values that mean a road is there only in the dry season (rain closes it).
+DRY_SEASON_ONLY = {"yes", "dry_season", "winter"}
 
 
 def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None) -> tuple[gpd.GeoDataFrame, dict]:
@@ -124,7 +151,7 @@ def _drivable(tags: dict) -> bool:
 def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFrame:
     """Split each way at its junction nodes (used by another drivable way, or twice by itself)."""
     rows: dict[str, list] = {k: [] for k in ("id", "name", "status", "notes", "ref", "road_class", "highway",
-                                              "oneway", "speed_kmh")}
+                                              "oneway", "speed_kmh", "max_vehicle", "season")}
     geoms = []
     for way_id, refs, coords, tags in ways:
         repeated = Counter(refs.tolist())
@@ -138,6 +165,7 @@ def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFr
                                                 or tags.get("junction") == "roundabout"))
         )
         name = tags.get("name") or tags.get("ref") or f"{highway.replace('_', ' ')} (unnamed)"
+        max_vehicle, season = vehicle_limit(tags), road_season(tags)
         for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
             geoms.append(coords[a:b + 1])
             rows["id"].append(f"osm-w{way_id}-{k}")
@@ -149,6 +177,8 @@ def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFr
             rows["highway"].append(highway)
             rows["oneway"].append(bool(oneway))
             rows["speed_kmh"].append(parse_maxspeed(tags.get("maxspeed")))
+            rows["max_vehicle"].append(max_vehicle)
+            rows["season"].append(season)
     lengths = np.fromiter((len(g) for g in geoms), dtype=np.int64, count=len(geoms))
     lines = shapely.linestrings(np.concatenate(geoms), indices=np.repeat(np.arange(len(geoms)), lengths))
     frame = gpd.GeoDataFrame(
@@ -156,7 +186,7 @@ def _segments(ways, usage: Counter, *, as_of: str, source: str) -> gpd.GeoDataFr
          "terrain": None}, geometry=lines, crs="EPSG:4326"
     )
     columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "ref", "road_class", "oneway",
-               "geometry_precision", "terrain", "highway", "speed_kmh", "geometry"]
+               "geometry_precision", "terrain", "max_vehicle", "season", "highway", "speed_kmh", "geometry"]
     return frame[columns]
 
 
@@ -171,6 +201,47 @@ def _status(tags: dict) -> tuple[str, str]:
     if tags.get("disused") == "yes" or tags.get("highway:disused"):
         return "closed", "OSM marks this road disused"
     return "open", ""
+
+
+def vehicle_limit(tags: dict) -> str | None:
+    """The largest vehicle class a way admits (None: no tag limits it).
+
+    Every rule of ``VEHICLE_BY_TAG`` that matches, ``maxweight`` and ``maxwidth`` limit it; the smallest wins.
+    """
+    # a track's own grade says more than "track": the default 4x4 applies only to tracks without one
+    skip = {"highway"} if tags.get("highway") == "track" and tags.get("tracktype") else set()
+    limits = [table[tags[key]] for key, table in VEHICLE_BY_TAG.items() if key not in skip and tags.get(key) in table]
+    if "moto" not in limits and "foot" in limits and tags.get("motorcycle") in MOTORCYCLE_YES:
+        limits = ["moto" if v == "foot" else v for v in limits]
+    for value, table in ((parse_quantity(tags.get("maxweight"), WEIGHT_UNITS), VEHICLE_WEIGHT_T),
+                         (parse_quantity(tags.get("maxwidth"), WIDTH_UNITS), VEHICLE_WIDTH_M)):
+        if value is not None:
+            fitting = [v for v, size in table.items() if size <= value]
+            limits.append(fitting[-1] if fitting else "foot")
+    return min(limits, key=VEHICLES.index) if limits else None
+
+
+def road_season(tags: dict) -> str | None:
+    """``dry_season_only`` when OSM says the way is seasonal (``seasonal=yes``/``dry_season``); else None."""
+    return "dry_season_only" if tags.get("seasonal") in DRY_SEASON_ONLY else None
+
+
+#: Units of ``maxweight`` (tonnes by default) and ``maxwidth`` (metres by default), as factors.
+WEIGHT_UNITS = {"": 1.0, "t": 1.0, "kg": 0.001, "lbs": 0.000453592, "st": 0.907185}
+WIDTH_UNITS = {"": 1.0, "m": 1.0, "cm": 0.01, "ft": 0.3048}
+
+
+def parse_quantity(value: str | None, units: dict[str, float]) -> float | None:
+    """A number with an optional unit ("7.5", "7.5 t", "3500 kg", "2.3 m", 7'6" in feet and inches)."""
+    if not value:
+        return None
+    feet = re.fullmatch(r"\s*(\d+)'\s*(?:(\d+)\")?\s*", value)
+    if feet and "ft" in units:
+        return round((int(feet.group(1)) * 12 + int(feet.group(2) or 0)) * 0.0254, 3)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", value.lower())
+    if not match or match.group(2) not in units:
+        return None
+    return float(match.group(1)) * units[match.group(2)]
 
 
 def parse_maxspeed(value: str | None) -> float | None:

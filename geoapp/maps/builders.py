@@ -18,6 +18,7 @@ from ..layers import PALETTE, REGISTRY, layer_title, status_label
 from .boundaries import MAP_ATTRIBUTION
 from .layers import (
     ACCESS_COLOURS,
+    DRAW_ORDER,
     LAYER_BUILDERS,
     POPUP_FIELDS,
     PROVENANCE,
@@ -139,7 +140,7 @@ def add_layers(
     sites are clustered when the cluster plugin's assets are given; with ``incidents``, incidents
     are drawn as counts per commune (the page fetches each one in view when zoomed in).
     """
-    for name in ("gang_zones", "roads", "displacement_sites", "incidents", "ports"):
+    for name in DRAW_ORDER:
         if name == "incidents" and incidents is not None and name in layers and len(layers[name]):
             incident_counts_layer(incidents.counts).add_to(m)
         elif name in layers and len(layers[name]):

@@ -18,8 +18,10 @@ from .incident_counts import count_radius
 POPUP_FIELDS = {
     "gang_zones": ["group"],
     "displacement_sites": ["individuals", "households", "site_type", "commune"],
-    "roads": ["ref", "road_class"],
+    "roads": ["ref", "road_class", "max_vehicle", "season"],
     "ports": ["kind"],
+    "connections": ["mode", "operator", "from_port", "to_port", "schedule", "duration_s", "capacity_t", "vehicles"],
+    "checkpoints": ["kind", "group", "fee", "currency", "road_id"],
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
@@ -27,11 +29,17 @@ ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
 ZONE_DASH = {"controlled": None, "contested": "6 4", "influence": "2 4"}
-PORT_DASH = {"seaport": None, "fuel_terminal": None, "airport": "3 3", "border_crossing": "1 3"}
+PORT_DASH = {"seaport": None, "fuel_terminal": None, "airport": "3 3", "helipad": "3 3", "border_crossing": "1 3"}
+#: Sea legs are long dashes, air legs short ones; suspended legs are grey (``REGISTRY`` colours).
+CONNECTION_DASH = {"sea": "10 6", "air": "2 5"}
+#: Checkpoints are squares-ish dots outlined by kind: gang solid, police dashed, toll dotted.
+CHECKPOINT_DASH = {"gang": None, "police": "3 3", "toll": "1 3"}
+#: The order layers are drawn in, bottom to top (areas, then lines, then points people click).
+DRAW_ORDER = ("gang_zones", "roads", "connections", "displacement_sites", "incidents", "checkpoints", "ports")
 
 
 def _popup(name: str, frame: gpd.GeoDataFrame) -> folium.GeoJsonPopup:
-    fields = ["name", "status", *POPUP_FIELDS[name], *PROVENANCE]
+    fields = [f for f in ("name", "status", *POPUP_FIELDS[name], *PROVENANCE) if f in frame]
     if "download" in frame:
         fields.append("download")
     return folium.GeoJsonPopup(fields=fields, aliases=[status_label("field", f) for f in fields], localize=True,
@@ -127,6 +135,29 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     return _geojson("ports", frame, style, points=True)
 
 
+def _connections(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+    colours = REGISTRY["connections"].colours
+
+    def style(feature):
+        p = feature["properties"]
+        return {"color": colours[p["status"]], "weight": 3, "dashArray": CONNECTION_DASH.get(p["mode"]),
+                "opacity": 0.5 if muted else 0.9}
+
+    return _geojson("connections", frame, style)
+
+
+def _checkpoints(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+    colours = REGISTRY["checkpoints"].colours
+
+    def style(feature):
+        p = feature["properties"]
+        return {"radius": 5, "color": "#000000", "weight": 2, "fill": True,
+                "dashArray": CHECKPOINT_DASH.get(p["kind"]), "fillColor": colours[p["status"]],
+                "fillOpacity": 0.6 if muted else 0.95}
+
+    return _geojson("checkpoints", frame, style, points=True)
+
+
 def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     colours = REGISTRY["incidents"].colours
 
@@ -161,7 +192,7 @@ def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
 
 LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "incidents": _incidents,
-                   "ports": _ports}
+                  "ports": _ports, "connections": _connections, "checkpoints": _checkpoints}
 
 
 #: A layer with more features than this is lightened before it goes into a page.
@@ -181,7 +212,7 @@ def lighten(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if name == "roads":
         keep = (frame["status"] != "open") | frame["road_class"].isin(["primary", "secondary"])
         frame = frame[keep.to_numpy()]
-        keys = ["name", "ref", "status", "road_class"]
+        keys = [k for k in ("name", "ref", "status", "road_class", "max_vehicle", "season") if k in frame]
         grouped = frame.assign(ref=frame["ref"].fillna("")).groupby(keys, sort=False, dropna=False)
         merged = grouped.agg(id=("id", "first"), as_of=("as_of", "max"), source=("source", "first"),
                              confidence=("confidence", "first"), notes=("notes", "first"),

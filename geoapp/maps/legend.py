@@ -94,6 +94,9 @@ class Legend(MacroElement):
                 _LegendLayer(_("%(layer)s (size: people)", layer=layer_title("displacement_sites")), "dot",
                              REGISTRY["displacement_sites"].colours, "displacement_sites"),
                 _LegendLayer(layer_title("ports"), "dot", REGISTRY["ports"].colours, "ports"),
+                _LegendLayer(_("%(layer)s (dashes: sea long, air short)", layer=layer_title("connections")), "leg",
+                             REGISTRY["connections"].colours, "connections"),
+                _LegendLayer(layer_title("checkpoints"), "checkpoint", REGISTRY["checkpoints"].colours, "checkpoints"),
             ]
         if not access:
             self.layers.append(_LegendLayer(_("%(layer)s (size: deaths)", layer=layer_title("incidents")), "dot",
@@ -117,4 +120,8 @@ class _LegendLayer:
         if self.kind == "line":
             style = {None: "solid", "2 6": "dotted", "8 6": "dashed", "1 4 8 4": "double"}[ROAD_DASH[status]]
             return f"border-top:4px {style} {colour}"
+        if self.kind == "leg":
+            return f"border-top:3px dashed {colour}"
+        if self.kind == "checkpoint":
+            return f"background:{colour};border:2px solid #000"
         return f"background:{colour}"

@@ -29,7 +29,8 @@ from ..layers import FIGURE_COLUMNS, REGISTRY, STORED, LayerSpec
 from ..validate import read_layer, validate_layer
 
 ROLES = ("viewer", "editor", "admin")
-SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT"}
+SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "bool": "BOOLEAN", "date": "TEXT", "float": "DOUBLE PRECISION",
+             "schedule": "TEXT"}
 
 
 def now() -> str:
