@@ -240,7 +240,7 @@ def test_no_name_lookup_reveals_where_a_site_really_is(app, client):
 def test_the_openapi_document_describes_places_and_names(client):
     doc = client.get("/openapi.json").json
     operation = doc["paths"]["/api/places"]["get"]
-    assert {p["name"] for p in operation["parameters"]} == {"q", "limit", "kind"}
+    assert {p["name"] for p in operation["parameters"]} == {"q", "limit", "kind", "lang"}
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Places")
     origin = next(p for p in doc["paths"]["/api/route"]["get"]["parameters"] if p["name"] == "from")
     assert "place name" in origin["description"] and "pattern" not in origin["schema"]
