@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from .errors import DataValidationError
+from .i18n.translate import _
 from .layers import CHECKPOINT_ROAD_TOLERANCE_M, MODE_PORT_KINDS, PORT_END_TOLERANCE_M
 
 __all__ = ["LinkProblem", "check_links", "edit_problems", "involved", "link_problems", "new_problems", "snap_to_roads",
@@ -35,7 +36,8 @@ class LinkProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.layer}: feature {self.feature_id!r}: {self.message}"
+        return _("%(layer)s: feature %(feature)s: %(problem)s", layer=self.layer, feature=repr(self.feature_id),
+                 problem=self.message)
 
 
 def snap_to_roads(points: gpd.GeoSeries, roads: gpd.GeoDataFrame, *, metric_crs: str
@@ -152,23 +154,28 @@ def _connection_problems(connections: gpd.GeoDataFrame, ports: gpd.GeoDataFrame 
             problems.append(LinkProblem("connections", fid, field, message))
 
         if row.from_port == row.to_port:
-            flag("to_port", f"from_port and to_port are the same port ({row.from_port!r})")
+            flag("to_port", _("from_port and to_port are the same port (%(port)s)", port=repr(row.from_port)))
         allowed = MODE_PORT_KINDS.get(row.mode, ())
         ends = (None, None) if line is None or line.is_empty else (shapely.Point(line.coords[0]),
                                                                   shapely.Point(line.coords[-1]))
-        for field, port, end, verb in (("from_port", row.from_port, ends[0], "starts"),
-                                       ("to_port", row.to_port, ends[1], "ends")):
+        for field, port, end in (("from_port", row.from_port, ends[0]), ("to_port", row.to_port, ends[1])):
             if port not in kinds:
-                flag(field, f"{field} {str(port)[:80]!r} is not the id of a feature of the ports layer")
+                flag(field, _("%(field)s %(port)s is not the id of a feature of the ports layer", field=field,
+                              port=repr(str(port)[:80])))
                 continue
             if allowed and kinds[port] not in allowed:
-                flag(field, f"a {row.mode} connection joins {' or '.join(_plural(k) for k in allowed)}; "
-                            f"{field} {port!r} is a {kinds[port]}")
+                flag(field, _("a %(mode)s connection joins %(kinds)s; %(field)s %(port)s is a %(kind)s",
+                              mode=row.mode, kinds=_(" or ").join(_plural(k) for k in allowed), field=field,
+                              port=repr(port), kind=kinds[port]))
             if end is not None:
                 gap = end.distance(places[port])
                 if gap > PORT_END_TOLERANCE_M:
-                    flag("geometry", f"the line {verb} {gap / 1000:.1f} km from {port!r} (its {field}); it must "
-                                     f"{verb[:-1]} within {PORT_END_TOLERANCE_M / 1000:g} km of it")
+                    sentence = (_("the line starts %(gap)s km from %(port)s (its %(field)s); it must start within "
+                                  "%(most)s km of it") if field == "from_port" else
+                                _("the line ends %(gap)s km from %(port)s (its %(field)s); it must end within "
+                                  "%(most)s km of it"))
+                    flag("geometry", sentence % {"gap": f"{gap / 1000:.1f}", "port": repr(port), "field": field,
+                                                 "most": f"{PORT_END_TOLERANCE_M / 1000:g}"})
     return problems
 
 
@@ -180,12 +187,13 @@ def _checkpoint_problems(checkpoints: gpd.GeoDataFrame, roads: gpd.GeoDataFrame 
     for fid, road, gap in zip(checkpoints["id"], ids, distances, strict=True):
         if road is None:
             problems.append(LinkProblem("checkpoints", str(fid), "geometry",
-                                        "there is no road to place the checkpoint on"))
+                                        _("there is no road to place the checkpoint on")))
         elif gap > CHECKPOINT_ROAD_TOLERANCE_M:
             problems.append(LinkProblem(
                 "checkpoints", str(fid), "geometry",
-                f"the checkpoint lies {_distance(gap)} from the nearest road ({road!r}); a checkpoint must be "
-                f"within {CHECKPOINT_ROAD_TOLERANCE_M} m of a road"))
+                _("the checkpoint lies %(distance)s from the nearest road (%(road)s); a checkpoint must be "
+                  "within %(most)s m of a road", distance=_distance(gap), road=repr(road),
+                  most=CHECKPOINT_ROAD_TOLERANCE_M)))
     return problems
 
 

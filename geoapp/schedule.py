@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .i18n.translate import _
+
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: What the grammar accepts, said in one line (error messages, the OpenAPI document, the data README).
 GRAMMAR = ("'daily', 'weekly', 'on request', or days such as 'Mon,Thu' or 'Mon-Fri', optionally followed by "
@@ -52,16 +54,16 @@ class Schedule:
 def parse_schedule(text: object) -> Schedule:
     """A schedule string as a ``Schedule``; ``ValueError`` saying what is wrong otherwise."""
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"schedule must be {GRAMMAR}")
+        raise ValueError(_("schedule must be %(grammar)s", grammar=GRAMMAR))
     words = text.strip().split()
     if [w.lower() for w in words[:2]] == ["on", "request"]:
         if len(words) > 2:
-            raise ValueError("schedule 'on request' takes no departure times")
+            raise ValueError(_("schedule 'on request' takes no departure times"))
         return Schedule("on_request")
     head, rest = words[0], words[1:]
     if len(rest) > 1 or head.endswith(",") or (rest and not rest[0][:1].isdigit()):
-        raise ValueError(f"schedule {text.strip()[:60]!r}: write days, then times, each comma-separated without "
-                         f"spaces (e.g. 'Mon,Thu 07:00,13:30')")
+        raise ValueError(_("schedule %(text)s: write days, then times, each comma-separated without spaces "
+                           "(e.g. 'Mon,Thu 07:00,13:30')", text=repr(text.strip()[:60])))
     times = _times(rest[0]) if rest else ()
     if head.lower() in ("daily", "weekly"):
         return Schedule(head.lower(), times=times)
@@ -78,10 +80,12 @@ def _days(text: str) -> tuple[int, ...]:
     for part in text.split(","):
         ends = part.split("-")
         if len(ends) > 2 or not all(ends):
-            raise ValueError(f"schedule day {part[:20]!r} must be a day (Mon..Sun) or a range such as Mon-Fri")
+            raise ValueError(_("schedule day %(day)s must be a day (Mon..Sun) or a range such as Mon-Fri",
+                               day=repr(part[:20])))
         first, last = (_day(e) for e in (ends[0], ends[-1]))
         if last < first:
-            raise ValueError(f"schedule range {part[:20]!r} runs backwards: write it Monday first (e.g. Fri-Sun)")
+            raise ValueError(_("schedule range %(days)s runs backwards: write it Monday first (e.g. Fri-Sun)",
+                               days=repr(part[:20])))
         found.update(range(first, last + 1))
     return tuple(sorted(found))
 
@@ -89,8 +93,8 @@ def _days(text: str) -> tuple[int, ...]:
 def _day(text: str) -> int:
     names = [d.lower() for d in DAYS]
     if text.lower() not in names:
-        raise ValueError(f"schedule day {text[:20]!r} is not one of {', '.join(DAYS)} (nor daily, weekly, "
-                         "on request)")
+        raise ValueError(_("schedule day %(day)s is not one of %(days)s (nor daily, weekly, on request)",
+                           day=repr(text[:20]), days=", ".join(DAYS)))
     return names.index(text.lower())
 
 
@@ -99,6 +103,7 @@ def _times(text: str) -> tuple[tuple[int, int], ...]:
     for part in text.split(","):
         match = _TIME.match(part)
         if not match:
-            raise ValueError(f"schedule time {part[:20]!r} must be HH:MM on a 24-hour clock (e.g. 07:00)")
+            raise ValueError(_("schedule time %(time)s must be HH:MM on a 24-hour clock (e.g. 07:00)",
+                               time=repr(part[:20])))
         out.add((int(match.group(1)), int(match.group(2))))
     return tuple(sorted(out))
