@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import sys
 import tempfile
@@ -38,6 +39,7 @@ TRANSFER_TARGET_KB = 100
 BROWSERS = {"br": "br, gzip, deflate", "gzip": "gzip, deflate", "none": None}
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*\bhref)="(/static/[^"]+|/theme\.css[^"]*)"')
 CSS_IMAGE = re.compile(r"url\((images/[^)]+)\)")
+HA_REFERENCE = re.compile(r'"haReference": (\{[^{}]*\})')
 INCIDENTS = 5000
 ROADS = 20_000
 
@@ -69,8 +71,10 @@ def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
         page = len(client.get("/").data)
         transfer = page_transfer(client)
         cpu = compression_cost(client) if not (roads is not None or incidents) else None
+        gzip = {"Accept-Encoding": "gzip"}
         boundaries = {name: (len(client.get(f"/map/layers/{name}.geojson").data),
-                             len(client.get(f"/map/layers/{name}.geojson", headers={"Accept-Encoding": "gzip"}).data),
+                             len(client.get(f"/map/layers/{name}.geojson", headers=gzip).data),
+                             len(client.get(f"/map/boundaries.topojson?layers={name}", headers=gzip).data),
                              (ROOT / "geodata" / f"{name}.geojson").stat().st_size)
                       for name in REFERENCE}
         layers = service.dataset.layers
@@ -85,8 +89,8 @@ def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
     print(f"{label}: {row['roads']:,} road segments, {row['incidents']:,} incidents on record: "
           f"overview {row['overview_kb']} KB (target {TARGET_KB} KB: {verdict}), "
           f"naive folium page {row['naive_kb']} KB, {row['ratio']}x heavier")
-    print("  boundaries fetched when shown (light / gzipped / full file): " + "; ".join(
-        f"{n} {a} / {b} / {c} KB" for n, (a, b, c) in row["boundaries_kb"].items()))
+    print("  boundaries (light GeoJSON / gzipped / alone as a gzipped topology, what pages fetch / full file): "
+          + "; ".join(f"{n} {a} / {b} / {c} / {d} KB" for n, (a, b, c, d) in row["boundaries_kb"].items()))
     report_transfer(transfer, row["transfer_kb"], shipped=roads is None and not incidents)
     if cpu:
         print("  compressing a route answer per request (" + f"{cpu['bytes'] / 1024:.1f} KB of JSON, the lookup "
@@ -110,8 +114,9 @@ def page_transfer(client, path: str = "/") -> dict[str, dict[str, int]]:
         # rule only to find its default marker images, which these pages never draw
         urls += [f"{folder}/{image}" for image in CSS_IMAGE.findall(client.get(url).get_data(as_text=True))
                  if "-2x" not in image and "marker-icon" not in image]
-    urls += [f"/map/layers/{name}.geojson" for name in REFERENCE
-             if REFERENCE_STYLE[name]["show"] and f'"/map/layers/{name}.geojson"' in html]
+    # the boundary layers shown at first, each from the address the page names (layers shown together share one)
+    refs = [json.loads(ref) for ref in HA_REFERENCE.findall(html)]
+    urls += list(dict.fromkeys(ref["url"] for ref in refs if REFERENCE_STYLE[ref["name"]]["show"]))
     sizes = {}
     for url in [path, *urls]:
         sizes[url] = {}
