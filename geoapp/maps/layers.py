@@ -22,6 +22,9 @@ POPUP_FIELDS = {
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
+#: Fields each layer's style reads, beyond ``status``.
+STYLE_FIELDS = {"roads": ["road_class"], "displacement_sites": ["individuals"], "ports": ["kind"],
+                "incidents": ["fatalities"]}
 ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 8 4"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
@@ -42,7 +45,12 @@ def _tooltip() -> folium.GeoJsonTooltip:
 
 
 def _geojson(name: str, frame: gpd.GeoDataFrame, style, *, points: bool = False) -> folium.GeoJson:
-    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip."""
+    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip.
+
+    A page gets only the fields its popup, tooltip and style read, and the id (downloads have the rest).
+    """
+    wanted = ["id", "name", "status", *POPUP_FIELDS[name], *PROVENANCE, *STYLE_FIELDS.get(name, []), "download"]
+    frame = frame[[c for c in dict.fromkeys(wanted) if c in frame.columns] + [frame.geometry.name]]
     return folium.GeoJson(plain_geojson(frame), name=REGISTRY[name].title, style_function=style,
                           marker=folium.CircleMarker() if points else None,
                           popup=_popup(name, frame), tooltip=_tooltip())
@@ -185,7 +193,8 @@ def plain_geojson(frame: gpd.GeoDataFrame) -> dict:
             table[column] = [f'<a href="{html.escape(url)}" download>GeoJSON</a>' for url in table[column]]
         else:
             table[column] = [html.escape(v) if isinstance(v, str) else v for v in table[column]]
-    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).__geo_interface__
+    # no bounding box per feature: nothing on the page reads it
+    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).to_geo_dict(show_bbox=False)
 
 
 REFERENCE_STYLE = {
