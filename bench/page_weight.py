@@ -7,8 +7,10 @@ given.  Targets: the overview's HTML is at most 300 KB as built, and what a brow
 to open it (the page, its scripts, stylesheets, icon and stylesheet images, and the boundary
 layers it fetches at first) is at most 100 KB compressed on the shipped data, as a browser
 accepting brotli and gzip gets it (and one accepting gzip alone).  The boundaries the page
-fetches when shown are weighed too (as sent, gzipped, and as stored), and the CPU cost of
-compressing a route answer per request.
+fetches when shown are weighed too (as sent, gzipped, as the topology pages fetch, and as
+stored), and the CPU cost of compressing a route answer per request.  With ``--browser``, the
+overview is also opened in Chromium asking for gzip alone, and what it really fetched is compared
+with what was counted.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ BROWSERS = {"br": "br, gzip, deflate", "gzip": "gzip, deflate", "none": None}
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*\bhref)="(/static/[^"]+|/theme\.css[^"]*)"')
 CSS_IMAGE = re.compile(r"url\((images/[^)]+)\)")
 HA_REFERENCE = re.compile(r'"haReference": (\{[^{}]*\})')
+CHROMIUM = "/usr/bin/chromium"  # Debian's, as the browser tests use
 INCIDENTS = 5000
 ROADS = 20_000
 
@@ -55,7 +58,7 @@ def naive_page(layers) -> int:
     return len(m.get_root().render().encode())
 
 
-def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
+def measure(label: str, *, roads=None, incidents: int = 0, browser: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"instance_path": Path(tmp)})
         service = app.extensions["geoapp"]
@@ -71,6 +74,8 @@ def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
         page = len(client.get("/").data)
         transfer = page_transfer(client)
         cpu = compression_cost(client) if not (roads is not None or incidents) else None
+        if browser:
+            in_browser(app, transfer)
         gzip = {"Accept-Encoding": "gzip"}
         boundaries = {name: (len(client.get(f"/map/layers/{name}.geojson").data),
                              len(client.get(f"/map/layers/{name}.geojson", headers=gzip).data),
@@ -140,6 +145,49 @@ def report_transfer(sizes: dict[str, dict[str, int]], totals: dict[str, float], 
         print(f"    {name}: {each['br'] / 1024:.1f} / {each['gzip'] / 1024:.1f} / {each['none'] / 1024:.1f} KB")
 
 
+def in_browser(app, counted: dict[str, dict[str, int]]) -> None:
+    """Open the overview in Chromium (Playwright) and compare what it fetched with what was counted.
+
+    The browser asks for gzip alone, as browsers do over plain HTTP (they offer brotli only over
+    HTTPS); the bytes are those received, as the browser reports them.
+    """
+    import logging
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    fetched: dict[str, tuple[str, int]] = {}
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = chromium.new_page(viewport={"width": 1280, "height": 900},
+                                     extra_http_headers={"Accept-Encoding": BROWSERS["gzip"]})
+            page.on("requestfinished", lambda r: fetched.__setitem__(
+                r.url.removeprefix(base), ((r.response().headers.get("content-encoding") or "none"),
+                                           r.sizes()["responseBodySize"])))
+            page.goto(base + "/", wait_until="networkidle")
+            page.wait_for_function("window.haBoundaries && Object.values(haBoundaries.layers).every("
+                                   "e => e.state === 'loaded' || !haMap.hasLayer(e.layer))", timeout=20_000)
+            page.wait_for_load_state("networkidle")
+            chromium.close()
+    finally:
+        server.shutdown()
+    same = set(fetched) == set(counted)
+    total = sum(size for _, size in fetched.values()) / 1024
+    gap = total - sum(sizes["gzip"] for sizes in counted.values()) / 1024
+    encodings = sorted({encoding for encoding, _ in fetched.values()})
+    print(f"  in Chromium asking for gzip: {len(fetched)} files fetched, {total:.1f} KB received "
+          f"({', '.join(encodings)}; {gap:+.1f} KB against the count); "
+          + ("the same files as counted" if same else
+             f"NOT the files counted: only fetched {sorted(set(fetched) - set(counted))}, "
+             f"only counted {sorted(set(counted) - set(fetched))}"))
+
+
 def compression_cost(client, repeats: int = 20) -> dict:
     """Milliseconds to compress the route answer for Pétion-Ville to Jacmel, per encoding and level."""
     import zlib
@@ -172,8 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--osm", type=Path, help="also measure with this OSM extract as the roads layer")
     parser.add_argument("--roads", type=int, default=ROADS, help="synthetic road segments")
     parser.add_argument("--incidents", type=int, default=INCIDENTS, help="synthetic incidents in the window drawn")
+    parser.add_argument("--browser", action="store_true",
+                        help="also open the overview in Chromium and compare what it fetches with what is counted")
     args = parser.parse_args(argv)
-    measure("shipped layers")
+    measure("shipped layers", browser=args.browser)
     measure(f"at scale ({args.incidents:,} incidents, {args.roads:,} synthetic road segments)",
             roads=synthetic_roads_count(args.roads), incidents=args.incidents)
     if args.osm:
