@@ -57,7 +57,7 @@ $(VENV)/bin/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Installs come from the lock files (exact versions, checked against their hashes); the project itself
-# goes in editable without its dependencies.  Every extra (postgis, osm, xlsx, brotli) is in both locks.
+# goes in editable without its dependencies.  Every extra (postgis, osm, xlsx, brotli, zopfli) is in both locks.
 $(VENV)/.installed: requirements/run.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
@@ -72,7 +72,7 @@ $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(VENV)/bin/pyth
 
 # Regenerates the lock files from pyproject.toml's ranges (newest versions that fit; commit the result).
 LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
-	--extra postgis --extra osm --extra xlsx --extra brotli
+	--extra postgis --extra osm --extra xlsx --extra brotli --extra zopfli
 lock: | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4'
 	$(BIN)/pip-compile $(LOCK_FLAGS) --upgrade -o requirements/run.txt pyproject.toml

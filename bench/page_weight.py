@@ -7,14 +7,17 @@ given.  Targets: the overview's HTML is at most 300 KB as built, and what a brow
 to open it (the page, its scripts, stylesheets, icon and stylesheet images, and the boundary
 layers it fetches at first) is at most 100 KB compressed on the shipped data, as a browser
 accepting brotli and gzip gets it (and one accepting gzip alone).  The boundaries the page
-fetches when shown are weighed too (as sent, gzipped, and as stored), and the CPU cost of
-compressing a route answer per request.
+fetches when shown are weighed too (as sent, gzipped, as the topology pages fetch, and as
+stored), and the CPU cost of compressing a route answer per request.  With ``--browser``, the
+overview is also opened in Chromium asking for gzip alone, and what it really fetched is compared
+with what was counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import sys
 import tempfile
@@ -38,6 +41,8 @@ TRANSFER_TARGET_KB = 100
 BROWSERS = {"br": "br, gzip, deflate", "gzip": "gzip, deflate", "none": None}
 ASSET = re.compile(r'<(?:script[^>]*\bsrc|link[^>]*\bhref)="(/static/[^"]+|/theme\.css[^"]*)"')
 CSS_IMAGE = re.compile(r"url\((images/[^)]+)\)")
+HA_REFERENCE = re.compile(r'"haReference": (\{[^{}]*\})')
+CHROMIUM = "/usr/bin/chromium"  # Debian's, as the browser tests use
 INCIDENTS = 5000
 ROADS = 20_000
 
@@ -53,7 +58,7 @@ def naive_page(layers) -> int:
     return len(m.get_root().render().encode())
 
 
-def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
+def measure(label: str, *, roads=None, incidents: int = 0, browser: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"instance_path": Path(tmp)})
         service = app.extensions["geoapp"]
@@ -69,8 +74,12 @@ def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
         page = len(client.get("/").data)
         transfer = page_transfer(client)
         cpu = compression_cost(client) if not (roads is not None or incidents) else None
+        if browser:
+            in_browser(app, transfer)
+        gzip = {"Accept-Encoding": "gzip"}
         boundaries = {name: (len(client.get(f"/map/layers/{name}.geojson").data),
-                             len(client.get(f"/map/layers/{name}.geojson", headers={"Accept-Encoding": "gzip"}).data),
+                             len(client.get(f"/map/layers/{name}.geojson", headers=gzip).data),
+                             len(client.get(f"/map/boundaries.topojson?layers={name}", headers=gzip).data),
                              (ROOT / "geodata" / f"{name}.geojson").stat().st_size)
                       for name in REFERENCE}
         layers = service.dataset.layers
@@ -85,8 +94,8 @@ def measure(label: str, *, roads=None, incidents: int = 0) -> dict:
     print(f"{label}: {row['roads']:,} road segments, {row['incidents']:,} incidents on record: "
           f"overview {row['overview_kb']} KB (target {TARGET_KB} KB: {verdict}), "
           f"naive folium page {row['naive_kb']} KB, {row['ratio']}x heavier")
-    print("  boundaries fetched when shown (light / gzipped / full file): " + "; ".join(
-        f"{n} {a} / {b} / {c} KB" for n, (a, b, c) in row["boundaries_kb"].items()))
+    print("  boundaries (light GeoJSON / gzipped / alone as a gzipped topology, what pages fetch / full file): "
+          + "; ".join(f"{n} {a} / {b} / {c} / {d} KB" for n, (a, b, c, d) in row["boundaries_kb"].items()))
     report_transfer(transfer, row["transfer_kb"], shipped=roads is None and not incidents)
     if cpu:
         print("  compressing a route answer per request (" + f"{cpu['bytes'] / 1024:.1f} KB of JSON, the lookup "
@@ -110,8 +119,9 @@ def page_transfer(client, path: str = "/") -> dict[str, dict[str, int]]:
         # rule only to find its default marker images, which these pages never draw
         urls += [f"{folder}/{image}" for image in CSS_IMAGE.findall(client.get(url).get_data(as_text=True))
                  if "-2x" not in image and "marker-icon" not in image]
-    urls += [f"/map/layers/{name}.geojson" for name in REFERENCE
-             if REFERENCE_STYLE[name]["show"] and f'"/map/layers/{name}.geojson"' in html]
+    # the boundary layers shown at first, each from the address the page names (layers shown together share one)
+    refs = [json.loads(ref) for ref in HA_REFERENCE.findall(html)]
+    urls += list(dict.fromkeys(ref["url"] for ref in refs if REFERENCE_STYLE[ref["name"]]["show"]))
     sizes = {}
     for url in [path, *urls]:
         sizes[url] = {}
@@ -133,6 +143,49 @@ def report_transfer(sizes: dict[str, dict[str, int]], totals: dict[str, float], 
     for url, each in sizes.items():
         name = re.sub(r"\.[0-9a-f]{10}\.", ".", url.split("?")[0])
         print(f"    {name}: {each['br'] / 1024:.1f} / {each['gzip'] / 1024:.1f} / {each['none'] / 1024:.1f} KB")
+
+
+def in_browser(app, counted: dict[str, dict[str, int]]) -> None:
+    """Open the overview in Chromium (Playwright) and compare what it fetched with what was counted.
+
+    The browser asks for gzip alone, as browsers do over plain HTTP (they offer brotli only over
+    HTTPS); the bytes are those received, as the browser reports them.
+    """
+    import logging
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    fetched: dict[str, tuple[str, int]] = {}
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = chromium.new_page(viewport={"width": 1280, "height": 900},
+                                     extra_http_headers={"Accept-Encoding": BROWSERS["gzip"]})
+            page.on("requestfinished", lambda r: fetched.__setitem__(
+                r.url.removeprefix(base), ((r.response().headers.get("content-encoding") or "none"),
+                                           r.sizes()["responseBodySize"])))
+            page.goto(base + "/", wait_until="networkidle")
+            page.wait_for_function("window.haBoundaries && Object.values(haBoundaries.layers).every("
+                                   "e => e.state === 'loaded' || !haMap.hasLayer(e.layer))", timeout=20_000)
+            page.wait_for_load_state("networkidle")
+            chromium.close()
+    finally:
+        server.shutdown()
+    same = set(fetched) == set(counted)
+    total = sum(size for _, size in fetched.values()) / 1024
+    gap = total - sum(sizes["gzip"] for sizes in counted.values()) / 1024
+    encodings = sorted({encoding for encoding, _ in fetched.values()})
+    print(f"  in Chromium asking for gzip: {len(fetched)} files fetched, {total:.1f} KB received "
+          f"({', '.join(encodings)}; {gap:+.1f} KB against the count); "
+          + ("the same files as counted" if same else
+             f"NOT the files counted: only fetched {sorted(set(fetched) - set(counted))}, "
+             f"only counted {sorted(set(counted) - set(fetched))}"))
 
 
 def compression_cost(client, repeats: int = 20) -> dict:
@@ -167,8 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--osm", type=Path, help="also measure with this OSM extract as the roads layer")
     parser.add_argument("--roads", type=int, default=ROADS, help="synthetic road segments")
     parser.add_argument("--incidents", type=int, default=INCIDENTS, help="synthetic incidents in the window drawn")
+    parser.add_argument("--browser", action="store_true",
+                        help="also open the overview in Chromium and compare what it fetches with what is counted")
     args = parser.parse_args(argv)
-    measure("shipped layers")
+    measure("shipped layers", browser=args.browser)
     measure(f"at scale ({args.incidents:,} incidents, {args.roads:,} synthetic road segments)",
             roads=synthetic_roads_count(args.roads), incidents=args.incidents)
     if args.osm:

@@ -244,6 +244,25 @@ def test_overview_shows_boundaries_named_as_you_zoom_in(visit):
     v = visit("/", "boundaries")
     assert v.until("haLayers['Communes (official boundaries)'].getLayers().length") == 140
     assert v.page.evaluate("haLayers['Departments (official boundaries)'].getLayers().length") == 10
+    # departments and communes come in one topology, fetched once
+    fetched = v.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)"
+                              ".filter(n => n.includes('/map/'))")
+    assert [u.split("/map/")[1] for u in fetched] == ["boundaries.topojson?layers=departments,communes"]
+    # drawn from it, vertex for vertex the light GeoJSON (a ring may start at another vertex)
+    assert v.page.evaluate("""Promise.all(['departments', 'communes'].map(name =>
+        fetch('/map/layers/' + name + '.geojson').then(r => r.json()).then(light => {
+            const drawn = {}, bad = [];
+            haBoundaries.layers[name].layer.eachLayer(l => { drawn[l.feature.id] = l.feature.geometry; });
+            const points = g => g.coordinates.flat(g.type === 'Polygon' ? 1 : 2);
+            const key = p => p.map(c => c.toFixed(6)).join(',');
+            light.features.forEach(f => {
+                const ours = points(drawn[f.id]), theirs = points(f.geometry);
+                const same = ours.length === theirs.length &&
+                    new Set(ours.map(key)).size === new Set(theirs.map(key)).size &&
+                    theirs.every(p => ours.some(q => key(q) === key(p)));
+                if (!same) bad.push(f.id);
+            });
+            return bad; }))).then(r => r.flat())""") == []
     attribution = v.page.locator(".leaflet-control-attribution").inner_text()
     assert "CNIGS / UN OCHA COD-AB (2018-11-29), CC BY-IGO; population IHSI/UNFPA 2019" in attribution
     v.view(-72.7, 18.9, 8)

@@ -277,6 +277,48 @@ def test_boundaries_are_served_light_gzipped_and_revalidated(client):
     assert client.get("/map/layers/communes.geojson?x=1").status_code == 400
 
 
+def test_boundary_topology_decodes_to_the_light_geojson_and_shares_borders(client):
+    from geoapp.maps.topology import decode
+
+    response = client.get("/map/boundaries.topojson?layers=departments,communes")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    topo = json.loads(response.data)
+    assert topo["type"] == "Topology" and topo["attribution"] == MAP_ATTRIBUTION
+    assert list(topo["objects"]) == ["departments", "communes"]
+    assert topo["transform"]["scale"][0] in (0.001, 0.0001)  # the grid the light layers are rounded to
+    for name in ("departments", "communes"):
+        light = json.loads(client.get(f"/map/layers/{name}.geojson").data)["features"]
+        drawn = decode(topo, name)
+        assert len(drawn) == len(light) == len(topo["objects"][name]["geometries"])
+        for geometry, feature, feature_geom in zip(topo["objects"][name]["geometries"], light, drawn, strict=True):
+            assert geometry["id"] == feature["id"] and geometry["properties"] == feature["properties"]
+            ours, theirs = shapely.geometry.shape(feature_geom), shapely.geometry.shape(feature["geometry"])
+            # the same vertices in the same order (a ring may start elsewhere), to float noise
+            assert shapely.get_num_coordinates(ours) == shapely.get_num_coordinates(theirs)
+            assert shapely.normalize(ours).equals_exact(shapely.normalize(theirs), 1e-9), feature["id"]
+
+    def arcs(geometries):
+        def flat(value):
+            return [v for item in value for v in flat(item)] if isinstance(value, list) else [value]
+        return {i if i >= 0 else ~i for g in geometries for i in flat(g.get("arcs", []))}
+
+    # departments come free: every border of theirs is a commune border already stored
+    assert arcs(topo["objects"]["departments"]["geometries"]) <= arcs(topo["objects"]["communes"]["geometries"])
+    both = len(response.data)
+    alone = sum(len(client.get(f"/map/layers/{n}.geojson").data) for n in ("departments", "communes"))
+    assert both < alone / 1.8
+    zipped = client.get("/map/boundaries.topojson?layers=departments,communes", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == response.data
+    assert client.get("/map/boundaries.topojson?layers=communes,departments").data == response.data
+    assert client.get(response.request.full_path, headers={"If-None-Match": response.headers["ETag"]}).status_code \
+        == 304
+    every = json.loads(client.get("/map/boundaries.topojson").data)
+    assert list(every["objects"]) == ["departments", "communes", "sections"]
+    for bad, field in (("?layers=roads", "layers"), ("?layers=", "layers"), ("?layers=communes&x=1", "x")):
+        wrong = client.get("/map/boundaries.topojson" + bad)
+        assert wrong.status_code == 400 and wrong.get_json()["error"]["field"] == field
+
+
 def test_overview_page_loads_boundaries_and_scripts_from_the_app(client):
     response = client.get("/")
     html = response.get_data(as_text=True)
@@ -284,12 +326,14 @@ def test_overview_page_loads_boundaries_and_scripts_from_the_app(client):
         url = re.search(rf'<script src="(/static/{script}\.[0-9a-f]{{10}}\.js)" defer></script>', html).group(1)
         with client.get(url) as asset:
             assert asset.status_code == 200
-    assert '"url": "/map/layers/communes.geojson"' in html and '"url": "/map/layers/sections.geojson"' in html
+    # the layers shown at first come in one topology, sections alone when shown
+    shown, sections = "/map/boundaries.topojson?layers=departments,communes", "/map/boundaries.topojson?layers=sections"
+    assert html.count(f'"url": "{shown}"') == 2 and html.count(f'"url": "{sections}"') == 1
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
     view = client.get("/?layers=roads,ports").get_data(as_text=True)
-    assert "/map/layers/" not in view  # boundaries are layers of the view like the others
+    assert "/map/boundaries" not in view  # boundaries are layers of the view like the others
     for page in ("/route?from=-72.2853,18.5125&to=-72.5369,18.2357", "/access?from=pt-cap-seaport"):
-        assert '"url": "/map/layers/communes.geojson"' in client.get(page).get_data(as_text=True)
+        assert f'"url": "{shown}"' in client.get(page).get_data(as_text=True)
 
 
 def test_without_figures_the_panel_says_how_to_import_them(client):

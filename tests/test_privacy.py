@@ -60,7 +60,8 @@ PUBLIC_URLS = [
     "/api/access?from=pt-jacmel-seaport", "/api/access?from=ds-019",
     "/api/safety?at=-72.301,18.548", "/api/safety?at=-72.2853,18.5125&radius_m=5000",
     "/api/safety?at=-72.330,18.583", "/point?at=-72.301,18.548", "/openapi.json", "/docs",
-    "/map/layers/communes.geojson", "/map/layers/sections.geojson", "/api/displacement/HT0112",
+    "/map/layers/communes.geojson", "/map/layers/sections.geojson", "/map/boundaries.topojson",
+    "/api/displacement/HT0112",
 ]
 
 

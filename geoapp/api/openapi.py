@@ -136,6 +136,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             "label points; gzipped when accepted); the full layers are at /api/layers/{name}.geojson", [
                 _param("name", "path", {"type": "string", "enum": list(REFERENCE)}, "Boundary layer")],
             content="application/geo+json", errors=(400, 404, 429), tag="pages")},
+        "/map/boundaries.topojson": {"get": _op(
+            "Light boundary layers as one TopoJSON topology, as the map pages fetch them: each border stored "
+            "once as delta-encoded integer steps of the grid the light layers are rounded to, one object per "
+            "layer; the same shapes and properties as /map/layers/{name}.geojson", [
+                _param("layers", "query", {"type": "string", "example": "departments,communes"},
+                       "Comma-separated boundary layers: " + ", ".join(REFERENCE) + " (default: all)")],
+            content="application/json", errors=(400, 429), tag="pages")},
         "/docs": {"get": _op("This API's documentation", content="text/html", schema={"type": "string"}, errors=(),
                              tag="pages")},
         "/openapi.json": {"get": _op("This document", content="application/vnd.oai.openapi+json;version=3.0",

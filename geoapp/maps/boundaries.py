@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .topology import topojson_text, topology
+
 #: The attribution the boundaries and population carry on maps (popups and the attribution control).
 MAP_ATTRIBUTION = "CNIGS / UN OCHA COD-AB (2018-11-29), CC BY-IGO; population IHSI/UNFPA 2019"
 #: Simplification per layer in degrees (about the square root of the areas removed): ~600 m lines at
@@ -73,18 +75,28 @@ def label_points(frame: gpd.GeoDataFrame) -> np.ndarray:
                     centres)
 
 
-def page_geojson(frame: gpd.GeoDataFrame) -> str:
-    """A light layer as compact GeoJSON: p-code ids, popup fields, and the label point as ``label``."""
+def page_properties(frame: gpd.GeoDataFrame) -> list[dict]:
+    """What a page gets of each feature of a light layer: its popup fields and the label point as ``label``."""
     labels = np.round(shapely.get_coordinates(np.asarray(frame["label"].values)), 3).tolist()
     table = frame.drop(columns=["geometry", "label"])
     table = table.astype(object).where(table.notna(), None)
     records = json.loads(pd.DataFrame(table).to_json(orient="records", force_ascii=False))
+    return [{**props, "label": label} for props, label in zip(records, labels, strict=True)]
+
+
+def page_geojson(frame: gpd.GeoDataFrame) -> str:
+    """A light layer as compact GeoJSON: p-code ids, popup fields, and the label point as ``label``."""
     shapes = shapely.to_geojson(np.asarray(frame.geometry.values))
     features = ",".join(
-        f'{{"type":"Feature","id":{_json(props["id"])},"properties":{_json({**props, "label": label})},'
-        f'"geometry":{shape}}}'
-        for props, label, shape in zip(records, labels, shapes, strict=True))
+        f'{{"type":"Feature","id":{_json(props["id"])},"properties":{_json(props)},"geometry":{shape}}}'
+        for props, shape in zip(page_properties(frame), shapes, strict=True))
     return f'{{"type":"FeatureCollection","attribution":{_json(MAP_ATTRIBUTION)},"features":[{features}]}}'
+
+
+def page_topology(layers: dict[str, gpd.GeoDataFrame]) -> str:
+    """Light layers together as one TopoJSON topology (one object per layer, borders shared once)."""
+    return topojson_text(topology({name: (frame, page_properties(frame)) for name, frame in layers.items()},
+                                  attribution=MAP_ATTRIBUTION))
 
 
 def _json(value) -> str:

@@ -109,7 +109,7 @@ def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
     outline = context.get("outline")
     if outline is not None and len(outline):
         land = folium.GeoJson(
-            outline.__geo_interface__, name=_("Haiti (Natural Earth)"), control=False,
+            outline.to_geo_dict(show_bbox=False), name=_("Haiti (Natural Earth)"), control=False,
             style_function=lambda _f: {"color": "#8a8a8a", "weight": 1, "fillColor": "#fbfaf5", "fillOpacity": 1},
             interactive=False,
         )
@@ -118,15 +118,35 @@ def _context(m: folium.Map, context: Mapping[str, gpd.GeoDataFrame]) -> None:
     places = context.get("places")
     if places is not None and len(places):
         towns = folium.FeatureGroup(name=_("Towns (GeoNames)"), control=False)
-        for name, rank, point in zip(places["name"], places["rank"], places.geometry, strict=True):
-            dot = folium.CircleMarker([point.y, point.x], radius=2 if rank > 1 else 3, color="#555555", weight=1,
-                                      fill=True, fill_opacity=1)
-            # folium drops ``interactive``: set it, so a town's dot never takes the click meant for its commune;
-            # smaller towns are named from zoom 10 or 11 on (the page's script marks the zoom on the map)
-            dot.options["interactive"] = False
-            dot.add_child(folium.Tooltip(html.escape(name), permanent=True, direction="right",
-                                         class_name=f"place-label rank-{rank}")).add_to(towns)
+        TownLabels([[point.x, point.y, name, int(rank)]
+                    for name, rank, point in zip(places["name"], places["rank"], places.geometry, strict=True)]
+                   ).add_to(towns)
         towns.add_to(m)
+
+
+class TownLabels(MacroElement):
+    """Town dots and names, in the page as one list of ``[lon, lat, name, rank]`` rather than a script each.
+
+    A dot never takes the click meant for its commune (not interactive); smaller towns are named from
+    zoom 10 or 11 on (the page's script marks the zoom on the map, the stylesheet shows their ranks).
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this.towns|tojson }}.forEach(function (t) {
+  L.circleMarker([t[1], t[0]], {radius: t[3] > 1 ? 2 : 3, color: "#555555", weight: 1, fill: true, fillOpacity: 1,
+                               interactive: false})
+    .bindTooltip(document.createTextNode(t[2]), {permanent: true, direction: "right",
+                                                className: "place-label rank-" + t[3]})
+    .addTo({{ this._parent.get_name() }});
+});
+{% endmacro %}
+""")
+
+    def __init__(self, towns: list[list]):
+        super().__init__()
+        self._name = "TownLabels"
+        self.towns = towns
 
 
 def add_layers(

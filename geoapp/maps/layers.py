@@ -25,6 +25,9 @@ POPUP_FIELDS = {
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
+#: Fields each layer's style reads, beyond ``status``.
+STYLE_FIELDS = {"roads": ["road_class"], "displacement_sites": ["individuals"], "ports": ["kind"],
+                "incidents": ["fatalities"]}
 ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 8 4"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
@@ -54,9 +57,11 @@ def _geojson(name: str, frame: gpd.GeoDataFrame, style, *, points: bool = False)
     """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip.
 
     Popups and tooltips show each code by its label in the page's language; styles read the code
-    (``status_code`` when the two differ).
+    (``status_code`` when the two differ). A page gets only the fields its popup, tooltip and style read,
+    and the id (downloads have the rest).
     """
-    frame = labelled(name, frame)
+    wanted = ["id", "name", "status", *POPUP_FIELDS[name], *PROVENANCE, *STYLE_FIELDS.get(name, []), "download"]
+    frame = labelled(name, frame[[c for c in dict.fromkeys(wanted) if c in frame.columns] + [frame.geometry.name]])
     return folium.GeoJson(plain_geojson(frame), name=layer_title(name), style_function=style,
                           marker=folium.CircleMarker() if points else None,
                           popup=_popup(name, frame), tooltip=_tooltip())
@@ -70,9 +75,12 @@ def labelled(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if current_language() == DEFAULT or not len(frame):
         return frame
     out = frame.assign(status_code=frame["status"], status=[status_label(name, s) for s in frame["status"]])
-    if "kind" in out:
-        out["kind_code"] = out["kind"]
-    for column, vocabulary in (("kind", "port_kind"), ("confidence", "confidence")):
+    for column in ("kind", "mode"):  # styles read these codes too
+        if column in out:
+            out[f"{column}_code"] = out[column]
+    kind = {"ports": "port_kind", "checkpoints": "checkpoint_kind"}.get(name, "kind")
+    for column, vocabulary in (("kind", kind), ("mode", "connection_mode"), ("max_vehicle", "vehicle"),
+                               ("confidence", "confidence")):
         if column in out:
             out[column] = [status_label(vocabulary, v) if isinstance(v, str) else v for v in out[column]]
     if "event_type" in out:
@@ -140,7 +148,7 @@ def _connections(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
 
     def style(feature):
         p = feature["properties"]
-        return {"color": colours[p["status"]], "weight": 3, "dashArray": CONNECTION_DASH.get(p["mode"]),
+        return {"color": colours[code(p)], "weight": 3, "dashArray": CONNECTION_DASH.get(code(p, "mode")),
                 "opacity": 0.5 if muted else 0.9}
 
     return _geojson("connections", frame, style)
@@ -152,7 +160,7 @@ def _checkpoints(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     def style(feature):
         p = feature["properties"]
         return {"radius": 5, "color": "#000000", "weight": 2, "fill": True,
-                "dashArray": CHECKPOINT_DASH.get(p["kind"]), "fillColor": colours[p["status"]],
+                "dashArray": CHECKPOINT_DASH.get(code(p, "kind")), "fillColor": colours[code(p)],
                 "fillOpacity": 0.6 if muted else 0.95}
 
     return _geojson("checkpoints", frame, style, points=True)
@@ -246,7 +254,8 @@ def plain_geojson(frame: gpd.GeoDataFrame) -> dict:
             table[column] = [f'<a href="{html.escape(url)}" download>GeoJSON</a>' for url in table[column]]
         else:
             table[column] = [html.escape(v) if isinstance(v, str) else v for v in table[column]]
-    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).__geo_interface__
+    # no bounding box per feature: nothing on the page reads it
+    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).to_geo_dict(show_bbox=False)
 
 
 REFERENCE_STYLE = {

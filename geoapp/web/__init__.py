@@ -27,11 +27,11 @@ from ..http.state import service
 from ..i18n.translate import _, current_language
 from ..io.context import load_context
 from ..layers import REFERENCE, REGISTRY, status_label
-from ..maps.boundaries import light_layers, page_geojson
+from ..maps.boundaries import light_layers, page_geojson, page_topology
 from ..maps.builders import Choropleth, IncidentDetail, MapAssets, PageData, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
 from ..maps.incident_counts import incidents_by_commune
-from ..maps.layers import OUTCOME_COLOURS
+from ..maps.layers import OUTCOME_COLOURS, REFERENCE_STYLE
 from ..maps.theme import theme_css
 
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -191,26 +191,50 @@ def _choropleth(data, names: list[str], day: str | None) -> Choropleth | None:
 
 
 def _reference_urls(names) -> dict[str, str]:
-    """Where a page fetches each official boundary layer among ``names`` (those with features)."""
+    """Where a page fetches each official boundary layer among ``names`` (those with features).
+
+    The layers shown at first come together in one topology (departments are drawn with the communes'
+    borders); each layer shown only on request comes alone, when asked for.
+    """
     layers = service().dataset.public.layers
-    return {name: url_for("web.reference_layer", name=name) for name in REFERENCE
-            if name in names and len(layers[name])}
+    offered = [name for name in REFERENCE if name in names and len(layers[name])]
+    first = [name for name in offered if REFERENCE_STYLE[name]["show"]]
+    return {name: url_for("web.boundary_topology", layers=",".join(first if name in first else [name]))
+            for name in offered}
 
 
 _EMPTY = b'{"type":"FeatureCollection","features":[]}'
-#: the light boundaries of the latest data version seen, as sent: (GeoJSON, its compressed forms) per layer
-_LIGHT: dict[str, dict[str, tuple[bytes, dict[str, bytes]]]] = {}
+#: the light boundaries of the latest data version seen: the light frames, and each body made of them as sent
+#: (GeoJSON per layer, topologies per set of layers) with its compressed forms
+_LIGHT: dict[str, dict] = {}
+_LIGHT_LOCK = threading.Lock()
 
 
-def _light_boundaries(data) -> dict[str, tuple[bytes, dict[str, bytes]]]:
-    """Built and compressed once per data version and process, kept apart from the page cache."""
-    light = _LIGHT.get(data.version)
-    if light is None:
-        texts = {name: page_geojson(frame).encode() for name, frame in light_layers(data.public.layers).items()}
-        light = {name: (text, compress_best(text)) for name, text in texts.items()}
-        _LIGHT.clear()
-        _LIGHT[data.version] = light
-    return light
+def _light_body(data, key: tuple, make) -> tuple[bytes, dict[str, bytes]]:
+    """A body made of the light boundaries, built and compressed once per data version and process.
+
+    Kept apart from the page cache; ``make(frames)`` builds the text from the light frames.
+    """
+    with _LIGHT_LOCK:
+        light = _LIGHT.get(data.version)
+        if light is None:
+            light = {"frames": light_layers(data.public.layers)}
+            _LIGHT.clear()
+            _LIGHT[data.version] = light
+        if key not in light:
+            text = make(light["frames"]).encode()
+            light[key] = (text, compress_best(text))
+        return light[key]
+
+
+def _conditional(data, body: tuple[bytes, dict[str, bytes]], mimetype: str, tag: str) -> Response:
+    """A light body sent compressed as made (when accepted), revalidated by data version."""
+    plain, packed = body
+    response = Response(plain, mimetype=mimetype)
+    response.precompressed = packed  # sent as they are by the compression hook
+    response.set_etag(f"{data.version}-{tag}")
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/map/layers/<name>.geojson")
@@ -227,12 +251,34 @@ def reference_layer(name: str):
     if query_args():
         raise BadRequest(_("this address takes no parameters"), field=sorted(query_args())[0][:40])
     data = service().dataset
-    plain, packed = _light_boundaries(data).get(name, (_EMPTY, {}))
-    response = Response(plain, mimetype="application/geo+json")
-    response.precompressed = packed  # sent as they are by the compression hook
-    response.set_etag(f"{data.version}-{name}")
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    body = _light_body(data, ("geojson", name),
+                       lambda frames: page_geojson(frames[name]) if name in frames else _EMPTY.decode())
+    return _conditional(data, body, "application/geo+json", name)
+
+
+@bp.get("/map/boundaries.topojson")
+@rate_limited("downloads")
+def boundary_topology():
+    """Light boundary layers as one TopoJSON topology, what the map pages fetch.
+
+    ``layers`` names some of departments, communes, sections (all by default); one object per layer,
+    each border stored once in integer steps of the grid the light layers are rounded to: the same
+    shapes as ``/map/layers/NAME.geojson``.
+    """
+    extra = sorted(set(request.args) - {"layers"})
+    if extra:
+        raise BadRequest("this address takes only layers=", field=extra[0][:40])
+    value = request.args.get("layers")
+    asked = list(REFERENCE) if value is None else [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in asked if n not in REFERENCE]
+    if unknown or not asked:
+        raise BadRequest(f"layers must be a comma-separated list of {', '.join(REFERENCE)}"
+                         + (f"; {unknown[0][:40]!r} is not one" if unknown else ""), field="layers")
+    names = tuple(n for n in REFERENCE if n in asked)
+    data = service().dataset
+    body = _light_body(data, ("topojson", names),
+                       lambda frames: page_topology({n: frames[n] for n in names if n in frames}))
+    return _conditional(data, body, "application/json", "+".join(names))
 
 
 def _layer_choice() -> list[str]:

@@ -1,12 +1,14 @@
 /* Official boundaries on map pages: fetched when first shown, drawn under the data, named as you zoom in.
-   Each boundary layer arrives empty (options.haReference says where its light GeoJSON is); clicks on a
-   commune or section open its popup, department outlines let clicks through to the commune under them. */
+   Each boundary layer arrives empty (options.haReference says which TopoJSON topology holds it: layers
+   shown together share one, fetched once); clicks on a commune or section open its popup, department
+   outlines let clicks through to the commune under them. */
 (function () {
   'use strict';
   var _ = window.haT;
   var ORDER = ['departments', 'sections', 'communes'];  // brought to the back in turn: communes end lowest
   var entries = {};
-  window.haBoundaries = { layers: entries, popups: {}, restack: restack };
+  var topologies = {};  // url: the promise of its topology, fetched once for every layer in it
+  window.haBoundaries = { layers: entries, popups: {}, restack: restack, features: features };
 
   function start(map) {
     Object.keys(window.haLayers || {}).forEach(function (title) {
@@ -27,16 +29,46 @@
   function load(entry) {
     if (entry.state !== 'empty') { return; }
     entry.state = 'loading';
-    window.ha.getJSON(entry.ref.url).then(function (collection) {
-      entry.layer.addData(collection);
+    var topology = topologies[entry.ref.url] || (topologies[entry.ref.url] = window.ha.getJSON(entry.ref.url));
+    topology.then(function (topo) {
+      entry.layer.addData(features(topo, entry.name));
       entry.state = 'loaded';
       restack();
       sync();
       entry.layer.fire('haloaded');
     }).catch(function (error) {
       entry.state = 'empty';  // a later toggle tries again
+      delete topologies[entry.ref.url];
       console.warn('boundaries: ' + entry.name + ' not loaded: ' + error.message);
     });
+  }
+
+  /* one object of a TopoJSON topology as GeoJSON features: arcs are delta-encoded steps of a grid
+     (transform), a ring lists its arcs in turn, ~i for arc i walked backwards */
+  function features(topo, name) {
+    var t = topo.transform;
+    var arcs = topo.decoded || (topo.decoded = topo.arcs.map(function (arc) {
+      var x = 0, y = 0;
+      return arc.map(function (step) {
+        x += step[0]; y += step[1];
+        return [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]];
+      });
+    }));
+    function ring(indexes) {
+      var out = [];
+      indexes.forEach(function (i) {
+        var points = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
+        Array.prototype.push.apply(out, out.length ? points.slice(1) : points);
+      });
+      return out;
+    }
+    var object = topo.objects[name] || { geometries: [] };
+    return { type: 'FeatureCollection', features: object.geometries.map(function (g) {
+      var coordinates = g.type === 'Polygon' ? g.arcs.map(ring)
+        : g.type === 'MultiPolygon' ? g.arcs.map(function (polygon) { return polygon.map(ring); }) : null;
+      return { type: 'Feature', id: g.id, properties: g.properties || {},
+               geometry: coordinates && { type: g.type, coordinates: coordinates } };
+    }) };
   }
 
   function prepare(entry, feature, path) {
