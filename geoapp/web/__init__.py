@@ -49,7 +49,9 @@ def _speaking(m):
     return m
 
 
-def _assets() -> MapAssets:
+def _assets(*, choropleth: bool = False) -> MapAssets:
+    """What a map page loads; the choropleth's script only on a page that fills communes (it does nothing elsewhere)."""
+    scripts = [name for name in MAP_SCRIPTS if choropleth or name != "displacement.js"]
     return MapAssets(
         leaflet_js=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.css"),
@@ -60,7 +62,7 @@ def _assets() -> MapAssets:
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
                      url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
         favicon=url_for("static", filename="favicon.svg"),
-        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", *MAP_SCRIPTS)),
+        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", *scripts)),
     )
 
 
@@ -173,7 +175,8 @@ def overview():
             incident_window=window, half_life=f"{svc.settings.incident_half_life_days:g}",
             warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None), choropleth=choropleth,
         )
-        m = overview_map(layers, assets=_assets(), panel_html=panel, download_url=_download_url,
+        filled = bool(choropleth and choropleth.rounds)
+        m = overview_map(layers, assets=_assets(choropleth=filled), panel_html=panel, download_url=_download_url,
                          reference=_reference_urls(names + (["communes"] if choropleth else [])),
                          incidents=detail, choropleth=choropleth, **_map_options())
         return _speaking(m).get_root().render()
