@@ -165,9 +165,9 @@ def test_language_choice_and_fallbacks():
 # -- templates: every sentence wrapped ---------------------------------------------------------------
 
 #: what pages may show untranslated: names, formats, codes, units and example inputs
-ALLOWED = {"haiti-access", "GeoJSON", "CSV", "GPKG", "GPX", "km", "h", "API", "lon,lat", "LON,LAT", "FILE",
-           "geoapp", "import-dtm", "POST", "Authorization", "Bearer", "token", "access", "from", "lon", "lat", "LON",
-           "LAT", "OGC", "Features"}
+ALLOWED = {"haiti-access", "GeoJSON", "GeoPackage", "CSV", "GPKG", "GPX", "km", "h", "API", "lon,lat", "LON,LAT",
+           "FILE", "geoapp", "import-dtm", "POST", "Authorization", "Bearer", "token", "access", "from", "lon", "lat",
+           "LON", "LAT", "OGC", "Features"}
 
 
 def _text_outside_gettext(path: Path) -> list[str]:

@@ -43,7 +43,7 @@ MAP_SCRIPTS = ("boundaries.js", "displacement.js", "incidents.js")
 
 def _speaking(m):
     """The map page with its scripts' sentences in the page's language (nothing added in English)."""
-    messages = page_messages(*MAP_SCRIPTS)
+    messages = page_messages(*MAP_SCRIPTS, "geoapp.js")  # geoapp.js: the printed brief's data age
     if messages:
         PageData("i18n", messages).add_to(m)
     return m
