@@ -245,6 +245,11 @@ def test_lang_is_accepted_where_parameters_are_checked(client):
     assert client.get("/api/displacement?lang=ht").status_code == 200
     assert client.get("/whatif?lang=ht").status_code == 200
     assert client.get("/route?lang=fr").status_code == 200  # still the form
+    assert client.get("/map/boundaries.topojson?layers=communes&lang=fr").status_code == 200
+    wrong = client.get("/map/boundaries.topojson?layers=towns&lang=fr").get_json()["error"]
+    assert wrong["field"] == "layers" and wrong["message"] == (
+        "layers doit être une liste, séparée par des virgules, de departments, communes, sections ; "
+        "'towns' n'en fait pas partie")
 
 
 def test_pages_say_their_language_and_the_switcher_keeps_the_query(client):
