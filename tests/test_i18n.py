@@ -440,3 +440,19 @@ def test_ogc_items_page_in_creole(client):
     assert "Features 1 to 2 of " in english and "Next page" in english
     for sentence in ("Features 1 to", "Next page", "This page as", "Map of the features on this page"):
         assert sentence not in html
+
+
+def test_the_printed_brief_title_block_in_french_and_creole(client):
+    route = "/route?from=-72.2853,18.5125&to=-72.5369,18.2357"
+    french = client.get(route + "&lang=fr").get_data(as_text=True)
+    head = re.search(r'<header class="print-brief".*?</header>', french, re.S).group(0)
+    assert "<h1>Fiche d'itinéraire : Pétionville → Jacmel</h1>" in head
+    assert "mode : évitement &middot; verdict : <strong>PRUDENCE</strong>" in head
+    assert re.search(r'Imprimé le <span class="print-date" id="print-date">', head)
+    assert "Couches : routes et leur statut " in head
+    creole = client.get("/access?from=pt-jacmel-seaport&lang=ht").get_data(as_text=True)
+    head = re.search(r'<header class="print-brief".*?</header>', creole, re.S).group(0)
+    assert "<h1>Rezime aksè: sit moun ki deplase apati Port of Jacmel</h1>" in head
+    assert "sit ki louvri, sa ki pi san danje yo an premye" in head and "Kouch yo: wout ak eta yo " in head
+    english = client.get(route).get_data(as_text=True)
+    assert "<h1>Route brief: Pétionville → Jacmel</h1>" in english and "verdict: <strong>CAUTION</strong>" in english
