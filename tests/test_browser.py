@@ -453,6 +453,15 @@ def test_route_form_by_typed_place_names(visit):
     assert "Jacmel" in v.page.locator("#panel").text_content()  # folded on phones
 
 
+def test_place_suggestions_name_their_kind_in_the_page_language(visit):
+    v = visit("/access?lang=ht", "access-form-suggestions-ht")
+    v.page.fill("#from", "")  # the form starts with the first port
+    v.page.type("#from", "Petyonvil", delay=40)
+    v.until("Number(document.getElementById('from').dataset.suggested) > 0")
+    label = v.page.evaluate("document.querySelector('#from-places option').label")
+    assert label.startswith("Pétionville (Petyonvil) \u2013 vil") and "town" not in label
+
+
 def test_point_page_by_typed_place_name(visit):
     v = visit("/point", "point-typed")
     v.page.fill("#at", "Okap")

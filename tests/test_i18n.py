@@ -165,9 +165,9 @@ def test_language_choice_and_fallbacks():
 # -- templates: every sentence wrapped ---------------------------------------------------------------
 
 #: what pages may show untranslated: names, formats, codes, units and example inputs
-ALLOWED = {"haiti-access", "GeoJSON", "CSV", "GPKG", "GPX", "km", "h", "API", "lon,lat", "LON,LAT", "FILE",
-           "geoapp", "import-dtm", "POST", "Authorization", "Bearer", "token", "access", "from", "lon", "lat", "LON",
-           "LAT", "OGC", "Features"}
+ALLOWED = {"haiti-access", "GeoJSON", "GeoPackage", "CSV", "GPKG", "GPX", "km", "h", "API", "lon,lat", "LON,LAT",
+           "FILE", "geoapp", "import-dtm", "POST", "Authorization", "Bearer", "token", "access", "from", "lon", "lat",
+           "LON", "LAT", "OGC", "Features"}
 
 
 def _text_outside_gettext(path: Path) -> list[str]:
@@ -245,6 +245,11 @@ def test_lang_is_accepted_where_parameters_are_checked(client):
     assert client.get("/api/displacement?lang=ht").status_code == 200
     assert client.get("/whatif?lang=ht").status_code == 200
     assert client.get("/route?lang=fr").status_code == 200  # still the form
+    assert client.get("/map/boundaries.topojson?layers=communes&lang=fr").status_code == 200
+    wrong = client.get("/map/boundaries.topojson?layers=towns&lang=fr").get_json()["error"]
+    assert wrong["field"] == "layers" and wrong["message"] == (
+        "layers doit être une liste, séparée par des virgules, de departments, communes, sections ; "
+        "'towns' n'en fait pas partie")
 
 
 def test_pages_say_their_language_and_the_switcher_keeps_the_query(client):
@@ -377,3 +382,77 @@ def _own_scope(fn):
         if not isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | ast.Lambda
                           | ast.FunctionDef | ast.AsyncFunctionDef):
             stack.extend(ast.iter_child_nodes(node))
+
+
+# -- place names, the autocomplete and the OGC pages in every language --------------------------------
+
+def test_an_ambiguous_place_name_in_french_and_creole(client):
+    english = client.get("/api/route", query_string={"from": "Bois Neuf", "to": "Jacmel"}).json["error"]
+    french = client.get("/api/route", query_string={"from": "Bois Neuf", "to": "Jacmel", "lang": "fr"})
+    assert french.status_code == 400 and french.headers["Content-Language"] == "fr"
+    error = french.json["error"]
+    assert error["message"].startswith("from='Bois Neuf' peut désigner 3 lieux différents : ")
+    assert "(section communale, Terre Neuve, Artibonite ; id HT0522-02)" in error["message"]
+    assert error["message"].endswith("; donnez l'id de celui que vous voulez dire (ou LON,LAT)")
+    # codes, fields and candidates stay as they are: only the sentence changes
+    assert {k: v for k, v in error.items() if k != "message"} == {k: v for k, v in english.items() if k != "message"}
+    creole = client.get("/api/access", query_string={"from": "Sources Chaudes"},
+                        headers={"Accept-Language": "ht"}).json["error"]
+    assert creole["field"] == "from" and "ka vle di 3 kote diferan: " in creole["message"]
+    assert "bay id kote ou vle di a (oswa LON,LAT)" in creole["message"] and "section" not in creole["message"]
+
+
+def test_an_unknown_place_name_in_french_and_creole(client):
+    french = client.get("/api/route?from=Jacmell&to=Okap&lang=fr").json["error"]
+    assert french["field"] == "from" and french["suggestions"][0] == "Jacmel"
+    assert french["message"].startswith("from doit être LON,LAT, un nom de lieu ou un id ; aucun lieu ne porte "
+                                        "le nom ou l'id 'Jacmell' ; vouliez-vous dire Jacmel")
+    assert french["message"].endswith(" ?")
+    creole = client.get("/api/route?from=Okap&to=nowhere-at-all&lang=ht").json["error"]
+    assert creole["message"] == ("to dwe LON,LAT, non yon kote oswa yon id; pa gen okenn kote ki gen non oswa id "
+                                 "'nowhere-at-all'")
+    suggested = client.get("/api/safety?at=Jakmell&lang=ht").json["error"]["message"]
+    assert "; Èske ou vle di " in suggested and suggested.endswith("?")
+    page = client.get("/route?from=Bois%20Neuf&to=Jacmel&lang=fr", headers={"Accept": "text/html"})
+    assert page.status_code == 400 and "peut désigner 3 lieux différents" in page.get_data(as_text=True)
+
+
+def test_places_for_autocomplete_are_the_same_in_every_language(client):
+    english = client.get("/api/places", query_string={"q": "okap"}).json
+    french = client.get("/api/places", query_string={"q": "okap", "lang": "fr"})
+    assert french.status_code == 200 and french.headers["Content-Language"] == "fr"
+    body = french.get_json()
+    assert english.pop("lang") == "en" and body.pop("lang") == "fr"
+    assert body == english  # names, kinds and ids are data and codes: nothing to translate
+    wrong = client.get("/api/places?q=jac&kind=planet&lang=fr").json["error"]
+    assert wrong["field"] == "kind" and wrong["message"].startswith("kind doit être un ou plusieurs")
+
+
+def test_ogc_items_page_in_creole(client):
+    page = client.get("/ogcapi/collections/roads/items?limit=2&f=html&lang=ht")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Content-Language"] == "ht"
+    assert '<html lang="ht">' in html
+    assert "Eleman 1 rive 2 sou " in html and "Paj swivan" in html
+    assert re.search(r"Paj sa a an\s*<a [^>]*>GeoJSON</a>", html)  # format names as they are
+    assert "Kat eleman ki sou paj sa a" in html
+    english = client.get("/ogcapi/collections/roads/items?limit=2&f=html").get_data(as_text=True)
+    assert "Features 1 to 2 of " in english and "Next page" in english
+    for sentence in ("Features 1 to", "Next page", "This page as", "Map of the features on this page"):
+        assert sentence not in html
+
+
+def test_the_printed_brief_title_block_in_french_and_creole(client):
+    route = "/route?from=-72.2853,18.5125&to=-72.5369,18.2357"
+    french = client.get(route + "&lang=fr").get_data(as_text=True)
+    head = re.search(r'<header class="print-brief".*?</header>', french, re.S).group(0)
+    assert "<h1>Fiche d'itinéraire : Pétionville → Jacmel</h1>" in head
+    assert "mode : évitement &middot; verdict : <strong>PRUDENCE</strong>" in head
+    assert re.search(r'Imprimé le <span class="print-date" id="print-date">', head)
+    assert "Couches : routes et leur statut " in head
+    creole = client.get("/access?from=pt-jacmel-seaport&lang=ht").get_data(as_text=True)
+    head = re.search(r'<header class="print-brief".*?</header>', creole, re.S).group(0)
+    assert "<h1>Rezime aksè: sit moun ki deplase apati Port of Jacmel</h1>" in head
+    assert "sit ki louvri, sa ki pi san danje yo an premye" in head and "Kouch yo: wout ak eta yo " in head
+    english = client.get(route).get_data(as_text=True)
+    assert "<h1>Route brief: Pétionville → Jacmel</h1>" in english and "verdict: <strong>CAUTION</strong>" in english

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ..data.dataset import Dataset
-from ..layers import REGISTRY
+from ..layers import layer_title
 
 
 def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> list[dict]:
@@ -20,7 +20,7 @@ def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> l
         if ids is not None:
             frame = frame[frame["id"].isin(list(dict.fromkeys(ids))).to_numpy()]
         citations = sorted({str(s).strip() for s in frame["source"].dropna()} - {""})
-        out.append({"layer": name, "title": REGISTRY[name].title, "as_of": data.as_of[name],
+        out.append({"layer": name, "title": layer_title(name), "as_of": data.as_of[name],
                     "features": len(frame), "citations": citations})
     return out
 

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from flask import Flask, Response, request
 
 from ..errors import NotFound
+from ..i18n.translate import _
 from .compression import compress_best
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -162,7 +163,7 @@ def install_assets(app: Flask) -> Assets:
     def serve(filename: str) -> Response:
         found = assets.resolve(filename)
         if found is None:
-            raise NotFound(f"no static file {filename[:80]!r}", field="filename")
+            raise NotFound(_("no static file %(name)s", name=repr(filename[:80])), field="filename")
         asset, current = found
         response = Response(asset.body, mimetype=asset.mimetype)
         response.precompressed = asset.encoded  # the compression hook sends these as they are

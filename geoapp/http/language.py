@@ -63,7 +63,7 @@ def switcher_links() -> list[dict]:
 #: where the page scripts are (their _('...') sentences are sent to each page in its language)
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 #: the vocabularies page scripts show codes of
-SCRIPT_VOCABULARIES = ("roads", "incidents", "verdict", "access", "outcome", "confidence", "field")
+SCRIPT_VOCABULARIES = ("roads", "incidents", "verdict", "access", "outcome", "confidence", "field", "place_kind")
 
 
 @functools.cache

@@ -128,9 +128,10 @@ def parse_location(field: str, value: object = None, *, hub: bool = False) -> Lo
     if isinstance(value, list):
         value = ",".join(str(v) for v in value)
     if not isinstance(value, str) or not value.strip():
-        raise BadRequest(f"{field} must be LON,LAT, a place name or an id", field=field)
+        raise BadRequest(_("%(field)s must be LON,LAT, a place name or an id", field=field), field=field)
     if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
+        raise BadRequest(_("%(field)s is longer than %(most)s characters", field=field, most=MAX_PARAM_LENGTH),
+                         field=field)
     value = value.strip()
     if _looks_like_coordinates(value):
         return Location(_lonlat(value, field))

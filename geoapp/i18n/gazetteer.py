@@ -32,7 +32,9 @@ from shapely.geometry.base import BaseGeometry
 
 from ..data.places import commune_of
 from ..errors import BadRequest
-from ..layers import PORT_KINDS
+from ..layers import PORT_KINDS, status_label
+from .translate import N_
+from .translate import gettext as translated  # not named gettext: its arguments are table entries, not literals
 
 #: What callers may ask for with ``kind=``: a kind, or ``port`` for any of the port kinds.
 KINDS = ("town", "port", *PORT_KINDS, "displacement_site", "department", "commune", "section")
@@ -49,16 +51,16 @@ KIND_WEIGHT = {"town": 1.0, "commune": 0.3, "department": 0.1, "section": 0.05, 
 PORT_WEIGHT = {"seaport": 100_000, "airport": 100_000, "fuel_terminal": 30_000, "border_crossing": 50_000,
                "helipad": 20_000}
 
-#: user-facing sentences, in one place
+#: user-facing sentences, in one place: marked for the catalogs here, translated when an error is raised
 MESSAGES = {
-    "unknown": "{field} must be LON,LAT, a place name or an id; no place has the name or id {query!r}",
-    "unknown_unshown": "{field} must be LON,LAT, a place name or an id; no place has that name or id",
-    "did_you_mean": "; did you mean {names}?",
-    "or": " or ",
-    "ambiguous": "{field}={query!r} may mean {count} different places: {names}; give the id of the one you "
-                 "mean (or LON,LAT)",
-    "candidate": "{name} ({kind}{where}; id {id})",
-    "more": "; and {count} more",
+    "unknown": N_("%(field)s must be LON,LAT, a place name or an id; no place has the name or id %(query)s"),
+    "unknown_unshown": N_("%(field)s must be LON,LAT, a place name or an id; no place has that name or id"),
+    "did_you_mean": N_("%(error)s; did you mean %(names)s?"),
+    "or": N_("%(names)s or %(last)s"),
+    "ambiguous": N_("%(field)s=%(query)s may mean %(count)s different places: %(names)s; give the id of the one "
+                    "you mean (or LON,LAT)"),
+    "candidate": N_("%(name)s (%(kind)s%(where)s; id %(id)s)"),
+    "more": N_("%(names)s; and %(count)s more"),
 }
 TIERS = ("id", "exact", "prefix", "word_prefix")
 
@@ -252,23 +254,24 @@ def locate(gazetteer: Gazetteer, query: str, field: str, *, exact: bool = False)
     if not SAFE_QUERY.fullmatch(shown):  # never echo markup or other oddities back
         shown = ""
     if not outcome.matches:
-        message = MESSAGES["unknown" if shown else "unknown_unshown"].format(field=field, query=shown)
+        message = translated(MESSAGES["unknown" if shown else "unknown_unshown"], field=field, query=repr(shown))
         if outcome.suggestions:
             names = list(outcome.suggestions)
-            listed = ", ".join(names[:-1]) + MESSAGES["or"] + names[-1] if len(names) > 1 else names[0]
-            message += MESSAGES["did_you_mean"].format(names=listed)
+            listed = (translated(MESSAGES["or"], names=", ".join(names[:-1]), last=names[-1]) if len(names) > 1
+                      else names[0])
+            message = translated(MESSAGES["did_you_mean"], error=message, names=listed)
         raise UnknownPlace(message, field=field,
                            details={**({"query": shown} if shown else {}), "suggestions": list(outcome.suggestions)})
     candidates = [m.describe(exact=exact) for m in outcome.matches[:MAX_CANDIDATES]]
-    listing = "; ".join(MESSAGES["candidate"].format(
-        name=c["name"], kind=c["kind"].replace("_", " "), id=c["id"],
+    listing = "; ".join(translated(
+        MESSAGES["candidate"], name=c["name"], kind=status_label("place_kind", c["kind"]), id=c["id"],
         where="".join(f", {c[k]}" for k in ("commune", "department") if c.get(k) and c[k] != c["name"]))
         for c in candidates)
     more = len(outcome.matches) - len(candidates)
     if more > 0:
-        listing += MESSAGES["more"].format(count=more)
-    raise AmbiguousPlace(MESSAGES["ambiguous"].format(field=field, query=shown, count=len(outcome.matches),
-                                                      names=listing),
+        listing = translated(MESSAGES["more"], names=listing, count=more)
+    raise AmbiguousPlace(translated(MESSAGES["ambiguous"], field=field, query=repr(shown), count=len(outcome.matches),
+                                 names=listing),
                          field=field, details={**({"query": shown} if shown else {}), "candidates": candidates})
 
 

@@ -43,7 +43,7 @@ MAP_SCRIPTS = ("boundaries.js", "displacement.js", "incidents.js")
 
 def _speaking(m):
     """The map page with its scripts' sentences in the page's language (nothing added in English)."""
-    messages = page_messages(*MAP_SCRIPTS)
+    messages = page_messages(*MAP_SCRIPTS, "geoapp.js")  # geoapp.js: the printed brief's data age
     if messages:
         PageData("i18n", messages).add_to(m)
     return m
@@ -268,15 +268,18 @@ def boundary_topology():
     each border stored once in integer steps of the grid the light layers are rounded to: the same
     shapes as ``/map/layers/NAME.geojson``.
     """
-    extra = sorted(set(request.args) - {"layers"})
+    extra = sorted(set(request.args) - {"layers", "lang"})  # lang=: every address takes it
     if extra:
-        raise BadRequest("this address takes only layers=", field=extra[0][:40])
+        raise BadRequest(_("this address takes only layers="), field=extra[0][:40])
     value = request.args.get("layers")
     asked = list(REFERENCE) if value is None else [n.strip() for n in value.split(",") if n.strip()]
     unknown = [n for n in asked if n not in REFERENCE]
     if unknown or not asked:
-        raise BadRequest(f"layers must be a comma-separated list of {', '.join(REFERENCE)}"
-                         + (f"; {unknown[0][:40]!r} is not one" if unknown else ""), field="layers")
+        listed = ", ".join(REFERENCE)
+        message = (_("layers must be a comma-separated list of %(layers)s; %(name)s is not one", layers=listed,
+                     name=repr(unknown[0][:40])) if unknown
+                   else _("layers must be a comma-separated list of %(layers)s", layers=listed))
+        raise BadRequest(message, field="layers")
     names = tuple(n for n in REFERENCE if n in asked)
     data = service().dataset
     body = _light_body(data, ("topojson", names),

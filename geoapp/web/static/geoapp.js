@@ -133,7 +133,11 @@
     var day = asOf && Date.parse(asOf.getAttribute('data-as-of'));
     if (age && day) {
       var days = Math.floor((Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) - day) / 86400000);
-      age.textContent = ' (' + days + (days === 1 ? ' day' : ' days') + ' before printing)';
+      var _ = window.haT || function (text, params) {  /* i18n.js loads after this script */
+        return text.replace(/%\((\w+)\)s/g, function (whole, key) { return String(params[key]); });
+      };
+      age.textContent = ' ' + (days === 1 ? _('(1 day before printing)')
+        : _('(%(days)s days before printing)', { days: days }));
     }
     Array.prototype.forEach.call(document.querySelectorAll('.panel-body a[href]'), function (a) {
       a.setAttribute('data-href', a.href);

@@ -3,13 +3,16 @@
    into the text box it names. */
 (function () {
   var COORDINATES = /^[\s\d.,;+\-eE]*$/;
+  function label(vocabulary, code) {  /* the page's language when i18n.js is on the page */
+    return window.haLabel ? window.haLabel(vocabulary, code) : String(code).replace(/_/g, ' ');
+  }
 
   function describe(place) {
     var where = [place.commune, place.department].filter(function (part, i, parts) {
       return part && part !== place.name && parts.indexOf(part) === i;
     });
     return place.name + (place.matched ? ' (' + place.matched + ')' : '') + ' \u2013 ' +
-      place.kind.replace(/_/g, ' ') + (where.length ? ', ' + where.join(', ') : '');
+      label('place_kind', place.kind) + (where.length ? ', ' + where.join(', ') : '');
   }
 
   function attach(input) {
