@@ -27,8 +27,12 @@
     map._haFollowed = true;
     var view = linked();
     if (view) {
-      var zoom = Math.min(Math.max(view.zoom, map.getMinZoom()), map.getMaxZoom());
-      map.setView([view.lat, view.lon], zoom, { animate: false });
+      var restore = function () {
+        var zoom = Math.min(Math.max(view.zoom, map.getMinZoom()), map.getMaxZoom());
+        map.setView([view.lat, view.lon], zoom, { animate: false });
+      };
+      /* a zoom the page started (a fit to its content) would end on its own zoom: restore after it */
+      if (map._animatingZoom) { map.once('zoomend', restore); } else { restore(); }
     }
     map.on('moveend', function () { write(map); });
     return view !== null;

@@ -59,6 +59,9 @@
     function pick(id) {
       picked = id;
       select.value = id;
+      /* the address names the road picked (and keeps the view), so a link to it can be shared */
+      window.history.replaceState(window.history.state, '', window.location.pathname + '?road=' +
+        encodeURIComponent(id) + window.location.hash);
       restyle();
       result.textContent = '';
       delete result.dataset.state;
