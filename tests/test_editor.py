@@ -32,9 +32,10 @@ def csrf_of(page) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
 
 
-def sign_in(client, token):
+def sign_in(client, token, accept="text/html,application/xhtml+xml,*/*;q=0.8"):
     csrf = csrf_of(client.get("/report"))
-    return client.post("/report/sign-in", data={"csrf_token": csrf, "token": token}, headers=ORIGIN)
+    return client.post("/report/sign-in", data={"csrf_token": csrf, "token": token},
+                       headers={**ORIGIN, "Accept": accept})
 
 
 def change_form(client, status="closed", reason=REASON, **extra):
@@ -87,10 +88,12 @@ def test_the_cookie_is_secure_over_https_or_when_the_setting_says_so(app, tmp_pa
 
 def test_a_wrong_token_is_refused_on_the_page(app):
     client = app.test_client()
-    response = sign_in(client, "ha_not-a-token")
+    response = sign_in(client, "ha_not-a-token")  # a browser: the sign-in form again, saying why
     assert response.status_code == 401
     assert "This token is not valid" in response.get_data(as_text=True)
     assert 'name="token"' in response.get_data(as_text=True)
+    script = sign_in(client, "ha_not-a-token", accept="application/json")
+    assert script.status_code == 401 and script.json["error"]["field"] == "token"
     assert "Signed in as" not in client.get("/report").get_data(as_text=True)
 
 
@@ -167,7 +170,7 @@ def test_a_change_is_recorded_with_the_editor_and_the_reason_accents_kept(app, t
     client = app.test_client()
     sign_in(client, tokens["editor"])
     form = change_form(client, reported_on="2026-11-20")
-    response = client.post("/report", data=form, headers=ORIGIN)  # a plain form post: back to the page
+    response = client.post("/report", data=form, headers={**ORIGIN, "Accept": "text/html"})  # a browser's post
     assert response.status_code == 303 and response.headers["Location"] == f"/report?road={ROAD}"
     store = app.extensions["geoapp"].store
     feature, version = store.get("roads", ROAD)
@@ -236,3 +239,20 @@ def test_the_secret_key_is_made_once_private_and_shared_by_every_app_on_the_inst
         assert "k" * 40 not in repr(configured.extensions["geoapp"].settings)  # never in a log or traceback
     finally:
         configured.extensions["geoapp"].stop()
+
+
+def test_the_page_edits_on_both_store_backends(store_config):
+    app = create_app(store_config)
+    try:
+        token = app.extensions["geoapp"].store.create_token("jean", "editor")
+        client = app.test_client()
+        assert sign_in(client, token).status_code == 303
+        answer = client.post("/report", data=change_form(client, status="blocked"),
+                             headers={**ORIGIN, "Accept": "application/json"})
+        assert answer.status_code == 200 and answer.json["status"] == "blocked" and answer.json["actor"] == "jean"
+        entry = app.extensions["geoapp"].store.history("roads", ROAD)[-1]
+        assert (entry["actor"], entry["reason"]) == ("jean", REASON)
+        app.extensions["geoapp"].store.revoke_token("jean")
+        assert "Signed in as" not in client.get("/report").get_data(as_text=True)
+    finally:
+        app.extensions["geoapp"].stop()

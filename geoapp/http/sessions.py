@@ -85,9 +85,12 @@ def sign_in(store, token: str, lifetime_s: float) -> tuple[str, str] | None:
     if principal is None:
         return None
     name, role = principal
+    created = _token_created(store, name)
+    if created is None:  # revoked between the two reads
+        return None
     session.clear()  # a fresh session: nothing from before signing in carries over, a new CSRF token
     session.permanent = True
-    session[EDITOR] = {"name": name, "role": role, "token_created": _token_created(store, name),
+    session[EDITOR] = {"name": name, "role": role, "token_created": created,
                        "until": (_now() + dt.timedelta(seconds=lifetime_s)).isoformat()}
     return principal
 
@@ -106,7 +109,8 @@ def signed_in(store) -> tuple[str, str] | None:
         current = _now() < dt.datetime.fromisoformat(editor["until"])
     except (KeyError, TypeError, ValueError):
         current = False
-    live = current and editor.get("token_created") == _token_created(store, editor.get("name"))
+    created = editor.get("token_created")
+    live = current and bool(created) and created == _token_created(store, editor.get("name"))
     if not live:  # expired, or the token was revoked (or replaced) since: the session ends
         session.pop(EDITOR, None)
         return None

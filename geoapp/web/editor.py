@@ -91,7 +91,7 @@ def sign_in_view():
     if len(token) > MAX_PARAM_LENGTH:
         raise BadRequest(f"a token is shorter than {MAX_PARAM_LENGTH} characters", field="token")
     if sign_in(service().store, token, service().settings.session_lifetime_s) is None:
-        if _wants_json():
+        if not _wants_page():
             raise Unauthorized("this token is not valid (unknown or revoked)", field="token")
         return _page(error="This token is not valid (unknown or revoked). Check it and paste it again.", status=401)
     return _back()
@@ -140,7 +140,7 @@ def report_change():
     road["version"] = new_version
     done = {"id": road_id, "name": road["properties"].get("name"), "status": road["properties"]["status"],
             "as_of": road["properties"].get("as_of"), "version": new_version, "actor": actor, "reason": reason}
-    if _wants_json():
+    if not _wants_page():  # the page's script, or any client that does not prefer HTML
         return _private(jsonify({**done, "road": road}))
     session[DONE] = done
     return _back(road_id)
@@ -155,8 +155,11 @@ def _form(field: str, missing: str) -> str:
     return value
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best == "application/json"
+def _wants_page() -> bool:
+    """A browser submitting the form (it prefers HTML); scripts and other clients get JSON."""
+    accept = request.accept_mimetypes
+    return accept.best_match(["application/json", "text/html"]) == "text/html" and \
+        accept["text/html"] > accept["application/json"]
 
 
 def _script_safe(text: str) -> str:

@@ -18,7 +18,8 @@
     var sites = data('whatif-sites') || {};
     var form = document.getElementById('whatif-form');
     var list = document.getElementById('whatif-roads');
-    var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.6, -72.5], 9);
+    var map = L.map('pick-map', { preferCanvas: true, renderer: L.canvas({ tolerance: 8 }), minZoom: 7, maxZoom: 18 })
+      .setView([18.6, -72.5], 9);  /* tolerance: roads are easy to tap on a phone */
     var outline = data('pick-outline');
     if (outline) {
       L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
