@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .helpers import ServerProcess, http
-from .test_browser import DESKTOP, PHONE, browser, opener  # noqa: F401 - browser is a fixture
+from .test_browser import DESKTOP, OUTPUT, PHONE, browser, opener  # noqa: F401 - browser is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.server]
 
@@ -128,6 +128,8 @@ def test_report_sign_in_pick_a_road_change_its_status_and_see_it(browser, editin
         v.page.click("#report-submit")
         v.until("document.getElementById('report-result').dataset.state === 'saved'")
         assert f"is now {new}" in v.page.locator("#report-result").inner_text()
+        latest = v.page.locator("#road-history-list li").first.inner_text()
+        assert "rose set it" in latest and f"→ {new}" in latest and REASON in latest
         assert int(v.page.locator("#road-version").inner_text()) == int(before) + 1
         drawn = v.page.evaluate("haReport.byId['rd-kenscoff-furcy'].options.color")
         assert drawn == v.page.evaluate(f"haReport.colour('{new}')") != v.page.evaluate(f"haReport.colour('{now}')")
@@ -138,6 +140,8 @@ def test_report_sign_in_pick_a_road_change_its_status_and_see_it(browser, editin
         assert "rd-kenscoff-furcy" in v.page.url and "#map=13/" in v.page.url
         assert v.page.evaluate("haMap.getZoom()") == 13
         assert v.page.evaluate("haReport.byId['rd-kenscoff-furcy'].feature.properties.status") == new
+        OUTPUT.mkdir(exist_ok=True)
+        v.page.screenshot(path=str(OUTPUT / f"report-{size['width']}-saved.png"), full_page=True)
         with v.page.expect_navigation():
             v.page.click("#sign-out")
         assert v.page.locator("#token").count() == 1

@@ -183,6 +183,7 @@ def test_a_change_is_recorded_with_the_editor_and_the_reason_accents_kept(app, t
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="report-done"' in page and REASON in page and f"version {version}" in page
     assert '"status": "closed"' in page  # the map is given the road as stored now
+    assert f'"reason": "{REASON}"' in page and '"actor": "editor-ana"' in page  # its recent changes
     assert 'id="report-done"' not in client.get(response.headers["Location"]).get_data(as_text=True)  # shown once
     stale = client.post("/report", data={**form, "csrf_token": csrf_of(client.get("/report"))},
                         headers={**ORIGIN, "Accept": "application/json"})

@@ -77,7 +77,17 @@ def _stored_road(road_id: str) -> dict:
     if stored is None:
         raise NotFound(f"no road {road_id[:80]!r}", field="road")
     feature, version = stored
-    return {"id": road_id, "properties": feature["properties"], "geometry": feature["geometry"], "version": version}
+    return {"id": road_id, "properties": feature["properties"], "geometry": feature["geometry"], "version": version,
+            "history": recent_changes(service().store.history(LAYER, road_id))}
+
+
+def recent_changes(changes: list[dict], count: int = 5) -> list[dict]:
+    """The last changes of a feature, newest first: when, who, why, and its status before and after."""
+    def status(side: dict | None) -> str | None:
+        return ((side or {}).get("properties") or {}).get("status")
+
+    return [{"at": c["at"], "actor": c["actor"], "action": c["action"], "reason": c["reason"],
+             "before": status(c["before"]), "after": status(c["after"])} for c in reversed(changes[-count:])]
 
 
 @bp.post("/report/sign-in")

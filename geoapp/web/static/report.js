@@ -56,6 +56,32 @@
       }
       restyle();
     }
+    /* the road's last changes, newest first (as the server gives them, or read from its history) */
+    function history(changes) {
+      var box = document.getElementById('road-history');
+      var list = document.getElementById('road-history-list');
+      list.textContent = '';
+      if (!changes.length) { list.appendChild(document.createElement('li')).textContent = TEXT.no_changes; }
+      changes.forEach(function (c) {
+        list.appendChild(document.createElement('li')).textContent = fill(TEXT.change, {
+          at: (c.at || '').replace('T', ' ').slice(0, 16), actor: c.actor, before: c.before || '-', after: c.after || '-',
+          reason: c.reason || '' });
+      });
+      box.hidden = false;
+    }
+    function fetchHistory(id, version) {
+      if (!(Number(version) > 1)) { history([]); return; }  /* never changed since loaded: nothing recorded */
+      fetch(config.itemUrl.replace('ID', encodeURIComponent(id)) + '/history', { headers: { Accept: 'application/json' } })
+        .then(function (response) { return response.ok ? response.json() : { changes: [] }; })
+        .then(function (body) {
+          history(body.changes.slice(-5).reverse().map(function (c) {
+            return { at: c.at, actor: c.actor, reason: c.reason,
+              before: c.before && c.before.properties ? c.before.properties.status : null,
+              after: c.after && c.after.properties ? c.after.properties.status : null };
+          }));
+        })
+        .catch(function () { history([]); });
+    }
     function pick(id) {
       picked = id;
       select.value = id;
@@ -74,6 +100,7 @@
           var version = /(\d+)/.exec(answer.etag || '');
           document.getElementById('report-status').value = answer.body.properties.status;
           show(id, answer.body.properties, version ? version[1] : '');
+          fetchHistory(id, version ? version[1] : '');
           result.textContent = TEXT.picked;
           result.dataset.state = 'picked';
         })
@@ -86,6 +113,7 @@
     if (stored) {
       picked = stored.id;
       show(stored.id, stored.properties, stored.version);
+      history(stored.history);
       if (!haView.linked && byId[stored.id]) { map.fitBounds(byId[stored.id].getBounds(), { maxZoom: 13, padding: [30, 30] }); }
     }
 
@@ -104,6 +132,7 @@
           }
           var done = answer.body;
           show(done.id, done.road.properties, done.version);
+          history(done.road.history);
           document.getElementById('report-reason').value = '';
           result.textContent = fill(TEXT.saved, { name: done.name || done.id, status: done.status, as_of: done.as_of, version: done.version });
           result.dataset.state = 'saved';
