@@ -109,6 +109,7 @@ def test_csrf_missing_wrong_and_right(app, tokens):
     browser = client.post("/report", data={**form, "csrf_token": "x"}, headers={**ORIGIN, "Accept": "text/html"})
     assert browser.status_code == 403 and browser.mimetype == "text/html"
     assert "does not match this session" in browser.get_data(as_text=True)
+    assert 'href="/report">Back to the editing page' in browser.get_data(as_text=True)
     stored = app.extensions["geoapp"].store.get("roads", ROAD)[0]["properties"]["status"]
     assert stored != "closed"  # nothing was changed by the refused posts
     right = client.post("/report", data=form, headers={**ORIGIN, "Accept": "application/json"})
