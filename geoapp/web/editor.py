@@ -18,8 +18,8 @@ from ..http.security import rate_limited
 from ..http.sessions import CSRF_FIELD, check_csrf, csrf_token, sign_in, sign_out, signed_in
 from ..http.state import service
 from ..i18n.translate import _
+from ..io.context import load_context
 from ..layers import REGISTRY
-from ..maps.context import load_context
 from ..store.sql import ROLES
 
 bp = Blueprint("editor", __name__, template_folder="templates")
