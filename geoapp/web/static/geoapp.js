@@ -130,7 +130,8 @@
         pad(now.getHours()) + ':' + pad(now.getMinutes());
     }
     var address = document.getElementById('page-url');
-    if (address) { address.textContent = window.location.href; }
+    /* without the screen's view (#map=...): the printed map is fitted anew, and a shorter address is easier to type */
+    if (address) { address.textContent = window.location.href.split('#')[0]; }
     var asOf = document.querySelector('.data-as-of[data-as-of]'), age = document.getElementById('data-age');
     var day = asOf && Date.parse(asOf.getAttribute('data-as-of'));
     if (age && day) {
