@@ -58,7 +58,7 @@ def test_whatif_pick_a_road_on_the_map_and_draw_an_area(visit, live_server, size
     _map_into_view(v)
     for lon, lat in ((-72.45, 18.52), (-72.39, 18.52), (-72.39, 18.55), (-72.41, 18.57)):
         v.click_at(lon, lat)
-    assert "4 corners" in v.page.locator("#whatif-area-state").inner_text()
+    assert "4 vertices" in v.page.locator("#whatif-area-state").inner_text()
     v.page.click("#whatif-undo")
     v.page.click("#whatif-undo")
     assert v.page.locator("#whatif-finish").is_disabled()  # two corners are no area
@@ -113,7 +113,7 @@ def test_report_sign_in_pick_a_road_change_its_status_and_see_it(browser, editin
         v.page.fill("#token", token)
         with v.page.expect_navigation():
             v.page.click("#sign-in")
-        assert "rose" in v.page.locator("#signed-in-name").inner_text()
+        assert "Signed in as rose (editor)." in v.page.locator("#sign-out-form").inner_text()
         _map_into_view(v)
         v.view(*KENSCOFF_FURCY, 13)
         v.click_at(*KENSCOFF_FURCY)
