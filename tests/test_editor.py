@@ -258,3 +258,12 @@ def test_the_page_edits_on_both_store_backends(store_config):
         assert "Signed in as" not in client.get("/report").get_data(as_text=True)
     finally:
         app.extensions["geoapp"].stop()
+
+
+def test_the_page_in_french_and_creole(app, tokens):
+    client = app.test_client()
+    assert "Signaler une route : changer son état" in client.get("/report?lang=fr").get_data(as_text=True)
+    sign_in(client, tokens["editor"])
+    page = client.get(f"/report?road={ROAD}&lang=ht").get_data(as_text=True)
+    assert "Rapòte yon wout: chanje eta li" in page and "Ou konekte kòm editor-ana (editor)." in page
+    assert client.get("/report?lang=fr&road=x&zoom=3").status_code == 400  # lang= is every page's; zoom= is not

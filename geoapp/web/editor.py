@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from ..api.edits import ID_PATTERN, MAX_REASON, apply_patch, check_reason, editing_role
 from ..errors import BadRequest, NotFound, Unauthorized
+from ..http.language import query_args
 from ..http.params import MAX_PARAM_LENGTH, arg
 from ..http.security import rate_limited
 from ..http.sessions import CSRF_FIELD, check_csrf, csrf_token, sign_in, sign_out, signed_in
@@ -33,9 +34,9 @@ DONE = "report_done"
 @rate_limited("lookups")
 def report_page():
     """Signed out: the sign-in form; signed in: the map to pick a road and the form to change its status."""
-    unknown = sorted(set(request.args) - {"road"})
+    unknown = sorted(set(query_args()) - {"road"})
     if unknown:
-        raise BadRequest("this page takes only road=ID", field=unknown[0][:40])
+        raise BadRequest(_("this page takes only road=ID"), field=unknown[0][:40])
     road_id = arg("road", required=False)
     road = _stored_road(road_id) if road_id else None
     return _page(road=road)
