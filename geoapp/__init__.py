@@ -17,6 +17,7 @@ from .http.errors import install_error_handlers
 from .http.language import install_languages
 from .http.logs import install_request_log
 from .http.security import install_rate_limits, install_security_headers
+from .http.sessions import install_sessions
 from .http.state import EXTENSION, service
 from .i18n.translate import _
 from .settings import Settings
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions[EXTENSION] = Service(settings, make_store(settings))
     install_languages(app)  # first: every later hook, error included, speaks the request's language
+    install_sessions(app, settings)
 
     @app.before_request
     def _keep_up_with_the_store():
@@ -72,8 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .api.ogc import bp as ogc_bp
     from .http.health import bp as health_bp
     from .web import bp as web_bp
+    from .web.editor import bp as editor_bp
 
-    for blueprint in (health_bp, api_bp, figures_bp, ogc_bp, edits_bp, docs_bp, web_bp):
+    for blueprint in (health_bp, api_bp, figures_bp, ogc_bp, edits_bp, docs_bp, web_bp, editor_bp):
         app.register_blueprint(blueprint)
     install_assets(app)
     # after-request hooks run last-installed first: the log sees the bytes sent, compression the

@@ -74,6 +74,12 @@ class Settings:
     tile_attribution                  (none)       attribution shown with ``tile_url``
     trusted_proxies                   0            reverse proxies in front (X-Forwarded-For/-Proto/-Host
                                                    are trusted from that many hops; 0: none)
+    secret_key                        (none)       signs the editors' page sessions; none: a random key made
+                                                   once and kept in ``instance_path/secret_key`` (0600), so
+                                                   restarts and workers agree (set it when several hosts serve)
+    session_lifetime_s                28800        an editor's page session ends this long after signing in
+    secure_cookies                    false        true: the session cookie is always ``Secure`` (otherwise
+                                                   only when the request came over HTTPS)
     ================================  ===========  ==================================================
     """
 
@@ -118,6 +124,9 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str | None = None
     trusted_proxies: int = 0
+    secret_key: str | None = dataclasses.field(default=None, repr=False)
+    session_lifetime_s: int = 28800
+    secure_cookies: bool = False
 
     def __post_init__(self):
         for name in _POSITIVE:
@@ -192,7 +201,8 @@ SPEED_SPREAD = (0.75, 1.15)
 
 #: Settings that divide something: zero would make no sense.
 _POSITIVE = ("max_edge_m", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
-             "incident_radius_m_3")
+             "incident_radius_m_3", "session_lifetime_s")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 def _coerce(field: dataclasses.Field, value: Any) -> Any:
@@ -202,6 +212,13 @@ def _coerce(field: dataclasses.Field, value: Any) -> Any:
             return Path(value)
         if kind == "int":
             return int(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in _TRUE + _FALSE:
+                raise ValueError("must be true or false")
+            return text in _TRUE
         if kind == "float":
             number = float(value)
             if number < 0:

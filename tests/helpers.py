@@ -167,13 +167,19 @@ def moved_osm(source: Path, target: Path, centre: tuple[float, float]) -> Path:
 
 
 class ServerProcess:
-    """``geoapp serve`` (gunicorn) on a free port, in its own process group so it can be killed whole."""
+    """``geoapp serve`` (gunicorn) on a free port, in its own process group so it can be killed whole.
+
+    Its output (a request log line per request) is read as it comes and the last lines kept: a pipe
+    nobody reads fills after some thousand requests and then blocks the server mid-request.
+    """
 
     def __init__(self, env: dict[str, str], workers: int = 2):
+        import collections
         import os
         import socket
         import subprocess
         import sys
+        import threading
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -183,6 +189,13 @@ class ServerProcess:
         self.proc = subprocess.Popen([str(geoapp), "serve", "--port", str(self.port), "--workers", str(workers)],
                                      env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        self.output: collections.deque[bytes] = collections.deque(maxlen=2000)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:
+            self.output.append(line)
 
     def wait_ready(self, timeout: float = 90) -> ServerProcess:
         import time
@@ -201,7 +214,9 @@ class ServerProcess:
 
                     if self.proc.poll() is None:
                         os.killpg(self.proc.pid, signal.SIGKILL)
-                    output = self.proc.communicate(timeout=30)[0].decode(errors="replace")
+                    self.proc.wait(timeout=30)
+                    self._reader.join(timeout=10)
+                    output = b"".join(self.output).decode(errors="replace")
                     raise RuntimeError("server did not start:\n" + output) from None
                 time.sleep(0.2)
 
@@ -214,6 +229,7 @@ class ServerProcess:
         except ProcessLookupError:
             pass
         self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
         self.proc.stdout.close()
 
     def stop(self) -> None:

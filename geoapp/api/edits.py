@@ -27,7 +27,7 @@ from ..errors import (
     PreconditionRequired,
     ReadOnly,
 )
-from ..http.auth import require_role
+from ..http.auth import current_principal, role_at_least
 from ..http.params import json_body, sees_exact_positions
 from ..http.security import rate_limited
 from ..http.state import service
@@ -67,10 +67,17 @@ def _reason(body: dict | None = None) -> str:
     if header and given and header != given:
         raise BadRequest(_("the body's reason differs from X-Change-Reason: send one, or the same in both"),
                          field="reason")
-    reason, field = (header, "X-Change-Reason") if header else (given, "reason")
-    if not reason:
+    if not header and not given:
         raise BadRequest(_("say why: send the reason for the change in the X-Change-Reason header or as \"reason\" in "
                            "the body"), field="X-Change-Reason")
+    return check_reason(header, "X-Change-Reason") if header else check_reason(given, "reason")
+
+
+def check_reason(reason: str, field: str) -> str:
+    """A reason as stored: given, at most ``MAX_REASON`` characters, no control characters, accents intact."""
+    reason = reason.strip()
+    if not reason:
+        raise BadRequest(_("say why: give the reason for the change (%(field)s)", field=field), field=field)
     if len(reason) > MAX_REASON:
         raise BadRequest(_("%(field)s is longer than %(max_reason)s characters",
                            field=field, max_reason=MAX_REASON), field=field)
@@ -261,11 +268,20 @@ def _change(collection_id: str, body_types: tuple[str, ...] | None = None):
 
 
 def _require_editing_role(svc, spec: LayerSpec) -> tuple[str, str]:
-    """The caller, if their role may change this layer (official boundaries: admin only)."""
+    """The caller, if their token's role may change this layer."""
+    return editing_role(spec, current_principal(svc.store))
+
+
+def editing_role(spec: LayerSpec, principal: tuple[str, str] | None, *, missing: str | None = None
+                 ) -> tuple[str, str]:
+    """``principal``, if their role may change this layer (official boundaries: admin only).
+
+    ``missing``: the 401's message for a caller identified otherwise than by a bearer token.
+    """
     if not spec.stored:
         raise ReadOnly(_("%(name)s is derived from imports ('geoapp import-dtm'); it cannot be edited", name=spec.name))
     try:
-        return require_role(svc.store, spec.edit_role)
+        return role_at_least(principal, spec.edit_role, missing=missing)
     except Forbidden:
         if spec.reference:
             raise Forbidden(_("%(name)s holds official reference data (OCHA COD-AB): only an admin may change it, or "
@@ -296,14 +312,24 @@ def patch_item(collection_id: str, feature_id: str):
     """Change some properties and/or the geometry (JSON merge patch; If-Match required)."""
     spec, svc, actor, patch, reason, expected = _change(collection_id, ("application/json",
                                                                          "application/merge-patch+json"))
+    version = apply_patch(svc, spec, feature_id, patch, actor=actor, reason=reason, expected_version=expected)
+    return _respond(collection_id, feature_id, version, 200)
+
+
+def apply_patch(svc, spec: LayerSpec, feature_id: str, patch: dict, *, actor: str, reason: str,
+                expected_version: int) -> int:
+    """Merge ``patch`` into the stored feature, validate, store it with its audit entry; the new version.
+
+    The one path of every patch, whether it came over the API or from the editing page.
+    """
     unknown = sorted(set(patch) - {"type", "properties", "geometry", "id", "reason", "reported_on"})
     if unknown:
         raise BadRequest(_("a patch may set properties and geometry only, not %(unknown)s",
                            unknown=unknown[0][:40]), field=unknown[0][:40])
-    current = svc.store.get(collection_id, feature_id)
+    current = svc.store.get(spec.name, feature_id)
     if current is None:
         raise NotFound(_("no feature %(feature_id)s in %(collection_id)s",
-                         feature_id=f"{feature_id[:80]!r}", collection_id=collection_id), field="featureId")
+                         feature_id=f"{feature_id[:80]!r}", collection_id=spec.name), field="featureId")
     base, _version = current
     changes = patch.get("properties") or {}
     if not isinstance(changes, dict):
@@ -313,11 +339,11 @@ def patch_item(collection_id: str, feature_id: str):
     feature = _dated(_feature(merged, spec, feature_id), base, _reported_on(patch),
                      given_as_of=changes.get("as_of") is not None)
     frame = _validated(feature, spec)
-    _check_links(collection_id, feature_id, frame)
-    version = svc.store.replace(collection_id, feature_id, frame, expected_version=expected, actor=actor,
+    _check_links(spec.name, feature_id, frame)
+    version = svc.store.replace(spec.name, feature_id, frame, expected_version=expected_version, actor=actor,
                                 reason=reason, action="patch")
     svc.data_changed()
-    return _respond(collection_id, feature_id, version, 200)
+    return version
 
 
 @bp.delete("/collections/<collection_id>/items/<feature_id>")

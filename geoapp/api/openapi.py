@@ -32,6 +32,45 @@ def _errors(*codes: int) -> dict:
     return out
 
 
+def _editing_page() -> dict:
+    """The editors' page: sign in with a token (a session cookie), change a road's status (CSRF-checked forms)."""
+    def form(summary: str, fields: dict, required: list[str], *, answer: dict | None = None,
+             errors: tuple[int, ...] = (400, 403, 429)) -> dict:
+        body = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "properties": {"csrf_token": {"type": "string"}, **fields},
+            "required": ["csrf_token", *required]}}}}
+        op = _op(summary, errors=errors, tag="pages", body=body)
+        see_other = {"description": "Back to the page (browsers, who prefer text/html)",
+                     "headers": {"Location": {"schema": {"type": "string"}}}}
+        op["responses"] = {**({"200": op["responses"]["200"]} if answer else {}), "303": see_other,
+                           **{code: r for code, r in op["responses"].items() if code != "200"}}
+        if answer:
+            op["responses"]["200"]["content"]["application/json"]["schema"] = answer
+        return op
+
+    change = {"type": "object", "properties": {"id": {"type": "string"}, "status": {"type": "string"},
+                                               "version": {"type": "integer"}, "actor": {"type": "string"},
+                                               "reason": {"type": "string"}, "road": {"type": "object"}}}
+    return {
+        "/report": {
+            "get": _op("Editing page: sign in with a token, then pick a road on the map and change its status", [
+                _param("road", "query", {"type": "string", "maxLength": 100}, "Road id to show picked")],
+                content="text/html", schema={"type": "string"}, errors=(400, 404, 429), tag="pages"),
+            "post": form("Change a road's status as the signed-in editor (the API's patch path: validation, "
+                         "If-Match version, audit log); JSON for callers who do not prefer text/html", {
+                "road": {"type": "string"}, "status": {"type": "string", "enum": list(REGISTRY["roads"].statuses)},
+                "reason": {"type": "string", "maxLength": 500}, "version": {"type": "string", "pattern": r"^\d+$"},
+                "reported_on": {"type": "string", "format": "date"}}, ["road", "status", "reason", "version"],
+                answer=change, errors=(400, 401, 403, 404, 412, 429)),
+        },
+        "/report/sign-in": {"post": form("Sign in on the editing page with an API token (kept as a signed, "
+                                          "HttpOnly session cookie; the token itself is not stored)",
+                                          {"token": {"type": "string", "maxLength": 200}}, ["token"],
+                                          errors=(400, 401, 403, 429))},
+        "/report/sign-out": {"post": form("Sign out of the editing page", {}, [])},
+    }
+
+
 #: a [low, high] pair
 RANGE = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 LONLAT_PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
@@ -120,8 +159,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
             as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
-        "/point": {"get": _op("Check a point on a map: click or type lon,lat; zones, roads, incidents and the "
-                              "routes to the nearest port and site are drawn", [
+        "/point": {"get": _op("Check a point on a map: click, or type lon,lat or a place name; zones, roads, "
+                              "incidents and the routes to the nearest port and site are drawn", [
             _param("at", "query", LOCATION, "Point: " + LOCATION_TEXT),
             _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000}, "Radius (metres)")],
             content="text/html", schema={"type": "string"}, tag="pages")},
@@ -131,6 +170,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
         "/whatif": {"get": _op("What-if page: close roads (from a list or the map) or an area drawn on the map, "
                                "and see which sites keep their route, take a detour or are cut off",
                                content="text/html", schema={"type": "string"}, errors=(429,), tag="pages")},
+        **_editing_page(),
         "/map/layers/{name}.geojson": {"get": _op(
             "An official boundary layer made light for the map pages (simplified, rounded to 1e-3 degree, with "
             "label points; gzipped when accepted); the full layers are at /api/layers/{name}.geojson", [

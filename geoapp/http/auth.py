@@ -26,11 +26,19 @@ def current_principal(store: Store) -> tuple[str, str] | None:
 
 def require_role(store: Store, minimum: str) -> tuple[str, str]:
     """The caller, if their role is at least ``minimum``: 401 without a token, 403 with too weak a role."""
-    principal = current_principal(store)
+    return role_at_least(current_principal(store), minimum)
+
+
+def role_at_least(principal: tuple[str, str] | None, minimum: str, *, missing: str | None = None
+                  ) -> tuple[str, str]:
+    """``principal`` (name, role), if its role is at least ``minimum``: 401 for nobody, 403 for too weak a role.
+
+    ``missing`` is the 401's message when the caller was identified otherwise than by a bearer token
+    (signing in on a page); by default it asks for the header.
+    """
     if principal is None:
-        raise Unauthorized(_("writing needs an API token with the %(minimum)s role; send 'Authorization: Bearer "
-                             "<token>'", minimum=minimum),
-                           field="Authorization")
+        raise Unauthorized(missing or _("writing needs an API token with the %(minimum)s role; send "
+                                        "'Authorization: Bearer <token>'", minimum=minimum), field="Authorization")
     name, role = principal
     if ROLES.index(role) < ROLES.index(minimum):
         raise Forbidden(_("the token %(name)s has the %(role)s role; this needs %(minimum)s or above",

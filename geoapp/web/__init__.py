@@ -62,7 +62,7 @@ def _assets(*, choropleth: bool = False) -> MapAssets:
         cluster_css=(url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
                      url_for("static", filename="vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")),
         favicon=url_for("static", filename="favicon.svg"),
-        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", *scripts)),
+        map_js=tuple(url_for("static", filename=f) for f in ("i18n.js", "mapview.js", *scripts)),
     )
 
 
@@ -349,7 +349,7 @@ def access_page():
 @bp.get("/point")
 @rate_limited("lookups")
 def point_page():
-    """Check a point: click the map or type lon,lat; the page asks /api/safety and draws the answer."""
+    """Check a point: click the map, type lon,lat or a place name; the page asks /api/safety and draws the answer."""
     from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
     svc = service()

@@ -21,6 +21,8 @@
     Array.prototype.forEach.call(form.querySelectorAll('input[name=layer]'), function (box) { box.disabled = true; });
     var day = form.querySelector('input[name=as_of]');
     if (!day.value) { day.disabled = true; }
+    /* the new view keeps the map where it is (a GET form keeps its action's fragment) */
+    form.setAttribute('action', form.getAttribute('action').split('#')[0] + window.location.hash);
   });
 })();
 /* the panel's fold button (no inline handlers: the pages run under a strict CSP) */
@@ -109,7 +111,7 @@
       });
       map.fitBounds(bounds, { paddingTopLeft: [left, top], paddingBottomRight: [right, bottom] });
     }
-    fit();
+    if (!(window.haView && window.haView.linked)) { fit(); }  /* a shared link keeps its own view */
     document.addEventListener('click', function (event) {
       if (event.target.closest && event.target.closest('.panel .toggle')) { setTimeout(fit, 0); }
     });
@@ -128,7 +130,8 @@
         pad(now.getHours()) + ':' + pad(now.getMinutes());
     }
     var address = document.getElementById('page-url');
-    if (address) { address.textContent = window.location.href; }
+    /* without the screen's view (#map=...): the printed map is fitted anew, and a shorter address is easier to type */
+    if (address) { address.textContent = window.location.href.split('#')[0]; }
     var asOf = document.querySelector('.data-as-of[data-as-of]'), age = document.getElementById('data-age');
     var day = asOf && Date.parse(asOf.getAttribute('data-as-of'));
     if (age && day) {

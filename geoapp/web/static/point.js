@@ -35,6 +35,7 @@
         return { color: ROAD_COLOURS[f.properties.status] || '#555', weight: 2, opacity: 0.6 };
       } }).addTo(map);
     }
+    haView.follow(map);  /* a shared link's view, kept in the address */
     var drawn = L.layerGroup().addTo(map);
     var form = document.getElementById('point-form');
     var field = document.getElementById('at');
@@ -111,9 +112,38 @@
       if (centre) { map.setView(latlng, Math.max(map.getZoom(), 11)); }  /* typed: show where it is */
       panel.dataset.ready = 'true';
     }
+    /* what to send as at= for a place the API offered: a candidate's id (exact), or a suggested name */
+    function place(c) {
+      if (typeof c === 'string') { return c; }
+      if (!c || typeof c !== 'object') { return null; }
+      if (c.id) { return c.id; }
+      return isFinite(c.lon) && isFinite(c.lat) ? Number(c.lon).toFixed(5) + ',' + Number(c.lat).toFixed(5) : null;
+    }
+    function candidates(list) {
+      if (!Array.isArray(list) || !list.length) { return; }
+      var box = el('div', null, 'candidates');
+      box.appendChild(el('p', _('Did you mean one of these? Choose one to check it:')));
+      list.forEach(function (c) {
+        var value = place(c);
+        if (!value) { return; }
+        var label = typeof c === 'string' ? c : [c.name, (c.kind || '').replace(/_/g, ' '), c.commune, c.department]
+          .filter(function (part, i, all) { return part && (i === 0 || part !== all[0]); }).join(', ');
+        var button = el('button', label || value);
+        button.type = 'button';
+        button.addEventListener('click', function () { field.value = value; ask(true); });
+        box.appendChild(button);
+      });
+      panel.appendChild(box);
+    }
+    /* the page's address names the point checked (the view stays in the fragment), so it can be shared */
+    function remember(text) {
+      var query = '?at=' + encodeURIComponent(text) + (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : '');
+      window.history.replaceState(window.history.state, '', window.location.pathname + query + window.location.hash);
+    }
     function ask(centre) {
-      if (!field.value.trim()) { return; }  /* lon,lat or a place name: the answer says where it is */
-      var url = window.haApi(form.dataset.api + '?at=' + encodeURIComponent(field.value.trim()) +
+      var text = field.value.trim();
+      if (!text) { return; }  /* lon,lat or a place name: the answer says where it is */
+      var url = window.haApi(form.dataset.api + '?at=' + encodeURIComponent(text) +
         (radius.value ? '&radius_m=' + encodeURIComponent(radius.value) : ''));
       panel.dataset.ready = 'false';
       panel.textContent = _('Checking\u2026');
@@ -121,19 +151,27 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       }).then(function (result) {
         if (!result.ok) {
-          panel.textContent = result.body && result.body.error ? result.body.error.message : _('The check failed.');
+          var error = result.body && result.body.error ? result.body.error : {};
+          panel.textContent = '';
+          panel.appendChild(el('p', error.message || _('The check failed.'), 'error-message'));
+          candidates(error.candidates || error.suggestions);
+          drawn.clearLayers();
           panel.dataset.ready = 'error';
           return;
         }
         show(result.body, L.latLng(result.body.at[1], result.body.at[0]), centre);
-      }).catch(function () { panel.textContent = _('The check failed: the server did not answer.'); });
+        remember(text);
+      }).catch(function () {
+        panel.textContent = _('The check failed: the server did not answer.');
+        panel.dataset.ready = 'error';
+      });
     }
     map.on('click', function (event) {
       field.value = event.latlng.lng.toFixed(5) + ',' + event.latlng.lat.toFixed(5);
       ask();
     });
     form.addEventListener('submit', function (event) { event.preventDefault(); ask(true); });
-    if (field.value) { ask(true); }
+    if (field.value) { ask(!haView.linked); }  /* a shared link keeps its own view */
     window.haMap = map;
   }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }

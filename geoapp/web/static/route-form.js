@@ -21,6 +21,7 @@
         return { color: colours[f.properties.status] || '#555', weight: 2, opacity: 0.8 };
       } }).addTo(map);
     }
+    haView.follow(map);  /* a shared link's view, kept in the address */
     var markers = {};
     function put(which, latlng, named) {
       var field = document.getElementById(which);

@@ -18,11 +18,13 @@
     var sites = data('whatif-sites') || {};
     var form = document.getElementById('whatif-form');
     var list = document.getElementById('whatif-roads');
-    var map = L.map('pick-map', { preferCanvas: true, minZoom: 7, maxZoom: 18 }).setView([18.6, -72.5], 9);
+    var map = L.map('pick-map', { preferCanvas: true, renderer: L.canvas({ tolerance: 8 }), minZoom: 7, maxZoom: 18 })
+      .setView([18.6, -72.5], 9);  /* tolerance: roads are easy to tap on a phone */
     var outline = data('pick-outline');
     if (outline) {
       L.geoJSON(outline, { interactive: false, style: { color: '#8a8a8a', weight: 1, fillColor: '#fbfaf5', fillOpacity: 1 } }).addTo(map);
     }
+    haView.follow(map);  /* a shared link's view, kept in the address */
     function chosen() {
       return Array.prototype.filter.call(list.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
     }
@@ -44,20 +46,31 @@
     function restyle() { roadLayer.setStyle(roadLayer.options.style); }
     list.addEventListener('change', restyle);
 
-    // a simple area tool: click to add vertices, "Finish area" to close the ring
+    // a small area tool: "Draw an area", click the corners, undo the last one, "Finish area" closes the ring
     var drawing = false, vertices = [], sketch = null, area = null;
     var state = document.getElementById('whatif-area-state');
     var finish = document.getElementById('whatif-finish');
+    var undo = document.getElementById('whatif-undo');
     function redraw() {
       if (sketch) { map.removeLayer(sketch); }
-      sketch = vertices.length ? L.polygon(vertices, { color: '#000', weight: 2, dashArray: '4 4', fillOpacity: 0.1 }).addTo(map) : null;
+      sketch = null;
+      if (vertices.length) {
+        sketch = L.layerGroup([
+          L.polygon(vertices, { color: '#000', weight: 2, dashArray: drawing ? '4 4' : null, fillOpacity: 0.1, interactive: false })
+        ].concat(drawing ? vertices.map(function (v) {
+          return L.circleMarker(v, { radius: 4, color: '#000', weight: 1, fillColor: '#fff', fillOpacity: 1, interactive: false });
+        }) : [])).addTo(map);
+      }
       state.textContent = drawing ? _('%(count)s vertices: click the map to add more', { count: vertices.length }) :
         (area ? _('An area is drawn: every road meeting it is closed.') : _('No area drawn.'));
       finish.disabled = !drawing || vertices.length < 3;
+      undo.disabled = !drawing || vertices.length === 0;
+      map.getContainer().classList.toggle('drawing', drawing);
     }
     document.getElementById('whatif-draw').addEventListener('click', function () {
       drawing = true; vertices = []; area = null; redraw();
     });
+    undo.addEventListener('click', function () { vertices.pop(); redraw(); });
     finish.addEventListener('click', function () {
       drawing = false;
       var ring = vertices.map(function (v) { return [Number(v.lng.toFixed(5)), Number(v.lat.toFixed(5))]; });
@@ -73,6 +86,7 @@
     map.on('click', function (event) {
       if (drawing) { vertices.push(event.latlng); redraw(); }
     });
+    window.haWhatif = { roads: roadLayer, chosen: chosen, area: function () { return area; } };
 
     var results = L.layerGroup().addTo(map);
     var box = document.getElementById('whatif-result');
