@@ -20,6 +20,7 @@ from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from ..errors import BadRequest, ConfigError, Forbidden
+from ..i18n.translate import _
 
 #: the session's keys: the signed-in editor, and the per-session CSRF token of its forms
 EDITOR, CSRF = "editor", "csrf"
@@ -134,10 +135,10 @@ def check_csrf() -> None:
     expected = session.get(CSRF)
     sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token") or ""
     if not sent:
-        raise BadRequest("the form has no CSRF token: reload the page and send it again", field=CSRF_FIELD)
+        raise BadRequest(_("the form has no CSRF token: reload the page and send it again"), field=CSRF_FIELD)
     if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise Forbidden("the form's CSRF token does not match this session (it expired, or the form came from "
-                        "another page): reload the page and send it again", field=CSRF_FIELD)
+        raise Forbidden(_("the form's CSRF token does not match this session (it expired, or the form came from "
+                          "another page): reload the page and send it again"), field=CSRF_FIELD)
 
 
 def _check_origin() -> None:
@@ -145,13 +146,13 @@ def _check_origin() -> None:
     origin = request.headers.get("Origin")
     referer = request.headers.get("Referer")
     if origin is None and referer is None:
-        raise Forbidden("the request says neither Origin nor Referer: forms are accepted only from this site's "
-                        "own pages", field="Origin")
+        raise Forbidden(_("the request says neither Origin nor Referer: forms are accepted only from this site's "
+                          "own pages"), field="Origin")
     field, sent = ("Origin", origin) if origin is not None else ("Referer", referer)
     parts = urlsplit(sent or "")
     if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
-        raise Forbidden(f"the request's {field} is not this site: forms are accepted only from this site's own "
-                        "pages", field=field)
+        raise Forbidden(_("the request's %(field)s is not this site: forms are accepted only from this site's own "
+                          "pages", field=field), field=field)
 
 
 def _now() -> dt.datetime:

@@ -73,10 +73,10 @@ def _private(response: Response) -> Response:
 def _stored_road(road_id: str) -> dict:
     """The road as stored now (the map may still show the data loaded before the last change)."""
     if not ID_PATTERN.match(road_id):
-        raise BadRequest("road must be a road id like rd-kenscoff-furcy", field="road")
+        raise BadRequest(_("road must be a road id like rd-kenscoff-furcy"), field="road")
     stored = service().store.get(LAYER, road_id)
     if stored is None:
-        raise NotFound(f"no road {road_id[:80]!r}", field="road")
+        raise NotFound(_("no road %(road)s", road=repr(road_id[:80])), field="road")
     feature, version = stored
     return {"id": road_id, "properties": feature["properties"], "geometry": feature["geometry"], "version": version,
             "history": recent_changes(service().store.history(LAYER, road_id))}
@@ -98,13 +98,13 @@ def sign_in_view():
     check_csrf()
     token = (request.form.get("token") or "").strip()
     if not token:
-        raise BadRequest("paste your token to sign in", field="token")
+        raise BadRequest(_("paste your token to sign in"), field="token")
     if len(token) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"a token is shorter than {MAX_PARAM_LENGTH} characters", field="token")
+        raise BadRequest(_("a token is shorter than %(most)s characters", most=MAX_PARAM_LENGTH), field="token")
     if sign_in(service().store, token, service().settings.session_lifetime_s) is None:
         if not _wants_page():
-            raise Unauthorized("this token is not valid (unknown or revoked)", field="token")
-        return _page(error="This token is not valid (unknown or revoked). Check it and paste it again.", status=401)
+            raise Unauthorized(_("this token is not valid (unknown or revoked)"), field="token")
+        return _page(error=_("This token is not valid (unknown or revoked). Check it and paste it again."), status=401)
     return _back()
 
 
@@ -135,14 +135,14 @@ def report_change():
     actor, _role = editing_role(spec, signed_in(svc.store), missing=_(
         "changing a road needs the %(minimum)s role: sign in on the editing page with your token first",
         minimum=spec.edit_role))
-    road_id = _form("road", "pick a road on the map (or in the list)")
+    road_id = _form("road", _("pick a road on the map (or in the list)"))
     if not ID_PATTERN.match(road_id):
-        raise BadRequest("road must be a road id like rd-kenscoff-furcy", field="road")
-    status = _form("status", "choose the road's new status")
+        raise BadRequest(_("road must be a road id like rd-kenscoff-furcy"), field="road")
+    status = _form("status", _("choose the road's new status"))
     reason = check_reason(request.form.get("reason") or "", "reason")
-    version = _form("version", "the form lacks the version of the road you read: pick the road again")
+    version = _form("version", _("the form lacks the version of the road you read: pick the road again"))
     if not re.fullmatch(r"\d{1,12}", version):
-        raise BadRequest("version must be the road's version number", field="version")
+        raise BadRequest(_("version must be the road's version number"), field="version")
     patch: dict = {"properties": {"status": status}}
     if request.form.get("reported_on"):
         patch["reported_on"] = request.form["reported_on"].strip()
@@ -162,7 +162,8 @@ def _form(field: str, missing: str) -> str:
     if not value:
         raise BadRequest(missing, field=field)
     if len(value) > MAX_PARAM_LENGTH:
-        raise BadRequest(f"{field} is longer than {MAX_PARAM_LENGTH} characters", field=field)
+        raise BadRequest(_("%(field)s is longer than %(max_param_length)s characters", field=field,
+                           max_param_length=MAX_PARAM_LENGTH), field=field)
     return value
 
 
