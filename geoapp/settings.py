@@ -74,6 +74,29 @@ class Settings:
     tile_attribution                  (none)       attribution shown with ``tile_url``
     trusted_proxies                   0            reverse proxies in front (X-Forwarded-For/-Proto/-Host
                                                    are trusted from that many hops; 0: none)
+    leg_transfer_s_sea                3600         time at the port before a boat leaves (check-in, loading)
+    leg_transfer_s_air                2700         time at the airport or helipad before a flight
+    leg_wait_on_request_s             43200        expected wait for a leg run ``on request`` (booking, a
+                                                   slot on the next trip)
+    leg_default_hour                  8            departure hour of a ``daily`` / ``weekly`` / DAYS leg
+                                                   whose schedule gives no times
+    leg_cost_kmh                      45           sea and air legs cost their time (transfer, wait,
+                                                   crossing) as this many km per hour of road: road
+                                                   costs are risk-weighted metres, so an hour at a port
+                                                   weighs as 45 km of open primary road
+    port_restricted_s                 7200         a ``restricted`` port at either end of a leg costs this
+                                                   many seconds more (inspections, queues)
+    port_gang_controlled_s            86400        a ``gang_controlled`` port costs this many seconds more
+                                                   in ``least_risk`` mode (never used in ``avoid``)
+    curfew                            19:00-05:00  the national curfew, local time (America/Port-au-
+                                                   Prince); ``none``: no curfew.  With ``depart=``, road travel
+                                                   inside it makes a route ``caution`` (``curfew=avoid``:
+                                                   wait for its end, or refuse)
+    curfew_areas                      (none)       a GeoJSON file of polygons with their own ``hours``
+                                                   (e.g. ``18:00-06:00``) and ``name``, on top of ``curfew``
+    dark_hours                        18:30-05:30  night, local time: with ``depart=``, ``dangerous`` roads
+                                                   travelled then cost ``penalty_dangerous_dark`` more
+    penalty_dangerous_dark            2.0          extra cost per metre on a ``dangerous`` road in the dark
     ================================  ===========  ==================================================
     """
 
@@ -118,6 +141,17 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str | None = None
     trusted_proxies: int = 0
+    leg_transfer_s_sea: float = 3600.0
+    leg_transfer_s_air: float = 2700.0
+    leg_wait_on_request_s: float = 43200.0
+    leg_default_hour: int = 8
+    leg_cost_kmh: float = 45.0
+    port_restricted_s: float = 7200.0
+    port_gang_controlled_s: float = 86400.0
+    curfew: str = "19:00-05:00"
+    curfew_areas: Path | None = None
+    dark_hours: str = "18:30-05:30"
+    penalty_dangerous_dark: float = 2.0
 
     def __post_init__(self):
         for name in _POSITIVE:
@@ -191,14 +225,14 @@ STATUS_SPEED = {"open": 1.0, "dangerous": 0.7, "blocked": 0.4}
 SPEED_SPREAD = (0.75, 1.15)
 
 #: Settings that divide something: zero would make no sense.
-_POSITIVE = ("max_edge_m", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
+_POSITIVE = ("max_edge_m", "leg_cost_kmh", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
              "incident_radius_m_3")
 
 
 def _coerce(field: dataclasses.Field, value: Any) -> Any:
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     try:
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(value)
         if kind == "int":
             return int(value)

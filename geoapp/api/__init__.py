@@ -9,6 +9,7 @@ import math
 from flask import Blueprint, Response, jsonify, url_for
 
 from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, whatif_lookup
+from ..answers.legs import parse_curfew, parse_depart, parse_modes
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
@@ -52,6 +53,8 @@ def route():
             data, svc.settings, origin.lonlat, destination.lonlat,
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
+            modes=parse_modes(arg("modes", required=False)), depart=parse_depart(arg("depart", required=False)),
+            curfew=parse_curfew(arg("curfew", required=False)),
         ), notes)
     echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
