@@ -102,3 +102,33 @@ def test_next_departure_follows_days_and_times_across_dst():
 
 def test_hours():
     assert parse_hours("19:00-05:00") == (dt.time(19), dt.time(5))
+
+
+def test_access_counts_sites_reached_by_air_and_whatif_closes_the_helipad(client):
+    hub = "/api/access?from=pt-petion-ville-helipad"
+    road = client.get(hub).get_json()
+    both = client.get(hub + "&modes=road,sea,air").get_json()
+    assert "modes" not in road and both["modes"] == ["road", "sea", "air"]
+    assert both["summary"]["caution"] > road["summary"]["caution"]
+    flown = [s for s in both["sites"] if s.get("legs")]
+    assert flown and all(s["legs"]["air_m"] > 0 for s in flown)
+    closed = client.post("/api/whatif", json={"from": "pt-petion-ville-helipad", "modes": ["road", "air"],
+                                              "close_ports": ["pt-petion-ville-helipad"]}).get_json()
+    assert closed["scenario"]["closed_ports"] == ["pt-petion-ville-helipad"]
+    assert closed["summary"]["lose_safe_access"] == len([s for s in flown if s["access"] in ("safe", "caution")])
+    assert closed["summary"]["after"] == road["summary"]
+
+
+def test_whatif_suspends_a_connection_and_checks_ids(client):
+    body = {"from": "pt-petion-ville-helipad", "modes": "road,sea,air"}
+    for field, ids in (("suspend_connections", ["cn-nope"]), ("close_ports", ["pt-nope"])):
+        response = client.post("/api/whatif", json={**body, field: ids})
+        assert response.status_code == 400 and response.get_json()["error"]["field"] == field
+    response = client.post("/api/whatif", json={"from": "pt-petion-ville-helipad",
+                                                "suspend_connections": ["cn-unhas-pv-cap"]})
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "modes"
+    every = ["cn-unhas-pv-cap", "cn-unhas-pv-jacmel", "cn-unhas-pv-les-cayes", "cn-unhas-pv-jeremie"]
+    # by air alone: the coastal boats would otherwise take over
+    answer = client.post("/api/whatif", json={**body, "modes": "road,air", "suspend_connections": every}).get_json()
+    assert answer["scenario"]["suspended_connections"] == every
+    assert answer["summary"]["lose_safe_access"] > 0

@@ -298,6 +298,24 @@ class LegNetwork:
         """Road-graph arc indices of augmented road arcs."""
         return self._road_arc_of[arcs]
 
+    def access_arcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Tail and figure row of each augmented arc, for access trees: road arcs their edge, legs after them."""
+        row = np.empty(len(self.arc_leg), dtype=np.int64)
+        row[self.road_position] = self.router.graph.arc_edge
+        row[self.leg_position] = self.router.graph.n_edges + np.arange(self.n_legs)
+        return self.topology.tail, row
+
+    def leg_figures(self, columns: tuple[str, ...]) -> np.ndarray:
+        """One row per leg: the access figures routes add up (``columns``), then metres by sea and by air."""
+        rows = np.zeros((self.n_legs, len(columns) + 2))
+        length = shapely.length(np.array([self.leg_line(i) for i in range(self.n_legs)], dtype=object)) \
+            if self.n_legs else np.zeros(0)
+        rows[:, columns.index("length_m")] = length
+        rows[:, columns.index("seconds")] = self.transfer_s + self.wait_s + self.duration_s
+        rows[:, len(columns)] = np.where(self.mode == "sea", length, 0.0)
+        rows[:, len(columns) + 1] = np.where(self.mode == "air", length, 0.0)
+        return rows
+
     def leg_line(self, leg: int) -> shapely.LineString:
         """A leg's line (metric), in travel order."""
         line = self.lines[self.conn[leg]]
