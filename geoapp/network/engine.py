@@ -76,7 +76,9 @@ class Topology:
         self.tail = np.asarray(tail).astype(np.int64)
         #: node positions the straight-line bound uses (all zeros: no such bound)
         self.xy = np.ascontiguousarray(xy if straight_line else np.zeros_like(xy), dtype=np.float64)
-        self.landmarks = _pick_landmarks(np.asarray(xy, dtype=np.float64), n_landmarks)
+        #: where the nodes are (landmarks are picked around the network's edge)
+        self.node_xy = np.ascontiguousarray(xy, dtype=np.float64)
+        self.landmarks = _pick_landmarks(self.node_xy, n_landmarks)
         self.lm_from, self.lm_to = _landmark_tables(n, self.tail, self.head, np.asarray(least_cost, dtype=float),
                                                     self.landmarks)
         self.local = threading.local()  # search workspaces, one per serving thread
@@ -121,7 +123,7 @@ class PathEngine:
             return
         t = self.topology
         passable = np.isfinite(self.cost)
-        landmarks = _pick_landmarks(t.xy, COST_LANDMARKS)
+        landmarks = _pick_landmarks(t.node_xy, COST_LANDMARKS)
         cost_from, cost_to = _landmark_tables(t.n_nodes, t.tail[passable], t.head[passable], self.cost[passable],
                                               landmarks)
         # unreachable is a huge finite number: the compiled bound runs with fastmath (no inf arithmetic)
