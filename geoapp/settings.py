@@ -76,14 +76,16 @@ class Settings:
                                                    are trusted from that many hops; 0: none)
     leg_transfer_s_sea                3600         time at the port before a boat leaves (check-in, loading)
     leg_transfer_s_air                2700         time at the airport or helipad before a flight
-    leg_wait_on_request_s             43200        expected wait for a leg run ``on request`` (booking, a
-                                                   slot on the next trip)
+    leg_wait_on_request_s             21600        expected wait for a leg run ``on request`` (a slot on
+                                                   the next trip, booked ahead)
     leg_default_hour                  8            departure hour of a ``daily`` / ``weekly`` / DAYS leg
                                                    whose schedule gives no times
-    leg_cost_kmh                      45           sea and air legs cost their time (transfer, wait,
-                                                   crossing) as this many km per hour of road: road
-                                                   costs are risk-weighted metres, so an hour at a port
-                                                   weighs as 45 km of open primary road
+    leg_cost_kmh                      25           sea and air legs cost their time (transfer, wait,
+                                                   crossing) as this many km per hour: road costs are
+                                                   risk-weighted metres, so an hour at a port or on
+                                                   board weighs as an hour on an average open road (the
+                                                   ``other`` class speed: primary roads are faster,
+                                                   mountain tracks much slower)
     port_restricted_s                 7200         a ``restricted`` port at either end of a leg costs this
                                                    many seconds more (inspections, queues)
     port_gang_controlled_s            86400        a ``gang_controlled`` port costs this many seconds more
@@ -143,9 +145,9 @@ class Settings:
     trusted_proxies: int = 0
     leg_transfer_s_sea: float = 3600.0
     leg_transfer_s_air: float = 2700.0
-    leg_wait_on_request_s: float = 43200.0
+    leg_wait_on_request_s: float = 21600.0
     leg_default_hour: int = 8
-    leg_cost_kmh: float = 45.0
+    leg_cost_kmh: float = 25.0
     port_restricted_s: float = 7200.0
     port_gang_controlled_s: float = 86400.0
     curfew: str = "19:00-05:00"

@@ -126,9 +126,9 @@ def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str,
 
 def leg_verdict(legs: LegNetwork, trip: Trip, road_verdict: str) -> str:
     """A trip's verdict: its roads', made ``caution`` by a restricted port and ``unsafe`` by a gang-held one."""
-    status = {legs.ports["status"].iat[p] for s in trip.stages if s.mode != "road"
-              for p in (legs.from_port[s.leg], legs.to_port[s.leg])}
-    if "gang_controlled" in status:
+    ports = [p for s in trip.stages if s.mode != "road" for p in (legs.from_port[s.leg], legs.to_port[s.leg])]
+    status = {legs.ports["status"].iat[p] for p in ports}
+    if "gang_controlled" in status or legs.port_controlled[ports].any():
         return "unsafe"
     if "restricted" in status and road_verdict == "safe":
         return "caution"
@@ -175,7 +175,8 @@ def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer
             "transfer_s": round(float(legs.transfer_s[i])), "wait_s": round(float(legs.wait_s[i])),
             "vehicles": _flag(c["vehicles"].iat[row]) if "vehicles" in c else None,
             "capacity_t": _number(c["capacity_t"].iat[row]) if "capacity_t" in c else None,
-            "exposure": {"ports": [{"id": legs.ports["id"].iat[p], "status": legs.ports["status"].iat[p]}
+            "exposure": {"ports": [{"id": legs.ports["id"].iat[p], "status": legs.ports["status"].iat[p],
+                                    "inside_controlled": bool(legs.port_controlled[p])}
                                    for p in (legs.from_port[i], legs.to_port[i])]},
             "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(legs.leg_line(i))},
         })

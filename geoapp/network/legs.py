@@ -8,7 +8,8 @@ open road.  The time is the transfer at the port (``leg_transfer_s_sea`` / ``_ai
 wait for the next departure (half the average gap between departures of the schedule; ``on
 request``: ``leg_wait_on_request_s``) and the crossing (``duration_s``).  Ports cost too:
 ``restricted`` adds ``port_restricted_s``, ``gang_controlled`` cannot be used in ``avoid`` and adds
-``port_gang_controlled_s`` in ``least_risk``; a ``closed`` port and a ``suspended`` connection are
+``port_gang_controlled_s`` in ``least_risk`` (so does a port inside a controlled zone, whatever its
+status); a ``closed`` port and a ``suspended`` connection are
 never used.
 
 The augmented search graph (road arcs, then leg arcs, sorted by tail) is built once per set of
@@ -138,6 +139,11 @@ class LegNetwork:
             nearer = np.argmin(np.hypot(*(nodes_xy - port_coords[:, None, :]).transpose(2, 0, 1)), axis=1)
             gate = ends[np.arange(len(ports)), nearer]
             self.port_gate = np.where(found.distance_m <= rules.snap_max_m, gate, -1)
+        #: ports inside a controlled zone: used as gang-held ones are (never in ``avoid``), whatever their status
+        self.port_controlled = np.zeros(len(ports), dtype=bool)
+        if len(ports) and len(router._controlled_index):
+            inside, _ = router._controlled.query(port_xy, predicate="intersects")
+            self.port_controlled[inside] = True
         row_of = {pid: i for i, pid in enumerate(ports["id"])}
         conns = connections.reset_index(drop=True)
         self.connections = conns
@@ -185,7 +191,7 @@ class LegNetwork:
         closed = (status == "closed").any(axis=1)
         if len(closed_ports):
             closed |= np.isin(self.ports["id"].to_numpy(dtype=object)[ends], list(closed_ports)).any(axis=1)
-        gang = (status == "gang_controlled").sum(axis=1)
+        gang = ((status == "gang_controlled") | self.port_controlled[ends]).sum(axis=1)
         usable = np.isin(self.mode, modes) & ~closed & ~((mode == "avoid") & (gang > 0))
         if len(suspended):
             usable &= ~np.isin(self.connections["id"].to_numpy(dtype=object)[self.conn], list(suspended))
