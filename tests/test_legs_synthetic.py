@@ -117,3 +117,18 @@ def test_access_and_whatif_over_the_barge():
         answer = whatif_lookup(data, SETTINGS, MAINLAND, scenario, exact=True, modes=("road", "sea"))
         assert answer["sites"][0]["outcome"] == "unreachable"
         assert answer["summary"]["people_losing_safe_access"] == 500
+
+
+def test_dangerous_roads_weigh_more_after_dark_and_stretches_get_times():
+    settings = Settings(penalty_dangerous=1.5, curfew="none")  # by day the dangerous block is the cheaper way
+    data = build_dataset({"roads": grid_roads(5, statuses={"h0-1": "dangerous"}), "gang_zones": zones_frame()},
+                         settings, today=TODAY)
+    start, end = MAINLAND, (MAINLAND[0] + 0.03, MAINLAND[1])
+    noon = route_lookup(data, settings, start, end, today=TODAY, depart=dt.datetime(2025, 4, 10, 12, tzinfo=HAITI))
+    assert noon["verdict"] == "caution"
+    assert "h0-1" in [s["road_id"] for s in noon["routes"][0]["properties"]["itinerary"]]
+    night = route_lookup(data, settings, start, end, today=TODAY, depart=dt.datetime(2025, 4, 10, 21, tzinfo=HAITI))
+    assert night["verdict"] == "safe"
+    stretches = night["routes"][0]["properties"]["itinerary"]
+    assert "h0-1" not in [s["road_id"] for s in stretches]
+    assert stretches[0]["arrive"].startswith("2025-04-10T21:0") and stretches[-1]["arrive"] == night["timing"]["arrive"]

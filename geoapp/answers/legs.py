@@ -119,6 +119,8 @@ def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str,
     if any(m in LEG_MODES for m in modes) and data.legs is not None:
         return data.legs.trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost, suspended=suspended,
                               closed_ports=closed_ports)
+    if edge_cost is not None or road is None:
+        road = data.router.route(snaps["from"], snaps["to"], mode, edge_cost=edge_cost)
     if road is None:
         return None
     return Trip(road, (Stage("road", road),))
@@ -315,28 +317,68 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
         if depart is not None:
             answer["timing"] = None
         return answer
-    stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     reasons = list(answer["reasons"])
+    dark = depart is not None and _in_the_dark(data, settings, trip, depart)
+    if dark:  # dangerous roads weigh more after dark: search again with those costs
+        trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode)) or trip
+    stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
         feature = _prefer_trip(answer, data, trip, stages, reasons, near=near, to=ends[1],
                                endpoint_in_controlled=endpoint_in_controlled, make_feature=make_feature)
+    elif dark and feature is not None and road is not None and not np.array_equal(trip.route.edges, road.edges):
+        feature = make_feature(trip.route)
+        answer["routes"] = [feature, *(f for f in answer["routes"] if f["properties"]["kind"] != "safest")]
+        answer["verdict"] = feature["properties"]["verdict"]
+        reasons.insert(0, _("Part of the trip is after dark (%(hours)s): the safest route keeps off dangerous roads "
+                            "it would take by day.", hours=settings.dark_hours))
+    if dark and trip.route.exposure.dangerous_road_m > 0:
+        reasons.append(_("Part of the trip is after dark (%(hours)s), when dangerous roads weigh %(times)s times "
+                         "more: this route still runs %(km)s km on them; leave earlier to avoid it.",
+                         hours=settings.dark_hours, times=f"{1 + settings.penalty_dangerous_dark:g}",
+                         km=f"{trip.route.exposure.dangerous_road_m / 1000:.1f}"))
     if feature is not None:
         feature["properties"]["modes"] = list(modes)
         feature["properties"]["legs"] = stages
     answer["legs"] = stages
     if depart is not None:
-        said, refused, summary = timeline(data, settings, trip, stages, depart, curfew_mode=curfew_mode)
-        answer["timing"] = summary
-        reasons += said
-        if refused:
-            answer["verdict"] = "no_safe_route"
-        elif any("curfew" in s for s in stages) and answer["verdict"] == "safe":
-            answer["verdict"] = "caution"
-        if feature is not None:
-            feature["properties"]["timing"] = summary
+        _add_times(answer, data, settings, trip, stages, depart, curfew_mode=curfew_mode, feature=feature,
+                   reasons=reasons)
     answer["reasons"] = reasons
     return answer
+
+
+def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stages: list[dict], depart: dt.datetime,
+               *, curfew_mode: str, feature: dict | None, reasons: list[str]) -> None:
+    """Times per stage and per itinerary stretch; the curfews' say on the verdict."""
+    said, refused, summary = timeline(data, settings, trip, stages, depart, curfew_mode=curfew_mode)
+    answer["timing"] = summary
+    reasons += said
+    if refused:
+        answer["verdict"] = "no_safe_route"
+    elif any("curfew" in s for s in stages) and answer["verdict"] == "safe":
+        answer["verdict"] = "caution"
+    if feature is not None:
+        feature["properties"]["timing"] = summary
+        _stretch_times(feature["properties"].get("itinerary") or [], stages)
+
+
+def _stretch_times(itinerary: list[dict], stages: list[dict]) -> None:
+    """``arrive`` (local ISO time) at the end of each itinerary stretch, from the road stages' times."""
+    spans = []  # (first road metre, last road metre, depart, arrive) of each road stage
+    start = 0.0
+    for row in stages:
+        if row["mode"] == "road" and "depart" in row:
+            spans.append((start, start + row["distance_m"], dt.datetime.fromisoformat(row["depart"]),
+                          dt.datetime.fromisoformat(row["arrive"])))
+            start += row["distance_m"]
+    for stretch in itinerary:
+        end = stretch["start_m"] + stretch["length_m"]
+        for first, last, leaves, arrives in spans:
+            if end <= last + 1.0:
+                share = 0.0 if last <= first else min(max((end - first) / (last - first), 0.0), 1.0)
+                stretch["arrive"] = _iso(leaves + (arrives - leaves) * share)
+                break
 
 
 def _prefer_trip(answer: dict, data: Dataset, trip: Trip, stages: list[dict], reasons: list[str], *, near: float,
@@ -393,3 +435,32 @@ def site_legs(result: dict, i: int, reachable: bool) -> dict | None:
         return None
     sea, air = result["legs_m"]["avoid" if reachable else "least_risk"][i]
     return {"sea_m": round(float(sea), 1), "air_m": round(float(air), 1)} if sea > 0 or air > 0 else None
+
+
+def dark_costs(data: Dataset, settings: Settings, mode: str) -> np.ndarray:
+    """The mode's edge costs with ``penalty_dangerous_dark`` more per metre on ``dangerous`` roads (only dearer)."""
+    router = data.router
+    length = router.graph.edges["length_m"].to_numpy()
+    return router.edge_cost[mode] + settings.penalty_dangerous_dark * length * (router.edge_status == "dangerous")
+
+
+def _in_the_dark(data: Dataset, settings: Settings, trip: Trip, depart: dt.datetime) -> bool:
+    """Whether any road stage of the trip, leaving at ``depart`` (no curfew wait), is driven in the dark hours."""
+    if settings.dark_hours.strip().lower() in ("", "none"):
+        return False
+    night = Curfew(*parse_hours(settings.dark_hours))
+    now = depart
+    legs = data.legs
+    for stage in trip.stages:
+        if stage.mode == "road":
+            assert stage.route is not None
+            end = after(now, stage.route.duration_s)
+            if any(True for _ in night.windows(now, end)):
+                return True
+            now = end
+        else:
+            assert legs is not None
+            leaves, _ = next_departure(legs.schedule[stage.leg], legs.rules,
+                                       after(now, float(legs.transfer_s[stage.leg])))
+            now = after(leaves, float(legs.duration_s[stage.leg]))
+    return False
