@@ -362,9 +362,10 @@ def _draw_legs(m: folium.Map, legs: list[dict]) -> list[tuple[str, dict]]:
     """Draw the sea and air legs dashed with a tooltip each; their (label, style) for the legend."""
     used = []
     for leg in legs:
-        if leg["mode"] == "road":
+        by = leg["mode"]
+        if by == "road":
             continue
-        label = _(LEG_LABELS[leg["mode"]])
+        label = _(LEG_LABELS[by])
         folium.GeoJson({"type": "Feature", "properties": {"mode": leg["mode"]}, "geometry": leg["geometry"]},
                        name=label, style_function=lambda _f, s=LEG_STYLES[leg["mode"]]: s,
                        tooltip=_("%(by)s: %(from)s -> %(to)s", by=label, to=leg["to"]["name"],
