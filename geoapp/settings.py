@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,12 @@ class Settings:
         for name in _POSITIVE:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"setting {name} must be greater than 0")
+        for name in ("curfew", "dark_hours"):
+            if not _HOURS.fullmatch(getattr(self, name).strip()):
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be HH:MM-HH:MM (e.g. 19:00-05:00) "
+                                  "or none")
+        if not 0 <= self.leg_default_hour <= 23:
+            raise ConfigError("setting leg_default_hour must be an hour from 0 to 23")
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""
@@ -226,6 +233,8 @@ STATUS_SPEED = {"open": 1.0, "dangerous": 0.7, "blocked": 0.4}
 #: low length at ``SPEED_SPREAD[1]`` times the speed to the high length at ``SPEED_SPREAD[0]`` times it.
 SPEED_SPREAD = (0.75, 1.15)
 
+#: A span of hours (local time), or none: the curfew and the dark hours.
+_HOURS = re.compile(r"(?i)none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 #: Settings that divide something: zero would make no sense.
 _POSITIVE = ("max_edge_m", "leg_cost_kmh", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
              "incident_radius_m_3")

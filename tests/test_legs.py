@@ -132,3 +132,14 @@ def test_whatif_suspends_a_connection_and_checks_ids(client):
     answer = client.post("/api/whatif", json={**body, "modes": "road,air", "suspend_connections": every}).get_json()
     assert answer["scenario"]["suspended_connections"] == every
     assert answer["summary"]["lose_safe_access"] > 0
+
+
+@pytest.mark.parametrize("values", [{"curfew": "7pm-5am"}, {"dark_hours": "25:00-05:00"},
+                                    {"leg_default_hour": "24"}])
+def test_bad_curfew_and_leg_settings_are_refused_at_start(values):
+    from geoapp.errors import ConfigError
+    from geoapp.settings import Settings
+
+    with pytest.raises(ConfigError):
+        Settings.from_mapping(values)
+    assert Settings.from_mapping({"curfew": "none"}).curfew == "none"

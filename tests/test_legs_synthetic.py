@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import geopandas as gpd
 import pytest
@@ -132,3 +133,23 @@ def test_dangerous_roads_weigh_more_after_dark_and_stretches_get_times():
     stretches = night["routes"][0]["properties"]["itinerary"]
     assert "h0-1" not in [s["road_id"] for s in stretches]
     assert stretches[0]["arrive"].startswith("2025-04-10T21:0") and stretches[-1]["arrive"] == night["timing"]["arrive"]
+
+
+def test_a_local_curfew_from_the_areas_file(tmp_path):
+    area = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "name": "Testville curfew", "hours": "12:00-14:00"}, "geometry": {"type": "Polygon", "coordinates": [[
+            [-72.41, 18.49], [-72.35, 18.49], [-72.35, 18.55], [-72.41, 18.55], [-72.41, 18.49]]]}}]}
+    path = tmp_path / "curfews.geojson"
+    path.write_text(json.dumps(area), encoding="utf-8")
+    settings = Settings(curfew="none", curfew_areas=path)
+    data = build_dataset({"roads": grid_roads(5), "gang_zones": zones_frame()}, settings, today=TODAY)
+    end = (MAINLAND[0] + 0.03, MAINLAND[1])
+    at = route_lookup(data, settings, MAINLAND, end, today=TODAY, depart=dt.datetime(2025, 4, 10, 12, 30, tzinfo=HAITI))
+    assert at["verdict"] == "caution"
+    assert at["legs"][0]["curfew"] == [{"hours": "12:00-14:00", "area": "Testville curfew"}]
+    assert any("12:00-14:00 Testville curfew" in r for r in at["reasons"])
+    waits = route_lookup(data, settings, MAINLAND, end, today=TODAY, curfew="avoid",
+                         depart=dt.datetime(2025, 4, 10, 12, 30, tzinfo=HAITI))
+    assert waits["legs"][0]["depart"] == "2025-04-10T14:00-04:00" and waits["timing"]["curfew_wait_s"] == 5400
+    before = route_lookup(data, settings, MAINLAND, end, today=TODAY, depart=dt.datetime(2025, 4, 10, 9, tzinfo=HAITI))
+    assert before["verdict"] == "safe"

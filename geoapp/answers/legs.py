@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
+from shapely.geometry import shape as to_shape
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
@@ -98,8 +99,8 @@ def _area_curfews(path: str, metric_crs: str) -> tuple[Curfew, ...]:
     project = pyproj.Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
     out = []
     for feature in json.loads(Path(path).read_text(encoding="utf-8"))["features"]:
-        shape = shapely.geometry.shape(feature["geometry"])
-        metric = shapely.ops.transform(project.transform, shape)
+        metric = shapely.transform(to_shape(feature["geometry"]),
+                                   lambda xy: np.column_stack(project.transform(xy[:, 0], xy[:, 1])))
         props = feature.get("properties") or {}
         out.append(Curfew(*parse_hours(props["hours"]), name=props.get("name"), area=metric))
     return tuple(out)
