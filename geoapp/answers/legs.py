@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from shapely.geometry import shape as to_shape
+from shapely.geometry.base import BaseGeometry
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
@@ -68,7 +69,7 @@ class Curfew:
     start: dt.time
     end: dt.time
     name: str | None = None
-    area: object = None  # metric polygon
+    area: BaseGeometry | None = None  # metric polygon
 
     @property
     def hours(self) -> str:
@@ -148,10 +149,10 @@ def leg_name(legs: LegNetwork, leg: int) -> str:
     return f"{text} ({operator})" if isinstance(operator, str) and operator else text
 
 
-def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer_m: float) -> list[dict]:
+def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer_m: float) -> list[dict[str, object]]:
     """The trip's stages as the answer's ``legs``: mode, ends, distance, duration, wait, operator, exposure."""
     legs = data.legs
-    out = []
+    out: list[dict[str, object]] = []
     for k, stage in enumerate(trip.stages):
         if stage.mode == "road":
             route = stage.route
@@ -170,7 +171,7 @@ def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer
         i = stage.leg
         row = legs.conn[i]
         c = legs.connections
-        out.append({
+        leg: dict[str, object] = {
             "mode": stage.mode, "connection": c["id"].iat[row], "operator": _text(c["operator"].iat[row]),
             "schedule": legs.schedule[i].text,
             "from": _port(legs, legs.from_port[i]), "to": _port(legs, legs.to_port[i]),
@@ -182,7 +183,8 @@ def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer
                                     "inside_controlled": bool(legs.port_controlled[p])}
                                    for p in (legs.from_port[i], legs.to_port[i])]},
             "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(legs.leg_line(i))},
-        })
+        }
+        out.append(leg)
     return out
 
 
@@ -311,8 +313,9 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
     trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road)
-    ends = tuple((answer[k].get("near") or {}).get("name") or _(label)
-                 for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
+    start, end = ((answer[k].get("near") or {}).get("name") or _(label)
+                  for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
+    ends = (str(start), str(end))
     if trip is None:
         answer["legs"] = []
         if depart is not None:

@@ -289,8 +289,8 @@ class LegNetwork:
         for k in range(len(bounds) - 1):
             arcs = path.arcs[bounds[k] + 1:bounds[k + 1]]
             road_arcs = self._road_arc(arcs)
-            edges = list(g.arc_edge[road_arcs])
-            shares = [1.0] * len(edges)
+            edges: list[int] = [int(e) for e in g.arc_edge[road_arcs]]
+            shares: list[float] = [1.0] * len(edges)
             coords = [_oriented_coordinates(lines[g.arc_edge[road_arcs]], g.arc_forward[road_arcs])]
             if k == 0:
                 share = (1 - t0) if leaves_forward else t0
@@ -311,9 +311,9 @@ class LegNetwork:
             pieces.append((line, np.array(edges, dtype=np.int64), np.array(shares, dtype=float)))
         stages: list[Stage] = []
         full: list[np.ndarray] = []
-        for k, (line, edges, shares) in enumerate(pieces):
-            if len(edges):  # none between two legs at one port
-                stages.append(Stage("road", router._measure(line, edges, shares, 0.0)))
+        for k, (line, piece_edges, piece_shares) in enumerate(pieces):
+            if len(piece_edges):  # none between two legs at one port
+                stages.append(Stage("road", router._measure(line, piece_edges, piece_shares, 0.0)))
             full.append(shapely.get_coordinates(line))
             if k < len(cuts):
                 leg = int(leg_of[cuts[k]])
