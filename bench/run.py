@@ -21,7 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from geoapp.network.access import SiteSnaps, access_by_mode, edge_figures  # noqa: E402
 from geoapp.network.exposure import compute_incident_exposure  # noqa: E402
+from geoapp.network.legs import LegNetwork, LegRules  # noqa: E402
 from geoapp.network.routing import RoadNetwork, Router  # noqa: E402
 from geoapp.safety import RiskWeights  # noqa: E402
 from geoapp.settings import Settings  # noqa: E402
@@ -67,6 +70,57 @@ def query_bench(router: Router, pairs: np.ndarray, mode: str) -> dict:
     return {"pairs": len(pairs), "found": found, "p50_ms": ms(np.percentile(t, 50)),
             "p90_ms": ms(np.percentile(t, 90)), "p99_ms": ms(np.percentile(t, 99)), "mean_ms": ms(t.mean()),
             "median_nodes_settled": int(np.median(settled)), "nodes": router.network.topology.n_nodes}
+
+
+def multimodal_bench(router: Router, pairs: np.ndarray, mode: str, rng: np.random.Generator, settings,
+                     n_connections: int = 50) -> dict:
+    """Road + sea/air queries: ``n_connections`` synthetic legs between random port gates, searched with the roads."""
+    nodes = passable_nodes(router, mode)
+    gates = rng.choice(nodes, 2 * n_connections, replace=False)
+    to_lonlat = pyproj.Transformer.from_crs(settings.metric_crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(*router.graph.nodes[gates].T)
+    names = [f"pt-{i}" for i in range(len(gates))]
+    ports = gpd.GeoDataFrame({"id": names, "name": names,
+                              "kind": "seaport", "status": "operational"},
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    # each connection joins a port in the west half to one in the east half: long legs, which can beat the roads
+    by_x = np.argsort(router.graph.nodes[gates][:, 0], kind="stable")
+    ends = np.c_[by_x[:n_connections], by_x[n_connections:]]
+    metres = np.hypot(*(router.graph.nodes[gates[ends[:, 0]]] - router.graph.nodes[gates[ends[:, 1]]]).T)
+    air = np.arange(n_connections) % 2 == 1
+    connections = gpd.GeoDataFrame({
+        "id": [f"cn-{i}" for i in range(n_connections)], "from_port": [f"pt-{a}" for a in ends[:, 0]],
+        "to_port": [f"pt-{b}" for b in ends[:, 1]], "mode": np.where(air, "air", "sea"), "status": "operating",
+        # frequent services (a wait of 1-2 h on average), so that many trips take a leg
+        "schedule": np.where(air, "daily 07:00,10:00,13:00,16:00", "daily 06:00,08:00,10:00,12:00,14:00,16:00"),
+        "operator": "bench",
+        "duration_s": metres / np.where(air, 50.0, 4.0), "vehicles": False, "capacity_t": 10.0},
+        geometry=[shapely.LineString([(lon[a], lat[a]), (lon[b], lat[b])]) for a, b in ends], crs="EPSG:4326")
+    legs, build_s = timed(LegNetwork, router, connections, ports, metric_crs=settings.metric_crs,
+                          rules=LegRules.from_settings(settings))
+    modes = ("road", "sea", "air")
+    _, tighten_s = timed(legs.tighten)
+    engine, engine_s = timed(legs.engine, mode, modes)
+    engine.shortest({int(pairs[0, 0]): 0.0}, {int(pairs[0, 1]): 0.0})
+    # half the pairs at random, half from near one end of a connection to near its other end (within 3 km)
+    xy = router.graph.nodes
+    near_pairs = []
+    for k in rng.integers(0, n_connections, len(pairs) // 2):
+        ends_xy = xy[gates[ends[k]]]
+        picked = [rng.choice(np.flatnonzero(np.hypot(*(xy[nodes] - e).T) < 3000)) for e in ends_xy]
+        near_pairs.append([nodes[picked[0]], nodes[picked[1]]])
+    pairs = np.r_[pairs[: len(pairs) - len(near_pairs)], np.array(near_pairs, dtype=np.int64).reshape(-1, 2)]
+    times, settled, with_legs = [], [], 0
+    for a, b in pairs:
+        path, seconds = timed(engine.shortest, {int(a): 0.0}, {int(b): 0.0})
+        times.append(seconds)
+        settled.append(engine.last_settled)
+        with_legs += path is not None and bool((legs.arc_leg[path.arcs] >= 0).any())
+    t = np.array(times)
+    return {"connections": n_connections, "pairs": len(pairs), "using_legs": with_legs,
+            "build_s": round(build_s, 2), "tighten_s": round(tighten_s, 2), "engine_s": round(engine_s, 3),
+            "p50_ms": ms(np.percentile(t, 50)), "p99_ms": ms(np.percentile(t, 99)),
+            "median_nodes_settled": int(np.median(settled))}
 
 
 def lookup_bench(router: Router, points: np.ndarray, mode: str) -> dict:
@@ -222,6 +276,14 @@ def network_report(label: str, roads, zones, args, rng, settings) -> dict:
               f"{pg['speedup']}x faster, same costs {pg['same_costs']}   [target >= 50x]")
     else:
         print("pgRouting: skipped (no --pg-dsn / GEOAPP_BENCH_PG_DSN; see bench/run.py for how to set it up)")
+    out["multimodal"] = mm = multimodal_bench(router, pairs, args.mode, rng, settings)
+    print(f"multimodal query (road + {mm['connections']} sea/air connections, {args.mode}), {mm['pairs']} pairs "
+          "(half random, half from near one port to near the other end of its connection), "
+          f"{mm['using_legs']} using a leg: p50 {mm['p50_ms']} ms, p99 {mm['p99_ms']} ms   "
+          "[target p50 <= 20, p99 <= 60]; "
+          f"augmented graph and its landmark tables built in {mm['build_s']} s (once per data version), "
+          f"cost-based bounds in {mm['tighten_s']} s (background), "
+          f"median {mm['median_nodes_settled']:,} nodes settled")
     out["reweight"] = rw = reweight_bench(network, roads, zones, incidents)
     print(f"re-weighting after a zone change (exposure + costs, same graph): median {rw['median_ms']} ms, "
           f"max {rw['max_ms']} ms   [target <= 1000]; of which {rw['incidents']:,} incidents spread on edges: "

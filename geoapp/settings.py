@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,31 @@ class Settings:
     session_lifetime_s                28800        an editor's page session ends this long after signing in
     secure_cookies                    false        true: the session cookie is always ``Secure`` (otherwise
                                                    only when the request came over HTTPS)
+    leg_transfer_s_sea                3600         time at the port before a boat leaves (check-in, loading)
+    leg_transfer_s_air                2700         time at the airport or helipad before a flight
+    leg_wait_on_request_s             21600        expected wait for a leg run ``on request`` (a slot on
+                                                   the next trip, booked ahead)
+    leg_default_hour                  8            departure hour of a ``daily`` / ``weekly`` / DAYS leg
+                                                   whose schedule gives no times
+    leg_cost_kmh                      25           sea and air legs cost their time (transfer, wait,
+                                                   crossing) as this many km per hour: road costs are
+                                                   risk-weighted metres, so an hour at a port or on
+                                                   board weighs as an hour on an average open road (the
+                                                   ``other`` class speed: primary roads are faster,
+                                                   mountain tracks much slower)
+    port_restricted_s                 7200         a ``restricted`` port at either end of a leg costs this
+                                                   many seconds more (inspections, queues)
+    port_gang_controlled_s            86400        a ``gang_controlled`` port costs this many seconds more
+                                                   in ``least_risk`` mode (never used in ``avoid``)
+    curfew                            19:00-05:00  the national curfew, local time (America/Port-au-
+                                                   Prince); ``none``: no curfew.  With ``depart=``, road travel
+                                                   inside it makes a route ``caution`` (``curfew=avoid``:
+                                                   wait for its end, or refuse)
+    curfew_areas                      (none)       a GeoJSON file of polygons with their own ``hours``
+                                                   (e.g. ``18:00-06:00``) and ``name``, on top of ``curfew``
+    dark_hours                        18:30-05:30  night, local time: with ``depart=``, ``dangerous`` roads
+                                                   travelled then cost ``penalty_dangerous_dark`` more
+    penalty_dangerous_dark            2.0          extra cost per metre on a ``dangerous`` road in the dark
     ================================  ===========  ==================================================
     """
 
@@ -127,11 +153,28 @@ class Settings:
     secret_key: str | None = dataclasses.field(default=None, repr=False)
     session_lifetime_s: int = 28800
     secure_cookies: bool = False
+    leg_transfer_s_sea: float = 3600.0
+    leg_transfer_s_air: float = 2700.0
+    leg_wait_on_request_s: float = 21600.0
+    leg_default_hour: int = 8
+    leg_cost_kmh: float = 25.0
+    port_restricted_s: float = 7200.0
+    port_gang_controlled_s: float = 86400.0
+    curfew: str = "19:00-05:00"
+    curfew_areas: Path | None = None
+    dark_hours: str = "18:30-05:30"
+    penalty_dangerous_dark: float = 2.0
 
     def __post_init__(self):
         for name in _POSITIVE:
             if not getattr(self, name) > 0:
                 raise ConfigError(f"setting {name} must be greater than 0")
+        for name in ("curfew", "dark_hours"):
+            if not _HOURS.fullmatch(getattr(self, name).strip()):
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be HH:MM-HH:MM (e.g. 19:00-05:00) "
+                                  "or none")
+        if not 0 <= self.leg_default_hour <= 23:
+            raise ConfigError("setting leg_default_hour must be an hour from 0 to 23")
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""
@@ -199,8 +242,10 @@ STATUS_SPEED = {"open": 1.0, "dangerous": 0.7, "blocked": 0.4}
 #: low length at ``SPEED_SPREAD[1]`` times the speed to the high length at ``SPEED_SPREAD[0]`` times it.
 SPEED_SPREAD = (0.75, 1.15)
 
+#: A span of hours (local time), or none: the curfew and the dark hours.
+_HOURS = re.compile(r"(?i)none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")
 #: Settings that divide something: zero would make no sense.
-_POSITIVE = ("max_edge_m", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
+_POSITIVE = ("max_edge_m", "leg_cost_kmh", "incident_half_life_days", "incident_radius_m_1", "incident_radius_m_2",
              "incident_radius_m_3", "session_lifetime_s")
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
@@ -208,7 +253,7 @@ _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 def _coerce(field: dataclasses.Field, value: Any) -> Any:
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     try:
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(value)
         if kind == "int":
             return int(value)

@@ -537,3 +537,31 @@ def test_ogc_items_page_in_a_browser_shows_the_map_and_the_table(visit):
     v.page.wait_for_load_state("networkidle")
     assert v.page.locator("#ogc-item").is_visible()
     assert v.until("document.getElementById('ogc-map').dataset.drawn") == "1"
+
+
+def test_route_page_draws_sea_and_air_legs_dashed_and_lists_them(visit):
+    v = visit("/route?from=P%C3%A9tion-Ville&to=Okap&modes=road,sea,air&depart=2025-03-03T14:00", "route-legs")
+    assert "By air" in v.page.evaluate("Object.keys(haLayers)")
+    assert v.page.evaluate("haLayers['By air'].getLayers()[0].options.dashArray") == "4 8"
+    assert v.page.evaluate("haLayers['By air'].getLayers()[0].feature.properties.mode") == "air"
+    rows = v.page.locator("#legs-table tbody tr")
+    assert rows.count() == 3
+    assert "Cap-Ha" in rows.nth(1).inner_text() and "UNHAS" in rows.nth(1).inner_text()
+    assert "2025-03-03 14:00" in v.page.locator("#timing").inner_text()
+    # on request: the flight leaves 6 h after check-in (20:45), and the last stretch is in the curfew
+    assert v.page.locator("#verdict").inner_text() == "CAUTION"
+    reasons = v.page.locator(".reasons").inner_text()
+    assert "flight" in reasons and "curfew (19:00-05:00)" in reasons
+
+
+def test_route_form_with_travel_modes_and_a_departure(visit):
+    v = visit("/route", "route-form-legs")
+    v.page.fill("#from", "-72.2853,18.5125")
+    v.page.fill("#to", "-72.2005,19.7578")
+    v.page.check("#mode-air")
+    v.page.fill("#depart", "2025-03-03T10:00")
+    with v.page.expect_navigation():
+        v.page.click("#check-route")
+    v.page.wait_for_load_state("networkidle")
+    assert "modes=air" in v.page.url
+    assert v.page.locator("#legs-table tbody tr.leg-air").count() == 1

@@ -261,3 +261,31 @@ def test_the_incident_sample_ends_in_april_2025(shipped):
     assert page.status_code == 200
     features = shipped.get("/api/layers/incidents.geojson").json["features"]
     assert max(f["properties"]["event_date"] for f in features) == "2025-04-17"
+
+
+# --- sea and air legs (modes=road,sea,air) --------------------------------------------------------
+PORT_AU_PRINCE = (-72.3388, 18.5392)  # the city centre (Downtown, held by armed groups)
+
+
+def test_no_safe_road_to_cap_haitien_but_the_unhas_flight(shipped):
+    body = route(shipped, PETION_VILLE, CAP_HAITIEN, modes="road,sea,air")
+    assert body["verdict"] == "safe" and body["decided_by"] == ["cn-unhas-pv-cap"]
+    assert body["reasons"][0].startswith("No safe road to Cap-Haïtien; possible via")
+    assert [leg["mode"] for leg in body["legs"]] == ["road", "air", "road"]
+    assert body["legs"][1]["operator"] == "UNHAS (WFP), helicopter"
+
+
+def test_port_au_prince_to_jeremie_takes_a_leg(shipped):
+    """Out of the held city centre (least-risk) and from Pétion-Ville: the UNHAS flight beats the roads."""
+    body = route(shipped, PORT_AU_PRINCE, JEREMIE, mode="least_risk", modes="road,sea,air")
+    assert any(leg["mode"] in ("sea", "air") for leg in body["legs"])
+    assert body["decided_by"] == ["cn-unhas-pv-jeremie"]
+    road = route(shipped, PETION_VILLE, JEREMIE)
+    flown = route(shipped, PETION_VILLE, JEREMIE, modes="road,sea,air")
+    assert road["verdict"] == "caution" and flown["verdict"] == "safe"
+    assert flown["routes"][0]["properties"]["duration_s"] < road["routes"][0]["properties"]["duration_s"]
+    # by sea alone, to the north: over Kenscoff to Miragoâne, the boat to Port-au-Prince's port (restricted:
+    # caution) and on to Gonaïves without leaving the port, then the road
+    sea = route(shipped, PETION_VILLE, CAP_HAITIEN, modes="road,sea")
+    assert sea["verdict"] == "caution" and sea["decided_by"] == ["cn-wfp-pap-miragoane", "cn-wfp-pap-gonaives"]
+    assert [leg["mode"] for leg in sea["legs"]] == ["road", "sea", "sea", "road"]

@@ -21,6 +21,7 @@ from ..network.engine import PathEngine
 from ..network.routing import Snap
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
+from .legs import leg_access, site_legs
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
 
@@ -54,24 +55,28 @@ class Scenario:
     close_points: tuple[tuple[float, float], ...] = ()  # lon/lat
     close_areas: tuple = ()  # shapely polygons, lon/lat
     controlled_areas: tuple = ()  # shapely polygons, lon/lat
+    suspend_connections: tuple[str, ...] = ()  # connection ids: not run (with modes sea or air)
+    close_ports: tuple[str, ...] = ()  # port ids: their legs not run
 
     @property
     def empty(self) -> bool:
-        return not (self.closed_road_ids or self.close_points or self.close_areas or self.controlled_areas)
+        return not (self.closed_road_ids or self.close_points or self.close_areas or self.controlled_areas
+                    or self.suspend_connections or self.close_ports)
 
 
 def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature: dict | None = None,
-                  exact: bool = False, today: dt.date | None = None) -> dict:
+                  exact: bool = False, today: dt.date | None = None, modes: tuple[str, ...] = ("road",)) -> dict:
     """Every open displacement site by access class (safe, caution, only with risk, unreachable).
 
     Sites are sorted safest first, each with its verdict and the main reason for it.  A hub inside
     or near a controlled zone is said first among the warnings: it explains answers with few safe sites.
     Without ``exact`` (anonymous callers) distances are rounded to 100 m and the distance from each
-    site to its road is left out, so that answers cannot be combined to locate a site.
+    site to its road is left out, so that answers cannot be combined to locate a site.  ``modes``
+    adds sea and air legs (sites reached by one say so in ``legs``).
     """
     check_in_haiti(hub, "from")
     snap = _snap_hub(data, settings, hub)
-    result = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
+    result = _access(data, settings, snap, data.router.edge_cost, data.access.figures, modes)
     sites = _site_rows(data, settings, result, exact, data.router.edge_status)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
@@ -84,11 +89,12 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
                                          "displacement_sites": [site["id"] for site in sites]}),
         "warnings": hub_zone_warnings(data, settings, hub, snap, data.router.edge_status) + _snap_warnings(data, snap)
         + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
-    }
+    } | ({"modes": list(modes)} if modes != ("road",) else {})
 
 
-def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scenario, *,
-                  hub_feature: dict | None = None, exact: bool = False, today: dt.date | None = None) -> dict:
+def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scenario, *,  # noqa: C901
+                  hub_feature: dict | None = None, exact: bool = False, today: dt.date | None = None,
+                  modes: tuple[str, ...] = ("road",)) -> dict:
     """Access before and after hypothetical closures: per site, the same route, a detour, or none.
 
     No route of the "after" answer uses a closed edge: closures cost ``inf`` in every mode.
@@ -100,11 +106,21 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         safe = [u for u in unknown if SAFE_ID.fullmatch(u)]
         shown = ", ".join(safe[:10]) + (" ..." if len(unknown) > len(safe[:10]) else "")
         raise BadRequest(_("unknown road id(s): %(ids)s", ids=shown), field="close_roads")
+    for field, layer, ids in (("suspend_connections", "connections", scenario.suspend_connections),
+                              ("close_ports", "ports", scenario.close_ports)):
+        unknown = sorted(set(ids) - set(data.layers[layer]["id"]))
+        if unknown:
+            raise BadRequest(_("unknown %(layer)s id(s): %(ids)s", layer=layer,
+                               ids=", ".join(u for u in unknown[:10] if SAFE_ID.fullmatch(u))), field=field)
+    if (scenario.suspend_connections or scenario.close_ports) and modes == ("road",):
+        raise BadRequest(_("suspend_connections and close_ports change sea and air legs: ask with modes "
+                           "including sea or air"), field="modes")
     closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
-    before = _access(data, settings, snap, data.router.edge_cost, data.access.figures)
+    before = _access(data, settings, snap, data.router.edge_cost, data.access.figures, modes)
     costs, figures, status, affected = _scenario_costs(data, settings, scenario, closed)
-    after = _access(data, settings, snap, costs, figures)
+    after = _access(data, settings, snap, costs, figures, modes, suspended=scenario.suspend_connections,
+                    closed_ports=scenario.close_ports)
     rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
     rows_after = _site_rows(data, settings, after, exact, status)
     numbered: list[tuple[int, dict]] = []
@@ -157,13 +173,16 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
             "closed_km": round(float(data.router.network.edge_length[closed].sum()) / 1000, 1),
             "edges_affected": int(affected),
             "closed_geometry": data.edges_geojson(np.flatnonzero(closed)),
+            **({"suspended_connections": list(scenario.suspend_connections),
+                "closed_ports": list(scenario.close_ports)}
+               if scenario.suspend_connections or scenario.close_ports else {}),
         },
         "summary": summary,
         "sites": rows,
         "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
         "warnings": warnings + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
         "stored_data_changed": False,
-    }
+    } | ({"modes": list(modes)} if modes != ("road",) else {})
 
 
 def closed_edges(data: Dataset, scenario: Scenario) -> tuple[np.ndarray, list[dict]]:
@@ -256,7 +275,9 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
 
 
 def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, np.ndarray],
-            figures: np.ndarray) -> dict:
+            figures: np.ndarray, modes: tuple[str, ...] = ("road",), *, suspended=(), closed_ports=()) -> dict:
+    if modes != ("road",) and data.legs is not None and data.legs.n_legs:
+        return leg_access(data, hub, edge_cost, figures, modes, suspended=suspended, closed_ports=closed_ports)
     router = data.router
     engines = {
         mode: router.engines[mode] if edge_cost[mode] is router.edge_cost[mode]
@@ -292,6 +313,9 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
                          reason=_unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
         else:
             verdict = _verdict(figures)
+            by_leg = site_legs(result, i, bool(reachable[i]))
+            if by_leg is not None:
+                entry["legs"] = by_leg
             access = verdict if reachable[i] and verdict in ("safe", "caution") else "only_with_risk"
             exposure = {k: round(float(v), 1) for k, v in figures.items() if k not in ("length_m", "seconds")}
             distance = float(figures["length_m"])

@@ -18,6 +18,7 @@ from ..network.routing import Route, Router, Snap
 from ..safety import MODES, route_reasons, route_verdict
 from ..settings import Settings
 from .itinerary import itinerary, nearest_place
+from .legs import with_trip
 from .sources import route_sources
 
 LonLat = tuple[float, float]
@@ -39,11 +40,13 @@ MAX_ALTERNATIVES = 3
 
 def route_lookup(
     data: Dataset, settings: Settings, origin: LonLat, destination: LonLat, *, mode: str = "avoid",
-    alternatives: int = 0, today: dt.date | None = None,
+    alternatives: int = 0, today: dt.date | None = None, modes: tuple[str, ...] = ("road",),
+    depart: dt.datetime | None = None, curfew: str = "caution",
 ) -> dict:
     """Safest and shortest routes between two points with verdict, exposure, reasons and warnings.
 
     ``alternatives`` asks for up to that many further routes, distinct from the safest one.
+    ``modes`` adds sea and air legs, ``depart`` times and curfews (see ``answers.legs.with_trip``).
     """
     if mode not in MODES:
         raise BadRequest(_("mode must be one of %(choices)s", choices=", ".join(MODES)), field="mode")
@@ -102,7 +105,7 @@ def route_lookup(
     warnings += precision_warnings([safest, shortest])
     # "touches no zone, no heavy incident" is only as good as those layers' age
     warnings += absence_warnings(data, settings, today, applies=verdict == "safe")
-    return {
+    answer = {
         "verdict": verdict,
         "mode": mode,
         "from": {**_snap_info(data, origin, snaps["from"]),
@@ -118,6 +121,9 @@ def route_lookup(
         "warnings": warnings + route_stale_warnings(data, settings, safest or shortest,
                                                     near_buffer_m=settings.near_buffer_m, today=today),
     }
+    return with_trip(answer, data, settings, snaps, safest, mode=mode, modes=modes, depart=depart, curfew_mode=curfew,
+                     endpoint_in_controlled=in_controlled,
+                     make_feature=lambda route: _feature(data, route, "safest", mode, near, **ends))
 
 
 def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:

@@ -9,6 +9,7 @@ import math
 from flask import Blueprint, Response, jsonify, url_for
 
 from ..answers.access import MAX_CLOSE_POINTS, Scenario, access_lookup, whatif_lookup
+from ..answers.legs import parse_curfew, parse_depart, parse_modes
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
@@ -52,6 +53,8 @@ def route():
             data, svc.settings, origin.lonlat, destination.lonlat,
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
+            modes=parse_modes(arg("modes", required=False)), depart=parse_depart(arg("depart", required=False)),
+            curfew=parse_curfew(arg("curfew", required=False)),
         ), notes)
     echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
@@ -133,11 +136,13 @@ def access():
     data, notes = dataset_for_request()
     point, feature, location = parse_hub(arg("from"))
     exact = sees_exact_positions()
-    answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact)
+    answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact,
+                           modes=parse_modes(arg("modes", required=False)))
     return answer_json(with_notes(echo_places(answer, {"hub": location}), notes))
 
 
-WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
+WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas", "modes",
+               "suspend_connections", "close_ports"}
 
 
 @bp.post("/whatif")
@@ -169,12 +174,27 @@ def whatif():
     scenario = Scenario(closed_road_ids=tuple(dict.fromkeys(roads)),
                         close_points=parse_points(body.get("close_points")),
                         close_areas=areas.get("close_areas", ()),
-                        controlled_areas=areas.get("controlled_areas", ()))
+                        controlled_areas=areas.get("controlled_areas", ()),
+                        suspend_connections=_id_list(body, "suspend_connections"),
+                        close_ports=_id_list(body, "close_ports"))
     if scenario.empty:
         raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
                            "controlled_areas"), field="close_roads")
+    modes = body.get("modes")
+    if modes is not None and not (isinstance(modes, str) or (isinstance(modes, list)
+                                                             and all(isinstance(m, str) for m in modes))):
+        raise BadRequest(_("modes must be a list of travel modes (road, sea, air)"), field="modes")
+    modes = parse_modes(",".join(modes) if isinstance(modes, list) else modes)
     return answer_json(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                                 exact=sees_exact_positions()), {"hub": location}))
+                                                 exact=sees_exact_positions(), modes=modes), {"hub": location}))
+
+
+def _id_list(body: dict, field: str) -> tuple[str, ...]:
+    """A what-if list of feature ids (connections, ports), deduplicated in order."""
+    ids = body.get(field, [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) and 0 < len(i) <= 200 for i in ids) or len(ids) > 1000:
+        raise BadRequest(_("%(field)s must be a list of at most 1000 ids (strings)", field=field), field=field)
+    return tuple(dict.fromkeys(ids))
 
 
 @bp.get("/layers")

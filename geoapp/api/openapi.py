@@ -142,6 +142,16 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
     layer_bbox = _param("bbox", "query", {"type": "string"}, "minx,miny,maxx,maxy in lon/lat")
     excel = _param("excel", "query", {"type": "boolean", "default": False},
                    "CSV for Excel: CRLF line ends (the byte-order mark is always there)")
+    modes = _param("modes", "query", {"type": "string", "default": "road"},
+                   "Travel modes, comma-separated: road, sea, air (roads are always used to and from ports). "
+                   "With sea or air, operating connections between usable ports join the search: a leg costs "
+                   "the transfer at the port, the expected wait for its next departure and the crossing")
+    depart = _param("depart", "query", {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"},
+                    "Departure YYYY-MM-DDTHH:MM, Haiti's local time (America/Port-au-Prince, with daylight "
+                    "saving): times per leg, sea and air legs wait for their next departure, curfews checked")
+    curfew = _param("curfew", "query", {"type": "string", "enum": ["caution", "avoid"], "default": "caution"},
+                    "With depart: caution says when a road leg runs in a curfew; avoid waits for its end at the "
+                    "start of the leg, or refuses when waiting cannot help")
     feature_params = []
     for spec in REGISTRY.values():
         for prop, schema in queryables(spec).items():
@@ -157,7 +167,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("to", "query", LOCATION, "Destination: " + LOCATION_TEXT),
             _param("mode", "query", {"type": "string", "enum": list(MODES)}, "Route mode"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
-            as_of,
+            modes, depart, curfew, as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/point": {"get": _op("Check a point on a map: click, or type lon,lat or a place name; zones, roads, "
                               "incidents and the routes to the nearest port and site are drawn", [
@@ -165,7 +175,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000}, "Radius (metres)")],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
-            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT)],
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT), modes],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/whatif": {"get": _op("What-if page: close roads (from a list or the map) or an area drawn on the map, "
                                "and see which sites keep their route, take a detour or are cut off",
@@ -209,7 +219,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                        "Further distinct safe routes"),
                 _param("f", "query", {"type": "string", "enum": ["json", "geojson", "gpx"], "default": "json"},
                        "json: the answer; geojson: the routes for GIS; gpx: the safest route for GPS units"),
-                as_of,
+                modes, depart, curfew, as_of,
             ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429)))},
         "/api/safety": {"get": _op(
             "Zones, roads not open and recent incidents around a point (at sea: said so); the nearest operational "
@@ -220,7 +230,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
                                    "risk, unreachable (each with its verdict and main reason, safest first)", [
-            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), as_of],
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), modes, as_of],
             errors=(400, 429))},
         "/api/places": {"get": _op(
             "Places whose name or id begins like q, for autocomplete: towns, ports, displacement sites (public "
@@ -395,11 +405,45 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                                                          "metres on hand-drawn roads (lengths estimated)"},
                                         "itinerary": {"type": "array", "items": {
                                             "$ref": "#/components/schemas/ItineraryStretch"}},
-                                        "exposure": {"$ref": "#/components/schemas/RouteExposure"}}}}}},
+                                        "exposure": {"$ref": "#/components/schemas/RouteExposure"},
+                                        "road_distance_m": {"type": "number", "description": "with legs: the "
+                                                            "metres by road (distance_m adds the legs')"},
+                                        "legs": {"type": "array", "items": {"$ref": "#/components/schemas/Leg"}},
+                                        "timing": {"$ref": "#/components/schemas/Timing"}}}}}},
+                                "modes": {"type": "array", "items": {"type": "string", "enum": ["road", "sea", "air"]},
+                                          "description": "with modes= or depart=: the travel modes searched"},
+                                "legs": {"type": "array", "description": "with modes= or depart=: the safest "
+                                         "route's stages in travel order",
+                                         "items": {"$ref": "#/components/schemas/Leg"}},
+                                "decided_by": {"type": "array", "items": {"type": "string"}, "description":
+                                               "the connections that made the trip possible or better than roads"},
+                                "timing": {"$ref": "#/components/schemas/Timing"},
                                 "reasons": {"type": "array", "items": {"type": "string"}},
                                 "data_as_of": {"type": "string", "format": "date"},
                                 "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
                                 "warnings": {"type": "array", "items": {"type": "string"}}}},
+            "Leg": {"type": "object", "description": "One stage of a trip: by road, or a sea or air connection",
+                    "properties": {
+                "mode": {"type": "string", "enum": ["road", "sea", "air"]},
+                "from": {"type": "object", "description": "a port (id, name, kind, status), or the trip's start"},
+                "to": {"type": "object", "description": "a port, or the trip's end"},
+                "connection": {"type": "string"}, "operator": {"type": ["string", "null"]},
+                "schedule": {"type": "string"}, "distance_m": {"type": "number"}, "duration_s": {"type": "number"},
+                "transfer_s": {"type": "number", "description": "time at the port before leaving (a setting)"},
+                "wait_s": {"type": "number", "description": "wait for the next departure: the schedule's average "
+                                                            "without depart=, the timetable's with it"},
+                "timetabled": {"type": "boolean", "description": "the wait comes from the timetable (false: "
+                                                                 "on request or weekly, the setting's estimate)"},
+                "vehicles": {"type": ["boolean", "null"]}, "capacity_t": {"type": ["number", "null"]},
+                "verdict": {"type": "string"}, "exposure": {"type": "object", "description": "road legs: as "
+                                                            "RouteExposure; sea and air legs: their ports' status"},
+                "depart": {"type": "string"}, "arrive": {"type": "string"},
+                "curfew": {"type": "array", "items": {"type": "object"}, "description": "the curfews it runs in"},
+                "curfew_wait_s": {"type": "number"},
+                "geometry": {"type": "object", "description": "GeoJSON LineString"}}},
+            "Timing": {"type": ["object", "null"], "description": "with depart=: local ISO times", "properties": {
+                "depart": {"type": "string"}, "arrive": {"type": "string"}, "duration_s": {"type": "number"},
+                "curfew_wait_s": {"type": "number"}}},
             "Source": {"type": "object", "description": "A layer the answer used: its date and the citations of "
                                                        "the features used (the whole layer for access answers)",
                        "properties": {
@@ -451,7 +495,13 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "close_areas": {"type": "object", "description": "GeoJSON Polygon, MultiPolygon, Feature or "
                                 "FeatureCollection: every road edge meeting it is closed"},
                 "controlled_areas": {"type": "object", "description": "GeoJSON Polygon, MultiPolygon, Feature or "
-                                                                      "FeatureCollection"}}},
+                                                                      "FeatureCollection"},
+                "modes": {"type": ["string", "array"], "items": {"type": "string"},
+                          "description": "travel modes (road, sea, air) for both sides of the comparison"},
+                "suspend_connections": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
+                                        "description": "connection ids not run (needs modes with sea or air)"},
+                "close_ports": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
+                                "description": "port ids closed: none of their legs run"}}},
             "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
                 "type": {"type": "string", "enum": ["FeatureCollection"]},
                 "features": {"type": "array", "items": {"type": "object"}},

@@ -20,6 +20,7 @@ from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
 from ..links import with_road_snaps
 from ..network.access import SiteSnaps, edge_figures
+from ..network.legs import LegNetwork, LegRules
 from ..network.lengths import geometry_key
 from ..network.routing import RoadNetwork, Router
 from ..safety import RiskWeights
@@ -136,6 +137,7 @@ class Dataset:
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
     gazetteer: Gazetteer  # every named town, port, site and official area, by any name or id
+    legs: LegNetwork | None = None  # sea and air connections over the roads (``network.legs``)
 
     @property
     def today(self) -> dt.date:
@@ -236,6 +238,8 @@ def build_dataset(
             towns=load_context(settings.data_dir).get("places"),
             alternative_names=read_alternative_names(settings.data_dir / "context" / "place_names.csv"),
             metric_crs=metric, margin_m=settings.maritime_margin_m),
+        legs=LegNetwork(router, layers["connections"], ports, metric_crs=metric,
+                        rules=LegRules.from_settings(settings)),
     )
 
 

@@ -63,6 +63,8 @@ class Service:
     def _tighten(data: Dataset) -> None:
         try:
             data.router.tighten()
+            if data.legs is not None:
+                data.legs.tighten()  # after the roads': road-only lookups come first
         except Exception:  # searches stay correct (and slower) on the length-based bounds
             log.exception("computing cost-based search bounds failed")
 

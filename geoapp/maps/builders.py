@@ -14,7 +14,7 @@ from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from ..i18n.translate import _, current_language
+from ..i18n.translate import N_, _, current_language
 from ..layers import PALETTE, REGISTRY, layer_title, status_label
 from .boundaries import MAP_ATTRIBUTION
 from .layers import (
@@ -331,7 +331,7 @@ def route_map(
         style = styles[kind]
         drawn.append((label, style))
         folium.GeoJson(
-            feature, name=label, style_function=lambda _f, s=style: s,
+            _roads_only(feature), name=label, style_function=lambda _f, s=style: s,
             tooltip=_("%(route)s: %(km)s km", route=label, km=f"{feature['properties']['distance_m'] / 1000:.1f}"),
         ).add_to(m)
         coords = feature["geometry"]["coordinates"]
@@ -344,6 +344,7 @@ def route_map(
                 style_function=lambda _f: {"color": PALETTE["vermillion"], "weight": 4, "opacity": 0.95},
                 tooltip=_("exposed: dangerous or blocked road, inside a gang zone, or near recent incidents"),
             ).add_to(m)
+    drawn += _draw_legs(m, result.get("legs") or [])
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
         bounds.append([lat, lon])
@@ -363,6 +364,39 @@ def route_map(
     MapHandle().add_to(m)
     m.get_root().html.add_child(Element(panel_html), name="panel")
     return m
+
+
+#: Sea and air legs of a trip: dashed (sea long dashes, air short), as connections are on the overview.
+LEG_STYLES = {"sea": {"color": PALETTE["blue"], "weight": 5, "dashArray": "14 10", "opacity": 0.9},
+              "air": {"color": PALETTE["blue"], "weight": 4, "dashArray": "4 8", "opacity": 0.9}}
+LEG_LABELS = {"sea": N_("By boat"), "air": N_("By air")}
+
+
+def _roads_only(feature: dict) -> dict:
+    """A route feature drawn as its road parts only when it has sea or air legs (those are drawn dashed)."""
+    legs = feature["properties"].get("legs") or []
+    if not any(leg["mode"] != "road" for leg in legs):
+        return feature
+    lines = [leg["geometry"]["coordinates"] for leg in legs if leg["mode"] == "road"]
+    return {**feature, "geometry": {"type": "MultiLineString", "coordinates": lines}}
+
+
+def _draw_legs(m: folium.Map, legs: list[dict]) -> list[tuple[str, dict]]:
+    """Draw the sea and air legs dashed with a tooltip each; their (label, style) for the legend."""
+    used = []
+    for leg in legs:
+        by = leg["mode"]
+        if by == "road":
+            continue
+        label = _(LEG_LABELS[by])
+        folium.GeoJson({"type": "Feature", "properties": {"mode": leg["mode"]}, "geometry": leg["geometry"]},
+                       name=label, style_function=lambda _f, s=LEG_STYLES[leg["mode"]]: s,
+                       tooltip=_("%(by)s: %(from)s -> %(to)s", by=label, to=leg["to"]["name"],
+                                 **{"from": leg["from"]["name"]}) + (f" ({leg['operator']})" if leg.get("operator")
+                                                                      else "")).add_to(m)
+        if (label, LEG_STYLES[leg["mode"]]) not in used:
+            used.append((label, LEG_STYLES[leg["mode"]]))
+    return used
 
 
 #: Sites by access class, safest first (see analysis.ACCESS_CLASSES).

@@ -63,10 +63,17 @@ def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict
 
 
 def access_figures(
-    router: Router, engine: PathEngine, edge_cost: np.ndarray, figures: np.ndarray, hub: Snap, sites: SiteSnaps
+    router: Router, engine: PathEngine, edge_cost: np.ndarray, figures: np.ndarray, hub: Snap, sites: SiteSnaps, *,
+    arcs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cost and summed figures of the best route from the hub to every site (inf cost: unreachable)."""
+    """Cost and summed figures of the best route from the hub to every site (inf cost: unreachable).
+
+    ``arcs``: the (tail, figure row) of each arc of the engine's topology when it is not the road
+    graph's (roads plus sea and air legs: ``legs.LegNetwork.access_arcs``); ``figures`` then has a
+    row for each leg after the road edges' rows.
+    """
     g = router.graph
+    arc_tail, arc_row = (g.arc_tail, g.arc_edge) if arcs is None else arcs
     u, v = router.network.u, router.network.v
     oneway = router.network.oneway
     e0, t0 = hub.edge, hub.fraction
@@ -83,7 +90,7 @@ def access_figures(
     tree = engine.tree({node: c for node, (c, _) in starts.items()}, targets=wanted)
     init_nodes = np.fromiter(starts, dtype=np.int64)
     init_rows = np.array([share * figures[e0] for _, share in starts.values()])
-    acc = _accumulate(tree.order, tree.pred_arc, g.arc_tail, g.arc_edge, figures, init_nodes, init_rows)
+    acc = _accumulate(tree.order, tree.pred_arc, arc_tail, arc_row, figures, init_nodes, init_rows)
 
     e, t = sites.edge, sites.fraction
     fwd = edge_cost[e]
@@ -122,18 +129,20 @@ def _accumulate(order, pred_arc, tail, arc_edge, figures, init_nodes, init_rows)
 
 def access_by_mode(
     router: Router, engines: dict[str, PathEngine], edge_cost: dict[str, np.ndarray], figures: np.ndarray,
-    hub: Snap, sites: SiteSnaps,
+    hub: Snap, sites: SiteSnaps, *, arcs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Best routes to every site: ``avoid`` mode first, ``least_risk`` for the sites it cannot reach.
 
-    The second search stops as soon as those few sites are settled.
+    The second search stops as soon as those few sites are settled.  ``arcs``: see ``access_figures``.
     """
-    safe_cost, safe_rows = access_figures(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites)
+    safe_cost, safe_rows = access_figures(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites,
+                                          arcs=arcs)
     risk_cost = np.full_like(safe_cost, np.inf)
     risk_rows = np.zeros_like(safe_rows)
     missing = ~np.isfinite(safe_cost)
     if missing.any():
         subset = sites.subset(missing)
-        cost, rows = access_figures(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset)
+        cost, rows = access_figures(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset,
+                                    arcs=arcs)
         risk_cost[missing], risk_rows[missing] = cost, rows
     return {"avoid": (safe_cost, safe_rows), "least_risk": (risk_cost, risk_rows)}

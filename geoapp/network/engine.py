@@ -52,15 +52,35 @@ class Topology:
     """CSR adjacency and landmark tables of a road graph; built once per road geometry."""
 
     def __init__(self, graph: RoadGraph, *, n_landmarks: int = N_LANDMARKS):
-        n = graph.n_nodes
+        self._build(graph.nodes, graph.arc_tail, graph.arc_head, graph.edges["length_m"].to_numpy()[graph.arc_edge],
+                    n_landmarks=n_landmarks, straight_line=True)
+
+    @classmethod
+    def of_arcs(cls, xy: np.ndarray, tail: np.ndarray, head: np.ndarray, least_cost: np.ndarray, *,
+                n_landmarks: int = N_LANDMARKS, straight_line: bool = True) -> Topology:
+        """A topology over any arcs sorted by tail, each with the least cost it can ever have.
+
+        ``straight_line=False`` drops the straight-line bound (searches keep the landmark bounds,
+        computed on ``least_cost``): needed when some arcs cost less than the distance they cover,
+        such as a sea or air leg between two ports.
+        """
+        topology = cls.__new__(cls)
+        topology._build(xy, tail, head, least_cost, n_landmarks=n_landmarks, straight_line=straight_line)
+        return topology
+
+    def _build(self, xy, tail, head, least_cost, *, n_landmarks: int, straight_line: bool) -> None:
+        n = len(xy)
         self.n_nodes = n
-        self.indptr = np.searchsorted(graph.arc_tail, np.arange(n + 1)).astype(np.int64)
-        self.head = graph.arc_head.astype(np.int64)
-        self.tail = graph.arc_tail.astype(np.int64)
-        self.xy = np.ascontiguousarray(graph.nodes, dtype=np.float64)
-        length = graph.edges["length_m"].to_numpy()[graph.arc_edge]
-        self.landmarks = _pick_landmarks(self.xy, n_landmarks)
-        self.lm_from, self.lm_to = _landmark_tables(n, self.tail, self.head, length, self.landmarks)
+        self.indptr = np.searchsorted(tail, np.arange(n + 1)).astype(np.int64)
+        self.head = np.asarray(head).astype(np.int64)
+        self.tail = np.asarray(tail).astype(np.int64)
+        #: node positions the straight-line bound uses (all zeros: no such bound)
+        self.xy = np.ascontiguousarray(xy if straight_line else np.zeros_like(xy), dtype=np.float64)
+        #: where the nodes are (landmarks are picked around the network's edge)
+        self.node_xy = np.ascontiguousarray(xy, dtype=np.float64)
+        self.landmarks = _pick_landmarks(self.node_xy, n_landmarks)
+        self.lm_from, self.lm_to = _landmark_tables(n, self.tail, self.head, np.asarray(least_cost, dtype=float),
+                                                    self.landmarks)
         self.local = threading.local()  # search workspaces, one per serving thread
 
 
@@ -103,7 +123,7 @@ class PathEngine:
             return
         t = self.topology
         passable = np.isfinite(self.cost)
-        landmarks = _pick_landmarks(t.xy, COST_LANDMARKS)
+        landmarks = _pick_landmarks(t.node_xy, COST_LANDMARKS)
         cost_from, cost_to = _landmark_tables(t.n_nodes, t.tail[passable], t.head[passable], self.cost[passable],
                                               landmarks)
         # unreachable is a huge finite number: the compiled bound runs with fastmath (no inf arithmetic)

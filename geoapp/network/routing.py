@@ -112,6 +112,9 @@ class RoadNetwork:
         self.edge_arcs = np.full((g.n_edges, 2), -1, dtype=np.int64)  # forward and backward arc of each edge
         self.edge_arcs[g.arc_edge[g.arc_forward], 0] = np.flatnonzero(g.arc_forward)
         self.edge_arcs[g.arc_edge[~g.arc_forward], 1] = np.flatnonzero(~g.arc_forward)
+        #: search topologies of the roads plus sea and air legs (``legs.LegNetwork``), by their leg arcs:
+        #: reused while the roads and the legs' ends and least costs stay the same
+        self.augmented: dict[str, object] = {}
 
     def snap_edges(self, points: np.ndarray, *, far_m: float = POCKET_FAR_M, ratio: float = POCKET_RATIO) -> EdgeSnaps:
         """The edge each metric point joins: the nearest main-network edge, unless a pocket edge is much closer.

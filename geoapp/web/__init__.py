@@ -14,6 +14,7 @@ import shapely
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..answers.access import access_lookup
+from ..answers.legs import parse_curfew, parse_depart, parse_modes
 from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
@@ -310,18 +311,25 @@ def route_page():
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
     origin, destination = parse_location("from").lonlat, parse_location("to").lonlat
+    query = request.args.to_dict()
+    if request.args.getlist("modes"):  # the form's check boxes, or modes=road,sea as in the API
+        query["modes"] = ",".join(request.args.getlist("modes"))
+    modes = parse_modes(query.get("modes"))
+    depart, curfew = parse_depart(query.get("depart")), parse_curfew(query.get("curfew"))
 
     def build() -> str:
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
-                                         alternatives=alternatives), notes)
-        panel = render_template("route_panel.html", result=result, query=request.args, printed=_built())
+                                         alternatives=alternatives, modes=modes, depart=depart, curfew=curfew),
+                            notes)
+        panel = render_template("route_panel.html", result=result, query=query, printed=_built())
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
     # the same question on the same data gives the same page: keep the last few
     day = data.today.isoformat() if notes else ""
-    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{day}", build))
+    legs = "" if modes == ("road",) and depart is None else f":{','.join(modes)}:{depart}:{curfew}"
+    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{day}{legs}", build))
 
 
 @bp.get("/access")
@@ -334,16 +342,17 @@ def access_page():
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
     point, feature, _ = parse_hub(arg("from"))
+    modes = parse_modes(",".join(request.args.getlist("modes")))
 
     def build() -> str:
-        result = access_lookup(data, svc.settings, point, hub_feature=feature)
+        result = access_lookup(data, svc.settings, point, hub_feature=feature, modes=modes)
         panel = render_template("access_panel.html", result=result, query=request.args, printed=_built())
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
-    return _html(svc.cached_page(f"access:{point}", build))
+    return _html(svc.cached_page(f"access:{point}" + ("" if modes == ("road",) else f":{','.join(modes)}"), build))
 
 
 @bp.get("/point")
