@@ -11,6 +11,8 @@ import urllib.request
 
 import pytest
 
+from .helpers import fixture_count
+
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 
@@ -36,7 +38,7 @@ def test_pages_downloads_and_errors_over_http(live_server):
         "text/html")
     status, headers, body = fetch(live_server + "/api/layers/ports.geojson")
     assert status == 200 and headers["Content-Type"] == "application/geo+json"
-    assert len(json.loads(body)["features"]) == 17
+    assert len(json.loads(body)["features"]) == fixture_count("ports")
     status, _, body = fetch(live_server + "/api/route?from=1,2&to=3,4")
     assert status == 400 and json.loads(body)["error"]["field"] == "from"
 

@@ -209,7 +209,29 @@ def _validated(feature: dict, spec: LayerSpec):
                          field="properties") from None
 
 
-def _check_links(layer: str, feature_id: str, frame) -> None:
+#: What other layers need of a road or port: its place, and a port's kind (a sea leg needs a seaport).
+_DEPENDED_ON = {"roads": (), "ports": ("kind",)}
+
+
+def _cannot_break_links(svc, layer: str, feature_id: str, frame, creating: bool) -> bool:
+    """A change no other feature can depend on: a new road or port, or one whose place and kind stay.
+
+    Those are most edits (a road's status, a port's name), so they skip the check, which first
+    brings the loaded data up to the store's commits.
+    """
+    if layer not in _DEPENDED_ON or frame is None:
+        return False
+    if creating:
+        return True
+    stored = svc.store.get(layer, feature_id)
+    if stored is None:
+        return False
+    before = stored[0]
+    same_place = shapely.geometry.shape(before["geometry"]).equals(frame.geometry.iloc[0])
+    return same_place and all(before["properties"].get(f) == frame[f].iloc[0] for f in _DEPENDED_ON[layer])
+
+
+def _check_links(layer: str, feature_id: str, frame, *, creating: bool = False) -> None:
     """Refuse a change that leaves a connection without fitting ports or a checkpoint off the roads.
 
     The feature changed itself at fault is a 400 naming the property; a change of a port or road
@@ -218,6 +240,8 @@ def _check_links(layer: str, feature_id: str, frame) -> None:
     if not involved(layer):
         return
     svc = service()
+    if _cannot_break_links(svc, layer, feature_id, frame, creating):
+        return
     data = svc.fresh_dataset()  # a connection created a moment ago counts when its port is deleted
     problems = edit_problems(data.layers, layer, feature_id, frame, metric_crs=svc.settings.metric_crs)
     if not problems:
@@ -252,7 +276,7 @@ def create_item(collection_id: str):
     feature = _feature(body, spec, None)
     given = "as_of" in (body.get("properties") or {})
     frame = _validated(_dated(feature, None, _reported_on(body), given_as_of=given), spec)
-    _check_links(collection_id, feature["properties"]["id"], frame)
+    _check_links(collection_id, feature["properties"]["id"], frame, creating=True)
     version = svc.store.create(collection_id, frame, actor=actor, reason=reason)
     svc.data_changed()
     return _respond(collection_id, feature["properties"]["id"], version, 201)
