@@ -104,8 +104,9 @@ def _map_options() -> dict:
     return {"tile_url": url, "tile_attribution": attribution, "context": load_context(settings.data_dir)}
 
 
-def _download_url(layer: str, feature_id: str) -> str:
-    return url_for("ogc.item", collection_id=layer, feature_id=feature_id)
+def _items_url(layer: str) -> str:
+    """Where a layer's features are (a popup's download link adds the feature's id)."""
+    return url_for("ogc.items", collection_id=layer)
 
 
 def _built() -> str:
@@ -177,7 +178,7 @@ def overview():
             warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None), choropleth=choropleth,
         )
         filled = bool(choropleth and choropleth.rounds)
-        m = overview_map(layers, assets=_assets(choropleth=filled), panel_html=panel, download_url=_download_url,
+        m = overview_map(layers, assets=_assets(choropleth=filled), panel_html=panel, items_url=_items_url,
                          reference=_reference_urls(names + (["communes"] if choropleth else [])),
                          incidents=detail, choropleth=choropleth, **_map_options())
         return _speaking(m).get_root().render()
