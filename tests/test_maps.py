@@ -409,11 +409,13 @@ def test_boundary_topology_decodes_to_the_light_geojson_and_shares_borders(clien
 def test_overview_page_loads_boundaries_and_scripts_from_the_app(client):
     response = client.get("/")
     html = response.get_data(as_text=True)
-    for script in ("boundaries", "incidents"):  # under their content-hashed names
-        url = re.search(rf'<script src="(/static/{script}\.[0-9a-f]{{10}}\.js)" defer></script>', html).group(1)
+    past = client.get("/?as_of=2025-04-20").get_data(as_text=True)  # a day with incidents in its 90 days
+    for script, page in (("boundaries", html), ("incidents", past)):  # under their content-hashed names
+        url = re.search(rf'<script src="(/static/{script}\.[0-9a-f]{{10}}\.js)" defer></script>', page).group(1)
         with client.get(url) as asset:
             assert asset.status_code == 200
     assert "/static/displacement." not in html  # no figures imported: no choropleth, no script for it
+    assert "incidents" not in page_data(html) and "/static/incidents." not in html  # none drawn: no script either
     # the layers shown at first come in one topology, sections alone when shown
     shown, sections = "/map/boundaries.topojson?layers=departments,communes", "/map/boundaries.topojson?layers=sections"
     assert html.count(f'"url": "{shown}"') == 2 and html.count(f'"url": "{sections}"') == 1
