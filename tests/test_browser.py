@@ -6,6 +6,7 @@ Screenshots of every page go to tests/output/ (not committed).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -173,7 +174,19 @@ def test_overview_draws_every_layer_with_legend_and_popups(visit):
     popup.wait_for(timeout=5000)
     text = popup.inner_text()
     assert "Varreux fuel terminal" in text and "gang_controlled" in text and "source" in text
-    assert popup.locator("a[download]").get_attribute("href").endswith("/ogcapi/collections/ports/items/pt-varreux")
+    link = popup.locator("a[download]")
+    assert link.inner_text() == "GeoJSON" and popup.locator("th").last.inner_text() == "download"
+    assert link.get_attribute("href") == "/ogcapi/collections/ports/items/pt-varreux"
+    # following it gives the port as GeoJSON, what the popup showed
+    with v.page.expect_download() as fetched:
+        link.click()
+    feature = json.loads(Path(fetched.value.path()).read_text(encoding="utf-8"))
+    assert feature["id"] == "pt-varreux" and feature["properties"]["name"] == "Varreux fuel terminal"
+    assert feature["properties"]["source"] in text
+    # each feature is drawn in its own style, as the server computed it
+    assert v.page.evaluate("""(() => { let out = {}; haLayers['Roads and their status'].eachLayer(l => {
+        out[l.feature.id] = [l.options.color, l.options.dashArray, l.options.weight]; }); return out; })()""")[
+        "rd-rn2-portail-martissant"] == ["#D55E00", "8 6", 4]  # blocked primary road
 
 
 def test_overview_checkpoint_and_connection_popups(visit):
@@ -189,13 +202,32 @@ def test_overview_checkpoint_and_connection_popups(visit):
     text = popup.inner_text()
     assert "Martissant gang toll" in text and "5,000" in text and "HTG" in text
     assert "rd-rn2-portail-martissant" in text and "source" in text
+    # Ruelle Alerte has no fee on record: no empty fee or currency rows, and its own download
+    v.page.keyboard.press("Escape")
+    v.view(-72.3475, 18.5405, 16)
+    v.click_at(-72.3475, 18.5405)
+    v.until("document.querySelector('.leaflet-popup-content') && document.querySelector('.leaflet-popup-content')"
+            ".innerText.includes('Ruelle Alerte')")
+    headers = v.page.locator(".leaflet-popup-content th").all_inner_texts()
+    assert "kind" in headers and "fee" not in headers and "currency" not in headers and "notes" in headers
+    assert v.page.locator(".leaflet-popup-content a[download]").get_attribute("href") == \
+        "/ogcapi/collections/checkpoints/items/cp-ruelle-alerte"
+    # names and notes come from editors: a popup shows them as text, never as HTML
+    v.page.keyboard.press("Escape")
+    v.page.evaluate("""void haLayers['Checkpoints and illegal tolls'].eachLayer(l => {
+        if (l.feature.id === 'cp-ruelle-alerte') l.feature.properties.name = '<img src=x onerror="window.hacked=1">';
+    })""")
+    v.click_at(-72.3475, 18.5405)
+    v.until("document.querySelector('.leaflet-popup-content') && document.querySelector('.leaflet-popup-content')"
+            ".innerText.includes('<img src=x')")
+    assert v.page.locator(".leaflet-popup-content img").count() == 0 and v.page.evaluate("window.hacked") is None
     # the UNHAS leg to Jacmel: its mode, operator and schedule
     v.page.evaluate("void haMap.setView([18.37, -72.40], 13, {animate: false})")
     v.page.wait_for_timeout(300)
     line = v.page.evaluate("""(() => {
         var hit = null;
         haLayers['Sea and air connections'].eachLayer(l => {
-            if (l.feature.properties.id === 'cn-unhas-pv-jacmel') hit = l.getLatLngs();
+            if (l.feature.id === 'cn-unhas-pv-jacmel') hit = l.getLatLngs();
         });
         return hit.map(p => [p.lng, p.lat]);
     })()""")

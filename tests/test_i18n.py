@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import json
 import re
 from pathlib import Path
 
@@ -288,10 +289,15 @@ def test_map_pages_legend_popups_and_layer_names_translated(client):
     html = client.get("/?lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in html
     assert "Légende" in html and "Zones contrôlées par les gangs" in html and "Routes et leur statut" in html
-    assert '"status": "contr\\u00f4l\\u00e9e", "status_code": "controlled"' in html  # popups show labels,
-    assert '"status": "bloqu\\u00e9e", "status_code": "blocked"' in html  # styles still read the codes
+    # popups show labels, under labels of their fields; styles were chosen by the codes, as in English
+    layers = re.findall(r'ha\.featureLayer\((\{.*?\}), (\{"ids".*?\})\);', html)
+    tables = [(json.loads(c), json.loads(t)) for c, t in layers]
+    zones = next(config for config, table in tables if "gz-cite-soleil" in table["ids"])
+    assert zones["labels"][:2] == ["nom", "statut"] and zones["download"] == "télécharger"
+    assert '"contrôlée"' in html and '"bloquée"' in html and "status_code" not in html
     english = client.get("/").get_data(as_text=True)
-    assert "status_code" not in english
+    assert [c["styles"] for c, _ in tables] == [json.loads(c)["styles"] for c in re.findall(
+        r'ha\.featureLayer\((\{.*?\}), \{"ids"', english)]
 
 
 @pytest.mark.browser

@@ -15,9 +15,10 @@ import shapely
 
 from geoapp import create_app
 from geoapp.data.query import recent_incidents
+from geoapp.layers import layer_title
 from geoapp.maps.boundaries import MAP_ATTRIBUTION
 from geoapp.maps.builders import MapAssets, ReferenceLayer, overview_map, route_map
-from geoapp.maps.layers import site_radius
+from geoapp.maps.layers import lighten, site_radius
 
 ASSETS = MapAssets(leaflet_js="/static/l.js", leaflet_css="/static/l.css", page_css="/static/p.css")
 
@@ -83,11 +84,97 @@ def test_styles_follow_status(layers):
     assert zones.style_function(controlled)["fillColor"] == "#D55E00"
 
 
-def test_popups_carry_provenance(layers):
-    m = overview_map(layers, assets=ASSETS, panel_html="")
-    for layer in geojson_children(m).values():
-        popup = next(c for c in layer._children.values() if isinstance(c, folium.GeoJsonPopup))
-        assert {"name", "status", "as_of", "source", "confidence"} <= set(popup.fields)
+def test_popups_carry_provenance_and_a_download_link(layers):
+    m = overview_map(layers, assets=ASSETS, panel_html="", items_url=lambda name: f"/ogcapi/collections/{name}/items")
+    for title, layer in geojson_children(m).items():
+        fields = layer.config["fields"]
+        assert {"name", "status", "as_of", "source", "confidence"} <= set(fields), title
+        assert layer.config["labels"][fields.index("as_of")] == "as of"
+        assert layer.config["download"] == "download"
+        # the page says where the layer's features are once; each popup adds its feature's id
+        name = next(n for n in layers if layer_title(n) == title)
+        assert layer.config["items"] == f"/ogcapi/collections/{name}/items"
+        assert [f["id"] for f in layer.data["features"]] == list(lighten(name, layers[name])["id"])
+    html = m.get_root().render()
+    assert "download>GeoJSON" not in html and "/items/pt-varreux" not in html  # no link written per feature
+    without = geojson_children(overview_map(layers, assets=ASSETS, panel_html=""))
+    assert all("items" not in layer.config for layer in without.values())
+
+
+def test_layers_go_to_the_page_as_tables_without_nulls_or_repeated_text(layers):
+    from geoapp.maps.layers import FeatureLayer, feature_layer, page_table
+
+    roads = lighten("roads", layers["roads"])
+    layer = feature_layer("roads", roads)
+    table = layer.table
+    fields = layer.config["fields"]
+    assert list(table["fields"]) == fields and "download" not in fields and "id" not in fields
+    assert table["ids"] == list(roads["id"]) and len(table["geometries"]) == len(roads)
+    # one source for every road: written once with each road's index into the distinct values
+    assert table["fields"]["source"]["values"] == [roads["source"].iloc[0]]
+    assert set(table["fields"]["source"]["index"]) == {0}
+    assert isinstance(table["fields"]["name"], list)  # names differ: a plain list
+    # the GeoJSON it stands for: each road's shown fields, nulls left out (the popup shows nothing for them)
+    for feature, (_, road) in zip(layer.data["features"], roads.iterrows(), strict=True):
+        assert feature["id"] == road["id"]
+        assert feature["properties"] == {f: road[f] for f in fields if pd.notna(road[f])}
+        assert shapely.geometry.shape(feature["geometry"]).equals_exact(road.geometry, 1e-9)
+    assert any("max_vehicle" not in f["properties"] for f in layer.data["features"])
+    # a field with distinct values stays a list, with nulls in place
+    frame = layers["ports"].head(3).assign(notes=["a", None, "c"])
+    assert page_table(frame, ["notes"])["fields"]["notes"] == ["a", None, "c"]
+    assert isinstance(layer, FeatureLayer)
+
+
+def test_each_feature_is_drawn_in_its_own_style(layers):
+    from geoapp.maps.layers import LAYER_STYLES, feature_layer, labelled
+
+    for name in ("roads", "displacement_sites", "ports", "checkpoints", "connections", "gang_zones"):
+        frame = lighten(name, layers[name])
+        layer = feature_layer(name, frame)
+        styles, index = layer.config["styles"], layer.config.get("style", [0] * len(frame))
+        assert len(styles) == len(set(map(json.dumps, styles)))  # each distinct style once
+        assert len(index) == len(frame)
+        style = LAYER_STYLES[name](False)
+        for i, (_, row) in enumerate(labelled(name, frame).iterrows()):
+            expected = style({"properties": row.where(row.notna(), None).to_dict()})
+            assert styles[index[i]] == json.loads(json.dumps(expected)), (name, row["id"])
+    assert len(feature_layer("roads", lighten("roads", layers["roads"])).config["styles"]) < len(layers["roads"]) / 5
+    html = overview_map(layers, assets=ASSETS, panel_html="").get_root().render()
+    assert html.count("ha.featureLayer(") == 7 and "switch(feature.id)" not in html  # no style switch per layer
+
+
+def test_styles_follow_codes_in_every_language(app):
+    from geoapp.i18n.translate import set_language
+    from geoapp.maps.layers import feature_layer
+
+    layers = app.extensions["geoapp"].dataset.layers
+    english = {n: feature_layer(n, lighten(n, layers[n])) for n in ("roads", "ports", "connections", "checkpoints")}
+    token = set_language("ht")
+    try:
+        creole = {n: feature_layer(n, lighten(n, layers[n])) for n in english}
+    finally:
+        from geoapp.i18n.translate import reset_language
+
+        reset_language(token)
+    for name, layer in creole.items():
+        assert layer.config["styles"] == english[name].config["styles"]
+        assert layer.config.get("style") == english[name].config.get("style")
+        assert layer.config["labels"] != english[name].config["labels"]  # the popup's labels in Creole
+        # codes are for styles only: the page gets the labels
+        assert not any(k.endswith("_code") for f in layer.data["features"] for k in f["properties"])
+    assert {f["properties"]["status"] for f in creole["roads"].data["features"]} >= {"bloke"}
+
+
+def test_feature_layers_cannot_close_their_script(layers):
+    from geoapp.maps.layers import feature_layer
+
+    ports = lighten("ports", layers["ports"]).head(2).copy()
+    ports.loc[ports.index[0], "name"] = "</script><script>alert(1)</script><!--"
+    html = overview_map({"ports": ports}, assets=ASSETS, panel_html="").get_root().render()
+    assert "</script><script>alert" not in html and "<!--" not in html.split("<script>")[-1]
+    layer = feature_layer("ports", ports)
+    assert json.loads(layer.table_json)["fields"]["name"][0].startswith("</script>")
 
 
 def test_site_markers_grow_with_population():
@@ -133,7 +220,7 @@ def test_route_map_draws_alternatives_in_their_own_style(app, layers):
 
 
 def test_large_roads_layers_are_lightened_for_pages():
-    from geoapp.maps.layers import LIGHT_LIMIT, lighten
+    from geoapp.maps.layers import LIGHT_LIMIT
 
     from .synthetic import synthetic_roads
 
@@ -322,11 +409,13 @@ def test_boundary_topology_decodes_to_the_light_geojson_and_shares_borders(clien
 def test_overview_page_loads_boundaries_and_scripts_from_the_app(client):
     response = client.get("/")
     html = response.get_data(as_text=True)
-    for script in ("boundaries", "incidents"):  # under their content-hashed names
-        url = re.search(rf'<script src="(/static/{script}\.[0-9a-f]{{10}}\.js)" defer></script>', html).group(1)
+    past = client.get("/?as_of=2025-04-20").get_data(as_text=True)  # a day with incidents in its 90 days
+    for script, page in (("boundaries", html), ("incidents", past)):  # under their content-hashed names
+        url = re.search(rf'<script src="(/static/{script}\.[0-9a-f]{{10}}\.js)" defer></script>', page).group(1)
         with client.get(url) as asset:
             assert asset.status_code == 200
     assert "/static/displacement." not in html  # no figures imported: no choropleth, no script for it
+    assert "incidents" not in page_data(html) and "/static/incidents." not in html  # none drawn: no script either
     # the layers shown at first come in one topology, sections alone when shown
     shown, sections = "/map/boundaries.topojson?layers=departments,communes", "/map/boundaries.topojson?layers=sections"
     assert html.count(f'"url": "{shown}"') == 2 and html.count(f'"url": "{sections}"') == 1

@@ -20,10 +20,10 @@ from .boundaries import MAP_ATTRIBUTION
 from .layers import (
     ACCESS_COLOURS,
     DRAW_ORDER,
-    LAYER_BUILDERS,
     POPUP_FIELDS,
     PROVENANCE,
     REFERENCE_STYLE,
+    feature_layer,
     incident_counts_layer,
     lighten,
     plain_geojson,
@@ -154,23 +154,22 @@ class TownLabels(MacroElement):
 
 def add_layers(
     m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], *, muted: bool = False,
-    download_url: Callable[[str, str], str] | None = None, assets: MapAssets | None = None,
+    items_url: Callable[[str], str] | None = None, assets: MapAssets | None = None,
     incidents: IncidentDetail | None = None,
 ) -> None:
     """Draw every given layer styled by status, with popups carrying the feature's provenance.
 
-    ``download_url(layer, id)`` adds a link to each feature's download in its popup; displacement
-    sites are clustered when the cluster plugin's assets are given; with ``incidents``, incidents
-    are drawn as counts per commune (the page fetches each one in view when zoomed in).
+    ``items_url(layer)``, the address of a layer's features (``.../items``), adds a link to each
+    feature's download (``.../items/ID``) in its popup; displacement sites are clustered when the
+    cluster plugin's assets are given; with ``incidents``, incidents are drawn as counts per commune
+    (the page fetches each one in view when zoomed in).
     """
     for name in DRAW_ORDER:
         if name == "incidents" and incidents is not None and name in layers and len(layers[name]):
             incident_counts_layer(incidents.counts).add_to(m)
         elif name in layers and len(layers[name]):
-            frame = lighten(name, layers[name])
-            if download_url is not None:
-                frame = frame.assign(download=[download_url(name, fid) for fid in frame["id"]])
-            layer = LAYER_BUILDERS[name](frame, muted)
+            layer = feature_layer(name, lighten(name, layers[name]), muted=muted,
+                                  items_url=items_url(name) if items_url is not None else None)
             if name == "displacement_sites" and assets is not None and assets.cluster_js:
                 cluster = MarkerCluster(name=layer.layer_name, options={
                     "disableClusteringAtZoom": 11, "showCoverageOnHover": False, "maxClusterRadius": 40})
@@ -186,18 +185,19 @@ def add_layers(
 def overview_map(
     layers: Mapping[str, gpd.GeoDataFrame], *, assets: MapAssets, panel_html: str, tile_url: str | None = None,
     tile_attribution: str | None = None, context: Mapping[str, gpd.GeoDataFrame] | None = None,
-    download_url: Callable[[str, str], str] | None = None, reference: Mapping[str, str] | None = None,
+    items_url: Callable[[str], str] | None = None, reference: Mapping[str, str] | None = None,
     incidents: IncidentDetail | None = None, choropleth: Choropleth | None = None,
 ) -> folium.Map:
     """The given layers with toggles, a legend and an information panel.
 
-    ``reference`` names the official boundary layers to offer and the URL each is fetched from when
-    shown; ``incidents`` draws incidents per commune with details on demand; ``choropleth`` fills
-    the communes by displaced people (the page fetches the figures of the round chosen).
+    ``items_url(layer)`` gives each popup a download link (see ``add_layers``); ``reference`` names the
+    official boundary layers to offer and the URL each is fetched from when shown; ``incidents`` draws
+    incidents per commune with details on demand; ``choropleth`` fills the communes by displaced
+    people (the page fetches the figures of the round chosen).
     """
     m = base_map(assets=assets, tile_url=tile_url, tile_attribution=tile_attribution, title="haiti-access map",
                  context=context)
-    add_layers(m, layers, download_url=download_url, assets=assets, incidents=incidents)
+    add_layers(m, layers, items_url=items_url, assets=assets, incidents=incidents)
     add_reference_layers(m, reference or {})
     data = {}
     if incidents is not None and "incidents" in layers and len(layers["incidents"]):

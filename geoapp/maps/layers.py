@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 
 import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from jinja2 import Template
 
 from ..i18n.translate import DEFAULT, _, current_language
 from ..layers import PALETTE, REGISTRY, event_type_label, layer_title, status_label
@@ -25,9 +27,6 @@ POPUP_FIELDS = {
     "incidents": ["event_date", "event_type", "sub_event_type", "actor", "location", "fatalities", "geo_precision"],
 }
 PROVENANCE = ["as_of", "source", "confidence", "notes"]
-#: Fields each layer's style reads, beyond ``status``.
-STYLE_FIELDS = {"roads": ["road_class"], "displacement_sites": ["individuals"], "ports": ["kind"],
-                "incidents": ["fatalities"]}
 ROAD_DASH = {"open": None, "dangerous": "2 6", "blocked": "8 6", "closed": "1 4 8 4"}
 ROAD_WEIGHT = {"primary": 4, "secondary": 3, "urban": 3, "track": 2}
 ZONE_FILL = {"controlled": 0.4, "contested": 0.28, "influence": 0.15}
@@ -41,30 +40,100 @@ CHECKPOINT_DASH = {"gang": None, "police": "3 3", "toll": "1 3"}
 DRAW_ORDER = ("gang_zones", "roads", "connections", "displacement_sites", "incidents", "checkpoints", "ports")
 
 
-def _popup(name: str, frame: gpd.GeoDataFrame) -> folium.GeoJsonPopup:
-    fields = [f for f in ("name", "status", *POPUP_FIELDS[name], *PROVENANCE) if f in frame]
-    if "download" in frame:
-        fields.append("download")
-    return folium.GeoJsonPopup(fields=fields, aliases=[status_label("field", f) for f in fields], localize=True,
-                               max_width=320)
+class FeatureLayer(folium.GeoJson):
+    """A layer of features the page script draws (``ha.featureLayer`` in geoapp.js): styles, tooltip, popup.
+
+    What folium writes for each layer, written once in the page script instead: each distinct style
+    is sent once with each feature's index into them (not a switch over feature ids), the tooltip and
+    popup are built from the field names and their labels (values as text, never as HTML), and the
+    download link from the feature's id and the address of its layer's items.  The features go as a
+    table (``page_table``): only the fields shown, each field's values in one list.  ``data`` is the
+    same as GeoJSON, and ``style_function`` takes a feature of the frame given.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = ha.featureLayer({{ this.config_json }}, {{ this.table_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, frame: gpd.GeoDataFrame, *, title: str, style, fields: list[str], points: bool = False,
+                 items_url: str | None = None):
+        """``fields``: the columns the popup shows, in order (the tooltip shows ``name`` and ``status``)."""
+        records = frame.drop(columns=frame.geometry.name).astype(object)
+        records = records.where(records.notna(), None).to_dict("records")
+        styles: dict[str, int] = {}
+        index = [styles.setdefault(json.dumps(style({"properties": r}), sort_keys=True), len(styles))
+                 for r in records]
+        self.table = page_table(frame, fields)
+        super().__init__(_as_geojson(self.table), name=title)
+        self._name = "FeatureLayer"
+        self.style_function = style
+        self.config = {"styles": [json.loads(s) for s in styles], "points": points, "tooltip": ["name", "status"],
+                       "fields": fields, "labels": [status_label("field", f) for f in fields]}
+        if len(styles) > 1:
+            self.config["style"] = index
+        if items_url:
+            self.config.update(items=items_url, download=status_label("field", "download"))
+
+    @property
+    def config_json(self) -> str:
+        return script_json(self.config)
+
+    @property
+    def table_json(self) -> str:
+        return script_json(self.table)
 
 
-def _tooltip() -> folium.GeoJsonTooltip:
-    return folium.GeoJsonTooltip(fields=["name", "status"], aliases=["", ""], labels=False)
+def script_json(value) -> str:
+    """``value`` as JSON to write into a page's script: compact, UTF-8, and no ``<`` to end the script early."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def _geojson(name: str, frame: gpd.GeoDataFrame, style, *, points: bool = False) -> folium.GeoJson:
-    """A layer as the map draws it: styled by ``style``, with its popup (provenance) and tooltip.
+def page_table(frame: gpd.GeoDataFrame, fields: list[str]) -> dict:
+    """The features of ``frame`` for a page script, as a table: ``ids``, ``geometries`` and ``fields``.
+
+    Each field maps to its values in the features' order (null when missing), or, when values
+    repeat (a layer's source, confidence, date), to its distinct ``values`` and each feature's
+    ``index`` into them: every field name and repeated text is written once, not once per feature.
+    """
+    table = frame[fields].astype(object)
+    table = table.where(table.notna(), None)
+    columns: dict[str, list | dict] = {}
+    for field in fields:
+        values = [v.item() if isinstance(v, np.generic) else v for v in table[field]]
+        distinct: dict[str, int] = {}
+        index = [distinct.setdefault(json.dumps(v), len(distinct)) for v in values]
+        columns[field] = ({"values": [json.loads(v) for v in distinct], "index": index}
+                          if len(distinct) <= len(values) / 2 else values)
+    geometries = [json.loads(g) for g in shapely.to_geojson(np.asarray(frame.geometry.values))]
+    return {"ids": [str(i) for i in frame["id"]], "geometries": geometries, "fields": columns}
+
+
+def _as_geojson(table: dict) -> dict:
+    """A ``page_table`` as the GeoJSON FeatureCollection it stands for (null fields left out)."""
+    def value(column, i):
+        return column["values"][column["index"][i]] if isinstance(column, dict) else column[i]
+
+    features = []
+    for i, (fid, geometry) in enumerate(zip(table["ids"], table["geometries"], strict=True)):
+        properties = {k: value(c, i) for k, c in table["fields"].items()}
+        features.append({"type": "Feature", "id": fid, "geometry": geometry,
+                         "properties": {k: v for k, v in properties.items() if v is not None}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def feature_layer(name: str, frame: gpd.GeoDataFrame, *, muted: bool = False,
+                  items_url: str | None = None) -> FeatureLayer:
+    """A layer as the map draws it: styled by status, with its tooltip and popup (provenance).
 
     Popups and tooltips show each code by its label in the page's language; styles read the code
-    (``status_code`` when the two differ). A page gets only the fields its popup, tooltip and style read,
-    and the id (downloads have the rest).
+    (``status_code`` when the two differ).  ``items_url`` (its OGC API items) adds a download link to
+    each feature's popup.
     """
-    wanted = ["id", "name", "status", *POPUP_FIELDS[name], *PROVENANCE, *STYLE_FIELDS.get(name, []), "download"]
-    frame = labelled(name, frame[[c for c in dict.fromkeys(wanted) if c in frame.columns] + [frame.geometry.name]])
-    return folium.GeoJson(plain_geojson(frame), name=layer_title(name), style_function=style,
-                          marker=folium.CircleMarker() if points else None,
-                          popup=_popup(name, frame), tooltip=_tooltip())
+    fields = [f for f in ("name", "status", *POPUP_FIELDS[name], *PROVENANCE) if f in frame]
+    return FeatureLayer(labelled(name, frame), title=layer_title(name), style=LAYER_STYLES[name](muted),
+                        fields=fields, points=name in POINT_LAYERS, items_url=items_url)
 
 
 def labelled(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -93,7 +162,7 @@ def code(properties: dict, field: str = "status") -> str:
     return properties.get(f"{field}_code", properties[field])
 
 
-def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _zone_style(muted: bool):
     colours = REGISTRY["gang_zones"].colours
 
     def style(feature):
@@ -103,36 +172,36 @@ def _zones(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
             "fillOpacity": ZONE_FILL[status] * (0.6 if muted else 1), "dashArray": ZONE_DASH[status],
         }
 
-    return _geojson("gang_zones", frame, style)
+    return style
 
 
-def _roads(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _road_style(muted: bool):
     colours = REGISTRY["roads"].colours
 
     def style(feature):
         p = feature["properties"]
         return {
-            "color": colours[code(p)], "weight": ROAD_WEIGHT.get(p["road_class"], 2),
+            "color": colours[code(p)], "weight": ROAD_WEIGHT.get(p.get("road_class"), 2),
             "dashArray": ROAD_DASH[code(p)], "opacity": 0.5 if muted else 0.9,
         }
 
-    return _geojson("roads", frame, style)
+    return style
 
 
-def _sites(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _site_style(muted: bool):
     colours = REGISTRY["displacement_sites"].colours
 
     def style(feature):
         p = feature["properties"]
         return {
-            "radius": site_radius(p["individuals"]), "color": "#ffffff", "weight": 1, "fill": True,
+            "radius": site_radius(p.get("individuals")), "color": "#ffffff", "weight": 1, "fill": True,
             "fillColor": colours[code(p)], "fillOpacity": 0.85,
         }
 
-    return _geojson("displacement_sites", frame, style, points=True)
+    return style
 
 
-def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _port_style(muted: bool):
     colours = REGISTRY["ports"].colours
 
     def style(feature):
@@ -140,10 +209,10 @@ def _ports(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         return {"radius": 7, "color": "#000000", "weight": 2, "fill": True, "dashArray": PORT_DASH.get(code(p, "kind")),
                 "fillColor": colours[code(p)], "fillOpacity": 1}
 
-    return _geojson("ports", frame, style, points=True)
+    return style
 
 
-def _connections(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _connection_style(muted: bool):
     colours = REGISTRY["connections"].colours
 
     def style(feature):
@@ -151,10 +220,10 @@ def _connections(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
         return {"color": colours[code(p)], "weight": 3, "dashArray": CONNECTION_DASH.get(code(p, "mode")),
                 "opacity": 0.5 if muted else 0.9}
 
-    return _geojson("connections", frame, style)
+    return style
 
 
-def _checkpoints(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _checkpoint_style(muted: bool):
     colours = REGISTRY["checkpoints"].colours
 
     def style(feature):
@@ -163,18 +232,26 @@ def _checkpoints(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
                 "dashArray": CHECKPOINT_DASH.get(code(p, "kind")), "fillColor": colours[code(p)],
                 "fillOpacity": 0.6 if muted else 0.95}
 
-    return _geojson("checkpoints", frame, style, points=True)
+    return style
 
 
-def _incidents(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
+def _incident_style(muted: bool):
     colours = REGISTRY["incidents"].colours
 
     def style(feature):
         p = feature["properties"]
-        return {"radius": incident_radius(p["fatalities"]), "color": "#000000", "weight": 1, "fill": True,
+        return {"radius": incident_radius(p.get("fatalities")), "color": "#000000", "weight": 1, "fill": True,
                 "fillColor": colours[code(p)], "fillOpacity": 0.6 if muted else 0.8}
 
-    return _geojson("incidents", frame, style, points=True)
+    return style
+
+
+#: Each layer's style (muted or not): a function from a feature of the layer's frame to its Leaflet style.
+LAYER_STYLES = {"gang_zones": _zone_style, "roads": _road_style, "displacement_sites": _site_style,
+                "incidents": _incident_style, "ports": _port_style, "connections": _connection_style,
+                "checkpoints": _checkpoint_style}
+#: Layers of points, drawn as circle markers.
+POINT_LAYERS = ("displacement_sites", "incidents", "ports", "checkpoints")
 
 
 def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -197,10 +274,6 @@ def incident_counts_layer(frame: gpd.GeoDataFrame) -> folium.FeatureGroup:
     counts.ha_part = "incidents-by-commune"  # the page swaps it for each incident when zoomed in
     counts.add_to(group)
     return group
-
-
-LAYER_BUILDERS = {"gang_zones": _zones, "roads": _roads, "displacement_sites": _sites, "incidents": _incidents,
-                  "ports": _ports, "connections": _connections, "checkpoints": _checkpoints}
 
 
 #: A layer with more features than this is lightened before it goes into a page.
@@ -242,18 +315,15 @@ def incident_radius(fatalities: int | None) -> float:
 
 
 def plain_geojson(frame: gpd.GeoDataFrame) -> dict:
-    """The frame as GeoJSON for a page: nulls for missing values, text HTML-escaped.
+    """The frame as GeoJSON for folium's popups and tooltips: nulls for missing values, text HTML-escaped.
 
-    Popups insert values as HTML, and names and notes come from editors: escaping them here is
-    what keeps a name like ``<img onerror=...>`` inert.  The download link is the one HTML we add.
+    folium's popups insert values as HTML, and names and notes come from editors: escaping them here
+    is what keeps a name like ``<img onerror=...>`` inert.  (``FeatureLayer`` shows values as text.)
     """
     columns = [c for c in frame.columns if c != "geometry"]
     table = frame[columns].astype(object).where(frame[columns].notna(), None)
     for column in columns:
-        if column == "download":
-            table[column] = [f'<a href="{html.escape(url)}" download>GeoJSON</a>' for url in table[column]]
-        else:
-            table[column] = [html.escape(v) if isinstance(v, str) else v for v in table[column]]
+        table[column] = [html.escape(v) if isinstance(v, str) else v for v in table[column]]
     # no bounding box per feature: nothing on the page reads it
     return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=frame.crs).to_geo_dict(show_bbox=False)
 

@@ -50,9 +50,14 @@ def _speaking(m):
     return m
 
 
-def _assets(*, choropleth: bool = False) -> MapAssets:
-    """What a map page loads; the choropleth's script only on a page that fills communes (it does nothing elsewhere)."""
-    scripts = [name for name in MAP_SCRIPTS if choropleth or name != "displacement.js"]
+def _assets(*, choropleth: bool = False, incidents: bool = False) -> MapAssets:
+    """What a map page loads; each page script only where it has something to do.
+
+    The choropleth's script only on a page that fills communes, the incidents' only on one that draws
+    incidents per commune (each does nothing elsewhere).
+    """
+    scripts = [name for name in MAP_SCRIPTS
+               if {"displacement.js": choropleth, "incidents.js": incidents}.get(name, True)]
     return MapAssets(
         leaflet_js=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.js"),
         leaflet_css=url_for("static", filename="vendor/leaflet-1.9.4/leaflet.css"),
@@ -104,8 +109,9 @@ def _map_options() -> dict:
     return {"tile_url": url, "tile_attribution": attribution, "context": load_context(settings.data_dir)}
 
 
-def _download_url(layer: str, feature_id: str) -> str:
-    return url_for("ogc.item", collection_id=layer, feature_id=feature_id)
+def _items_url(layer: str) -> str:
+    """Where a layer's features are (a popup's download link adds the feature's id)."""
+    return url_for("ogc.items", collection_id=layer)
 
 
 def _built() -> str:
@@ -177,7 +183,9 @@ def overview():
             warnings=notes + stale_warnings(data, svc.settings, tuple(data.as_of), None), choropleth=choropleth,
         )
         filled = bool(choropleth and choropleth.rounds)
-        m = overview_map(layers, assets=_assets(choropleth=filled), panel_html=panel, download_url=_download_url,
+        drawn = detail is not None and len(layers["incidents"]) > 0
+        m = overview_map(layers, assets=_assets(choropleth=filled, incidents=drawn), panel_html=panel,
+                         items_url=_items_url,
                          reference=_reference_urls(names + (["communes"] if choropleth else [])),
                          incidents=detail, choropleth=choropleth, **_map_options())
         return _speaking(m).get_root().render()

@@ -68,6 +68,61 @@
       var locale = { fr: 'fr-FR', ht: 'fr-FR' }[document.documentElement.lang] || 'en-US';
       return Number(value).toLocaleString(locale, { maximumFractionDigits: digits || 0 });
     },
+    /* GeoJSON features from a table of them (maps/layers.py page_table): ids, geometries, and each field's
+       values in the features' order, or its distinct values and each feature's index into them */
+    features: function (table) {
+      var fields = Object.keys(table.fields);
+      return table.ids.map(function (id, i) {
+        var properties = {};
+        fields.forEach(function (field) {
+          var column = table.fields[field];
+          var value = Array.isArray(column) ? column[i] : column.values[column.index[i]];
+          if (value !== null) { properties[field] = value; }
+        });
+        return { type: 'Feature', id: id, geometry: table.geometries[i], properties: properties };
+      });
+    },
+    /* a layer of the map's features as the server describes it (maps/layers.py FeatureLayer): cfg.styles, each
+       feature's index into them (cfg.style, in the features' order; none when they share one), circle markers
+       for points, a tooltip of cfg.tooltip's fields, a popup of cfg.fields under cfg.labels (empty ones left
+       out) and, with cfg.items, a link to download the feature (cfg.items/ID) */
+    featureLayer: function (cfg, table) {
+      var ha = window.ha, features = ha.features(table);
+      features.forEach(function (f, i) { f.haStyle = cfg.style ? cfg.style[i] : 0; });
+      function style(f) { return cfg.styles[f.haStyle || 0]; }
+      function shown(v) {
+        if (typeof v === 'number') { return ha.number(v, 3); }
+        return typeof v === 'object' ? JSON.stringify(v) : String(v);
+      }
+      function empty(v) { return v === null || v === undefined || v === ''; }
+      function popup(layer) {
+        var f = layer.feature, p = f.properties;
+        var rows = cfg.fields.map(function (field, i) {
+          if (empty(p[field])) { return null; }
+          return ha.el('tr', {}, [ha.el('th', { text: cfg.labels[i] }), ha.el('td', { text: shown(p[field]) })]);
+        });
+        if (cfg.items && !empty(f.id)) {
+          var link = ha.el('a', { href: cfg.items + '/' + encodeURIComponent(f.id), download: '', text: 'GeoJSON' });
+          rows.push(ha.el('tr', {}, [ha.el('th', { text: cfg.download }), ha.el('td', {}, [link])]));
+        }
+        return ha.el('div', { 'class': 'ha-popup' }, [ha.el('table', {}, rows)]);
+      }
+      function tooltip(layer) {
+        var p = layer.feature.properties;
+        return ha.el('div', {}, cfg.tooltip.filter(function (field) { return !empty(p[field]); }).map(function (field) {
+          return ha.el('div', { text: shown(p[field]) });
+        }));
+      }
+      var layer = L.geoJSON(null, {
+        style: style,
+        pointToLayer: cfg.points ? function (f, at) { return L.circleMarker(at, style(f)); } : undefined,
+        onEachFeature: function (f, l) {
+          l.bindTooltip(tooltip, { sticky: true });
+          l.bindPopup(popup, { maxWidth: 320 });
+        }
+      });
+      return layer.addData(features);
+    },
     /* run once the map exists (deferred scripts run after the page's own map script) */
     onMap: function (fn) {
       function go() { if (window.haMap) { fn(window.haMap); } }
