@@ -171,6 +171,14 @@ def decimal(value: float, digits: int = 1) -> str:
                           locale=formatting_locale(lang))
 
 
+def integer(value: int) -> str:
+    """A whole number as the active language writes it: ``4,329`` in English, ``4 329`` in French and Creole."""
+    lang = _active.get()
+    if lang == DEFAULT:
+        return f"{value:,}"
+    return format_decimal(value, format="#,##0", locale=formatting_locale(lang))
+
+
 @functools.cache
 def formatting_locale(lang: str) -> Locale:
     """The locale numbers and dates are written in: ``lang``'s, or French's where Babel lacks it."""
