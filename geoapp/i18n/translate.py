@@ -111,6 +111,8 @@ def install_jinja(env: jinja2.Environment) -> jinja2.Environment:
         lambda singular, plural, n: catalog(_active.get()).ngettext(singular, plural, n),
         newstyle=True,
     )
+    # numbers as the language writes them: {{ km|decimal }} "3.2" / "3,2", {{ n|integer }} "4,329" / "4 329"
+    env.filters.update(decimal=decimal, integer=integer)
     return env
 
 
@@ -157,6 +159,15 @@ def language_from_environment(environ: Mapping[str, str]) -> str:
             if code and code not in ("C", "POSIX"):
                 return supported(code) or DEFAULT
     return DEFAULT
+
+
+def startup_language(environ: Mapping[str, str]) -> str:
+    """The language of what a process says before any request: the one a command chose, else its locale's.
+
+    ``geoapp --lang fr`` has set it; a server started otherwise (``gunicorn wsgi:app``) has not, and
+    speaks its environment's language (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``).
+    """
+    return _active.get(None) or language_from_environment(environ)
 
 
 def decimal(value: float, digits: int = 1) -> str:
