@@ -147,7 +147,8 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     from .layers import REGISTRY
 
     if layer not in REGISTRY:
-        click.echo(_("unknown layer %(layer)r; one of %(layers)s", layer=layer, layers=", ".join(REGISTRY)), err=True)
+        click.echo(_("unknown layer %(layer)s; one of %(layers)s", layer=repr(layer), layers=", ".join(REGISTRY)),
+                   err=True)
         sys.exit(2)
     try:
         frame, notes = read_layer_file(file, spec=REGISTRY[layer])
@@ -409,8 +410,8 @@ def _placement_report(frame, communes) -> list[str]:
     if far:
         lines.append(_("%(count)s events lie more than 500 m outside the commune their admin3 names (the position "
                        "decides their p-codes):", count=len(far)))
-        lines += [_("  %(id)s: admin3 %(named)r, but the position is in %(commune)s, %(km)s km away", id=d["id"],
-                    named=d["named"], commune=d["placed_in"], km=decimal(d["distance_m"] / 1000))
+        lines += [_("  %(id)s: admin3 %(named)s, but the position is in %(commune)s, %(km)s km away", id=d["id"],
+                    named=repr(d["named"]), commune=d["placed_in"], km=decimal(d["distance_m"] / 1000))
                   for d in far[:LISTED_DISAGREEMENTS]]
         if len(far) > LISTED_DISAGREEMENTS:
             lines.append("  " + _("... and %(more)s more", more=len(far) - LISTED_DISAGREEMENTS))
@@ -473,7 +474,7 @@ def token_list() -> None:
 def token_revoke(name: str) -> None:
     """Revoke the live token of NAME at once."""
     if not _store().revoke_token(name):
-        click.echo(_("no live token named %(name)r", name=name), err=True)
+        click.echo(_("no live token named %(name)s", name=repr(name)), err=True)
         sys.exit(1)
     click.echo(_("token %(name)s revoked", name=name))
 

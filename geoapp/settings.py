@@ -172,8 +172,8 @@ class Settings:
                 raise ConfigError(_("setting %(name)s must be greater than 0", name=name))
         for name in ("curfew", "dark_hours"):
             if not _HOURS.fullmatch(getattr(self, name).strip()):
-                raise ConfigError(_("setting %(name)s=%(value)r must be HH:MM-HH:MM (e.g. 19:00-05:00) or none",
-                                    name=name, value=getattr(self, name)))
+                raise ConfigError(_("setting %(name)s=%(value)s must be HH:MM-HH:MM (e.g. 19:00-05:00) or none",
+                                    name=name, value=repr(getattr(self, name))))
         if not 0 <= self.leg_default_hour <= 23:
             raise ConfigError(_("setting %(name)s must be an hour from 0 to 23", name="leg_default_hour"))
 
@@ -281,7 +281,7 @@ def _coerce(field: dataclasses.Field, value: Any) -> Any:
             return number
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(_("setting %(name)s=%(value)r is not valid: %(problem)s", name=field.name, value=value,
+        raise ConfigError(_("setting %(name)s=%(value)s is not valid: %(problem)s", name=field.name, value=repr(value),
                             problem=exc)) from exc
 
 

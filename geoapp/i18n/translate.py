@@ -161,6 +161,14 @@ def language_from_environment(environ: Mapping[str, str]) -> str:
     return DEFAULT
 
 
+def percent(share: float, digits: int = 0) -> str:
+    """A share (0.455) as a percentage in the active language: ``46%`` in English, ``46 %`` in French."""
+    lang = _active.get()
+    if lang == DEFAULT:
+        return f"{share:.{digits}%}"
+    return decimal(share * 100, digits) + "\u00a0%"  # French typography: a no-break space before the sign
+
+
 def startup_language(environ: Mapping[str, str]) -> str:
     """The language of what a process says before any request: the one a command chose, else its locale's.
 

@@ -119,8 +119,8 @@ class _FeedTable:
                 out += [_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line, problem=text)
                         for line, text in zip(lines, texts, strict=True)]
             else:
-                out += [_("%(file)s: line %(line)s, column %(column)r: %(problem)s", file=self.path.name, line=line,
-                          column=header, problem=text) for line, text in zip(lines, texts, strict=True)]
+                out += [_("%(file)s: line %(line)s, column %(column)s: %(problem)s", file=self.path.name, line=line,
+                          column=repr(header), problem=text) for line, text in zip(lines, texts, strict=True)]
         return out
 
     def check(self) -> None:
@@ -135,7 +135,7 @@ class _FeedTable:
 
         A table that names one site or event twice is refused; with ``skip_invalid`` only the
         later rows are, among the rows that are valid otherwise.  ``twice_message`` says so (a
-        sentence with ``%(name)r``, already translated).
+        sentence with ``%(name)s``, given the quoted id, already translated).
         """
         if not skip_invalid:
             self.check()
@@ -145,12 +145,12 @@ class _FeedTable:
             again = valid[twice]
             if not skip_invalid:
                 raise DataValidationError([_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line,
-                                             problem=twice_message % {"name": name})
+                                             problem=twice_message % {"name": repr(name)})
                                            for line, name in again.iloc[:50].items()])
             first = pd.Series(valid.index, index=valid.to_numpy())
             first = first[~first.index.duplicated()]
             self.bad(self.table.index.isin(again.index), None,
-                     [_("%(problem)s (first on line %(line)s)", problem=twice_message % {"name": name},
+                     [_("%(problem)s (first on line %(line)s)", problem=twice_message % {"name": repr(name)},
                         line=first[name]) for name in again])
         return ~self.table.index.isin(self.rejected_lines())
 
@@ -225,7 +225,7 @@ def read_dtm(
     if as_of is None:
         bad(dates.isna(), "date", _("the reporting date is missing or not a date (use --as-of for the whole file)"))
     ids = pd.Series(_ids(col("site_id"), names, col("adm2_pcode")), index=t.table.index)
-    ok = t.settle(ids, _("site %(name)r appears twice"), skip_invalid=skip_invalid)
+    ok = t.settle(ids, _("site %(name)s appears twice"), skip_invalid=skip_invalid)
 
     rows = pd.DataFrame({"id": ids, "name": names, "lon": lon, "lat": lat, "individuals": counts["individuals"],
                          "households": counts["households"], "date": dates, "round": col("round"),
@@ -330,7 +330,7 @@ def read_acled(
         raw_ids = col("event_id").astype("string").str.strip()
         bad(raw_ids.isna() | raw_ids.eq(""), "event_id", _("the event has no id"))
         ids, numbered = "acled-" + raw_ids, 0
-    ok = t.settle(ids, _("event %(name)r appears twice"), skip_invalid=skip_invalid)
+    ok = t.settle(ids, _("event %(name)s appears twice"), skip_invalid=skip_invalid)
 
     kept = int(ok.sum())
     if derive:

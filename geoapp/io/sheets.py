@@ -74,7 +74,7 @@ class Table:
     def describe(self) -> str:
         """How the file was read, for import summaries: encoding, separator, decimal commas."""
         if self.encoding is None:
-            parts = [_("Excel workbook, sheet %(sheet)r", sheet=self.sheet) if self.sheet not in (None, 0)
+            parts = [_("Excel workbook, sheet %(sheet)s", sheet=repr(self.sheet)) if self.sheet not in (None, 0)
                      else _("Excel workbook")]
         else:
             parts = [_("%(encoding)s text", encoding=_(self.encoding)), separated(self.separator or "")]
@@ -146,7 +146,7 @@ def separated(separator: str) -> str:
     """A table's kind by its separator, in the active language: "comma-separated"."""
     if separator in SEPARATED:
         return _(SEPARATED[separator])
-    return _("%(separator)r-separated", separator=separator)
+    return _("%(separator)s-separated", separator=repr(separator))
 
 
 def _text(path: Path, text: str) -> str:
