@@ -11,7 +11,7 @@ import click
 from flask.cli import FlaskGroup
 
 from .errors import GeoappError
-from .i18n.translate import _, language_from_environment, pick_language, set_language
+from .i18n.translate import _, decimal, integer, language_from_environment, ngettext, pick_language, set_language
 
 if TYPE_CHECKING:
     from .store import Store
@@ -95,7 +95,7 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
     settings = _settings()
     store = make_store(settings)
     try:
-        click.echo(f"reading {file.name} ...", err=True)
+        click.echo(_("reading %(file)s ...", file=file.name), err=True)
         roads, counts = read_osm_roads(file, progress=lambda line: click.echo(line, err=True))
         before = store.load()
         reference = read_layer(status_from, REGISTRY["roads"]) if status_from else before["roads"]
@@ -105,37 +105,14 @@ def import_osm_command(file: Path, status_from: Path | None, match_tolerance: fl
         if not dry_run:
             store.replace_layer("roads", roads, actor="cli:import-osm", reason=f"OSM import of {file.name}")
     except GeoappError as exc:
-        click.echo(f"import failed, roads left as they were:\n{exc.message}", err=True)
+        click.echo(_("import failed, roads left as they were:\n%(problems)s", problems=exc.message), err=True)
         sys.exit(1)
-    click.echo(f"ways with a highway tag: {counts.get('highway_ways', 0)}; drivable: {counts['drivable_ways']}; "
-               f"segments: {counts['segments']} ({counts['closed_segments']} marked impassable in OSM: closed)")
-    if counts.get("outside_haiti_segments"):
-        from . import extent
+    from .io.import_reports import osm_import_lines
 
-        click.echo(f"{counts['outside_haiti_segments']:,} segments left out: not wholly on Haiti's land or waters "
-                   f"({extent.describe()}); the extract covers a wider area")
-    marked = report["segments_marked"]
-    click.echo(f"statuses carried from {report['reference_roads']} dangerous/blocked/closed reference roads: "
-               f"{marked['closed']} segments closed, {marked['blocked']} blocked, {marked['dangerous']} dangerous; "
-               f"{report['matched_reference_roads']} reference roads matched")
-    for road in report["unmatched"]:
-        click.echo(f"  not matched: {road['id']} ({road['name']}, {road['status']}), "
-                   f"{road['coverage']:.0%} of its length found within {match_tolerance:.0f} m")
-    _echo_network(network)
-    for problem in far:  # imported all the same: OSM roads are truer than hand-placed checkpoints
-        click.echo(f"  check: {problem} (move or delete it; 'geoapp validate' reports it until then)")
-    click.echo("dry run: nothing stored" if dry_run else f"roads layer replaced: {len(roads)} segments")
-
-
-def _echo_network(n: dict) -> None:
-    """The components report of ``network_report``, in a few lines."""
-    click.echo(f"road graph: {n['nodes']} nodes, {n['edges']} edges, {n['components']} strongly connected components; "
-               f"main network: {n['main_nodes']} nodes, {n['main_edges']} edges, {n['main_km']:.1f} km "
-               f"({n['main_length_share']:.1%} of the road length)")
-    click.echo(f"pockets cut off from it: {n['pockets']} ({n['pocket_edges']} edges, {n['pocket_km']:.1f} km; kept, "
-               "points on them snap to the main network when it is near)")
-    click.echo(f"one-way dead ends: {n['dead_ends_enter_only']} nodes can be entered but not left, "
-               f"{n['dead_ends_leave_only']} left but not entered")
+    for line in osm_import_lines(counts, report, network, far, tolerance_m=match_tolerance):
+        click.echo(line)
+    click.echo(_("dry run: nothing stored") if dry_run else _("roads layer replaced: %(count)s segments",
+                                                                count=len(roads)))
 
 
 def _store() -> Store:
@@ -150,9 +127,9 @@ def init_db_command() -> None:
     try:
         store = _store()
     except GeoappError as exc:
-        click.echo(f"cannot create the store: {exc.message}", err=True)
+        click.echo(_("cannot create the store: %(problem)s", problem=exc.message), err=True)
         sys.exit(1)
-    click.echo(f"{store.describe()} ready, data version {store.version()}")
+    click.echo(_("%(store)s ready, data version %(version)s", store=store.describe(), version=store.version()))
 
 
 @main.command("import")
@@ -170,7 +147,8 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
     from .layers import REGISTRY
 
     if layer not in REGISTRY:
-        click.echo(f"unknown layer {layer!r}; one of {', '.join(REGISTRY)}", err=True)
+        click.echo(_("unknown layer %(layer)s; one of %(layers)s", layer=repr(layer), layers=", ".join(REGISTRY)),
+                   err=True)
         sys.exit(2)
     try:
         frame, notes = read_layer_file(file, spec=REGISTRY[layer])
@@ -178,11 +156,12 @@ def import_command(layer: str, file: Path, reason: str | None) -> None:
         _check_import_links(store, layer, frame)
         store.replace_layer(layer, frame, actor="cli:import", reason=reason or f"import of {file.name}")
     except GeoappError as exc:
-        click.echo(f"import failed, {layer} left as it was:\n{exc.message}", err=True)
+        click.echo(_("import failed, %(layer)s left as it was:\n%(problems)s", layer=layer, problems=exc.message),
+                   err=True)
         sys.exit(1)
     for note in notes:
         click.echo(note)
-    click.echo(f"{layer} replaced: {len(frame)} features from {file.name}")
+    click.echo(_("%(layer)s replaced: %(count)s features from %(file)s", layer=layer, count=len(frame), file=file.name))
 
 
 def _check_import_links(store, layer: str, frame) -> None:
@@ -218,20 +197,23 @@ def _rejected(file: Path, summary: dict, stored: int) -> Path | None:
     try:
         written = write_rejected(file, summary)
     except OSError as exc:
-        raise DataValidationError([f"cannot write the rejected rows beside {file.name}: {exc.strerror}"]) from None
+        raise DataValidationError([_("cannot write the rejected rows beside %(file)s: %(error)s", file=file.name,
+                                     error=exc.strerror)]) from None
     if written and not stored:
-        raise DataValidationError([f"{file.name}: no valid row, nothing stored; the {summary['rejected_count']:,} "
-                                   f"rejected rows and their problems are in {written.name}"])
+        raise DataValidationError([_("%(file)s: no valid row, nothing stored; the %(count)s rejected rows and their "
+                                     "problems are in %(rejected)s", file=file.name, rejected=written.name,
+                                     count=integer(summary["rejected_count"]))])
     return written
 
 
-def _rejected_line(summary: dict, stored: int, noun: str, written: Path | None, dry_run: bool) -> str:
-    from .io.feeds import count
+def _rejected_line(summary: dict, stored: str, written: Path | None, dry_run: bool) -> str:
+    """How many rows were kept (``stored``: "3 events") and rejected, and where the rejected ones are."""
+    from .io.feeds import rows
 
     where = _(": their lines and problems are in %(file)s", file=written) if written else ""
     text = _("%(kept)s to store, %(rejected)s rejected%(where)s") if dry_run else _(
         "%(kept)s stored, %(rejected)s rejected%(where)s")
-    return text % {"kept": count(stored, noun), "rejected": count(summary["rejected_count"], "row"), "where": where}
+    return text % {"kept": stored, "rejected": rows(summary["rejected_count"]), "where": where}
 
 
 @main.command("import-dtm")
@@ -256,18 +238,18 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
-        click.echo("--as-of must be a date YYYY-MM-DD", err=True)
+        click.echo(_("--as-of must be a date YYYY-MM-DD"), err=True)
         sys.exit(2)
     sheet_id = int(sheet) if sheet.isdigit() else sheet
     try:
         figures = is_figure_table(file, sheet=sheet_id)
     except GeoappError as exc:
-        click.echo(f"import failed, nothing stored:\n{exc.message}", err=True)
+        click.echo(_("import failed, nothing stored:\n%(problems)s", problems=exc.message), err=True)
         sys.exit(1)
     if figures:
         _import_dtm_figures(file, sheet_id, dry_run)
         return
-    from .io.feeds import read_dtm
+    from .io.feeds import read_dtm, sites
 
     try:
         frame, summary = read_dtm(file, sheet=sheet_id, as_of=day, skip_invalid=skip_invalid)
@@ -281,11 +263,11 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
         sys.exit(1)
     click.echo(_("%(sites)s sites (%(open)s open), %(individuals)s individuals, %(households)s households, as of "
                  "%(date)s%(hxl)s", sites=summary["sites"], open=summary["open"],
-                 individuals=f"{summary['individuals']:,}", households=f"{summary['households']:,}",
+                 individuals=integer(summary["individuals"]), households=integer(summary["households"]),
                  date=summary["as_of"], hxl=_(" (HXL hashtags used)") if summary["hxl"] else ""))
     _reading(summary)
     if skip_invalid:
-        click.echo(_rejected_line(summary, len(frame), "site", written, dry_run))
+        click.echo(_rejected_line(summary, sites(len(frame)), written, dry_run))
     click.echo(_("dry run: nothing stored") if dry_run else _("displacement sites replaced"))
 
 
@@ -312,20 +294,25 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
     for r in rounds[-5:]:
         label = _("round %(round)s", round=r["round"]) if r["round"] else _("no round")
         click.echo(_("  %(round)s, %(date)s: %(individuals)s individuals in %(communes)s communes", round=label,
-                     date=r["date"], individuals=f"{r['individuals']:,}", communes=r["communes"]))
+                     date=r["date"], individuals=integer(r["individuals"]), communes=r["communes"]))
     if len(rounds) > 5:
         click.echo(_("  ... and %(count)s earlier round(s)", count=len(rounds) - 5))
     for level, n in summary["skipped_levels"].items():
-        what = "national" if level == "0" else "department"
-        click.echo(f"{n} {what} row{'s' if n != 1 else ''} (admin level {level}) checked against their communes, "
-                   "not stored twice")
+        click.echo(ngettext("%(num)s national row (admin level 0) checked against their communes, not stored twice",
+                            "%(num)s national rows (admin level 0) checked against their communes, not stored twice", n)
+                   if level == "0" else
+                   ngettext("%(num)s department row (admin level %(level)s) checked against their communes, not "
+                            "stored twice", "%(num)s department rows (admin level %(level)s) checked against their "
+                            "communes, not stored twice", n, level=level))
     for c in summary["checks"]:
         if c["difference"]:
-            click.echo(f"  {c['name']} ({c['pcode']}), {c['date']}: the file says {c['stated']:,}, its communes sum "
-                       f"to {c['communes_sum']:,} ({c['difference']:+,})")
+            click.echo(_("  %(name)s (%(pcode)s), %(date)s: the file says %(stated)s, its communes sum to %(sum)s "
+                         "(%(difference)s)", name=c["name"], pcode=c["pcode"], date=c["date"],
+                         stated=integer(c["stated"]), sum=integer(c["communes_sum"]),
+                         difference=("+" if c["difference"] > 0 else "-") + integer(abs(c["difference"]))))
     agreeing = sum(1 for c in summary["checks"] if not c["difference"])
     if agreeing:
-        click.echo(f"  {agreeing} department or national total(s) equal the sum of their communes")
+        click.echo(_("  %(count)s department or national total(s) equal the sum of their communes", count=agreeing))
     _reading(summary)
     if dry_run:
         click.echo(_("dry run: nothing stored"))
@@ -353,6 +340,7 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
     import geopandas as gpd
     import pandas as pd
 
+    from .io.feeds import events as count_events
     from .io.feeds import read_acled
 
     try:
@@ -374,13 +362,13 @@ def import_acled_command(file: Path, sheet: str, merge: bool, skip_invalid: bool
         click.echo(_("import failed, incidents left as they were:\n%(problems)s", problems=exc.message), err=True)
         sys.exit(1)
     click.echo(_("%(events)s events, %(deaths)s fatalities, %(first)s to %(last)s%(hxl)s", events=summary["events"],
-                 deaths=f"{summary['fatalities']:,}", first=summary["first"], last=summary["last"],
+                 deaths=integer(summary["fatalities"]), first=summary["first"], last=summary["last"],
                  hxl=_(" (HXL hashtags used)") if summary["hxl"] else ""))
     if summary["other_countries"]:
         click.echo(_("%(rows)s rows of other countries skipped", rows=summary["other_countries"]))
     _reading(summary)
     if skip_invalid:
-        click.echo(_rejected_line(summary, events, "event", written, dry_run))
+        click.echo(_rejected_line(summary, count_events(events), written, dry_run))
     for line in placement:
         click.echo(line)
     if merge:
@@ -405,12 +393,13 @@ def _placement_report(frame, communes) -> list[str]:
         return []
     placed = place(frame, communes, metric_crs=settings.metric_crs, margin_m=extent.margin_m())
     on_land = np.zeros(len(frame), dtype=bool)
-    hits, _ = shapely.STRtree(np.asarray(communes.geometry.values)).query(np.asarray(frame.geometry.values),
+    hits, _others = shapely.STRtree(np.asarray(communes.geometry.values)).query(np.asarray(frame.geometry.values),
                                                                           predicate="intersects")
     on_land[hits] = True
-    lines = [f"placed by position in {placed['adm2_pcode'].nunique()} communes of "
-             f"{placed['adm1_pcode'].nunique()} departments (commune p-codes on every event); "
-             f"{int((~on_land).sum())} off the coast, in the nearest commune's waters"]
+    lines = [_("placed by position in %(communes)s communes of %(departments)s departments (commune p-codes on "
+               "every event); %(offshore)s off the coast, in the nearest commune's waters",
+               communes=placed["adm2_pcode"].nunique(), departments=placed["adm1_pcode"].nunique(),
+               offshore=int((~on_land).sum()))]
     odd = named_commune_disagreements(frame, communes, column="admin3", metric_crs=settings.metric_crs,
                                       margin_m=extent.margin_m(), tolerance_m=500.0)
     far = [d for d in odd if d["distance_m"] is not None]
@@ -419,15 +408,16 @@ def _placement_report(frame, communes) -> list[str]:
         if d["distance_m"] is None:
             unknown[d["named"]] = unknown.get(d["named"], 0) + 1
     if far:
-        lines.append(f"{len(far)} events lie more than 500 m outside the commune their admin3 names "
-                     "(the position decides their p-codes):")
-        lines += [f"  {d['id']}: admin3 {d['named']!r}, but the position is in {d['placed_in']}, "
-                  f"{d['distance_m'] / 1000:.1f} km away" for d in far[:LISTED_DISAGREEMENTS]]
+        lines.append(_("%(count)s events lie more than 500 m outside the commune their admin3 names (the position "
+                       "decides their p-codes):", count=len(far)))
+        lines += [_("  %(id)s: admin3 %(named)s, but the position is in %(commune)s, %(km)s km away", id=d["id"],
+                    named=repr(d["named"]), commune=d["placed_in"], km=decimal(d["distance_m"] / 1000))
+                  for d in far[:LISTED_DISAGREEMENTS]]
         if len(far) > LISTED_DISAGREEMENTS:
-            lines.append(f"  ... and {len(far) - LISTED_DISAGREEMENTS} more")
+            lines.append("  " + _("... and %(more)s more", more=len(far) - LISTED_DISAGREEMENTS))
     if unknown:
         listed = ", ".join(f"{name!r} ({n})" for name, n in sorted(unknown.items())[:LISTED_DISAGREEMENTS])
-        lines.append(f"admin3 names that are no commune of the official boundaries: {listed}")
+        lines.append(_("admin3 names that are no commune of the official boundaries: %(names)s", names=listed))
     return lines
 
 
@@ -447,7 +437,8 @@ def export_command(target: Path, fmt: str) -> None:
         target.mkdir(parents=True, exist_ok=True)
         for name, frame in layers.items():
             (target / f"{name}.geojson").write_text(to_feature_collection(frame), encoding="utf-8")
-    click.echo(f"exported {', '.join(f'{n} ({len(f)})' for n, f in layers.items())} to {target}")
+    click.echo(_("exported %(layers)s to %(target)s", layers=", ".join(f"{n} ({len(f)})" for n, f in layers.items()),
+                 target=target))
 
 
 @main.group("token")
@@ -466,15 +457,16 @@ def token_create(name: str, role: str) -> None:
         click.echo(exc.message, err=True)
         sys.exit(1)
     click.echo(token)
-    click.echo(f"token for {name} ({role}) created; keep it now, it cannot be shown again", err=True)
+    click.echo(_("token for %(name)s (%(role)s) created; keep it now, it cannot be shown again", name=name, role=role),
+               err=True)
 
 
 @token_group.command("list")
 def token_list() -> None:
     """Every token's name, role and dates (never the token)."""
     for t in _store().list_tokens():
-        state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "live"
-        click.echo(f"{t['name']}\t{t['role']}\tcreated {t['created_at']}\t{state}")
+        state = _("revoked %(date)s", date=t["revoked_at"]) if t["revoked_at"] else _("live")
+        click.echo("\t".join((t["name"], t["role"], _("created %(date)s", date=t["created_at"]), state)))
 
 
 @token_group.command("revoke")
@@ -482,9 +474,9 @@ def token_list() -> None:
 def token_revoke(name: str) -> None:
     """Revoke the live token of NAME at once."""
     if not _store().revoke_token(name):
-        click.echo(f"no live token named {name!r}", err=True)
+        click.echo(_("no live token named %(name)s", name=repr(name)), err=True)
         sys.exit(1)
-    click.echo(f"token {name} revoked")
+    click.echo(_("token %(name)s revoked", name=name))
 
 
 @main.command("serve")

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import shipped
 from .errors import ConfigError
+from .i18n.translate import _, startup_language, use_language
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,13 +169,13 @@ class Settings:
     def __post_init__(self):
         for name in _POSITIVE:
             if not getattr(self, name) > 0:
-                raise ConfigError(f"setting {name} must be greater than 0")
+                raise ConfigError(_("setting %(name)s must be greater than 0", name=name))
         for name in ("curfew", "dark_hours"):
             if not _HOURS.fullmatch(getattr(self, name).strip()):
-                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be HH:MM-HH:MM (e.g. 19:00-05:00) "
-                                  "or none")
+                raise ConfigError(_("setting %(name)s=%(value)s must be HH:MM-HH:MM (e.g. 19:00-05:00) or none",
+                                    name=name, value=repr(getattr(self, name))))
         if not 0 <= self.leg_default_hour <= 23:
-            raise ConfigError("setting leg_default_hour must be an hour from 0 to 23")
+            raise ConfigError(_("setting %(name)s must be an hour from 0 to 23", name="leg_default_hour"))
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""
@@ -196,15 +197,24 @@ class Settings:
             kwargs[field.name] = _coerce(field, values[field.name])
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(_("unknown setting(s): %(names)s", names=", ".join(sorted(unknown))))
         return cls(**kwargs)
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
     ) -> Settings:
-        """Settings from ``GEOAPP_*`` variables, then ``overrides`` (e.g. a test config)."""
+        """Settings from ``GEOAPP_*`` variables, then ``overrides`` (e.g. a test config).
+
+        A setting refused is said in the process's language (see ``startup_language``): no request
+        has chosen one yet.
+        """
         environ = os.environ if environ is None else environ
+        with use_language(startup_language(environ)):
+            return cls._from_env(environ, overrides)
+
+    @classmethod
+    def _from_env(cls, environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> Settings:
         values: dict[str, Any] = {}
         for field in dataclasses.fields(cls):
             key = "GEOAPP_" + field.name.upper()
@@ -256,19 +266,28 @@ def _coerce(field: dataclasses.Field, value: Any) -> Any:
         if kind in ("Path", "Path | None"):
             return Path(value)
         if kind == "int":
-            return int(value)
+            return _number(int, value, _("must be a whole number"))
         if kind == "bool":
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
             if text not in _TRUE + _FALSE:
-                raise ValueError("must be true or false")
+                raise ValueError(_("must be true or false"))
             return text in _TRUE
         if kind == "float":
-            number = float(value)
+            number = _number(float, value, _("must be a number"))
             if number < 0:
-                raise ValueError("must not be negative")
+                raise ValueError(_("must not be negative"))
             return number
         return str(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {field.name}={value!r} is not valid: {exc}") from exc
+        raise ConfigError(_("setting %(name)s=%(value)s is not valid: %(problem)s", name=field.name, value=repr(value),
+                            problem=exc)) from exc
+
+
+def _number(kind: type, value: Any, problem: str) -> Any:
+    """``value`` as an int or float, else ``ValueError`` saying ``problem`` (not Python's English)."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None

@@ -462,3 +462,106 @@ def test_the_printed_brief_title_block_in_french_and_creole(client):
     assert "sit ki louvri, sa ki pi san danje yo an premye" in head and "Kouch yo: wout ak eta yo " in head
     english = client.get(route).get_data(as_text=True)
     assert "<h1>Route brief: Pétionville → Jacmel</h1>" in english and "verdict: <strong>CAUTION</strong>" in english
+
+
+def test_acled_import_problems_in_french_with_lang(tmp_path):
+    """A bad row of an ACLED export: every problem (line, column, what) in the language of the command."""
+    from click.testing import CliRunner
+
+    from geoapp.cli import main
+
+    from .test_feeds import ACLED_CSV
+
+    path = tmp_path / "acled.csv"
+    path.write_text(ACLED_CSV + "HTI12700,not a date,2025,Battles,Armed clash,Gang,Ouest,,,Pétion-Ville,18.51,-72.28,"
+                    "7,,,-1\nHTI12600,2025-02-01,2025,Battles,Armed clash,Gang,Ouest,,,Open sea,20.6,-72.8,2,,,0\n",
+                    encoding="utf-8")
+    env = {"GEOAPP_INSTANCE_PATH": str(tmp_path / "instance"), "LANGUAGE": "", "LC_ALL": "", "LANG": "C.UTF-8"}
+    french = CliRunner().invoke(main, ["--lang", "fr", "import-acled", "--dry-run", str(path)], env=env)
+    assert french.exit_code == 1
+    assert "acled.csv : ligne 5, colonne 'event_date' : la date de l'événement manque ou n'est pas une date" \
+        in french.output
+    assert "ligne 5, colonne 'fatalities' : doit être un nombre entier de 0 à 1\u202f000\u202f000\u202f000" \
+        in french.output
+    assert "ligne 6, colonne 'longitude' : la position est hors d'Haïti (" in french.output
+    assert "line " not in french.output and "must be" not in french.output
+    kept = CliRunner().invoke(main, ["--lang", "fr", "import-acled", "--skip-invalid", "--dry-run", str(path)],
+                              env=env)
+    assert kept.exit_code == 0, kept.output
+    assert "3 événements à enregistrer, 2 lignes rejetées" in kept.output
+    assert "lu comme texte UTF-8, séparé par des virgules" in kept.output
+    rejected = (tmp_path / "acled.rejected.csv").read_text(encoding="utf-8-sig")
+    assert "event_date: la date de l'événement manque ou n'est pas une date" in rejected
+    english = CliRunner().invoke(main, ["import-acled", "--dry-run", str(path)], env=env)
+    assert "acled.csv: line 5, column 'event_date': the event date is missing or not a date" in english.output
+    assert "must be a whole number from 0 to 1,000,000,000" in english.output
+
+
+def test_settings_refused_at_start_up_in_the_process_language():
+    """Before any request: LANG, unless the command chose a language."""
+    import contextvars
+
+    from geoapp.errors import ConfigError
+    from geoapp.i18n.translate import startup_language
+    from geoapp.settings import Settings
+
+    def refused(environ: dict) -> str:
+        with pytest.raises(ConfigError) as info:
+            Settings.from_env(environ)
+        return info.value.message
+
+    def chosen_by(lang: str, environ: dict) -> str:
+        with use_language(lang):
+            return refused(environ)
+
+    bad = {"GEOAPP_NEAR_BUFFER_M": "far", "LANG": "ht_HT.UTF-8"}
+    fresh = contextvars.Context  # a process that has chosen no language yet (a server started by gunicorn)
+    assert fresh().run(startup_language, bad) == "ht"
+    assert fresh().run(refused, bad) == "paramèt near_buffer_m='far' pa valab: dwe yon nimewo"
+    assert fresh().run(chosen_by, "fr", {**bad, "GEOAPP_NEAR_BUFFER_M": "500", "GEOAPP_CURFEW": "late"}) == \
+        "le réglage curfew='late' doit être HH:MM-HH:MM (par ex. 19:00-05:00) ou none"  # geoapp --lang fr
+    assert fresh().run(refused, {**bad, "LANG": "C.UTF-8"}) == \
+        "setting near_buffer_m='far' is not valid: must be a number"
+
+
+def test_no_endpoint_reads_user_files():
+    """Imports of user files are command-line only: no HTTP upload whose errors would need translating."""
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (PACKAGE / "api").glob("*.py"))
+    sources += "\n".join(p.read_text(encoding="utf-8") for p in (PACKAGE / "web").glob("*.py"))
+    assert "request.files" not in sources and "read_layer_file" not in sources and "read_acled" not in sources
+
+
+def test_docs_page_in_creole(client):
+    page = client.get("/docs?lang=ht")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Content-Language"] == "ht"
+    assert "Sèvis kat aksè imanitè ak deplasman pou Ayiti." in html
+    assert "Dokiman OpenAPI (JSON)" in html and "<th>paramèt</th>" in html
+    assert "Rezime ak deskripsyon chak pwen aksè yo se referans API a, an angle." in html
+    english = client.get("/docs").get_data(as_text=True)
+    assert "Humanitarian access and displacement map service for Haiti." in english
+    assert "reference, in English" not in english and "Sèvis kat" not in english
+
+
+def test_ogc_link_titles_in_french(client):
+    landing = client.get("/ogcapi?lang=fr&f=json").get_json()
+    titles = {link["rel"]: link["title"] for link in landing["links"]}
+    assert titles["data"] == "Les collections" and titles["alternate"] == "Ce document en HTML"
+    assert landing["title"] == "haiti-access : couches de l'accès humanitaire et des déplacements"
+    collection = client.get("/ogcapi/collections/roads?lang=fr&f=json").get_json()
+    titles = [link["title"] for link in collection["links"]]
+    assert "Cette collection en HTML" in titles and "Objets en CSV avec hashtags HXL" in titles
+    items = client.get("/ogcapi/collections/roads/items?limit=2&lang=fr&f=json").get_json()
+    assert {"Cette page", "Cette page en HTML", "Page suivante"} <= {link["title"] for link in items["links"]}
+    english = client.get("/ogcapi/collections/roads?f=json").get_json()
+    assert "This collection as HTML" in [link["title"] for link in english["links"]]
+
+
+def test_route_panel_figures_with_a_decimal_comma_in_french(client):
+    route = "/route?from=-72.2853,18.5125&to=-72.5369,18.2357"
+    french = client.get(route + "&lang=fr").get_data(as_text=True)
+    distance = re.search(r"<td>Distance</td><td>([\d\u202f ,.]+) km", french).group(1)
+    assert re.fullmatch(r"\d+,\d", distance), distance
+    assert not re.search(r"<td>\d+\.\d</td>", french)  # itinerary km too
+    english = client.get(route).get_data(as_text=True)
+    assert re.fullmatch(r"\d+\.\d", re.search(r"<td>Distance</td><td>([\d.,]+) km", english).group(1))

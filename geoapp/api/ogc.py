@@ -60,18 +60,18 @@ def landing():
     fmt = response_format()
     here = url_for("ogc.landing", _external=True)
     doc = dict(
-        title="haiti-access: humanitarian access and displacement layers",
-        description="Gang zones, displacement sites, roads with status, ports and airports in Haiti, compiled from "
-                    "public reporting (approximate; not operational truth).",
+        title=_("haiti-access: humanitarian access and displacement layers"),
+        description=_("Gang zones, displacement sites, roads with status, ports and airports in Haiti, compiled from "
+                      "public reporting (approximate; not operational truth)."),
         links=[
-            link(here, "self", "application/json", "This document"),
-            alternate(here, "This document"),
+            link(here, "self", "application/json", _("This document")),
+            alternate(here, _("This document as HTML")),
             link(url_for("docs.openapi", _external=True), "service-desc",
-                  "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
-            link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", "The API documentation"),
+                  "application/vnd.oai.openapi+json;version=3.0", _("The API definition")),
+            link(url_for("docs.docs_page", _external=True), "service-doc", "text/html", _("The API documentation")),
             link(url_for("ogc.conformance", _external=True), "conformance", "application/json",
-                  "Conformance classes implemented"),
-            link(url_for("ogc.collections", _external=True), "data", "application/json", "The collections"),
+                  _("Conformance classes implemented")),
+            link(url_for("ogc.collections", _external=True), "data", "application/json", _("The collections")),
         ],
     )
     return ogc_html.landing_page(doc) if fmt == "html" else negotiated(jsonify(doc))
@@ -111,14 +111,14 @@ def _collection(name: str) -> dict:
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
         },
         "links": [
-            link(here, "self", "application/json", "This collection"),
-            alternate(here, "This collection"),
-            link(items, "items", FORMATS["json"], "Features as GeoJSON"),
-            link(items + "?f=html", "items", "text/html", "Features as a table and a map"),
-            link(items + "?f=csv", "items", "text/csv", "Features as CSV with HXL hashtags"),
-            link(items + "?f=gpkg", "items", FORMATS["gpkg"], "Features as a GeoPackage"),
+            link(here, "self", "application/json", _("This collection")),
+            alternate(here, _("This collection as HTML")),
+            link(items, "items", FORMATS["json"], _("Features as GeoJSON")),
+            link(items + "?f=html", "items", "text/html", _("Features as a table and a map")),
+            link(items + "?f=csv", "items", "text/csv", _("Features as CSV with HXL hashtags")),
+            link(items + "?f=gpkg", "items", FORMATS["gpkg"], _("Features as a GeoPackage")),
             link(url_for("ogc.queryables_doc", collection_id=name, _external=True),
-                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+                  "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", _("Queryables")),
         ],
         "features": len(frame),
         "sensitivity": spec.sensitivity,
@@ -131,7 +131,8 @@ def collections():
     _only({"f"})
     fmt = response_format()
     here = url_for("ogc.collections", _external=True)
-    doc = dict(links=[link(here, "self", "application/json", "The collections"), alternate(here, "The collections")],
+    doc = dict(links=[link(here, "self", "application/json", _("The collections")),
+                      alternate(here, _("The collections as HTML"))],
                collections=[_collection(name) for name in REGISTRY])
     return ogc_html.collections_page(doc) if fmt == "html" else negotiated(jsonify(doc))
 
@@ -279,18 +280,18 @@ def _page_links(collection_id: str, query: Query, matched: int, returned: int, f
     here = lambda **over: url_for("ogc.items", collection_id=collection_id, _external=True,  # noqa: E731
                                   **{**args, **over})
     media = "text/html" if fmt == "html" else FORMATS["json"]
-    links = [link(here(), "self", media, "This page")]
+    links = [link(here(), "self", media, _("This page"))]
     if fmt == "json":
-        links += [link(here(f="html"), "alternate", "text/html", "This page as HTML"),
-                  link(here(f="csv"), "alternate", "text/csv", "This page as CSV"),
-                  link(here(f="gpkg"), "alternate", FORMATS["gpkg"], "This page as GeoPackage"),
+        links += [link(here(f="html"), "alternate", "text/html", _("This page as HTML")),
+                  link(here(f="csv"), "alternate", "text/csv", _("This page as CSV")),
+                  link(here(f="gpkg"), "alternate", FORMATS["gpkg"], _("This page as GeoPackage")),
                   link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
-                       "application/json", "The collection")]
+                       "application/json", _("The collection"))]
     if query.offset + returned < matched:
-        links.append(link(here(offset=query.offset + query.limit, limit=query.limit), "next", media, "Next page"))
+        links.append(link(here(offset=query.offset + query.limit, limit=query.limit), "next", media, _("Next page")))
     if query.offset > 0:
         links.append(link(here(offset=max(0, query.offset - query.limit), limit=query.limit), "prev", media,
-                          "Previous page"))
+                          _("Previous page")))
     return links
 
 
@@ -311,10 +312,10 @@ def item(collection_id: str, feature_id: str):
                          feature_id=f"{feature_id[:80]!r}", collection_id=collection_id), field="featureId")
     here = url_for("ogc.item", collection_id=collection_id, feature_id=feature_id, _external=True)
     feature["links"] = [
-        link(here, "self", FORMATS["json"], "This feature"),
-        alternate(here, "This feature"),
+        link(here, "self", FORMATS["json"], _("This feature")),
+        alternate(here, _("This feature as HTML")),
         link(url_for("ogc.collection", collection_id=collection_id, _external=True), "collection",
-              "application/json", "The collection"),
+              "application/json", _("The collection")),
     ]
     if fmt == "html":
         return ogc_html.item_page(_collection(collection_id), feature)

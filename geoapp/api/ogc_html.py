@@ -40,9 +40,9 @@ def negotiated(response: Response) -> Response:
     return response
 
 
-def alternate(href: str, kind: str) -> dict:
-    """The ``rel=alternate`` link to the HTML page of a JSON document (``kind`` as in "This collection")."""
-    return link(_with_format(href, "html"), "alternate", "text/html", f"{kind} as HTML")
+def alternate(href: str, title: str) -> dict:
+    """The ``rel=alternate`` link to the HTML page of a JSON document (``title``: "This collection as HTML")."""
+    return link(_with_format(href, "html"), "alternate", "text/html", title)
 
 
 def _with_format(href: str, fmt: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..data.query import queryables
+from ..i18n.translate import N_
 from ..layers import PORT_KINDS, REFERENCE, REGISTRY
 from ..safety import MODES, VERDICTS
 
@@ -336,9 +337,10 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
     return {
         "openapi": "3.0.3",
         "info": {"title": "haiti-access", "version": "0.1.0",
-                 "description": "Humanitarian access and displacement map service for Haiti. Coordinates are "
-                                "lon,lat in EPSG:4326. Layers are compiled from public reporting: approximate, "
-                                "not operational truth."},
+                 # the API's reference stays English; the /docs page shows this sentence translated
+                 "description": N_("Humanitarian access and displacement map service for Haiti. Coordinates are "
+                                   "lon,lat in EPSG:4326. Layers are compiled from public reporting: approximate, "
+                                   "not operational truth.")},
         "servers": [{"url": server_url}],
         "paths": paths,
         "components": {"securitySchemes": {"bearer": {

@@ -111,6 +111,8 @@ def install_jinja(env: jinja2.Environment) -> jinja2.Environment:
         lambda singular, plural, n: catalog(_active.get()).ngettext(singular, plural, n),
         newstyle=True,
     )
+    # numbers as the language writes them: {{ km|decimal }} "3.2" / "3,2", {{ n|integer }} "4,329" / "4 329"
+    env.filters.update(decimal=decimal, integer=integer)
     return env
 
 
@@ -159,6 +161,23 @@ def language_from_environment(environ: Mapping[str, str]) -> str:
     return DEFAULT
 
 
+def percent(share: float, digits: int = 0) -> str:
+    """A share (0.455) as a percentage in the active language: ``46%`` in English, ``46 %`` in French."""
+    lang = _active.get()
+    if lang == DEFAULT:
+        return f"{share:.{digits}%}"
+    return decimal(share * 100, digits) + "\u00a0%"  # French typography: a no-break space before the sign
+
+
+def startup_language(environ: Mapping[str, str]) -> str:
+    """The language of what a process says before any request: the one a command chose, else its locale's.
+
+    ``geoapp --lang fr`` has set it; a server started otherwise (``gunicorn wsgi:app``) has not, and
+    speaks its environment's language (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``).
+    """
+    return _active.get(None) or language_from_environment(environ)
+
+
 def decimal(value: float, digits: int = 1) -> str:
     """``value`` with ``digits`` decimals as the active language writes numbers.
 
@@ -169,6 +188,14 @@ def decimal(value: float, digits: int = 1) -> str:
         return f"{value:.{digits}f}"
     return format_decimal(round(value, digits), format="#,##0." + "0" * digits if digits else "#,##0",
                           locale=formatting_locale(lang))
+
+
+def integer(value: int) -> str:
+    """A whole number as the active language writes it: ``4,329`` in English, ``4 329`` in French and Creole."""
+    lang = _active.get()
+    if lang == DEFAULT:
+        return f"{value:,}"
+    return format_decimal(value, format="#,##0", locale=formatting_locale(lang))
 
 
 @functools.cache

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
+from ..i18n.translate import N_, _
 from ..layers import MAX_COUNT
-from .feeds import DTM_COLUMNS, WHOLE, _dates, _FeedTable, _map_columns
+from .feeds import DTM_COLUMNS, _dates, _FeedTable, _map_columns, whole
 from .sheets import read_table
 
 #: Columns of DTM's admin-level tables: HXL hashtags first (most specific first), then header names.
@@ -37,8 +38,8 @@ FIGURE_COLUMNS = {
     "round": ({"#round+code"}, {"#round"}, {"#meta+round"}, "roundnumber", "round number", "round", "dtm round",
               "numero du round"),
 }
-HINT = ("an IOM DTM commune table has admin1Pcode / admin2Pcode (#adm2+code), numPresentIdpInd (#affected+idps) "
-        "and reportingDate (#date+reported)")
+HINT = N_("an IOM DTM commune table has admin1Pcode / admin2Pcode (#adm2+code), numPresentIdpInd (#affected+idps) "
+          "and reportingDate (#date+reported)")
 
 
 def is_figure_table(path: Path, *, sheet: str | int | None = 0) -> bool:
@@ -58,25 +59,25 @@ def read_dtm_figures(path: Path, *, sheet: str | int | None = 0, communes: pd.Da
     a p-code they do not hold is a row error.  ``DataValidationError`` lists every row problem
     (line, column, value), and then nothing is returned: an import built on it is all or nothing.
     """
-    t = _FeedTable(path, sheet, FIGURE_COLUMNS, ("individuals", "date"), HINT)
+    t = _FeedTable(path, sheet, FIGURE_COLUMNS, ("individuals", "date"), _(HINT))
     if "adm2_pcode" not in t.columns and "adm1_pcode" not in t.columns:
-        raise DataValidationError([f"{t.path.name}: no p-code column found ({HINT})"])
+        raise DataValidationError([_("%(file)s: no p-code column found (%(hint)s)", file=t.path.name, hint=_(HINT))])
     col, bad = t.col, t.bad
     adm2 = _pcode(col("adm2_pcode"))
     adm1 = _pcode(col("adm1_pcode"))
     level = _levels(col("level"), adm1, adm2)
-    bad(level.isna(), "level", "the admin level must be 0, 1 or 2")
+    bad(level.isna(), "level", _("the admin level must be 0, 1 or 2"))
     known2, known1 = set(communes["id"]), set(departments["id"])
-    bad((level == 2) & adm2.isna(), "adm2_pcode", "a commune row (admin level 2) has no commune p-code")
+    bad((level == 2) & adm2.isna(), "adm2_pcode", _("a commune row (admin level 2) has no commune p-code"))
     bad((level == 2) & adm2.notna() & ~adm2.isin(known2), "adm2_pcode",
-        "unknown commune p-code (not in the official boundaries, COD-AB)")
-    bad((level == 1) & adm1.isna(), "adm1_pcode", "a department row (admin level 1) has no department p-code")
+        _("unknown commune p-code (not in the official boundaries, COD-AB)"))
+    bad((level == 1) & adm1.isna(), "adm1_pcode", _("a department row (admin level 1) has no department p-code"))
     bad((level == 1) & adm1.notna() & ~adm1.isin(known1), "adm1_pcode",
-        "unknown department p-code (not in the official boundaries, COD-AB)")
+        _("unknown department p-code (not in the official boundaries, COD-AB)"))
     people = t.number("individuals", whole=True)
-    bad(people.isna() | (people < 0) | (people > MAX_COUNT) | (people % 1 != 0), "individuals", WHOLE)
+    bad(people.isna() | (people < 0) | (people > MAX_COUNT) | (people % 1 != 0), "individuals", whole())
     dates = _dates(col("date"))
-    bad(dates.isna(), "date", "the reporting date is missing or not a date")
+    bad(dates.isna(), "date", _("the reporting date is missing or not a date"))
     t.check()
 
     rounds = col("round").astype("string").str.strip().fillna("").map(_round)
@@ -84,7 +85,8 @@ def read_dtm_figures(path: Path, *, sheet: str | int | None = 0, communes: pd.Da
                           "date": dates.dt.strftime("%Y-%m-%d"), "round": rounds})
     communes_rows = table[table["level"] == 2]
     if not len(communes_rows):
-        raise DataValidationError([f"{t.path.name}: no commune rows (admin level 2); figures are kept per commune"])
+        raise DataValidationError([_("%(file)s: no commune rows (admin level 2); figures are kept per commune",
+                                     file=t.path.name)])
     summed = (communes_rows.groupby(["adm2", "round", "date"], as_index=False)
               .agg(individuals=("individuals", "sum"), rows=("individuals", "size")))
     parent = communes.set_index("id")["adm1_pcode"]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import extent
 from ..errors import DataValidationError
+from ..i18n.translate import _, integer, ngettext
 from ..layers import MAX_COUNT
 from .sheets import fold as _norm
 from .sheets import hxl_set, read_table, write_csv
@@ -49,7 +50,6 @@ DTM_COLUMNS = {
     "round": ({"#meta+round"}, "round", "dtm round", "round number"),
 }
 REQUIRED = ("name", "lat", "lon", "individuals")
-WHOLE = f"must be a whole number from 0 to {MAX_COUNT:,}"
 SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", "center": "collective_centre",
               "spontan": "spontaneous_site", "informal": "spontaneous_site", "planned": "planned_site",
               "host": "host_community", "famille": "host_community"}
@@ -59,6 +59,7 @@ class _FeedTable:
     """One downloaded table being read: its columns found, its row problems recorded by line and column."""
 
     def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str):
+        """Read ``path`` and find its columns; ``hint`` (translated) says which headers were looked for."""
         self.path = Path(path)
         self.source = read_table(self.path, sheet=sheet)
         self.table = self.source.frame  # index: the line of each row in the file
@@ -66,7 +67,8 @@ class _FeedTable:
         self.columns = _map_columns(self.table.columns, self.source.tags, aliases)
         missing = [field for field in required if field not in self.columns]
         if missing:
-            raise DataValidationError([f"{self.path.name}: no column found for {', '.join(missing)} ({hint})"])
+            raise DataValidationError([_("%(file)s: no column found for %(fields)s (%(hint)s)", file=self.path.name,
+                                           fields=", ".join(missing), hint=hint)])
         #: blocks of problems: the lines, the column header (None: the row as a whole), the message(s)
         self.problems: list[tuple[np.ndarray, str | None, str | list[str]]] = []
 
@@ -99,11 +101,13 @@ class _FeedTable:
     def positions(self, outside: str) -> tuple[pd.Series, pd.Series]:
         """Longitude and latitude, checked to be numbers on Haiti's land or within its maritime margin."""
         lat, lon = self.number("lat"), self.number("lon")
-        self.bad(lat.isna() | lon.isna(), "lat", "latitude and longitude must be numbers")
+        self.bad(lat.isna() | lon.isna(), "lat", _("latitude and longitude must be numbers"))
         away = (lat.notna() & lon.notna() & ~extent.inside(lon.to_numpy(), lat.to_numpy())).to_numpy()
-        shown = (" latitude " + self.col("lat").astype("string").str.strip() + ", longitude "
-                 + self.col("lon").astype("string").str.strip())[away]
-        self.bad(away, "lon", [f"{outside} ({extent.describe()}):{where}" for where in shown])
+        shown = pd.DataFrame({"lat": self.col("lat").astype("string").str.strip(),
+                              "lon": self.col("lon").astype("string").str.strip()})[away]
+        self.bad(away, "lon", [_("%(problem)s (%(extent)s): latitude %(lat)s, longitude %(lon)s", problem=outside,
+                                 extent=extent.describe(), lat=la, lon=lo) for la, lo in zip(shown["lat"], shown["lon"],
+                                                                                            strict=True)])
         return lon, lat
 
     def messages(self) -> list[str]:
@@ -111,8 +115,12 @@ class _FeedTable:
         out = []
         for lines, header, problem in self.problems:
             texts = [problem] * len(lines) if isinstance(problem, str) else problem
-            where = "" if header is None else f", column {header!r}"
-            out += [f"{self.path.name}: line {line}{where}: {text}" for line, text in zip(lines, texts, strict=True)]
+            if header is None:
+                out += [_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line, problem=text)
+                        for line, text in zip(lines, texts, strict=True)]
+            else:
+                out += [_("%(file)s: line %(line)s, column %(column)s: %(problem)s", file=self.path.name, line=line,
+                          column=repr(header), problem=text) for line, text in zip(lines, texts, strict=True)]
         return out
 
     def check(self) -> None:
@@ -120,13 +128,14 @@ class _FeedTable:
         problems = self.messages()
         if problems:
             more = len(problems) - 50
-            raise DataValidationError(problems[:50] + ([f"... and {more} more"] if more > 0 else []))
+            raise DataValidationError(problems[:50] + ([_("... and %(more)s more", more=more)] if more > 0 else []))
 
-    def settle(self, ids: pd.Series, noun: str, *, skip_invalid: bool) -> np.ndarray:
+    def settle(self, ids: pd.Series, twice_message: str, *, skip_invalid: bool) -> np.ndarray:
         """Which rows to keep: all (or raise every problem), or with ``skip_invalid`` the valid ones.
 
         A table that names one site or event twice is refused; with ``skip_invalid`` only the
-        later rows are, among the rows that are valid otherwise.
+        later rows are, among the rows that are valid otherwise.  ``twice_message`` says so (a
+        sentence with ``%(name)s``, given the quoted id, already translated).
         """
         if not skip_invalid:
             self.check()
@@ -135,12 +144,14 @@ class _FeedTable:
         if twice.any():
             again = valid[twice]
             if not skip_invalid:
-                raise DataValidationError([f"{self.path.name}: line {line}: {noun} {name!r} appears twice"
+                raise DataValidationError([_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line,
+                                             problem=twice_message % {"name": repr(name)})
                                            for line, name in again.iloc[:50].items()])
             first = pd.Series(valid.index, index=valid.to_numpy())
             first = first[~first.index.duplicated()]
             self.bad(self.table.index.isin(again.index), None,
-                     [f"{noun} {name!r} appears twice (first on line {first[name]})" for name in again])
+                     [_("%(problem)s (first on line %(line)s)", problem=twice_message % {"name": repr(name)},
+                        line=first[name]) for name in again])
         return ~self.table.index.isin(self.rejected_lines())
 
     def rejected_lines(self) -> np.ndarray:
@@ -197,24 +208,24 @@ def read_dtm(
     nothing is returned, so an import built on it is all or nothing.  With ``skip_invalid`` the
     valid sites are returned and ``summary["rejected"]`` holds the other rows with their problems.
     """
-    t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, "looked for headers such as 'Site Name', 'Latitude', "
-                   "'Longitude', 'Individuals' or HXL tags")
+    t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, _("looked for headers such as 'Site Name', 'Latitude', "
+                                                         "'Longitude', 'Individuals' or HXL tags"))
     col, bad = t.col, t.bad
-    lon, lat = t.positions("the position is outside Haiti (are latitude and longitude swapped?)")
+    lon, lat = t.positions(_("the position is outside Haiti (are latitude and longitude swapped?)"))
     names = col("name").astype("string").str.strip()
-    bad(names.isna() | names.eq(""), "name", "the site has no name")
+    bad(names.isna() | names.eq(""), "name", _("the site has no name"))
     counts = {}
     for field in ("individuals", "households"):
         number, given = t.number(field, whole=True), t.given(field)
-        bad(given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (number % 1 != 0)), field, WHOLE)
+        bad(given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (number % 1 != 0)), field, whole())
         if field == "individuals":
-            bad(~given, field, "the number of individuals is missing")
+            bad(~given, field, _("the number of individuals is missing"))
         counts[field] = number
     dates = _dates(col("date"))
     if as_of is None:
-        bad(dates.isna(), "date", "the reporting date is missing or not a date (use --as-of for the whole file)")
+        bad(dates.isna(), "date", _("the reporting date is missing or not a date (use --as-of for the whole file)"))
     ids = pd.Series(_ids(col("site_id"), names, col("adm2_pcode")), index=t.table.index)
-    ok = t.settle(ids, "site", skip_invalid=skip_invalid)
+    ok = t.settle(ids, _("site %(name)s appears twice"), skip_invalid=skip_invalid)
 
     rows = pd.DataFrame({"id": ids, "name": names, "lon": lon, "lat": lat, "individuals": counts["individuals"],
                          "households": counts["households"], "date": dates, "round": col("round"),
@@ -223,10 +234,11 @@ def read_dtm(
     assumptions = []
     derived = rows["households"].isna()
     if derived.any():
-        assumptions.append(f"households missing on {count(int(derived.sum()), 'site')}: individuals / 4.3 assumed")
+        assumptions.append(_("households missing on %(sites)s: individuals / 4.3 assumed",
+                             sites=sites(int(derived.sum()))))
     untyped = rows["site_type"].astype("string").str.strip().fillna("").eq("")
     if untyped.any():
-        assumptions.append(f"no site type on {count(int(untyped.sum()), 'site')}: collective_centre assumed")
+        assumptions.append(_("no site type on %(sites)s: collective_centre assumed", sites=sites(int(untyped.sum()))))
     households = rows["households"].fillna((rows["individuals"] / 4.3).round()).astype("int64")
     individuals = rows["individuals"].astype("int64")
     round_ = rows["round"].astype("string").fillna("")
@@ -287,7 +299,7 @@ def read_acled(
     column or cell is listed in ``summary["assumptions"]``.
     """
     t = _FeedTable(path, sheet, ACLED_COLUMNS, ACLED_REQUIRED,
-                   "an ACLED export has event_date, event_type, latitude and longitude")
+                   _("an ACLED export has event_date, event_type, latitude and longitude"))
     col, bad = t.col, t.bad
     country = col("country").astype("string").str.strip().str.casefold()
     other_countries = t.keep(country.isna() | country.isin(["", "haiti", "haïti"]))  # regional exports
@@ -298,38 +310,41 @@ def read_acled(
         if identical.any():
             merged = t.table.index[identical]
             lines = ", ".join(str(line) for line in merged[:10]) + (", ..." if len(merged) > 10 else "")
-            assumptions.append(f"{count(len(merged), 'row')} identical in every column to an earlier row merged "
-                               f"(line{'s' if len(merged) > 1 else ''} {lines})")
+            assumptions.append(ngettext("%(rows)s identical in every column to an earlier row merged (line %(lines)s)",
+                                        "%(rows)s identical in every column to an earlier row merged (lines %(lines)s)",
+                                        len(merged), rows=rows(len(merged)), lines=lines))
             t.keep(~identical)
-    lon, lat = t.positions("the position is outside Haiti")
+    lon, lat = t.positions(_("the position is outside Haiti"))
     dates = _dates(col("event_date"))
-    bad(dates.isna(), "event_date", "the event date is missing or not a date")
+    bad(dates.isna(), "event_date", _("the event date is missing or not a date"))
     kinds = col("event_type").astype("string").str.strip()
-    bad(kinds.isna() | kinds.eq(""), "event_type", "the event has no type")
+    bad(kinds.isna() | kinds.eq(""), "event_type", _("the event has no type"))
     fatalities, counted = t.number("fatalities", whole=True), t.given("fatalities")
     bad(counted & (fatalities.isna() | (fatalities < 0) | (fatalities > MAX_COUNT) | (fatalities % 1 != 0)),
-        "fatalities", WHOLE)
+        "fatalities", whole())
     precision, placed = t.number("geo_precision", whole=True), t.given("geo_precision")
-    bad(placed & ~precision.isin([1, 2, 3]), "geo_precision", "must be 1, 2 or 3")
+    bad(placed & ~precision.isin([1, 2, 3]), "geo_precision", _("must be 1, 2 or 3"))
     if derive:
         ids, numbered = _event_ids(t, dates, lon, lat, kinds)
     else:
         raw_ids = col("event_id").astype("string").str.strip()
-        bad(raw_ids.isna() | raw_ids.eq(""), "event_id", "the event has no id")
+        bad(raw_ids.isna() | raw_ids.eq(""), "event_id", _("the event has no id"))
         ids, numbered = "acled-" + raw_ids, 0
-    ok = t.settle(ids, "event", skip_invalid=skip_invalid)
+    ok = t.settle(ids, _("event %(name)s appears twice"), skip_invalid=skip_invalid)
 
     kept = int(ok.sum())
     if derive:
-        assumptions.insert(0, "no event_id_cnty column: ids derived from date, place, type and actors")
+        assumptions.insert(0, _("no event_id_cnty column: ids derived from date, place, type and actors"))
         if numbered:
-            assumptions.append(f"{count(numbered, 'event')} sharing date, place, type and actors with another "
-                               "event of the file but differing elsewhere: ids numbered (-2, -3, ...)")
-    for field, given, unit in (("geo_precision", placed, "2 (near the place)"), ("fatalities", counted, "0")):
+            assumptions.append(_("%(events)s sharing date, place, type and actors with another event of the file but "
+                                 "differing elsewhere: ids numbered (-2, -3, ...)", events=events(numbered)))
+    for field, given, unit in (("geo_precision", placed, _("2 (near the place)")), ("fatalities", counted, "0")):
         if field not in t.columns:
-            assumptions.append(f"no {field} column: {unit} assumed for {count(kept, 'event')}")
+            assumptions.append(_("no %(field)s column: %(value)s assumed for %(events)s", field=field, value=unit,
+                                 events=events(kept)))
         elif missing := int((~given)[ok].sum()):
-            assumptions.append(f"{field} empty on {count(missing, 'event')}: {unit} assumed")
+            assumptions.append(_("%(field)s empty on %(events)s: %(value)s assumed", field=field, value=unit,
+                                 events=events(missing)))
     fatalities = fatalities.where(counted, 0)[ok]
     precision = precision.where(placed, 2)[ok]
     kinds, dates, location = kinds[ok], dates[ok], col("location").astype("string").fillna("")[ok]
@@ -386,9 +401,24 @@ def _event_ids(t: _FeedTable, dates: pd.Series, lon: pd.Series, lat: pd.Series, 
     return ids, int(rank.gt(0).sum())
 
 
-def count(n: int, noun: str) -> str:
-    """``n`` and the noun, singular or plural: "1 event", "4,329 events"."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def whole() -> str:
+    """The problem of a count that is not one (in the active language)."""
+    return _("must be a whole number from 0 to %(max)s", max=integer(MAX_COUNT))
+
+
+def sites(n: int) -> str:
+    """``n`` sites, singular or plural, in the active language: "1 site", "4,329 sites"."""
+    return ngettext("%(count)s site", "%(count)s sites", n, count=integer(n))
+
+
+def events(n: int) -> str:
+    """``n`` events, singular or plural, in the active language: "1 event", "4,329 events"."""
+    return ngettext("%(count)s event", "%(count)s events", n, count=integer(n))
+
+
+def rows(n: int) -> str:
+    """``n`` rows, singular or plural, in the active language: "1 row", "4,329 rows"."""
+    return ngettext("%(count)s row", "%(count)s rows", n, count=integer(n))
 
 
 def _digest(text: str) -> str:

@@ -21,6 +21,7 @@ import shapely
 from .. import extent
 from ..errors import DataValidationError
 from ..extras import require
+from ..i18n.translate import _, integer
 from ..layers import VEHICLES
 
 #: OSM ``highway`` values a truck or 4x4 can drive, and the road class each maps to.
@@ -75,7 +76,8 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
     as_of = _file_date(path)
     ways, usage, counts, newest = _drivable_ways(path, osmium, progress)
     if not ways:
-        raise DataValidationError([f"{path.name}: holds no drivable road (highway=* ways with node locations)"])
+        raise DataValidationError([_("%(file)s: holds no drivable road (highway=* ways with node locations)",
+                                     file=path.name)])
     if newest is not None and as_of is None:
         as_of = newest.date().isoformat()
     as_of = as_of or dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
@@ -87,8 +89,8 @@ def read_osm_roads(path: Path, *, progress: Callable[[str], None] | None = None)
     counts["outside_haiti_segments"] = int((~inside).sum())
     roads = roads[inside].reset_index(drop=True)
     if not len(roads):
-        raise DataValidationError([f"{path.name}: none of its {len(inside):,} road segments lies in Haiti "
-                                   f"({extent.describe()})"])
+        raise DataValidationError([_("%(file)s: none of its %(count)s road segments lies in Haiti (%(extent)s)",
+                                     file=path.name, count=integer(len(inside)), extent=extent.describe())])
     counts["segments"] = len(roads)
     counts["closed_segments"] = int((roads["status"] == "closed").sum())
     return roads, dict(counts)
@@ -105,7 +107,8 @@ def _drivable_ways(path: Path, osmium, progress: Callable[[str], None] | None):
         for obj in processor:
             counts["objects"] += 1
             if progress and counts["objects"] % PROGRESS_EVERY == 0:
-                progress(f"read {counts['objects']:,} objects, kept {len(ways):,} drivable ways")
+                progress(_("read %(objects)s objects, kept %(ways)s drivable ways", objects=integer(counts["objects"]),
+                           ways=integer(len(ways))))
             if not obj.is_way():
                 continue
             counts["highway_ways"] += 1
@@ -117,7 +120,8 @@ def _drivable_ways(path: Path, osmium, progress: Callable[[str], None] | None):
             if obj.timestamp and (newest is None or obj.timestamp > newest):
                 newest = obj.timestamp
     except RuntimeError as exc:
-        raise DataValidationError([f"{path.name}: cannot be read as an OSM file ({exc})"]) from None
+        raise DataValidationError([_("%(file)s: cannot be read as an OSM file (%(error)s)", file=path.name,
+                                     error=exc)]) from None
     return ways, usage, counts, newest
 
 

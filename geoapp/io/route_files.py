@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ..i18n.translate import _
+from ..i18n.translate import _, decimal
+from ..layers import status_label
 
 #: ``f=`` values of ``/api/route`` and the media type each is served as
 ROUTE_FORMATS = {"json": "application/json", "geojson": "application/geo+json", "gpx": "application/gpx+xml"}
@@ -25,14 +26,17 @@ def route_gpx(answer: dict) -> str:
     routes = answer["routes"]
     route = routes[0] if routes else None
     start, end = (answer[k].get("near") or {} for k in ("from", "to"))
-    title = f"{start.get('name', 'start')} to {end.get('name', 'end')}"
-    parts = [f"Verdict: {answer['verdict'].replace('_', ' ')} ({answer['mode'].replace('_', ' ')} mode)."]
+    title = _("%(start)s to %(end)s", start=start.get("name", _("start")), end=end.get("name", _("end")))
+    parts = [_("Verdict: %(verdict)s (%(mode)s mode).", verdict=status_label("verdict", answer["verdict"]),
+               mode=status_label("mode", answer["mode"]))]
     if route:
         p = route["properties"]
         low, high = p["distance_range_m"]
         t_low, t_high = p["duration_range_s"]
-        parts.append(f"{p['label']}: {p['distance_m'] / 1000:.1f} km ({low / 1000:.0f}-{high / 1000:.0f} km), "
-                     f"about {_hours(p['duration_s'])} ({_hours(t_low)}-{_hours(t_high)}).")
+        parts.append(_("%(route)s: %(km)s km (%(low)s-%(high)s km), about %(time)s (%(fastest)s-%(slowest)s).",
+                       route=p["label"], km=decimal(p["distance_m"] / 1000), low=decimal(low / 1000, 0),
+                       high=decimal(high / 1000, 0), time=_hours(p["duration_s"]), fastest=_hours(t_low),
+                       slowest=_hours(t_high)))
     parts += answer["reasons"] + answer["warnings"] + [_("Data as of %(date)s.", date=answer["data_as_of"])]
     desc = " ".join(parts)
     points = "".join(f'<trkpt lat="{lat:.5f}" lon="{lon:.5f}"/>' for lon, lat in

@@ -20,9 +20,12 @@ import pandas as pd
 
 from ..errors import DataValidationError
 from ..extras import require
+from ..i18n.translate import N_, _
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+#: how summaries and problems name a table by its separator (translated when read)
+SEPARATED = {",": N_("comma-separated"), ";": N_("semicolon-separated"), "\t": N_("tab-separated")}
 #: A number written with a decimal comma, as French spreadsheets write "18,5123".
 DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 #: The same for whole-number columns, where "1,200" (three digits after the comma) is a thousands separator.
@@ -71,13 +74,14 @@ class Table:
     def describe(self) -> str:
         """How the file was read, for import summaries: encoding, separator, decimal commas."""
         if self.encoding is None:
-            parts = [f"Excel workbook, sheet {self.sheet!r}" if self.sheet not in (None, 0) else "Excel workbook"]
+            parts = [_("Excel workbook, sheet %(sheet)s", sheet=repr(self.sheet)) if self.sheet not in (None, 0)
+                     else _("Excel workbook")]
         else:
-            parts = [f"{self.encoding} text", f"{SEPARATORS.get(self.separator or '', repr(self.separator))}-separated"]
+            parts = [_("%(encoding)s text", encoding=_(self.encoding)), separated(self.separator or "")]
         if self.decimal_comma:
-            parts.append("decimal comma in " + ", ".join(repr(c) for c in self.decimal_comma))
+            parts.append(_("decimal comma in %(columns)s", columns=", ".join(repr(c) for c in self.decimal_comma)))
         if self.hxl_row:
-            parts.append("HXL hashtag row")
+            parts.append(_("HXL hashtag row"))
         return ", ".join(parts)
 
 
@@ -100,11 +104,11 @@ def read_table(path: Path, *, sheet: str | int | None = 0) -> Table:
         frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
                             skip_blank_lines=False, engine="c")
     except pd.errors.EmptyDataError:
-        raise DataValidationError([f"{path.name}: the file is empty"]) from None
+        raise DataValidationError([_("%(file)s: the file is empty", file=path.name)]) from None
     except (pd.errors.ParserError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else exc.__class__.__name__
-        raise DataValidationError([f"{path.name}: cannot be read as a {SEPARATORS.get(separator, separator)}-"
-                                   f"separated table ({detail})"]) from None
+        raise DataValidationError([_("%(file)s: cannot be read as a %(separated)s table (%(detail)s)", file=path.name,
+                                     separated=separated(separator), detail=detail)]) from None
     frame.index = frame.index + 2 + skipped  # the header is line 1 (2 after a "sep=" line)
     return _finish(Table(path.name, frame, encoding=encoding, separator=separator))
 
@@ -113,7 +117,8 @@ def decode(path: Path) -> tuple[str, str]:
     """The file's text and the encoding it was in: strict UTF-8 (a BOM taken off), else Windows-1252."""
     raw = Path(path).read_bytes()
     if raw.startswith(b"PK\x03\x04"):
-        raise DataValidationError([f"{path.name}: is an Excel workbook, not CSV text: give it the .xlsx ending"])
+        raise DataValidationError([_("%(file)s: is an Excel workbook, not CSV text: give it the .xlsx ending",
+                                     file=path.name)])
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), "UTF-16"
@@ -121,7 +126,7 @@ def decode(path: Path) -> tuple[str, str]:
             pass
     elif raw.startswith(codecs.BOM_UTF8):
         try:
-            return _text(path, raw[3:].decode("utf-8")), "UTF-8 (with BOM)"
+            return _text(path, raw[3:].decode("utf-8")), N_("UTF-8 (with BOM)")
         except UnicodeDecodeError:
             pass
     else:
@@ -133,14 +138,21 @@ def decode(path: Path) -> tuple[str, str]:
             return _text(path, raw.decode("cp1252")), "Windows-1252"
         except UnicodeDecodeError:
             pass
-    raise DataValidationError([f"{path.name}: is neither UTF-8 nor Windows-1252 text; save it from Excel as "
-                               "'CSV UTF-8' or as a workbook (.xlsx)"])
+    raise DataValidationError([_("%(file)s: is neither UTF-8 nor Windows-1252 text; save it from Excel as "
+                                 "'CSV UTF-8' or as a workbook (.xlsx)", file=path.name)])
+
+
+def separated(separator: str) -> str:
+    """A table's kind by its separator, in the active language: "comma-separated"."""
+    if separator in SEPARATED:
+        return _(SEPARATED[separator])
+    return _("%(separator)s-separated", separator=repr(separator))
 
 
 def _text(path: Path, text: str) -> str:
     if "\x00" in text:
-        raise DataValidationError([f"{path.name}: holds NUL bytes, so it is not a text table; save it from "
-                                   "Excel as 'CSV UTF-8' or as a workbook (.xlsx)"])
+        raise DataValidationError([_("%(file)s: holds NUL bytes, so it is not a text table; save it from "
+                                     "Excel as 'CSV UTF-8' or as a workbook (.xlsx)", file=path.name)])
     return text
 
 
@@ -175,8 +187,8 @@ def _workbook(path: Path, sheet) -> Table:
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
     except Exception as exc:  # readers raise many kinds; all mean the file is unusable
-        raise DataValidationError([f"{path.name}: cannot be read as a workbook ({exc.__class__.__name__}: "
-                                   f"{str(exc)[:200]})"]) from None
+        raise DataValidationError([_("%(file)s: cannot be read as a workbook (%(error)s)", file=path.name,
+                                     error=f"{exc.__class__.__name__}: {str(exc)[:200]}")]) from None
     frame.index = frame.index + 2  # the header is row 1
     return _finish(Table(path.name, frame, sheet=sheet))
 

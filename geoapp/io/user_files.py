@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from ..errors import DataValidationError
+from ..i18n.translate import _
 from ..layers import LayerSpec
 from .sheets import WORKBOOKS, fold, read_table
 
@@ -49,7 +50,8 @@ def read_layer_file(path: Path, *, spec: LayerSpec | None = None) -> tuple[gpd.G
     except DataValidationError:
         raise
     except Exception as exc:  # readers raise many kinds; all mean the file is unusable
-        raise DataValidationError([f"{path.name}: cannot be read ({exc.__class__.__name__}: {exc})"]) from None
+        raise DataValidationError([_("%(file)s: cannot be read (%(error)s)", file=path.name,
+                                     error=f"{exc.__class__.__name__}: {exc}")]) from None
 
 
 def _from_table(path: Path, spec: LayerSpec | None) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -59,8 +61,9 @@ def _from_table(path: Path, spec: LayerSpec | None) -> tuple[gpd.GeoDataFrame, l
     lon = next((h for n in LON_NAMES for h, norm in names.items() if norm == n), None)
     lat = next((h for n in LAT_NAMES for h, norm in names.items() if norm == n), None)
     if lon is None or lat is None:
-        raise DataValidationError([f"{path.name}: needs longitude and latitude columns (lon/lat); found "
-                                   f"{', '.join(repr(h) for h in table.columns[:12])} ({source.describe()})"])
+        raise DataValidationError([_("%(file)s: needs longitude and latitude columns (lon/lat); found %(headers)s "
+                                     "(%(read)s)", file=path.name, read=source.describe(),
+                                     headers=", ".join(repr(h) for h in table.columns[:12]))])
     wanted = set(spec.columns) if spec else {c for c in ALIASES} | {c for s in _specs() for c in s.columns}
     renamed: dict[str, str] = {}
     for header, norm in names.items():
@@ -74,7 +77,8 @@ def _from_table(path: Path, spec: LayerSpec | None) -> tuple[gpd.GeoDataFrame, l
     bad = x.isna() | y.isna()
     if bad.any():
         lines = ", ".join(str(i) for i in bad[bad].index[:10])
-        raise DataValidationError([f"{path.name}: line(s) {lines}: {lon}/{lat} must be numbers"])
+        raise DataValidationError([_("%(file)s: line(s) %(lines)s: %(lon)s/%(lat)s must be numbers", file=path.name,
+                                     lines=lines, lon=lon, lat=lat)])
     table = table.drop(columns=[lon, lat]).rename(columns=renamed).replace({"": None})
     kinds = {c: k for s in ([spec] if spec else _specs()) for c, k in s.extra_columns.items()}
     for column in [c for c, kind in kinds.items() if kind == "int" and c in table]:
@@ -83,14 +87,15 @@ def _from_table(path: Path, spec: LayerSpec | None) -> tuple[gpd.GeoDataFrame, l
     for column in [c for c, kind in kinds.items() if kind == "bool" and c in table]:
         text = table[column].astype("string").str.strip().str.casefold().fillna("")
         table[column] = text.isin(TRUE).astype(object).where(text.isin(TRUE | FALSE), table[column])
-    notes = [f"read as {source.describe()}"]
+    notes = [_("read as %(how)s", how=source.describe())]
     mapped = [f"{target} <- {header!r}" for header, target in renamed.items() if header != target]
     if mapped:
-        notes.append("columns: " + ", ".join(mapped))
+        notes.append(_("columns: %(columns)s", columns=", ".join(mapped)))
     absent = [c for c in (spec.optional_columns if spec else ()) if c not in table]
     if absent:
         table = table.assign(**dict.fromkeys(absent))
-        notes.append(f"assumed: no column for {', '.join(absent)}: left empty")
+        notes.append(_("assumed: %(assumption)s", assumption=_("no column for %(columns)s: left empty",
+                                                               columns=", ".join(absent))))
     frame = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326").reset_index(drop=True)
     return frame, notes
 
