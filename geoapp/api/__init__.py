@@ -52,6 +52,7 @@ def route():
             data, svc.settings, origin.lonlat, destination.lonlat,
             mode=arg("mode", required=False, default="avoid"),
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
+            vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None,
         ), notes)
     echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
@@ -133,11 +134,12 @@ def access():
     data, notes = dataset_for_request()
     point, feature, location = parse_hub(arg("from"))
     exact = sees_exact_positions()
-    answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact)
+    answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact,
+                           vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None)
     return answer_json(with_notes(echo_places(answer, {"hub": location}), notes))
 
 
-WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas"}
+WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas", "vehicle", "season"}
 
 
 @bp.post("/whatif")
@@ -173,8 +175,14 @@ def whatif():
     if scenario.empty:
         raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
                            "controlled_areas"), field="close_roads")
+    constraints = {}
+    for field in ("vehicle", "season"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(_("%(field)s must be a string", field=field), field=field)
+        constraints[field] = value or None
     return answer_json(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                                 exact=sees_exact_positions()), {"hub": location}))
+                                                 exact=sees_exact_positions(), **constraints), {"hub": location}))
 
 
 @bp.get("/layers")

@@ -14,6 +14,7 @@ import shapely
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..answers.access import access_lookup
+from ..answers.constraints import check_constraints
 from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
 from ..data.query import known_on, recent_incidents
@@ -258,10 +259,12 @@ def route_page():
     mode = arg("mode", required=False, default="avoid")
     alternatives = parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES)
     origin, destination = parse_location("from").lonlat, parse_location("to").lonlat
+    vehicle, season = arg("vehicle", required=False) or None, arg("season", required=False) or None
+    check_constraints(vehicle, season)
 
     def build() -> str:
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
-                                         alternatives=alternatives), notes)
+                                         alternatives=alternatives, vehicle=vehicle, season=season), notes)
         panel = render_template("route_panel.html", result=result, query=request.args, printed=_built())
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
@@ -269,7 +272,7 @@ def route_page():
 
     # the same question on the same data gives the same page: keep the last few
     day = data.today.isoformat() if notes else ""
-    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{day}", build))
+    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{vehicle}:{season}:{day}", build))
 
 
 @bp.get("/access")
@@ -282,16 +285,18 @@ def access_page():
         return _html(render_template("access_form.html", ports=ports))
     data = svc.dataset
     point, feature, _ = parse_hub(arg("from"))
+    vehicle, season = arg("vehicle", required=False) or None, arg("season", required=False) or None
+    check_constraints(vehicle, season)
 
     def build() -> str:
-        result = access_lookup(data, svc.settings, point, hub_feature=feature)
+        result = access_lookup(data, svc.settings, point, hub_feature=feature, vehicle=vehicle, season=season)
         panel = render_template("access_panel.html", result=result, query=request.args, printed=_built())
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
-    return _html(svc.cached_page(f"access:{point}", build))
+    return _html(svc.cached_page(f"access:{point}:{vehicle}:{season}", build))
 
 
 @bp.get("/point")
