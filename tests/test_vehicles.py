@@ -233,7 +233,9 @@ def test_access_reports_each_sites_checkpoints_and_fees_and_totals():
     assert far["total"] == {"HTG": 5000} and "1 of 2 checkpoints" in far["summary"]
     assert by_id["far"]["access"] == "caution" and "armed-group checkpoint" in by_id["far"]["reason"]
     assert "checkpoints" not in by_id["far"]["exposure"]
-    assert answer["fees"] == {"sites_with_checkpoints": 1, "sites_with_unknown_fees": 1, "total": {"HTG": 5000}}
+    assert answer["fees"] == {"sites_with_checkpoints": 1, "sites_with_unknown_fees": 1, "total": {"HTG": 5000},
+                              "summary": "1 site is reached through checkpoints. Reported fees for one trip to each: "
+                                         "about 5,000 HTG. On the way to 1 site some fees are unknown."}
 
 
 def test_access_and_what_if_with_a_vehicle():

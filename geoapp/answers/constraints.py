@@ -114,12 +114,23 @@ def site_checkpoints(figures: dict) -> dict:
 
 
 def access_fee_totals(rows: list[dict]) -> dict:
-    """Checkpoints and fees over every reached site's best route: sites crossing any, fee totals per currency."""
+    """Checkpoints and fees over every reached site's best route (one trip to each), with a sentence."""
     reached = [r["checkpoints"] for r in rows if r.get("checkpoints")]
-    totals = {c: sum(r["total"].get(c, 0) for r in reached) for c in CURRENCIES}
-    return {"sites_with_checkpoints": sum(1 for r in reached if r["checkpoints"] > 0),
-            "sites_with_unknown_fees": sum(1 for r in reached if r["unknown"] > 0),
-            "total": {c: v for c, v in totals.items() if v > 0}}
+    crossing = sum(1 for r in reached if r["checkpoints"] > 0)
+    unknown = sum(1 for r in reached if r["unknown"] > 0)
+    totals = {c: v for c in CURRENCIES if (v := sum(r["total"].get(c, 0) for r in reached)) > 0}
+    parts = []
+    if crossing:
+        parts.append(ngettext("%(num)s site is reached through checkpoints.",
+                              "%(num)s sites are reached through checkpoints.", crossing))
+    if totals:
+        parts.append(_("Reported fees for one trip to each: about %(amount)s.",
+                       amount=" + ".join(f"{_amount(v)} {c}" for c, v in totals.items())))
+    if unknown:
+        parts.append(ngettext("On the way to %(num)s site some fees are unknown.",
+                              "On the way to %(num)s sites some fees are unknown.", unknown))
+    return {"sites_with_checkpoints": crossing, "sites_with_unknown_fees": unknown, "total": totals,
+            "summary": " ".join(parts) or None}
 
 
 def vehicle_reasons(router: Router, origin: Snap, destination: Snap, mode: str, found: Route | None) -> list[str]:

@@ -27,7 +27,7 @@ from ..http.security import rate_limited
 from ..http.state import service
 from ..i18n.translate import _, current_language
 from ..io.context import load_context
-from ..layers import REFERENCE, REGISTRY, status_label
+from ..layers import REFERENCE, REGISTRY, VEHICLES, status_label
 from ..maps.boundaries import light_layers, page_geojson
 from ..maps.builders import Choropleth, IncidentDetail, MapAssets, PageData, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
@@ -282,7 +282,7 @@ def access_page():
     svc = service()
     if not query_args():
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
-        return _html(render_template("access_form.html", ports=ports))
+        return _html(render_template("access_form.html", ports=ports, vehicles=VEHICLES))
     data = svc.dataset
     point, feature, _ = parse_hub(arg("from"))
     vehicle, season = arg("vehicle", required=False) or None, arg("season", required=False) or None
@@ -368,7 +368,8 @@ def _route_form() -> str:
     }
     outline = context["outline"].to_json() if "outline" in context else "null"
     roads = data.public.geojson["roads"]
-    return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads))
+    return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads),
+                           vehicles=VEHICLES)
 
 
 def _script_safe(text: str) -> str:
