@@ -167,7 +167,7 @@ def test_language_choice_and_fallbacks():
 #: what pages may show untranslated: names, formats, codes, units and example inputs
 ALLOWED = {"haiti-access", "GeoJSON", "CSV", "GPKG", "GPX", "km", "h", "API", "lon,lat", "LON,LAT", "FILE",
            "geoapp", "import-dtm", "POST", "Authorization", "Bearer", "token", "access", "from", "lon", "lat", "LON",
-           "LAT", "OGC", "Features"}
+           "LAT", "OGC", "Features", "GeoPackage"}
 
 
 def _text_outside_gettext(path: Path) -> list[str]:

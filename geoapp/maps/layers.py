@@ -140,7 +140,7 @@ def _connections(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
 
     def style(feature):
         p = feature["properties"]
-        return {"color": colours[p["status"]], "weight": 3, "dashArray": CONNECTION_DASH.get(p["mode"]),
+        return {"color": colours[code(p)], "weight": 3, "dashArray": CONNECTION_DASH.get(code(p, "mode")),
                 "opacity": 0.5 if muted else 0.9}
 
     return _geojson("connections", frame, style)
@@ -152,7 +152,7 @@ def _checkpoints(frame: gpd.GeoDataFrame, muted: bool) -> folium.GeoJson:
     def style(feature):
         p = feature["properties"]
         return {"radius": 5, "color": "#000000", "weight": 2, "fill": True,
-                "dashArray": CHECKPOINT_DASH.get(p["kind"]), "fillColor": colours[p["status"]],
+                "dashArray": CHECKPOINT_DASH.get(code(p, "kind")), "fillColor": colours[code(p)],
                 "fillOpacity": 0.6 if muted else 0.95}
 
     return _geojson("checkpoints", frame, style, points=True)
