@@ -20,6 +20,7 @@ from ..network.access import FIGURES, access_by_mode, edge_figures
 from ..network.checkpoints import FIGURE_NAMES as CHECKPOINT_FIGURES
 from ..network.engine import PathEngine
 from ..network.routing import Router, Snap
+from ..network.vehicles import adjust_costs
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
 from .constraints import access_fee_totals, checkpoint_verdict, constraints_info, router_for, site_checkpoints
@@ -441,7 +442,7 @@ def _draw_detours(data: Dataset, router: Router, hub: Snap, costs: dict[str, np.
 def _scenario_costs(data: Dataset, router: Router, settings: Settings, scenario: Scenario, closed: np.ndarray):
     """Edge costs, figures and statuses under the scenario: the same risk model on edited inputs.
 
-    The router's checkpoints and vehicle limits apply as to its own costs (``Router.adjust_costs``).
+    The router's checkpoints and vehicle limits apply as to its own costs (``vehicles.adjust_costs``).
     """
     edges = router.graph.edges
     status = router.edge_status.copy()
@@ -463,8 +464,8 @@ def _scenario_costs(data: Dataset, router: Router, settings: Settings, scenario:
         near = np.maximum(near, extra_near - extra)
     weights = RiskWeights.from_settings(settings)
     length = edges["length_m"].to_numpy()
-    costs = {mode: router.adjust_costs(edge_costs(length, status, inside, near, weights, mode,
-                                                  incident_risk=router.incidents.risk), mode)
+    costs = {mode: adjust_costs(router, edge_costs(length, status, inside, near, weights, mode,
+                                          incident_risk=router.incidents.risk), mode)
              for mode in ("avoid", "least_risk")}
     affected = int(np.count_nonzero(closed | (inside["controlled"] > CONTROLLED_TOLERANCE_M)
                                     & ~(router.exposure.inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M)))

@@ -133,7 +133,8 @@ def access_fee_totals(rows: list[dict]) -> dict:
             "summary": " ".join(parts) or None}
 
 
-def vehicle_reasons(router: Router, origin: Snap, destination: Snap, mode: str, found: Route | None) -> list[str]:
+def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Snap, mode: str,
+                    found: Route | None) -> list[str]:
     """Say when the vehicle class (or the season) is what rules a route out, or makes it go round.
 
     The route is searched again without the restriction: when it uses roads the vehicle cannot
@@ -141,7 +142,7 @@ def vehicle_reasons(router: Router, origin: Snap, destination: Snap, mode: str, 
     """
     if router.passable is None:
         return []
-    plain = router.base.route(origin, destination, mode)
+    plain = data.router.route(origin, destination, mode)
     if plain is None:
         return []
     used = plain.edges[plain.weights > 0]
@@ -154,14 +155,14 @@ def vehicle_reasons(router: Router, origin: Snap, destination: Snap, mode: str, 
     names = []
     for r in rows:
         edges = barred[net.edge_road[barred] == r]
-        largest = limits.largest(edges, "dry")
+        limit = limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
         if router.season == "rainy" and limits.dry_only[edges].any():
             names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
         else:
             names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
-                           vehicle=status_label("vehicle", largest)))
+                           vehicle=status_label("vehicle", limit)))
     roads = "; ".join(names)
-    vehicle = status_label("vehicle", router.vehicle) if router.vehicle else _("any vehicle")
+    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
     largest = limits.largest(used, router.season or "dry")
     if found is None:
         if largest is None:

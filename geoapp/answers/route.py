@@ -85,7 +85,7 @@ def route_lookup(
         verdict = route_verdict(
             safest.exposure, near_buffer_m=settings.near_buffer_m, endpoint_in_controlled=in_controlled
         )
-    ruled_out = vehicle_reasons(router, snaps["from"], snaps["to"], mode, safest)
+    ruled_out = vehicle_reasons(data, router, snaps["from"], snaps["to"], mode, safest)
     listed = route_checkpoints(router, safest)[0] if safest else []
     verdict = checkpoint_verdict(verdict, sum(c["kind"] == "gang" for c in listed))
     reasons = ruled_out + route_reasons(

@@ -193,9 +193,11 @@ class Router:
         self.road_ref = current["ref"].reindex(network.road_ids).astype(object).to_numpy() \
             if "ref" in current else np.full(len(network.road_ids), None, dtype=object)
         self.edge_status = self.road_status[network.edge_road]
-        #: vehicle classes and seasons (``vehicles.for_vehicle`` makes per-vehicle copies)
         self.limits = EdgeLimits.of(current.reindex(network.road_ids), network.edge_road, terrain_of(edges).to_numpy())
-        self.vehicle, self.season, self.variants, self.passable = None, None, {}, None  # passable: None = all
+        self.variants: dict = {}  # per-vehicle copies (``vehicles.for_vehicle``), made once per data version
+        self.vehicle: str | None = None  # a copy's vehicle, season, and edges it may use (None: every edge)
+        self.season: str | None = None
+        self.passable: np.ndarray | None = None
         self.checkpoints = EdgeCheckpoints.of(network, checkpoints, self._controlled, cost_m=checkpoint_cost_m)
         # travel time: the open-road speed slowed by the road's status now (``settings.STATUS_SPEED``)
         metres_per_s = network.edge_speed / 3.6 * pd.Series(self.edge_status).map(STATUS_SPEED).fillna(1.0).to_numpy()
@@ -226,11 +228,6 @@ class Router:
         for mode in MODES:
             self.engines[mode].tighten()
         self.variants.clear()  # per-vehicle copies made later share the tight bounds
-
-    def adjust_costs(self, cost: np.ndarray, mode: str) -> np.ndarray:
-        """Risk-model costs (a what-if's) with this router's checkpoints and vehicle limits applied."""
-        cost = self.checkpoints.apply(cost, mode)
-        return cost if self.passable is None else np.where(self.passable, cost, np.inf)
 
     # ------------------------------------------------------------------ snapping
     def snap(self, point: shapely.Point) -> Snap:

@@ -82,7 +82,7 @@ def restricted(router, vehicle: str | None, season: str):
     are kept as they are.
     """
     out = copy.copy(router)
-    out.vehicle, out.season, out.base = vehicle, season, router
+    out.vehicle, out.season = vehicle, season
     out.variants = {}
     passable = router.limits.passable(vehicle, season)
     out.passable = None if passable.all() else passable
@@ -110,3 +110,9 @@ def for_vehicle(router, vehicle: str | None, season: str | None):
     if found is None:
         found = router.variants[key] = restricted(router, vehicle, season or "dry")
     return found
+
+
+def adjust_costs(router, cost: np.ndarray, mode: str) -> np.ndarray:
+    """Risk-model costs (a what-if's) with the router's checkpoints and vehicle limits applied, as its own are."""
+    cost = router.checkpoints.apply(cost, mode)
+    return cost if router.passable is None else np.where(router.passable, cost, np.inf)
