@@ -267,6 +267,7 @@ def test_http_vehicle_parameter_and_its_errors(client):
                      client.get("/api/access", query_string={"from": pv, "vehicle": "bus"}),
                      client.post("/api/whatif", json={"from": pv, "close_roads": ["rd-kenscoff-furcy"],
                                                       "vehicle": "bus"}),
+                     client.get("/api/safety", query_string={"at": pv, "vehicle": "bus"}),
                      client.get("/route", query_string={"from": pv, "to": jacmel, "vehicle": "bus"},
                                 headers={"Accept": "application/json"})):
         assert response.status_code == 400, response.data[:200]
@@ -274,3 +275,12 @@ def test_http_vehicle_parameter_and_its_errors(client):
         assert error["field"] == "vehicle" and "light_truck, truck_20ft, heavy_truck" in error["message"]
     bad_season = client.get("/api/access", query_string={"from": pv, "season": "monsoon"})
     assert bad_season.status_code == 400 and bad_season.json["error"]["field"] == "season"
+
+
+def test_the_point_check_routes_to_the_nearest_port_and_site_with_the_vehicle(client):
+    pv = "-72.2853,18.5125"
+    plain = client.get("/api/safety", query_string={"at": pv}).json
+    truck = client.get("/api/safety", query_string={"at": pv, "vehicle": "heavy_truck", "season": "dry"}).json
+    assert "vehicle" not in plain and truck["vehicle"] == "heavy_truck" and truck["season"] == "dry"
+    for route in truck["routes"]:
+        assert {"checkpoints", "fees"} <= set(route["properties"])

@@ -23,7 +23,14 @@ from ..network.routing import Router, Snap
 from ..network.vehicles import adjust_costs
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
-from .constraints import access_fee_totals, checkpoint_verdict, constraints_info, router_for, site_checkpoints
+from .constraints import (
+    access_fee_totals,
+    access_figures_for,
+    checkpoint_verdict,
+    constraints_info,
+    router_for,
+    site_checkpoints,
+)
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
 
@@ -77,7 +84,7 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
     check_in_haiti(hub, "from")
     router = router_for(data, settings, vehicle, season, today)
     snap = _snap_hub(data, settings, hub)
-    result = _access(data, router, snap, router.edge_cost, _figures(data, router))
+    result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router))
     sites = _site_rows(data, settings, result, exact, data.router.edge_status)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
@@ -112,7 +119,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         raise BadRequest(_("unknown road id(s): %(ids)s", ids=shown), field="close_roads")
     closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
-    before = _access(data, router, snap, router.edge_cost, _figures(data, router))
+    before = _access(data, router, snap, router.edge_cost, access_figures_for(data, router))
     costs, figures, status, affected = _scenario_costs(data, router, settings, scenario, closed)
     after = _access(data, router, snap, costs, figures)
     rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
@@ -264,17 +271,6 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
                             "not exist.", "%(num)s open sites are on roads cut off from the main road network: "
                             "routes to them may not exist.", cut_off))
     return out
-
-
-def _figures(data: Dataset, router: Router) -> np.ndarray:
-    """Per-edge access figures: precomputed for the plain router, once per vehicle copy (its speeds)."""
-    if router is data.router:
-        return data.access.figures
-    if "figures" not in router.variants:  # a copy's own cache (copies make no further copies)
-        x = router.exposure
-        router.variants["figures"] = edge_figures(router, router.edge_status, x.inside_by_status,
-                                                  x.near_controlled_m, router.incident_caution)
-    return router.variants["figures"]
 
 
 def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray) -> dict:

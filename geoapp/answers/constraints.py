@@ -10,6 +10,7 @@ from ..data.dataset import Dataset
 from ..errors import BadRequest
 from ..i18n.translate import _, current_language, decimal, ngettext
 from ..layers import CURRENCIES, VEHICLES, status_label
+from ..network.access import edge_figures
 from ..network.routing import Route, Router, Snap
 from ..network.vehicles import for_vehicle, season_for
 from ..settings import ROUTE_SEASONS, Settings
@@ -31,6 +32,17 @@ def router_for(data: Dataset, settings: Settings, vehicle: str | None, season: s
     if vehicle is None and season is None:
         return data.router
     return for_vehicle(data.router, vehicle, season_for(settings.season, season, today or dt.date.today()))
+
+
+def access_figures_for(data: Dataset, router: Router) -> np.ndarray:
+    """Per-edge access figures: precomputed for the plain router, once per vehicle copy (its speeds)."""
+    if router is data.router:
+        return data.access.figures
+    if "figures" not in router.variants:  # a copy's own cache (copies make no further copies)
+        x = router.exposure
+        router.variants["figures"] = edge_figures(router, router.edge_status, x.inside_by_status,
+                                                  x.near_controlled_m, router.incident_caution)
+    return router.variants["figures"]
 
 
 def constraints_info(router: Router) -> dict:

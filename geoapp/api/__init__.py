@@ -70,7 +70,8 @@ def safety():
     data, notes = dataset_for_request()
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
     at = parse_location("at")
-    answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions())
+    answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions(),
+                          vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None)
     return answer_json(with_notes(echo_places(answer, {"at": at}), notes))
 
 

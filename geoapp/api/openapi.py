@@ -193,7 +193,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("at", "query", LOCATION, "Point: " + LOCATION_TEXT, True),
                 _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
                        "Radius for roads not open and listed incidents (metres)"),
-                as_of], errors=(400, 429))},
+                vehicle, season, as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
                                    "risk, unreachable (each with its verdict and main reason, safest first), the "
                                    "checkpoints and fee estimate of each site's best route (checkpoints) and their "
