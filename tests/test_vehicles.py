@@ -284,3 +284,24 @@ def test_the_point_check_routes_to_the_nearest_port_and_site_with_the_vehicle(cl
     assert "vehicle" not in plain and truck["vehicle"] == "heavy_truck" and truck["season"] == "dry"
     for route in truck["routes"]:
         assert {"checkpoints", "fees"} <= set(route["properties"])
+
+
+def test_a_checkpoint_on_an_end_edge_counts_only_when_the_route_passes_it():
+    # one edge of ~350 m carries two checkpoints; a route starting between them passes only the one ahead
+    cps = checkpoints(("cp-west", "toll", "active", 100, "HTG", X0 + 0.1 * S, Y0),
+                      ("cp-east", "toll", "active", 200, "HTG", X0 + 0.3 * S, Y0))
+    data = dataset(line_roads(2), cps=cps)
+    assert data.router.checkpoints.edge[0] == data.router.checkpoints.edge[1]
+    east = safest(route_lookup(data, SETTINGS, (X0 + 0.2 * S, Y0), (X0 + 1.9 * S, Y0)))
+    assert [c["id"] for c in east["checkpoints"]] == ["cp-east"] and east["fees"]["total"] == {"HTG": 200}
+    west = safest(route_lookup(data, SETTINGS, (X0 + 1.9 * S, Y0), (X0 + 0.05 * S, Y0)))
+    assert [c["id"] for c in west["checkpoints"]] == ["cp-east", "cp-west"]  # in the order they are passed
+
+
+def test_a_site_out_of_a_vehicles_reach_says_why():
+    roads = limited(line_roads(3), s2=("moto", None))
+    data = dataset(roads, site_rows=sites(("end", X0 + 2.5 * S, Y0 + 0.0005)))
+    row = access_lookup(data, SETTINGS, (X0, Y0), vehicle="light_truck", season="dry")["sites"][0]
+    assert row["access"] == "unreachable"
+    assert row["reason"] == ("The road the site joins (Segment 2) takes motorbike at most, not the vehicle chosen "
+                             "(light truck).")

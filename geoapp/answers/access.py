@@ -30,6 +30,7 @@ from .constraints import (
     constraints_info,
     router_for,
     site_checkpoints,
+    vehicle_unreachable_reason,
 )
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
@@ -85,7 +86,7 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
     router = router_for(data, settings, vehicle, season, today)
     snap = _snap_hub(data, settings, hub)
     result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router))
-    sites = _site_rows(data, settings, result, exact, data.router.edge_status)
+    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
@@ -122,8 +123,8 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     before = _access(data, router, snap, router.edge_cost, access_figures_for(data, router))
     costs, figures, status, affected = _scenario_costs(data, router, settings, scenario, closed)
     after = _access(data, router, snap, costs, figures)
-    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
-    rows_after = _site_rows(data, settings, after, exact, status)
+    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router)
+    rows_after = _site_rows(data, settings, after, exact, status, router=router)
     numbered: list[tuple[int, dict]] = []
     for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
@@ -282,7 +283,8 @@ def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.nd
     return access_by_mode(router, engines, edge_cost, figures, hub, data.access.snaps)
 
 
-def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray) -> list[dict]:
+def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray, *,
+               router: Router) -> list[dict]:
     """One row per site (in the access index's order): access class, verdict, main reason, figures."""
     sites = data.access.sites
     snaps = data.access.snaps
@@ -305,7 +307,8 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
             entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)
         if not (reachable[i] or risky[i]):
             entry.update(access="unreachable", verdict="no_route", distance_m=None, duration_s=None, exposure=None,
-                         checkpoints=None, reason=_unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
+                         checkpoints=None, reason=vehicle_unreachable_reason(router, int(snaps.edge[i]))
+                         or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
         else:
             checkpoints = site_checkpoints(figures)
             verdict = checkpoint_verdict(_verdict(figures), checkpoints["gang_checkpoints"])

@@ -83,7 +83,8 @@ def fee_estimate(count: int, with_fee: int, totals: dict[str, float]) -> dict:
 def route_checkpoints(router: Router, route: Route) -> tuple[list[dict], dict]:
     """The active checkpoints on the edges a route travels, in travel order, and their fee estimate."""
     cps = router.checkpoints
-    found = cps.on(route.edges[route.weights > 0])
+    used = route.weights > 0
+    found = cps.on(route.edges[used], partial=route.edges[used & (route.weights < 1)], line=route.geometry)
     frame = cps.frame
     listed = []
     totals = dict.fromkeys(CURRENCIES, 0.0)
@@ -185,6 +186,22 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
                   largest=status_label("vehicle", largest))]
     return [_("For the vehicle chosen (%(vehicle)s) the route goes round %(roads)s: %(km)s km longer.",
               vehicle=vehicle, roads=roads, km=decimal(max(found.distance_m - plain.distance_m, 0) / 1000))]
+
+
+def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:
+    """Why a site is out of a vehicle's reach: its own road, or no road the vehicle can take (None: no vehicle)."""
+    if router.passable is None:
+        return None
+    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
+    if not router.passable[edge]:
+        road = router.road_name[router.network.edge_road[edge]]
+        if router.season == "rainy" and router.limits.dry_only[edge]:
+            return _("The road the site joins (%(road)s) is passable only in the dry season.", road=road)
+        limit = router.limits.largest(np.array([edge]), "dry") or VEHICLES[-1]
+        return _("The road the site joins (%(road)s) takes %(limit)s at most, not the vehicle chosen (%(vehicle)s).",
+                 road=road, limit=status_label("vehicle", limit), vehicle=vehicle)
+    return _("No road the vehicle chosen (%(vehicle)s) can take in this season leads there, or only through closed "
+             "or one-way roads.", vehicle=vehicle)
 
 
 def _number(value) -> float | None:

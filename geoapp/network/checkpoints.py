@@ -29,10 +29,12 @@ class EdgeCheckpoints:
     edge: np.ndarray  # edge of each checkpoint
     in_controlled: np.ndarray  # bool: an armed-group checkpoint inside a controlled zone
     cost_m: float
+    at: np.ndarray | None = None  # where each stands on its edge (metric points)
 
     @classmethod
     def empty(cls, cost_m: float = 0.0) -> EdgeCheckpoints:
-        return cls(pd.DataFrame(columns=COLUMNS), np.zeros(0, np.int64), np.zeros(0, bool), cost_m)
+        return cls(pd.DataFrame(columns=COLUMNS), np.zeros(0, np.int64), np.zeros(0, bool), cost_m,
+                   np.zeros(0, dtype=object))
 
     @classmethod
     def of(cls, network, checkpoints: gpd.GeoDataFrame | None, controlled: shapely.STRtree, *,
@@ -56,7 +58,9 @@ class EdgeCheckpoints:
         hit = controlled.query(points, predicate="within")[0] if len(controlled.geometries) else np.zeros(0, int)
         inside = np.zeros(len(active), bool)
         inside[hit] = True
-        return cls(frame, edge, inside & (frame["kind"].to_numpy() == "gang"), cost_m)
+        lines = network.edge_geoms[edge]
+        at = shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, points))
+        return cls(frame, edge, inside & (frame["kind"].to_numpy() == "gang"), cost_m, np.asarray(at, dtype=object))
 
     @property
     def gang(self) -> np.ndarray:
@@ -74,13 +78,23 @@ class EdgeCheckpoints:
             np.add.at(cost, self.edge[self.in_controlled], self.cost_m)
         return cost
 
-    def on(self, edges: np.ndarray) -> np.ndarray:
-        """The checkpoints on ``edges``, in the order the edges are travelled."""
+    def on(self, edges: np.ndarray, *, partial: np.ndarray | None = None, line: shapely.Geometry | None = None
+           ) -> np.ndarray:
+        """The checkpoints on ``edges``, in the order the edges are travelled.
+
+        On the ``partial`` edges (a route's end edges, travelled in part) only those ``line`` passes
+        (within a metre) count.
+        """
         if not len(self.edge) or not len(edges):
             return np.zeros(0, np.int64)
         position = {int(e): k for k, e in reversed(list(enumerate(edges)))}
-        found = [i for i in np.flatnonzero(np.isin(self.edge, edges))]
-        return np.array(sorted(found, key=lambda i: position[int(self.edge[i])]), dtype=np.int64)
+        found = np.flatnonzero(np.isin(self.edge, edges))
+        if partial is not None and line is not None and self.at is not None:
+            ends = np.isin(self.edge[found], partial)
+            passed = shapely.distance(line, self.at[found[ends]]) <= 1.0
+            found = np.r_[found[~ends], found[ends][passed]]
+            return found[np.argsort(shapely.line_locate_point(line, self.at[found]), kind="stable")]  # as travelled
+        return np.array(sorted(found, key=lambda i: (position[int(self.edge[i])], i)), dtype=np.int64)
 
     def edge_figures(self, n_edges: int) -> np.ndarray:
         """Per edge: checkpoints, those with a reported fee, armed-group ones, then the fee per currency."""
