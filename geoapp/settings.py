@@ -58,6 +58,14 @@ class Settings:
     speed_kmh_urban                   20
     speed_kmh_track                   12
     speed_kmh_other                   25           any other road class
+    season                            auto         the season vehicle-aware lookups (``vehicle=`` or
+                                                   ``season=`` given) plan for: ``dry``, ``rainy``, or
+                                                   ``auto`` (rainy from April to November, Haiti's two
+                                                   rainy seasons; dry from December to March);
+                                                   ``dry_season_only`` roads are refused in the rainy one
+    checkpoint_cost_m                 5000         an active armed-group checkpoint outside controlled
+                                                   zones costs as much as this many extra metres of road
+                                                   (inside one it is impassable in ``avoid`` mode)
     snap_warn_m                       1000         warn when an endpoint is farther than this from a road
     snap_max_m                        20000        refuse endpoints farther than this from any road
     reload_check_s                    2            how often a server checks whether its layers changed
@@ -137,6 +145,8 @@ class Settings:
     speed_kmh_urban: float = 20.0
     speed_kmh_track: float = 12.0
     speed_kmh_other: float = 25.0
+    season: str = "auto"
+    checkpoint_cost_m: float = 5000.0
     snap_warn_m: float = 1000.0
     snap_max_m: float = 20000.0
     reload_check_s: float = 2.0
@@ -176,6 +186,8 @@ class Settings:
                                     name=name, value=repr(getattr(self, name))))
         if not 0 <= self.leg_default_hour <= 23:
             raise ConfigError(_("setting %(name)s must be an hour from 0 to 23", name="leg_default_hour"))
+        if self.season not in SEASON_SETTINGS:
+            raise ConfigError(_("setting season must be one of %(choices)s", choices=", ".join(SEASON_SETTINGS)))
 
     def speeds_kmh(self) -> dict[str, float]:
         """Planning speed for each road class; ``other`` covers the rest."""
@@ -251,6 +263,26 @@ STATUS_SPEED = {"open": 1.0, "dangerous": 0.7, "blocked": 0.4}
 #: Planning speeds are a guess about traffic, weather and the vehicle: durations are given from the
 #: low length at ``SPEED_SPREAD[1]`` times the speed to the high length at ``SPEED_SPREAD[0]`` times it.
 SPEED_SPREAD = (0.75, 1.15)
+#: Vehicle speeds: the planning speeds above are a car's or a 4x4's.  With ``vehicle=`` each edge's
+#: open-road speed is multiplied by the vehicle's share for the edge's terrain and capped at the
+#: vehicle's top speed (km/h): loaded trucks crawl up mountain roads, a motorbike keeps its pace, a
+#: person on foot walks.  The status slowdowns (``STATUS_SPEED``) and ``SPEED_SPREAD`` apply after.
+VEHICLE_SPEED: dict[str, dict[str, float]] = {
+    #             flat  hilly mountain  top speed
+    "foot": {"flat": 1.0, "hilly": 1.0, "mountain": 0.8, "max_kmh": 4.5},
+    "moto": {"flat": 1.0, "hilly": 1.0, "mountain": 1.0, "max_kmh": 60.0},
+    "4x4": {"flat": 1.0, "hilly": 1.0, "mountain": 1.0, "max_kmh": 90.0},
+    "light_truck": {"flat": 0.95, "hilly": 0.9, "mountain": 0.85, "max_kmh": 80.0},
+    "truck_20ft": {"flat": 0.85, "hilly": 0.75, "mountain": 0.6, "max_kmh": 60.0},
+    "heavy_truck": {"flat": 0.8, "hilly": 0.65, "mountain": 0.5, "max_kmh": 50.0},
+}
+#: Values of the ``season`` setting (``auto``: by the month, see ``RAINY_MONTHS``), and the seasons a
+#: lookup may ask for with ``season=``.
+SEASON_SETTINGS = ("auto", "dry", "rainy")
+ROUTE_SEASONS = ("dry", "rainy")
+#: Months of Haiti's rainy seasons (April-June and August-November; July's lull is counted with them,
+#: a planner does not gamble on a ford in July).
+RAINY_MONTHS = (4, 5, 6, 7, 8, 9, 10, 11)
 
 #: A span of hours (local time), or none: the curfew and the dark hours.
 _HOURS = re.compile(r"(?i)none|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d")

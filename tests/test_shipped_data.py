@@ -211,6 +211,32 @@ def test_the_only_safe_way_south_is_the_kenscoff_mountain_road(shipped):
     assert shortest["kind"] == "shortest" and shortest["exposure"]["inside_controlled_m"] > 0
 
 
+def test_a_heavy_truck_cannot_go_south_over_kenscoff_but_a_4x4_can(shipped):
+    """The Kenscoff-Furcy-Marigot road is a 4x4 track: with RN2 held, no truck reaches Jacmel from the capital."""
+    truck = route(shipped, PETION_VILLE, JACMEL, vehicle="heavy_truck", season="dry")
+    assert truck["verdict"] == "no_safe_route" and truck["vehicle"] == "heavy_truck"
+    first = truck["reasons"][0]
+    assert "heavy truck" in first and "Kenscoff - Furcy mountain road (4x4 at most)" in first and \
+        "can go is: 4x4" in first
+    four = route(shipped, PETION_VILLE, JACMEL, vehicle="4x4", season="dry")
+    assert four["verdict"] == "caution" and four["routes"][0]["properties"]["kind"] == "safest"
+    # least-risk, the truck goes through Martissant: its gang toll is listed with the reported fee
+    risky = route(shipped, PETION_VILLE, JACMEL, vehicle="heavy_truck", season="dry", mode="least_risk")
+    safest = risky["routes"][0]["properties"]
+    assert [c["id"] for c in safest["checkpoints"]] == ["cp-martissant-rn2"]
+    assert safest["fees"]["total"] == {"HTG": 5000}
+    assert any("goes round Kenscoff - Furcy mountain road" in r for r in risky["reasons"])
+    assert any("Martissant gang toll" in r for r in risky["reasons"])
+
+
+def test_access_from_jacmel_port_lists_fees_per_site(shipped):
+    body = shipped.get("/api/access", query_string={"from": "pt-jacmel-seaport", "vehicle": "truck_20ft"}).json
+    assert body["vehicle"] == "truck_20ft"
+    crossing = [s for s in body["sites"] if s["checkpoints"] and s["checkpoints"]["checkpoints"]]
+    assert crossing and body["fees"]["sites_with_checkpoints"] == len(crossing)
+    assert all(s["checkpoints"]["summary"] for s in crossing)
+
+
 @pytest.mark.parametrize(("town", "zones"), [
     (CAP_HAITIEN, None),
     (SAINT_MARC, {"Cité Soleil", "Canaan and Bon Repos", "Cabaret - Arcahaie corridor (RN1)"}),

@@ -17,11 +17,22 @@ from ..errors import BadRequest
 from ..i18n.translate import N_, _, decimal, ngettext
 from ..io.geojson import plain
 from ..network.access import FIGURES, access_by_mode, edge_figures
+from ..network.checkpoints import FIGURE_NAMES as CHECKPOINT_FIGURES
 from ..network.engine import PathEngine
-from ..network.routing import Snap
+from ..network.routing import Router, Snap
+from ..network.vehicles import adjust_costs
 from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, RouteExposure, edge_costs, route_verdict
 from ..settings import Settings
-from .legs import leg_access, site_legs
+from .constraints import (
+    access_fee_totals,
+    access_figures_for,
+    checkpoint_verdict,
+    constraints_info,
+    router_for,
+    site_checkpoints,
+    vehicle_unreachable_reason,
+)
+from .legs import leg_access, site_legs, unboardable
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
 
@@ -65,23 +76,30 @@ class Scenario:
 
 
 def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature: dict | None = None,
-                  exact: bool = False, today: dt.date | None = None, modes: tuple[str, ...] = ("road",)) -> dict:
+                  exact: bool = False, today: dt.date | None = None, modes: tuple[str, ...] = ("road",),
+                  vehicle: str | None = None, season: str | None = None) -> dict:
     """Every open displacement site by access class (safe, caution, only with risk, unreachable).
 
     Sites are sorted safest first, each with its verdict and the main reason for it.  A hub inside
     or near a controlled zone is said first among the warnings: it explains answers with few safe sites.
     Without ``exact`` (anonymous callers) distances are rounded to 100 m and the distance from each
     site to its road is left out, so that answers cannot be combined to locate a site.  ``modes``
-    adds sea and air legs (sites reached by one say so in ``legs``).
+    adds sea and air legs (sites reached by one say so in ``legs``).  ``vehicle`` and ``season``: as
+    for routes (legs that take no vehicles are left out for one).  Each site lists the checkpoints of
+    its best route and their fees.
     """
     check_in_haiti(hub, "from")
+    router = router_for(data, settings, vehicle, season, today)
     snap = _snap_hub(data, settings, hub)
-    result = _access(data, settings, snap, data.router.edge_cost, data.access.figures, modes)
-    sites = _site_rows(data, settings, result, exact, data.router.edge_status)
+    result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes,
+                     suspended=unboardable(data, vehicle))
+    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
+        **constraints_info(router),
         "summary": _summary(sites),
+        "fees": access_fee_totals(sites),
         "sites": sorted(sites, key=_safest_first),
         "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
         # access trees weigh every road and zone; the sites are those listed
@@ -94,13 +112,14 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
 
 def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scenario, *,  # noqa: C901
                   hub_feature: dict | None = None, exact: bool = False, today: dt.date | None = None,
-                  modes: tuple[str, ...] = ("road",)) -> dict:
+                  modes: tuple[str, ...] = ("road",), vehicle: str | None = None, season: str | None = None) -> dict:
     """Access before and after hypothetical closures: per site, the same route, a detour, or none.
 
     No route of the "after" answer uses a closed edge: closures cost ``inf`` in every mode.
     Detours come with their route drawn (cut short of the site for anonymous callers).
     """
     check_in_haiti(hub, "from")
+    router = router_for(data, settings, vehicle, season, today)
     unknown = sorted(set(scenario.closed_road_ids) - set(data.layers["roads"]["id"]))
     if unknown:
         safe = [u for u in unknown if SAFE_ID.fullmatch(u)]
@@ -117,12 +136,14 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
                            "including sea or air"), field="modes")
     closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
-    before = _access(data, settings, snap, data.router.edge_cost, data.access.figures, modes)
-    costs, figures, status, affected = _scenario_costs(data, settings, scenario, closed)
-    after = _access(data, settings, snap, costs, figures, modes, suspended=scenario.suspend_connections,
+    before = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes,
+                     suspended=unboardable(data, vehicle))
+    costs, figures, status, affected = _scenario_costs(data, router, settings, scenario, closed)
+    after = _access(data, router, snap, costs, figures, modes,
+                    suspended=(*scenario.suspend_connections, *unboardable(data, vehicle)),
                     closed_ports=scenario.close_ports)
-    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status)
-    rows_after = _site_rows(data, settings, after, exact, status)
+    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router)
+    rows_after = _site_rows(data, settings, after, exact, status, router=router)
     numbered: list[tuple[int, dict]] = []
     for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
@@ -142,7 +163,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         row["outcome"] = outcome
         row["loses_safe_access"] = b["access"] in ("safe", "caution") and a["access"] not in ("safe", "caution")
         numbered.append((i, row))
-    drawn = _draw_detours(data, settings, snap, costs, [(i, r) for i, r in numbered if r["outcome"] == "detour"],
+    drawn = _draw_detours(data, router, snap, costs, [(i, r) for i, r in numbered if r["outcome"] == "detour"],
                           exact=exact)
     rows = [r for _, r in numbered]
     summary: dict[str, Any] = {"sites": len(rows)}
@@ -164,6 +185,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
                           drawn=drawn))
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
+        **constraints_info(router),
         "scenario": {
             "closed_roads": list(scenario.closed_road_ids),
             "close_points": points,
@@ -274,11 +296,10 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
     return out
 
 
-def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, np.ndarray],
-            figures: np.ndarray, modes: tuple[str, ...] = ("road",), *, suspended=(), closed_ports=()) -> dict:
+def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
+            modes: tuple[str, ...] = ("road",), *, suspended=(), closed_ports=()) -> dict:
     if modes != ("road",) and data.legs is not None and data.legs.n_legs:
         return leg_access(data, hub, edge_cost, figures, modes, suspended=suspended, closed_ports=closed_ports)
-    router = data.router
     engines = {
         mode: router.engines[mode] if edge_cost[mode] is router.edge_cost[mode]
         else PathEngine(router.network.topology, edge_cost[mode][router.graph.arc_edge])
@@ -287,7 +308,8 @@ def _access(data: Dataset, settings: Settings, hub: Snap, edge_cost: dict[str, n
     return access_by_mode(router, engines, edge_cost, figures, hub, data.access.snaps)
 
 
-def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray) -> list[dict]:
+def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray, *,
+               router: Router) -> list[dict]:
     """One row per site (in the access index's order): access class, verdict, main reason, figures."""
     sites = data.access.sites
     snaps = data.access.snaps
@@ -310,14 +332,17 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
             entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)
         if not (reachable[i] or risky[i]):
             entry.update(access="unreachable", verdict="no_route", distance_m=None, duration_s=None, exposure=None,
-                         reason=_unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
+                         checkpoints=None, reason=vehicle_unreachable_reason(router, int(snaps.edge[i]))
+                         or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
         else:
-            verdict = _verdict(figures)
+            checkpoints = site_checkpoints(figures)
+            verdict = checkpoint_verdict(_verdict(figures), checkpoints["gang_checkpoints"])
             by_leg = site_legs(result, i, bool(reachable[i]))
             if by_leg is not None:
                 entry["legs"] = by_leg
             access = verdict if reachable[i] and verdict in ("safe", "caution") else "only_with_risk"
-            exposure = {k: round(float(v), 1) for k, v in figures.items() if k not in ("length_m", "seconds")}
+            exposure = {k: round(float(v), 1) for k, v in figures.items()
+                        if k not in ("length_m", "seconds", *CHECKPOINT_FIGURES)}
             distance = float(figures["length_m"])
             entry.update(
                 access=access,
@@ -326,6 +351,7 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
                 distance_m=round(distance, 1) if exact else round(distance, -2),
                 duration_s=round(float(figures["seconds"])),
                 exposure=exposure,
+                checkpoints=checkpoints,
             )
         out.append(entry)
     return out
@@ -364,6 +390,10 @@ def _reason(figures: dict, access: str, near_buffer_m: float) -> str:
             "near_controlled_m": N_("The safest route runs %(length)s within %(near)s m of controlled zones."),
             "near_incidents_m": N_("The safest route runs %(length)s near recent incidents."),
         }
+        if figures["gang_checkpoints"] > 0 and max(figures[k] for k in phrases) <= 0:
+            count = int(figures["gang_checkpoints"])
+            return ngettext("The safest route passes %(num)s armed-group checkpoint.",
+                            "The safest route passes %(num)s armed-group checkpoints.", count)
         key = max(phrases, key=lambda k: figures[k])
         return _(phrases[key], length=_km(figures[key]), near=f"{near_buffer_m:.0f}")
     return _("The safest route avoids every mapped gang zone and every dangerous, blocked or closed road.")
@@ -405,14 +435,13 @@ def _same_cost(before: dict, after: dict, i: int) -> bool:
     return False
 
 
-def _draw_detours(data: Dataset, settings: Settings, hub: Snap, costs: dict[str, np.ndarray],
+def _draw_detours(data: Dataset, router: Router, hub: Snap, costs: dict[str, np.ndarray],
                   rows: list[tuple[int, dict]], *, exact: bool) -> int:
     """Add each detour's route (lon/lat line) to its row; returns how many were drawn.
 
     The route is searched again under the scenario's costs (closed edges are ``inf``, the end edges
     too).  Without ``exact`` the line stops ``PRIVATE_TAIL_M`` short of the site.
     """
-    router = data.router
     net = router.network
     snaps = data.access.snaps
     drawn = 0
@@ -437,9 +466,11 @@ def _draw_detours(data: Dataset, settings: Settings, hub: Snap, costs: dict[str,
     return drawn
 
 
-def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario, closed: np.ndarray):
-    """Edge costs, figures and statuses under the scenario: the same risk model on edited inputs."""
-    router = data.router
+def _scenario_costs(data: Dataset, router: Router, settings: Settings, scenario: Scenario, closed: np.ndarray):
+    """Edge costs, figures and statuses under the scenario: the same risk model on edited inputs.
+
+    The router's checkpoints and vehicle limits apply as to its own costs (``vehicles.adjust_costs``).
+    """
     edges = router.graph.edges
     status = router.edge_status.copy()
     status[closed] = "closed"
@@ -460,7 +491,8 @@ def _scenario_costs(data: Dataset, settings: Settings, scenario: Scenario, close
         near = np.maximum(near, extra_near - extra)
     weights = RiskWeights.from_settings(settings)
     length = edges["length_m"].to_numpy()
-    costs = {mode: edge_costs(length, status, inside, near, weights, mode, incident_risk=router.incidents.risk)
+    costs = {mode: adjust_costs(router, edge_costs(length, status, inside, near, weights, mode,
+                                          incident_risk=router.incidents.risk), mode)
              for mode in ("avoid", "least_risk")}
     affected = int(np.count_nonzero(closed | (inside["controlled"] > CONTROLLED_TOLERANCE_M)
                                     & ~(router.exposure.inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M)))

@@ -468,3 +468,11 @@ def _in_the_dark(data: Dataset, settings: Settings, trip: Trip, depart: dt.datet
                                        after(now, float(legs.transfer_s[stage.leg])))
             now = after(leaves, float(legs.duration_s[stage.leg]))
     return False
+
+
+def unboardable(data: Dataset, vehicle: str | None) -> tuple[str, ...]:
+    """The connections a vehicle cannot go on board (``vehicles`` false): none on foot or without a vehicle."""
+    connections = data.layers.get("connections")
+    if vehicle in (None, "foot") or connections is None or not len(connections):
+        return ()
+    return tuple(connections.loc[~connections["vehicles"].fillna(False).astype(bool), "id"])

@@ -28,6 +28,7 @@ from ..network.exposure import incident_reach
 from ..network.routing import Route, Router, Snap
 from ..safety import route_verdict
 from ..settings import Settings
+from .constraints import access_figures_for, constraints_info, route_checkpoints, router_for
 from .route import (
     LonLat,
     _zone,
@@ -49,13 +50,16 @@ ASSESSMENTS = ("inside_controlled", "inside_contested", "inside_influence", "nea
 
 
 def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: float = DEFAULT_RADIUS_M,
-                 exact: bool = False, today: dt.date | None = None) -> dict:
+                 exact: bool = False, today: dt.date | None = None, vehicle: str | None = None,
+                 season: str | None = None) -> dict:
     """Zones, non-open roads and recent incidents around a point, and the nearest port and site by road.
 
     Without ``exact`` (anonymous callers) a displacement site's position never shows: distances to
     it are rounded to 100 m and the route to it is drawn only up to its public grid cell.
+    ``vehicle`` and ``season`` restrict the routes to the nearest port and site as they do routes.
     """
     check_in_haiti(at, "at")
+    router = router_for(data, settings, vehicle, season, today)
     if not 0 < radius_m <= MAX_RADIUS_M:
         raise BadRequest(_("radius_m must be more than 0 and at most %(most)s", most=f"{MAX_RADIUS_M:.0f}"),
                          field="radius_m")
@@ -70,8 +74,10 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
                                    near_buffer_m=settings.near_buffer_m, at_sea=sea is not None)
     snap = data.router.snap(point)
     reachable = snap.distance_m <= settings.snap_max_m
-    port, port_route = _nearest_by_road(data, settings, snap, "port", exact=True) if reachable else (None, None)
-    site, site_route = _nearest_by_road(data, settings, snap, "site", exact=exact) if reachable else (None, None)
+    port, port_route = _nearest_by_road(data, router, settings, snap, "port", exact=True) if reachable \
+        else (None, None)
+    site, site_route = _nearest_by_road(data, router, settings, snap, "site", exact=exact) if reachable \
+        else (None, None)
     warnings = []
     if not reachable:
         warnings.append(_("The nearest mapped road is %(km)s km away: no distance by road is given.",
@@ -88,10 +94,11 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
         roads_where=N_("within the radius or on the routes to the nearest port and site"),
         zones_where=N_("around the point"), today=today)
     grid = settings.site_grid_m
-    routes = [f for f in (_route_feature(data, port_route, "to_port", port, exact=True, grid_m=grid),
-                          _route_feature(data, site_route, "to_site", site, exact=exact, grid_m=grid)) if f]
+    routes = [f for f in (_route_feature(data, router, port_route, "to_port", port, exact=True, grid_m=grid),
+                          _route_feature(data, router, site_route, "to_site", site, exact=exact, grid_m=grid)) if f]
     return {
         "at": list(at),
+        **constraints_info(router),
         **place,
         "at_sea": sea,
         "radius_m": radius_m,
@@ -288,7 +295,7 @@ def _incident_phrase(incident: dict) -> str:
 
 # -- nearest port and site, by road ---------------------------------------------------------------
 
-def _nearest_by_road(data: Dataset, settings: Settings, snap: Snap, kind: str, *, exact: bool
+def _nearest_by_road(data: Dataset, router: Router, settings: Settings, snap: Snap, kind: str, *, exact: bool
                      ) -> tuple[dict | None, Route | None]:
     """The target reached by the shortest route found in ``avoid`` mode, else in ``least_risk``.
 
@@ -299,8 +306,7 @@ def _nearest_by_road(data: Dataset, settings: Settings, snap: Snap, kind: str, *
     frame, snaps = (access.ports, access.port_snaps) if kind == "port" else (access.sites, access.snaps)
     if len(frame) == 0:
         return None, None
-    router = data.router
-    found = access_by_mode(router, router.engines, router.edge_cost, access.figures, snap, snaps)
+    found = access_by_mode(router, router.engines, router.edge_cost, access_figures_for(data, router), snap, snaps)
     for mode in ("avoid", "least_risk"):
         cost, rows = found[mode]
         if np.isfinite(cost).any():
@@ -338,8 +344,8 @@ def _road_ids(data: Dataset, route: Route) -> np.ndarray:
     return network.road_ids[np.unique(network.edge_road[route.edges[route.weights > 0]])]
 
 
-def _route_feature(data: Dataset, route: Route | None, kind: str, target: dict | None, *, exact: bool,
-                   grid_m: float) -> dict | None:
+def _route_feature(data: Dataset, router: Router, route: Route | None, kind: str, target: dict | None, *,
+                   exact: bool, grid_m: float) -> dict | None:
     """The route as a GeoJSON Feature, cut toward a site for anonymous callers.
 
     The cut is where the route first enters the site's public grid cell or that of the road point
@@ -358,7 +364,8 @@ def _route_feature(data: Dataset, route: Route | None, kind: str, target: dict |
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(geometry)},
         "properties": {"kind": kind, "target": target["id"], "name": target["name"], "mode": target["mode"],
                        "verdict": target["verdict"], "distance_m": target["distance_m"],
-                       "drawn_to": "the target" if exact else "the edge of the site's public grid cell"},
+                       "drawn_to": "the target" if exact else "the edge of the site's public grid cell",
+                       **dict(zip(("checkpoints", "fees"), route_checkpoints(router, route), strict=True))},
     }
 
 

@@ -17,6 +17,14 @@ from ..layers import REGISTRY
 from ..network.routing import Route, Router, Snap
 from ..safety import MODES, route_reasons, route_verdict
 from ..settings import Settings
+from .constraints import (
+    checkpoint_reasons,
+    checkpoint_verdict,
+    constraints_info,
+    route_checkpoints,
+    router_for,
+    vehicle_reasons,
+)
 from .itinerary import itinerary, nearest_place
 from .legs import with_trip
 from .sources import route_sources
@@ -41,21 +49,20 @@ MAX_ALTERNATIVES = 3
 def route_lookup(
     data: Dataset, settings: Settings, origin: LonLat, destination: LonLat, *, mode: str = "avoid",
     alternatives: int = 0, today: dt.date | None = None, modes: tuple[str, ...] = ("road",),
-    depart: dt.datetime | None = None, curfew: str = "caution",
+    depart: dt.datetime | None = None, curfew: str = "caution", vehicle: str | None = None,
+    season: str | None = None,
 ) -> dict:
     """Safest and shortest routes between two points with verdict, exposure, reasons and warnings.
 
     ``alternatives`` asks for up to that many further routes, distinct from the safest one.
     ``modes`` adds sea and air legs, ``depart`` times and curfews (see ``answers.legs.with_trip``).
+    ``vehicle`` (one of ``layers.VEHICLES``) and ``season`` (``dry``, ``rainy``) keep to the roads that
+    vehicle can take in that season, at its speeds; the reasons say when that rules a route out.
     """
-    if mode not in MODES:
-        raise BadRequest(_("mode must be one of %(choices)s", choices=", ".join(MODES)), field="mode")
-    if not 0 <= alternatives <= MAX_ALTERNATIVES:
-        raise BadRequest(_("alternatives must be between 0 and %(most)s", most=MAX_ALTERNATIVES),
-                         field="alternatives")
+    _check_options(mode, alternatives, modes, vehicle)
     check_in_haiti(origin, "from")
     check_in_haiti(destination, "to")
-    router = data.router
+    router = router_for(data, settings, vehicle, season, today)
     snaps = {}
     warnings = []
     for field, point in (("from", origin), ("to", destination)):
@@ -78,7 +85,10 @@ def route_lookup(
         verdict = route_verdict(
             safest.exposure, near_buffer_m=settings.near_buffer_m, endpoint_in_controlled=in_controlled
         )
-    reasons = route_reasons(
+    ruled_out = vehicle_reasons(data, router, snaps["from"], snaps["to"], mode, safest)
+    listed = route_checkpoints(router, safest)[0] if safest else []
+    verdict = checkpoint_verdict(verdict, sum(c["kind"] == "gang" for c in listed))
+    reasons = ruled_out + route_reasons(
         verdict=verdict,
         mode=mode,
         safest=safest.exposure if safest else None,
@@ -87,20 +97,21 @@ def route_lookup(
         shortest_distance_m=shortest.distance_m if shortest else None,
         endpoint_zones=endpoint_zones,
         near_buffer_m=settings.near_buffer_m,
-        connected=shortest is not None,  # plain length, every road passable: None only when not connected
-    )
+        connected=shortest is not None or bool(ruled_out),  # plain length: None only when not connected
+    ) + checkpoint_reasons(listed)
     near = settings.near_buffer_m
     ends = {"endpoint_in_controlled": in_controlled}  # a route starting or ending in a controlled zone is unsafe
-    routes = [_feature(data, safest, "safest", mode, near, **ends)] if safest else []
+    routes = [_feature(data, router, safest, "safest", mode, near, **ends)] if safest else []
     note = None
     if safest is not None and alternatives:
         others = router.alternatives(snaps["from"], snaps["to"], mode, safest, alternatives)
-        routes += [_feature(data, r, "alternative", mode, near, rank=i + 2, **ends) for i, r in enumerate(others)]
+        routes += [_feature(data, router, r, "alternative", mode, near, rank=i + 2, **ends)
+                   for i, r in enumerate(others)]
         note = alternatives_note(len(others), alternatives, mode)
         if note:
             reasons = [*reasons, note]
     if shortest is not None:
-        routes.append(_feature(data, shortest, "shortest", "shortest", near, **ends))
+        routes.append(_feature(data, router, shortest, "shortest", "shortest", near, **ends))
     used = ("roads", "gang_zones", "incidents")
     warnings += precision_warnings([safest, shortest])
     # "touches no zone, no heavy incident" is only as good as those layers' age
@@ -108,6 +119,7 @@ def route_lookup(
     answer = {
         "verdict": verdict,
         "mode": mode,
+        **constraints_info(router),
         "from": {**_snap_info(data, origin, snaps["from"]),
                  "near": nearest_place(data, settings.data_dir, data.project(*origin))},
         "to": {**_snap_info(data, destination, snaps["to"]),
@@ -123,7 +135,18 @@ def route_lookup(
     }
     return with_trip(answer, data, settings, snaps, safest, mode=mode, modes=modes, depart=depart, curfew_mode=curfew,
                      endpoint_in_controlled=in_controlled,
-                     make_feature=lambda route: _feature(data, route, "safest", mode, near, **ends))
+                     make_feature=lambda route: _feature(data, router, route, "safest", mode, near, **ends))
+
+
+def _check_options(mode: str, alternatives: int, modes: tuple[str, ...], vehicle: str | None) -> None:
+    if mode not in MODES:
+        raise BadRequest(_("mode must be one of %(choices)s", choices=", ".join(MODES)), field="mode")
+    if not 0 <= alternatives <= MAX_ALTERNATIVES:
+        raise BadRequest(_("alternatives must be between 0 and %(most)s", most=MAX_ALTERNATIVES),
+                         field="alternatives")
+    if vehicle is not None and modes != ("road",):  # the leg search does not know vehicle limits yet
+        raise BadRequest(_("a route for a vehicle keeps to roads for now: ask without modes (roads), or "
+                           "without vehicle for sea and air legs"), field="modes")
 
 
 def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:
@@ -313,13 +336,15 @@ def _snap_info(data: Dataset, point: LonLat, snap: Snap) -> dict:
 ROUTE_LABELS = {"safest": N_("Safest route"), "least_risk": N_("Least-risk route"), "shortest": N_("Shortest route")}
 
 
-def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1, *,
-             endpoint_in_controlled: bool = False) -> dict:
+def _feature(data: Dataset, router: Router, route: Route, kind: str, mode: str, near_buffer_m: float, rank: int = 1,
+             *, endpoint_in_controlled: bool = False) -> dict:
     if kind == "alternative":
         label = _("Alternative %(number)s", number=rank - 1)
     else:
         key = "least_risk" if mode == "least_risk" else kind
         label = _(ROUTE_LABELS[key])
+    checkpoints, fees = route_checkpoints(router, route)
+    verdict = route_verdict(route.exposure, near_buffer_m=near_buffer_m, endpoint_in_controlled=endpoint_in_controlled)
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(route.geometry)},
@@ -328,8 +353,7 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "label": label,
             "mode": mode,
             "rank": rank,
-            "verdict": route_verdict(route.exposure, near_buffer_m=near_buffer_m,
-                                     endpoint_in_controlled=endpoint_in_controlled),
+            "verdict": checkpoint_verdict(verdict, sum(c["kind"] == "gang" for c in checkpoints)),
             "distance_m": round(route.distance_m, 1),
             "distance_range_m": [round(v, 1) for v in route.distance_range_m],
             "duration_s": round(route.duration_s),
@@ -338,5 +362,7 @@ def _feature(data: Dataset, route: Route, kind: str, mode: str, near_buffer_m: f
             "exposure": route.exposure.to_dict(),
             "exposed": data.edges_geojson(route.exposed),
             "itinerary": itinerary(data.router, route),
+            "checkpoints": checkpoints,
+            "fees": fees,
         },
     }

@@ -55,6 +55,7 @@ def route():
             alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
             modes=parse_modes(arg("modes", required=False)), depart=parse_depart(arg("depart", required=False)),
             curfew=parse_curfew(arg("curfew", required=False)),
+            vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None,
         ), notes)
     echo_places(answer, {"from": origin, "to": destination})
     if fmt == "json":
@@ -72,7 +73,8 @@ def safety():
     data, notes = dataset_for_request()
     radius = parse_int("radius_m", default=int(DEFAULT_RADIUS_M), minimum=1, maximum=int(MAX_RADIUS_M))
     at = parse_location("at")
-    answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions())
+    answer = point_lookup(data, svc.settings, at.lonlat, radius_m=float(radius), exact=sees_exact_positions(),
+                          vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None)
     return answer_json(with_notes(echo_places(answer, {"at": at}), notes))
 
 
@@ -137,12 +139,13 @@ def access():
     point, feature, location = parse_hub(arg("from"))
     exact = sees_exact_positions()
     answer = access_lookup(data, svc.settings, point, hub_feature=feature, exact=exact,
-                           modes=parse_modes(arg("modes", required=False)))
+                           modes=parse_modes(arg("modes", required=False)),
+                           vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None)
     return answer_json(with_notes(echo_places(answer, {"hub": location}), notes))
 
 
 WHATIF_KEYS = {"from", "close_roads", "close_points", "close_areas", "controlled_areas", "modes",
-               "suspend_connections", "close_ports"}
+               "suspend_connections", "close_ports", "vehicle", "season"}
 
 
 @bp.post("/whatif")
@@ -180,13 +183,24 @@ def whatif():
     if scenario.empty:
         raise BadRequest(_("the scenario is empty: give close_roads, close_points, close_areas and/or "
                            "controlled_areas"), field="close_roads")
+    return answer_json(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
+                                                 exact=sees_exact_positions(), **_whatif_options(body)),
+                                   {"hub": location}))
+
+
+def _whatif_options(body: dict) -> dict:
+    """The scenario's travel modes, vehicle and season."""
     modes = body.get("modes")
     if modes is not None and not (isinstance(modes, str) or (isinstance(modes, list)
                                                              and all(isinstance(m, str) for m in modes))):
         raise BadRequest(_("modes must be a list of travel modes (road, sea, air)"), field="modes")
-    modes = parse_modes(",".join(modes) if isinstance(modes, list) else modes)
-    return answer_json(echo_places(whatif_lookup(svc.dataset, svc.settings, point, scenario, hub_feature=feature,
-                                                 exact=sees_exact_positions(), modes=modes), {"hub": location}))
+    options: dict = {"modes": parse_modes(",".join(modes) if isinstance(modes, list) else modes)}
+    for field in ("vehicle", "season"):
+        value = body.get(field)
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(_("%(field)s must be a string", field=field), field=field)
+        options[field] = value or None
+    return options
 
 
 def _id_list(body: dict, field: str) -> tuple[str, ...]:

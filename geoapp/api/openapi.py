@@ -4,8 +4,29 @@ from __future__ import annotations
 
 from ..data.query import queryables
 from ..i18n.translate import N_
-from ..layers import PORT_KINDS, REFERENCE, REGISTRY
+from ..layers import CHECKPOINT_KINDS, CURRENCIES, PORT_KINDS, REFERENCE, REGISTRY, VEHICLES
 from ..safety import MODES, VERDICTS
+from ..settings import ROUTE_SEASONS
+
+VEHICLE_TEXT = ("Vehicle class: only roads it can take (max_vehicle; smallest first: " + ", ".join(VEHICLES)
+                + "), at its speeds; the reasons say when it rules a route out. Default: no restriction")
+SEASON_TEXT = ("Season to plan for: the rainy one closes dry_season_only roads. Default with vehicle: the "
+               "service's season setting; without vehicle or season: no restriction")
+CHECKPOINT = {"type": "object", "description": "An active checkpoint on a road the route travels, in travel order",
+              "properties": {
+                  "id": {"type": "string"}, "name": {"type": "string"},
+                  "kind": {"type": "string", "enum": list(CHECKPOINT_KINDS)}, "kind_label": {"type": "string"},
+                  "group": {"type": ["string", "null"]}, "fee": {"type": ["number", "null"], "description":
+                                                                 "reported fee per vehicle (null: unknown)"},
+                  "currency": {"type": ["string", "null"], "enum": [*CURRENCIES, None]},
+                  "road_id": {"type": ["string", "null"]},
+                  "controlled_zone": {"type": "boolean", "description": "an armed-group checkpoint inside a "
+                                      "controlled zone (impassable in avoid mode)"}}}
+FEES = {"type": ["object", "null"], "description": "Fees of the checkpoints passed: totals per currency of the "
+        "reported fees only, how many have none (unknown), and a sentence", "properties": {
+            "checkpoints": {"type": "integer"}, "with_fee": {"type": "integer"}, "unknown": {"type": "integer"},
+            "total": {"type": "object", "additionalProperties": {"type": "number"}},
+            "summary": {"type": ["string", "null"]}, "gang_checkpoints": {"type": "integer"}}}
 
 #: where a person would type a place: lon,lat, an id (port, site, GeoNames town, p-code) or a name
 LOCATION = {"type": "string", "minLength": 1, "maxLength": 200, "example": "Okap"}
@@ -135,6 +156,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
     f_page = _param("f", "query", {"type": "string", "enum": ["json", "html"]},
                     "Response format: JSON, or an HTML page (also what browsers sending Accept: text/html get)")
     html = {"text/html": {"type": "string", "description": "The same as a page: tables and a map (f=html)"}}
+    vehicle = _param("vehicle", "query", {"type": "string", "enum": list(VEHICLES)}, VEHICLE_TEXT)
+    season = _param("season", "query", {"type": "string", "enum": list(ROUTE_SEASONS)}, SEASON_TEXT)
     as_of = _param("as_of", "query", {"type": "string", "format": "date"},
                    "Answer from the data as stored at the end of this day (from the edit history)")
     feature_id = _param("featureId", "path", {"type": "string"}, "Feature id")
@@ -168,7 +191,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("to", "query", LOCATION, "Destination: " + LOCATION_TEXT),
             _param("mode", "query", {"type": "string", "enum": list(MODES)}, "Route mode"),
             _param("alternatives", "query", {"type": "integer", "minimum": 0, "maximum": 3}, "Alternatives"),
-            modes, depart, curfew, as_of,
+            modes, depart, curfew, vehicle, season, as_of,
         ], content="text/html", schema={"type": "string"}, tag="pages")},
         "/point": {"get": _op("Check a point on a map: click, or type lon,lat or a place name; zones, roads, "
                               "incidents and the routes to the nearest port and site are drawn", [
@@ -176,7 +199,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000}, "Radius (metres)")],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/access": {"get": _op("Map of displacement sites by access from a hub (a form without parameters)", [
-            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT), modes],
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT), modes, vehicle, season],
             content="text/html", schema={"type": "string"}, tag="pages")},
         "/whatif": {"get": _op("What-if page: close roads (from a list or the map) or an area drawn on the map, "
                                "and see which sites keep their route, take a detour or are cut off",
@@ -220,7 +243,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                        "Further distinct safe routes"),
                 _param("f", "query", {"type": "string", "enum": ["json", "geojson", "gpx"], "default": "json"},
                        "json: the answer; geojson: the routes for GIS; gpx: the safest route for GPS units"),
-                modes, depart, curfew, as_of,
+                modes, depart, curfew, vehicle, season, as_of,
             ], schema={"$ref": "#/components/schemas/RouteAnswer"}, errors=(400, 429)))},
         "/api/safety": {"get": _op(
             "Zones, roads not open and recent incidents around a point (at sea: said so); the nearest operational "
@@ -228,10 +251,12 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 _param("at", "query", LOCATION, "Point: " + LOCATION_TEXT, True),
                 _param("radius_m", "query", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
                        "Radius for roads not open and listed incidents (metres)"),
-                as_of], errors=(400, 429))},
+                vehicle, season, as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
-                                   "risk, unreachable (each with its verdict and main reason, safest first)", [
-            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), modes, as_of],
+                                   "risk, unreachable (each with its verdict and main reason, safest first), the "
+                                   "checkpoints and fee estimate of each site's best route (checkpoints) and their "
+                                   "sums (fees)", [
+            _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), modes, vehicle, season, as_of],
             errors=(400, 429))},
         "/api/places": {"get": _op(
             "Places whose name or id begins like q, for autocomplete: towns, ports, displacement sites (public "
@@ -391,6 +416,11 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                             "properties": {
                                 "verdict": {"type": "string", "enum": list(VERDICTS)},
                                 "mode": {"type": "string"},
+                                "vehicle": {"type": ["string", "null"], "enum": [*VEHICLES, None], "description":
+                                            "the vehicle asked for (only with vehicle= or season=)"},
+                                "vehicle_label": {"type": ["string", "null"]},
+                                "season": {"type": "string", "enum": list(ROUTE_SEASONS), "description":
+                                           "the season planned for (only with vehicle= or season=)"},
                                 "from": {"$ref": "#/components/schemas/RouteEnd"},
                                 "to": {"$ref": "#/components/schemas/RouteEnd"},
                                 "alternatives_note": {"type": ["string", "null"], "description":
@@ -411,7 +441,9 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                                         "road_distance_m": {"type": "number", "description": "with legs: the "
                                                             "metres by road (distance_m adds the legs')"},
                                         "legs": {"type": "array", "items": {"$ref": "#/components/schemas/Leg"}},
-                                        "timing": {"$ref": "#/components/schemas/Timing"}}}}}},
+                                        "timing": {"$ref": "#/components/schemas/Timing"},
+                                        "checkpoints": {"type": "array", "items": CHECKPOINT},
+                                        "fees": FEES}}}}},
                                 "modes": {"type": "array", "items": {"type": "string", "enum": ["road", "sea", "air"]},
                                           "description": "with modes= or depart=: the travel modes searched"},
                                 "legs": {"type": "array", "description": "with modes= or depart=: the safest "
@@ -503,7 +535,9 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 "suspend_connections": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
                                         "description": "connection ids not run (needs modes with sea or air)"},
                 "close_ports": {"type": "array", "items": {"type": "string"}, "maxItems": 1000,
-                                "description": "port ids closed: none of their legs run"}}},
+                                "description": "port ids closed: none of their legs run"},
+                "vehicle": {"type": "string", "enum": list(VEHICLES), "description": VEHICLE_TEXT},
+                "season": {"type": "string", "enum": list(ROUTE_SEASONS), "description": SEASON_TEXT}}},
             "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
                 "type": {"type": "string", "enum": ["FeatureCollection"]},
                 "features": {"type": "array", "items": {"type": "object"}},

@@ -198,7 +198,8 @@ def build_dataset(
             layers["roads"], metric_crs=metric, max_edge_m=settings.max_edge_m, speeds_kmh=settings.speeds_kmh()
         )
     router = Router(network, layers["roads"], layers["gang_zones"], weights=RiskWeights.from_settings(settings),
-                    incidents=layers.get("incidents"), today=today)
+                    incidents=layers.get("incidents"), today=today, checkpoints=layers["checkpoints"],
+                    checkpoint_cost_m=settings.checkpoint_cost_m)
     ports = layers["ports"]
     sites = layers["displacement_sites"]
     public = public_layers(layers, grid_m=settings.site_grid_m, metric_crs=metric)

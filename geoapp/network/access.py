@@ -13,12 +13,23 @@ import numba
 import numpy as np
 import shapely
 
+from .checkpoints import FIGURE_NAMES as CHECKPOINT_FIGURES
 from .engine import PathEngine
 from .routing import Router, Snap
 
 #: Columns of the per-edge figures summed along routes.
 FIGURES = ("length_m", "seconds", "dangerous_road_m", "blocked_road_m", "inside_controlled_m",
-           "inside_contested_m", "inside_influence_m", "near_controlled_m", "near_incidents_m")
+           "inside_contested_m", "inside_influence_m", "near_controlled_m", "near_incidents_m", *CHECKPOINT_FIGURES)
+#: Figures counted whole on an end edge travelled in part (a checkpoint on it is passed or not).
+WHOLE = np.isin(FIGURES, CHECKPOINT_FIGURES)
+
+
+def _share(share: np.ndarray, figures: np.ndarray) -> np.ndarray:
+    """Figures of edges travelled for ``share`` of their length (rows), whole figures counted in full."""
+    share = np.asarray(share, dtype=float)[:, None]
+    whole = np.zeros(figures.shape[-1], dtype=bool)  # rows with sea and air metres after FIGURES: shared
+    whole[: len(WHOLE)] = WHOLE
+    return np.where(whole, share > 0, share) * figures
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +70,7 @@ def edge_figures(router: Router, edge_status: np.ndarray, inside_by_status: dict
         inside_by_status["influence"],
         near_controlled_m,
         np.where(incident_caution, length, 0.0),
+        router.checkpoints.edge_figures(len(length)),
     ])
 
 
@@ -89,7 +101,7 @@ def access_figures(
     wanted = np.unique(np.r_[u[sites.edge], v[sites.edge]])
     tree = engine.tree({node: c for node, (c, _) in starts.items()}, targets=wanted)
     init_nodes = np.fromiter(starts, dtype=np.int64)
-    init_rows = np.array([share * figures[e0] for _, share in starts.values()])
+    init_rows = _share(np.array([share for _, share in starts.values()]), figures[[e0] * len(starts)])
     acc = _accumulate(tree.order, tree.pred_arc, arc_tail, arc_row, figures, init_nodes, init_rows)
 
     e, t = sites.edge, sites.fraction
@@ -100,14 +112,14 @@ def access_figures(
         via_v = tree.cost[v[e]] + np.where(t < 1, (1 - t) * back, 0.0)
     use_u = via_u <= via_v
     cost = np.where(use_u, via_u, via_v)
-    rows = np.where(use_u[:, None], acc[u[e]] + t[:, None] * figures[e], acc[v[e]] + (1 - t)[:, None] * figures[e])
+    rows = np.where(use_u[:, None], acc[u[e]] + _share(t, figures[e]), acc[v[e]] + _share(1 - t, figures[e]))
     same = e == e0  # the hub's own edge: travel along it directly when that is cheaper
     if same.any():
         direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
         better = direct < cost[same]
         idx = np.flatnonzero(same)[better]
         cost[idx] = direct[better]
-        rows[idx] = np.abs(t[idx] - t0)[:, None] * figures[e[idx]]
+        rows[idx] = _share(np.abs(t[idx] - t0), figures[e[idx]])
     return cost, rows
 
 

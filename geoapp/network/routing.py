@@ -13,11 +13,13 @@ from shapely import ops
 
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
 from ..settings import SPEED_SPREAD, STATUS_SPEED
+from .checkpoints import EdgeCheckpoints
 from .components import Components
 from .engine import Path, PathEngine, Topology
 from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
 from .graph import build_road_graph
-from .lengths import edge_speeds, geometry_key, precision, winding_factors
+from .lengths import edge_speeds, geometry_key, precision, terrain_of, winding_factors
+from .vehicles import EdgeLimits
 
 #: Snapping prefers the main network (the largest strongly connected component).  A point joins a
 #: road cut off from it (a pocket: a one-way dead end, roads not joined to the rest, the clipped
@@ -166,6 +168,8 @@ class Router:
         weights: RiskWeights,
         incidents: gpd.GeoDataFrame | None = None,
         today: dt.date | None = None,
+        checkpoints: gpd.GeoDataFrame | None = None,
+        checkpoint_cost_m: float = 0.0,
     ):
         self.network = network
         self.graph = network.graph
@@ -192,16 +196,22 @@ class Router:
         self.road_ref = current["ref"].reindex(network.road_ids).astype(object).to_numpy() \
             if "ref" in current else np.full(len(network.road_ids), None, dtype=object)
         self.edge_status = self.road_status[network.edge_road]
+        self.limits = EdgeLimits.of(current.reindex(network.road_ids), network.edge_road, terrain_of(edges).to_numpy())
+        self.variants: dict = {}  # per-vehicle copies (``vehicles.for_vehicle``), made once per data version
+        self.vehicle: str | None = None  # a copy's vehicle, season, and edges it may use (None: every edge)
+        self.season: str | None = None
+        self.passable: np.ndarray | None = None
+        self.checkpoints = EdgeCheckpoints.of(network, checkpoints, self._controlled, cost_m=checkpoint_cost_m)
         # travel time: the open-road speed slowed by the road's status now (``settings.STATUS_SPEED``)
         metres_per_s = network.edge_speed / 3.6 * pd.Series(self.edge_status).map(STATUS_SPEED).fillna(1.0).to_numpy()
         self.edge_seconds = network.edge_length / metres_per_s
         self.edge_seconds_range = np.c_[network.edge_length_range[:, 0] / (metres_per_s * SPEED_SPREAD[1]),
                                         network.edge_length_range[:, 1] / (metres_per_s * SPEED_SPREAD[0])]
         self.edge_cost = {
-            mode: edge_costs(
+            mode: self.checkpoints.apply(edge_costs(
                 length, self.edge_status, self.exposure.inside_by_status, self.exposure.near_controlled_m,
                 weights, mode, incident_risk=self.incidents.risk,
-            )
+            ), mode)
             for mode in (*MODES, "shortest")
         }
         arc_edge = network.graph.arc_edge
@@ -220,6 +230,7 @@ class Router:
         """
         for mode in MODES:
             self.engines[mode].tighten()
+        self.variants.clear()  # per-vehicle copies made later share the tight bounds
 
     # ------------------------------------------------------------------ snapping
     def snap(self, point: shapely.Point) -> Snap:

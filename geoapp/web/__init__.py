@@ -14,6 +14,7 @@ import shapely
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..answers.access import access_lookup
+from ..answers.constraints import check_constraints
 from ..answers.legs import parse_curfew, parse_depart, parse_modes
 from ..answers.route import MAX_ALTERNATIVES, route_lookup, stale_warnings
 from ..api import parse_hub
@@ -27,7 +28,7 @@ from ..http.security import rate_limited
 from ..http.state import service
 from ..i18n.translate import _, current_language
 from ..io.context import load_context
-from ..layers import REFERENCE, REGISTRY, status_label
+from ..layers import REFERENCE, REGISTRY, VEHICLES, status_label
 from ..maps.boundaries import light_layers, page_geojson, page_topology
 from ..maps.builders import Choropleth, IncidentDetail, MapAssets, PageData, access_map, overview_map, route_map
 from ..maps.choropleth import classes, round_choices
@@ -324,11 +325,13 @@ def route_page():
         query["modes"] = ",".join(request.args.getlist("modes"))
     modes = parse_modes(query.get("modes"))
     depart, curfew = parse_depart(query.get("depart")), parse_curfew(query.get("curfew"))
+    vehicle, season = arg("vehicle", required=False) or None, arg("season", required=False) or None
+    check_constraints(vehicle, season)
 
     def build() -> str:
         result = with_notes(route_lookup(data, svc.settings, origin, destination, mode=mode,
-                                         alternatives=alternatives, modes=modes, depart=depart, curfew=curfew),
-                            notes)
+                                         alternatives=alternatives, modes=modes, depart=depart, curfew=curfew,
+                                         vehicle=vehicle, season=season), notes)
         panel = render_template("route_panel.html", result=result, query=query, printed=_built())
         m = route_map(data.public.layers, result, assets=_assets(), panel_html=panel,
                       reference=_reference_urls(REFERENCE), **_map_options())
@@ -337,7 +340,8 @@ def route_page():
     # the same question on the same data gives the same page: keep the last few
     day = data.today.isoformat() if notes else ""
     legs = "" if modes == ("road",) and depart is None else f":{','.join(modes)}:{depart}:{curfew}"
-    return _html(svc.cached_page(f"route:{origin}:{destination}:{mode}:{alternatives}:{day}{legs}", build))
+    key = f"route:{origin}:{destination}:{mode}:{alternatives}:{vehicle}:{season}:{day}{legs}"
+    return _html(svc.cached_page(key, build))
 
 
 @bp.get("/access")
@@ -347,20 +351,24 @@ def access_page():
     svc = service()
     if not query_args():
         ports = svc.dataset.layers["ports"][["id", "name", "status"]].to_dict("records")
-        return _html(render_template("access_form.html", ports=ports))
+        return _html(render_template("access_form.html", ports=ports, vehicles=VEHICLES))
     data = svc.dataset
     point, feature, _ = parse_hub(arg("from"))
     modes = parse_modes(",".join(request.args.getlist("modes")))
+    vehicle, season = arg("vehicle", required=False) or None, arg("season", required=False) or None
+    check_constraints(vehicle, season)
 
     def build() -> str:
-        result = access_lookup(data, svc.settings, point, hub_feature=feature, modes=modes)
+        result = access_lookup(data, svc.settings, point, hub_feature=feature, modes=modes, vehicle=vehicle,
+                               season=season)
         panel = render_template("access_panel.html", result=result, query=request.args, printed=_built())
         sites = data.public.layers["displacement_sites"].set_index("id").loc[data.access.sites["id"]].reset_index()
         m = access_map(data.public.layers, sites, result, point, assets=_assets(), panel_html=panel,
                        reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
-    return _html(svc.cached_page(f"access:{point}" + ("" if modes == ("road",) else f":{','.join(modes)}"), build))
+    legs = "" if modes == ("road",) else f":{','.join(modes)}"
+    return _html(svc.cached_page(f"access:{point}:{vehicle}:{season}{legs}", build))
 
 
 @bp.get("/point")
@@ -432,7 +440,8 @@ def _route_form() -> str:
     }
     outline = context["outline"].to_json() if "outline" in context else "null"
     roads = data.public.geojson["roads"]
-    return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads))
+    return render_template("route_form.html", named=named, outline=_script_safe(outline), roads=_script_safe(roads),
+                           vehicles=VEHICLES)
 
 
 def _script_safe(text: str) -> str:

@@ -1,0 +1,217 @@
+"""Vehicle classes, seasons and checkpoints in answers: the parameters, checkpoint lists, fee estimates, reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ..data.dataset import Dataset
+from ..errors import BadRequest
+from ..i18n.translate import _, current_language, decimal, ngettext
+from ..layers import CURRENCIES, VEHICLES, status_label
+from ..network.access import edge_figures
+from ..network.routing import Route, Router, Snap
+from ..network.vehicles import for_vehicle, season_for
+from ..settings import ROUTE_SEASONS, Settings
+
+
+def check_constraints(vehicle: str | None, season: str | None) -> tuple[str | None, str | None]:
+    """``vehicle`` and ``season`` as asked (None: not asked), or a 400 naming the values allowed."""
+    if vehicle is not None and vehicle not in VEHICLES:
+        raise BadRequest(_("vehicle must be one of %(choices)s", choices=", ".join(VEHICLES)), field="vehicle")
+    if season is not None and season not in ROUTE_SEASONS:
+        raise BadRequest(_("season must be one of %(choices)s", choices=", ".join(ROUTE_SEASONS)), field="season")
+    return vehicle, season
+
+
+def router_for(data: Dataset, settings: Settings, vehicle: str | None, season: str | None,
+               today: dt.date | None = None) -> Router:
+    """The router of a lookup: the plain one, or its copy for the vehicle and season (the setting's when not asked)."""
+    vehicle, season = check_constraints(vehicle, season)
+    if vehicle is None and season is None:
+        return data.router
+    return for_vehicle(data.router, vehicle, season_for(settings.season, season, today or dt.date.today()))
+
+
+def access_figures_for(data: Dataset, router: Router) -> np.ndarray:
+    """Per-edge access figures: precomputed for the plain router, once per vehicle copy (its speeds)."""
+    if router is data.router:
+        return data.access.figures
+    if "figures" not in router.variants:  # a copy's own cache (copies make no further copies)
+        x = router.exposure
+        router.variants["figures"] = edge_figures(router, router.edge_status, x.inside_by_status,
+                                                  x.near_controlled_m, router.incident_caution)
+    return router.variants["figures"]
+
+
+def constraints_info(router: Router) -> dict:
+    """What an answer planned for (only when a vehicle or season was asked)."""
+    if router.vehicle is None and router.season is None:
+        return {}
+    return {"vehicle": router.vehicle, "vehicle_label": status_label("vehicle", router.vehicle) if router.vehicle
+            else None, "season": router.season}
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if current_language() == "en" else decimal(value, 0)
+
+
+def fee_estimate(count: int, with_fee: int, totals: dict[str, float]) -> dict:
+    """Fees of the checkpoints on a route: how many, how many have a reported fee, totals, a sentence.
+
+    Never more certain than the data: checkpoints without a reported fee are said to be unknown.
+    """
+    totals = {c: round(float(v)) for c, v in totals.items() if v > 0}
+    amount = " + ".join(f"{_amount(v)} {c}" for c, v in totals.items())
+    if count == 0:
+        summary = None
+    elif with_fee == 0:
+        summary = ngettext("%(num)s checkpoint on the way; no fee is reported for it: the fee is unknown.",
+                           "%(num)s checkpoints on the way; none has a reported fee: the fees are unknown.", count)
+    elif with_fee < count:
+        summary = _("About %(amount)s in fees (%(known)s of %(count)s checkpoints have a reported fee; the others' "
+                    "fees are unknown).", amount=amount, known=with_fee, count=count)
+    else:
+        summary = ngettext("About %(amount)s in fees (%(num)s checkpoint, with a reported fee).",
+                           "About %(amount)s in fees (%(num)s checkpoints, each with a reported fee).", count,
+                           amount=amount)
+    return {"checkpoints": count, "with_fee": with_fee, "unknown": count - with_fee, "total": totals,
+            "summary": summary}
+
+
+def route_checkpoints(router: Router, route: Route) -> tuple[list[dict], dict]:
+    """The active checkpoints on the edges a route travels, in travel order, and their fee estimate."""
+    cps = router.checkpoints
+    used = route.weights > 0
+    found = cps.on(route.edges[used], partial=route.edges[used & (route.weights < 1)], line=route.geometry)
+    frame = cps.frame
+    listed = []
+    totals = dict.fromkeys(CURRENCIES, 0.0)
+    with_fee = 0
+    for i in found:
+        row = frame.iloc[int(i)]
+        fee = _number(row["fee"])
+        currency = row["currency"] if isinstance(row["currency"], str) else None
+        if fee is not None and currency in totals:
+            totals[currency] += fee
+            with_fee += 1
+        listed.append({"id": row["id"], "name": row["name"], "kind": row["kind"],
+                       "kind_label": status_label("checkpoint_kind", row["kind"]), "group": _str(row["group"]),
+                       "fee": fee, "currency": currency, "road_id": _str(row["road_id"]),
+                       "controlled_zone": bool(cps.in_controlled[i])})
+    return listed, fee_estimate(len(listed), with_fee, totals)
+
+
+def checkpoint_reasons(listed: list[dict]) -> list[str]:
+    """A reason naming the armed-group checkpoints a route passes (they count as exposure)."""
+    gang = [c for c in listed if c["kind"] == "gang"]
+    if not gang:
+        return []
+    return [ngettext("The route passes %(num)s armed-group checkpoint (%(names)s): expect to be stopped and asked "
+                     "to pay.", "The route passes %(num)s armed-group checkpoints (%(names)s): expect to be stopped "
+                     "and asked to pay.", len(gang), names="; ".join(c["name"] for c in gang))]
+
+
+def checkpoint_verdict(verdict: str, gang_checkpoints: int) -> str:
+    """An armed-group checkpoint on a route makes a ``safe`` verdict ``caution``."""
+    return "caution" if verdict == "safe" and gang_checkpoints > 0 else verdict
+
+
+def site_checkpoints(figures: dict) -> dict:
+    """The checkpoints of a site's best route (summed along the access tree) and their fee estimate."""
+    count = int(round(figures["checkpoints"]))
+    return {**fee_estimate(count, int(round(figures["checkpoints_with_fee"])),
+                           {c: figures[f"fee_{c.lower()}"] for c in CURRENCIES}),
+            "gang_checkpoints": int(round(figures["gang_checkpoints"]))}
+
+
+def access_fee_totals(rows: list[dict]) -> dict:
+    """Checkpoints and fees over every reached site's best route (one trip to each), with a sentence."""
+    reached = [r["checkpoints"] for r in rows if r.get("checkpoints")]
+    crossing = sum(1 for r in reached if r["checkpoints"] > 0)
+    unknown = sum(1 for r in reached if r["unknown"] > 0)
+    totals = {c: v for c in CURRENCIES if (v := sum(r["total"].get(c, 0) for r in reached)) > 0}
+    parts = []
+    if crossing:
+        parts.append(ngettext("%(num)s site is reached through checkpoints.",
+                              "%(num)s sites are reached through checkpoints.", crossing))
+    if totals:
+        parts.append(_("Reported fees for one trip to each: about %(amount)s.",
+                       amount=" + ".join(f"{_amount(v)} {c}" for c, v in totals.items())))
+    if unknown:
+        parts.append(ngettext("On the way to %(num)s site some fees are unknown.",
+                              "On the way to %(num)s sites some fees are unknown.", unknown))
+    return {"sites_with_checkpoints": crossing, "sites_with_unknown_fees": unknown, "total": totals,
+            "summary": " ".join(parts) or None}
+
+
+def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Snap, mode: str,
+                    found: Route | None) -> list[str]:
+    """Say when the vehicle class (or the season) is what rules a route out, or makes it go round.
+
+    The route is searched again without the restriction: when it uses roads the vehicle cannot
+    take, the answer names them, their limit and the largest vehicle that can go.
+    """
+    if router.passable is None:
+        return []
+    plain = data.router.route(origin, destination, mode)
+    if plain is None:
+        return []
+    used = plain.edges[plain.weights > 0]
+    barred = used[~router.passable[used]]
+    if not len(barred):
+        return []
+    net = router.network
+    rows = list(dict.fromkeys(net.edge_road[barred].tolist()))
+    limits = router.limits
+    names = []
+    for r in rows:
+        edges = barred[net.edge_road[barred] == r]
+        limit = limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
+        if router.season == "rainy" and limits.dry_only[edges].any():
+            names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
+        else:
+            names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
+                           vehicle=status_label("vehicle", limit)))
+    roads = "; ".join(names)
+    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
+    largest = limits.largest(used, router.season or "dry")
+    if found is None:
+        if largest is None:
+            return [_("No route for the vehicle chosen (%(vehicle)s) in the rainy season: the way there (%(roads)s) "
+                      "is passable only in the dry season.", vehicle=vehicle, roads=roads)]
+        return [_("No route for the vehicle chosen (%(vehicle)s): the way there (%(roads)s) is too small for it; "
+                  "the largest vehicle that can go is: %(largest)s.", vehicle=vehicle, roads=roads,
+                  largest=status_label("vehicle", largest))]
+    return [_("For the vehicle chosen (%(vehicle)s) the route goes round %(roads)s: %(km)s km longer.",
+              vehicle=vehicle, roads=roads, km=decimal(max(found.distance_m - plain.distance_m, 0) / 1000))]
+
+
+def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:
+    """Why a site is out of a vehicle's reach: its own road, or no road the vehicle can take (None: no vehicle)."""
+    if router.passable is None:
+        return None
+    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
+    if not router.passable[edge]:
+        road = router.road_name[router.network.edge_road[edge]]
+        if router.season == "rainy" and router.limits.dry_only[edge]:
+            return _("The road the site joins (%(road)s) is passable only in the dry season.", road=road)
+        limit = router.limits.largest(np.array([edge]), "dry") or VEHICLES[-1]
+        return _("The road the site joins (%(road)s) takes %(limit)s at most, not the vehicle chosen (%(vehicle)s).",
+                 road=road, limit=status_label("vehicle", limit), vehicle=vehicle)
+    return _("No road the vehicle chosen (%(vehicle)s) can take in this season leads there, or only through closed "
+             "or one-way roads.", vehicle=vehicle)
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
