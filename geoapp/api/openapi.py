@@ -16,7 +16,7 @@ from .openapi_parts import (
     VEHICLE_TEXT,
 )
 from .openapi_parts import editing_page as _editing_page
-from .openapi_parts import errors as _errors
+from .openapi_parts import error_responses as _errors
 from .openapi_parts import op as _op
 from .openapi_parts import param as _param
 

@@ -37,7 +37,7 @@ def param(name: str, where: str, schema: dict, description: str, required: bool 
             "description": description}
 
 
-def errors(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
     """The error responses of an operation, each the service's JSON error."""
     text = {400: "Malformed or out-of-range input", 401: "No valid API token", 403: "The token's role may not",
             404: "Not found", 409: "The id is taken", 412: "If-Match names a version that is no longer current",
@@ -96,7 +96,7 @@ def op(summary: str, params: list[dict] | None = None, content: str = "applicati
     """An operation answering 200 (``content``, ``schema``) or the given errors (and 414, 500)."""
     op = {"summary": summary, "tags": [tag], "parameters": params or [],
           "responses": {"200": {"description": "OK", "content": {content: {"schema": schema or {"type": "object"}}}},
-                        **errors(*errors, 414, 500)}}
+                        **error_responses(*errors, 414, 500)}}
     if body:
         op["requestBody"] = body
     return op
