@@ -207,6 +207,22 @@ def test_edits_check_ports_and_roads_and_land_in_the_history(editing):
     assert client.get("/ogcapi/collections/ports/items/pt-jacmel-seaport").status_code == 200
 
 
+def test_a_used_port_may_change_status_but_not_its_kind(editing):
+    """Only a move, a port's kind or a deletion can break a connection; other edits skip that check."""
+    app, client, h = editing
+    props = {k: v for k, v in connection().items() if k != "id"}
+    fid = client.post("/ogcapi/collections/connections/items", json=feature(props, SEA_LINE), headers=h).json["id"]
+    url = "/ogcapi/collections/ports/items/pt-jacmel-seaport"
+    patch = {**h, "Content-Type": "application/merge-patch+json"}
+    status = client.patch(url, json={"properties": {"status": "restricted"}},
+                          headers={**patch, "If-Match": client.get(url).headers["ETag"]})
+    assert status.status_code == 200, status.json
+    kind = client.patch(url, json={"properties": {"kind": "airport"}},
+                        headers={**patch, "If-Match": client.get(url).headers["ETag"]})
+    assert kind.status_code == 409 and fid in kind.json["error"]["message"]
+    assert client.get(url).json["properties"]["kind"] == "seaport"
+
+
 def test_a_new_checkpoint_is_served_with_its_road(editing):
     app, client, h = editing
     created = client.post("/ogcapi/collections/checkpoints/items", headers=h, json=feature(
