@@ -9,6 +9,7 @@ import numpy as np
 from ..data.dataset import Dataset
 from ..errors import BadRequest
 from ..i18n.translate import _, current_language, decimal, ngettext
+from ..io.geojson import cell_number, cell_text
 from ..layers import CURRENCIES, VEHICLES, status_label
 from ..network.access import edge_figures
 from ..network.routing import Route, Router, Snap
@@ -91,14 +92,14 @@ def route_checkpoints(router: Router, route: Route) -> tuple[list[dict], dict]:
     with_fee = 0
     for i in found:
         row = frame.iloc[int(i)]
-        fee = _number(row["fee"])
+        fee = cell_number(row["fee"])
         currency = row["currency"] if isinstance(row["currency"], str) else None
         if fee is not None and currency in totals:
             totals[currency] += fee
             with_fee += 1
         listed.append({"id": row["id"], "name": row["name"], "kind": row["kind"],
-                       "kind_label": status_label("checkpoint_kind", row["kind"]), "group": _str(row["group"]),
-                       "fee": fee, "currency": currency, "road_id": _str(row["road_id"]),
+                       "kind_label": status_label("checkpoint_kind", row["kind"]), "group": cell_text(row["group"]),
+                       "fee": fee, "currency": currency, "road_id": cell_text(row["road_id"]),
                        "controlled_zone": bool(cps.in_controlled[i])})
     return listed, fee_estimate(len(listed), with_fee, totals)
 
@@ -204,14 +205,6 @@ def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:
              "or one-way roads.", vehicle=vehicle)
 
 
-def _number(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(number) else number
 
 
-def _str(value) -> str | None:
-    return value if isinstance(value, str) and value else None
 

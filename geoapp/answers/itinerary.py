@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import shapely
 
 from ..io.context import load_context
+from ..io.geojson import cell_text
 from ..network.routing import Route, Router
 
 #: a zone counts as entered on a stretch when the stretch runs this many metres inside it
@@ -51,8 +52,8 @@ def itinerary(router: Router, route: Route) -> list[dict]:
         entered = np.flatnonzero(zone_m[k] > ENTERED_M)
         out.append({
             "road_id": network.road_ids[r],
-            "name": _text(router.road_name[r]),
-            "ref": _text(router.road_ref[r]),
+            "name": cell_text(router.road_name[r]),
+            "ref": cell_text(router.road_ref[r]),
             "status": router.road_status[r],
             "start_m": round(float(begin[k]), 1),
             "length_m": round(float(length[k]), 1),
@@ -114,5 +115,3 @@ def nearest_place(data, data_dir, point: shapely.Point) -> dict | None:
             "distance_m": round(float(distance[i]))}
 
 
-def _text(value) -> str | None:
-    return None if pd.isna(value) else str(value)

@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from ..data.dataset import Dataset
 from ..errors import BadRequest
 from ..i18n.translate import N_, _
+from ..io.geojson import cell_number, cell_text
 from ..network.access import FIGURES, access_by_mode
 from ..network.engine import PathEngine
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
@@ -172,13 +173,13 @@ def stages_json(data: Dataset, trip: Trip, *, ends: tuple[str, str], near_buffer
         row = legs.conn[i]
         c = legs.connections
         leg: dict[str, object] = {
-            "mode": stage.mode, "connection": c["id"].iat[row], "operator": _text(c["operator"].iat[row]),
+            "mode": stage.mode, "connection": c["id"].iat[row], "operator": cell_text(c["operator"].iat[row]),
             "schedule": legs.schedule[i].text,
             "from": _port(legs, legs.from_port[i]), "to": _port(legs, legs.to_port[i]),
             "distance_m": round(float(legs.leg_line(i).length), 1), "duration_s": round(float(legs.duration_s[i])),
             "transfer_s": round(float(legs.transfer_s[i])), "wait_s": round(float(legs.wait_s[i])),
             "vehicles": _flag(c["vehicles"].iat[row]) if "vehicles" in c else None,
-            "capacity_t": _number(c["capacity_t"].iat[row]) if "capacity_t" in c else None,
+            "capacity_t": cell_number(c["capacity_t"].iat[row]) if "capacity_t" in c else None,
             "exposure": {"ports": [{"id": legs.ports["id"].iat[p], "status": legs.ports["status"].iat[p],
                                     "inside_controlled": bool(legs.port_controlled[p])}
                                    for p in (legs.from_port[i], legs.to_port[i])]},
@@ -283,20 +284,12 @@ def _iso(when: dt.datetime) -> str:
     return when.astimezone(HAITI).isoformat(timespec="minutes")
 
 
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _flag(value) -> bool | None:
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else bool(value)
 
 
-def _number(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(number) else number
 
 
 def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, Snap], road: Route | None, *,

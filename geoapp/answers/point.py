@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import shapely
 from shapely import ops
 from shapely.geometry.base import BaseGeometry
@@ -24,7 +23,7 @@ from ..i18n.translate import N_, _
 from ..io.geojson import plain
 from ..layers import event_type_label, status_label
 from ..network.access import access_by_mode
-from ..network.exposure import incident_reach
+from ..network.exposure import incident_facts, incident_reach
 from ..network.routing import Route, Router, Snap
 from ..safety import route_verdict
 from ..settings import Settings
@@ -212,10 +211,7 @@ def _incidents_near(data: Dataset, point: shapely.Point, radius_m: float) -> tup
     lonlat = shapely.get_coordinates(data.lonlat(points[listed])) if len(listed) else np.zeros((0, 2))
     out = [
         {
-            "id": frame["id"].iat[i], "event_date": str(frame["event_date"].iat[i]),
-            "event_type": frame["event_type"].iat[i], "location": _text(frame["location"].iat[i]),
-            "actor": _text(frame["actor"].iat[i]), "fatalities": int(frame["fatalities"].iat[i]),
-            "status": frame["status"].iat[i], "distance_m": round(float(distance[i])),
+            **incident_facts(frame, i), "status": frame["status"].iat[i], "distance_m": round(float(distance[i])),
             "weight": round(float(at_point[i]), 2), "position": [round(float(x), 5), round(float(y), 5)],
         }
         for i, (x, y) in zip(listed, lonlat, strict=True)
@@ -415,5 +411,3 @@ def _nearest(index: PointIndex, point: shapely.Point, columns: tuple[str, ...]) 
     return out
 
 
-def _text(value) -> str | None:
-    return None if pd.isna(value) else str(value)

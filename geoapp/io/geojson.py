@@ -40,6 +40,20 @@ def feature_collection_stream(frame: gpd.GeoDataFrame, members: dict) -> Iterato
     yield "]}"
 
 
+def cell_text(value) -> str | None:
+    """A table cell as text, None when missing."""
+    return None if pd.isna(value) else str(value)
+
+
+def cell_number(value) -> float | None:
+    """A table cell as a number, None when missing or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
 def plain(value):
     """A table cell as a plain Python value for JSON: numpy scalars unwrapped, missing values None."""
     if isinstance(value, np.generic):

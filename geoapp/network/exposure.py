@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from ..io.geojson import cell_text
 from ..safety import MIN_INCIDENT_WEIGHT, REPORTED_SHARE, RiskWeights, incident_weights
 
 ZONE_STATUSES = ("controlled", "contested", "influence")
@@ -152,6 +153,13 @@ def compute_incident_exposure(
     contribution = sp.csr_matrix((weight[p_idx] * falloff[near], (e_idx, p_idx)), shape=(n_edges, len(points)))
     risk = np.asarray(contribution.sum(axis=1)).ravel()
     return IncidentExposure(today, incidents, weight, contribution, risk)
+
+
+def incident_facts(frame: gpd.GeoDataFrame, i: int | np.integer) -> dict:
+    """What an answer says of incident ``i`` of ``frame``: id, date, type, place, actor and deaths."""
+    return {"id": frame["id"].iat[i], "event_date": str(frame["event_date"].iat[i]),
+            "event_type": frame["event_type"].iat[i], "location": cell_text(frame["location"].iat[i]),
+            "actor": cell_text(frame["actor"].iat[i]), "fatalities": int(frame["fatalities"].iat[i])}
 
 
 def incident_reach(incidents: gpd.GeoDataFrame, weights: RiskWeights) -> np.ndarray:

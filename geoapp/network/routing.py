@@ -11,12 +11,20 @@ import pandas as pd
 import shapely
 from shapely import ops
 
+from ..io.geojson import cell_text
 from ..safety import MODES, RiskWeights, RouteExposure, edge_costs
 from ..settings import SPEED_SPREAD, STATUS_SPEED
 from .checkpoints import EdgeCheckpoints
 from .components import Components
 from .engine import Path, PathEngine, Topology
-from .exposure import EdgeExposure, EdgeSegments, IncidentExposure, compute_exposure, compute_incident_exposure
+from .exposure import (
+    EdgeExposure,
+    EdgeSegments,
+    IncidentExposure,
+    compute_exposure,
+    compute_incident_exposure,
+    incident_facts,
+)
 from .graph import build_road_graph
 from .lengths import edge_speeds, geometry_key, precision, terrain_of, winding_factors
 from .vehicles import EdgeLimits
@@ -372,12 +380,8 @@ class Router:
         frame = ix.incidents
         distance = shapely.distance(geometry, np.asarray(frame.geometry.values)[hit])
         return [
-            {
-                "id": frame["id"].iat[i], "name": frame["name"].iat[i], "event_date": frame["event_date"].iat[i],
-                "event_type": frame["event_type"].iat[i], "location": _text(frame["location"].iat[i]),
-                "actor": _text(frame["actor"].iat[i]), "fatalities": int(frame["fatalities"].iat[i]),
-                "distance_m": round(float(d)), "weight": round(float(peak[i]), 2),
-            }
+            {**incident_facts(frame, i), "name": frame["name"].iat[i],
+             "distance_m": round(float(d)), "weight": round(float(peak[i]), 2)}
             for i, d in zip(hit, distance, strict=True)
         ]
 
@@ -391,7 +395,7 @@ class Router:
                 "id": x.zones["id"].iat[z],
                 "name": x.zones["name"].iat[z],
                 "status": x.zones["status"].iat[z],
-                "group": _text(x.zones["group"].iat[z]) if "group" in x.zones else None,
+                "group": cell_text(x.zones["group"].iat[z]) if "group" in x.zones else None,
                 "inside_m": round(float(zone_m[z]), 1),
             }
             for z in np.flatnonzero(zone_m > 0.5)
@@ -404,7 +408,7 @@ class Router:
             rows, where = np.unique(self.network.edge_road[edges[risky]], return_inverse=True)
             metres = np.bincount(where, weights=length[risky])
             roads = [
-                {"id": self.network.road_ids[r], "name": self.road_name[r], "ref": _text(self.road_ref[r]),
+                {"id": self.network.road_ids[r], "name": self.road_name[r], "ref": cell_text(self.road_ref[r]),
                  "status": self.road_status[r], "length_m": round(float(m), 1)}
                 for r, m in zip(rows, metres, strict=True) if m > 0.5
             ]
@@ -496,5 +500,3 @@ def _as_line(geometry, fallback: shapely.Point) -> shapely.LineString:
     return geometry
 
 
-def _text(value) -> str | None:
-    return None if pd.isna(value) else str(value)
