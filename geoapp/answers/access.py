@@ -77,7 +77,7 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
         "summary": _summary(sites),
         "fees": access_fee_totals(sites),
         "sites": sorted(sites, key=_safest_first),
-        "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
+        "data_as_of": data.newest_as_of(("roads", "gang_zones", "displacement_sites")),
         # access trees weigh every road and zone; the sites are those listed
         "sources": answer_sources(data, {"roads": None, "gang_zones": None,
                                          "displacement_sites": [site["id"] for site in sites]}),
@@ -177,7 +177,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         },
         "summary": summary,
         "sites": rows,
-        "data_as_of": max(data.as_of[n] or "" for n in ("roads", "gang_zones", "displacement_sites")) or None,
+        "data_as_of": data.newest_as_of(("roads", "gang_zones", "displacement_sites")),
         "warnings": warnings + stale_warnings(data, settings, ("roads", "gang_zones", "displacement_sites"), today),
         "stored_data_changed": False,
     } | ({"modes": list(modes)} if modes != ("road",) else {})

@@ -126,7 +126,7 @@ def point_lookup(data: Dataset, settings: Settings, at: LonLat, *, radius_m: flo
         },
         "routes": routes,
         "as_of_day": data.today.isoformat(),
-        "data_as_of": max(day or "" for day in data.as_of.values()),
+        "data_as_of": data.newest_as_of(),
         "layers_as_of": dict(data.as_of),
         "warnings": warnings + absence_warnings(data, settings, data.today, applies=assessment in ("clear", "at_sea")),
     }

@@ -127,7 +127,7 @@ def route_lookup(
         "routes": routes,
         "alternatives_note": note,
         "reasons": reasons,
-        "data_as_of": max(data.as_of[name] or "" for name in used),
+        "data_as_of": data.newest_as_of(used),
         "layers_as_of": {name: data.as_of[name] for name in used},
         "sources": route_sources(data, routes),
         "warnings": warnings + route_stale_warnings(data, settings, safest or shortest,

@@ -168,6 +168,10 @@ class Dataset:
         x, y = self.to_lonlat.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
+    def newest_as_of(self, names=None) -> str | None:
+        """The newest date among these layers (all without ``names``); each layer's own is in ``as_of``."""
+        return max((self.as_of[name] or "" for name in (self.as_of if names is None else names)), default="") or None
+
     def age_days(self, layer: str, today: dt.date) -> int | None:
         """Days since the layer's newest ``as_of`` (None for an empty layer)."""
         newest = self.as_of[layer]
