@@ -25,7 +25,8 @@ def test_no_safe_road_to_cap_haitien_but_a_flight(client):
     road = client.get(PV_OKAP).get_json()
     both = client.get(PV_OKAP + "&modes=road,sea,air").get_json()
     assert road["verdict"] == "no_safe_route"
-    assert both["verdict"] == "safe"
+    assert both["verdict"] == "caution"  # the flight's record is older than stale_after_days: not vouched for
+    assert "confirm the service and a place on board" in both["warnings"][0]
     assert both["decided_by"] == ["cn-unhas-pv-cap"]
     assert both["reasons"][0].startswith("No safe road to Cap-Ha")
     modes = [leg["mode"] for leg in both["legs"]]
@@ -112,6 +113,8 @@ def test_access_counts_sites_reached_by_air_and_whatif_closes_the_helipad(client
     assert both["summary"]["caution"] > road["summary"]["caution"]
     flown = [s for s in both["sites"] if s.get("legs")]
     assert flown and all(s["legs"]["air_m"] > 0 for s in flown)
+    # a flight on record is not a seat on board: sites reached by one are never "safe"
+    assert all(s["access"] != "safe" and "sea or air leg" in s["reason"] for s in flown)
     closed = client.post("/api/whatif", json={"from": "pt-petion-ville-helipad", "modes": ["road", "air"],
                                               "close_ports": ["pt-petion-ville-helipad"]}).get_json()
     assert closed["scenario"]["closed_ports"] == ["pt-petion-ville-helipad"]

@@ -58,8 +58,13 @@ TO = (ISLAND[0] + 0.02, ISLAND[1] + 0.02)
 def test_an_island_reached_only_by_sea():
     data = data_of()
     assert route_lookup(data, SETTINGS, MAINLAND, TO, today=TODAY)["verdict"] == "no_safe_route"
+    # the barge's record is 40 days old (stale after 30): the trip is possible, not vouched for
     answer = route_lookup(data, SETTINGS, MAINLAND, TO, today=TODAY, modes=("road", "sea"))
-    assert answer["verdict"] == "safe"
+    assert answer["verdict"] == "caution"
+    assert "(Test barge) is on record as of 2025-03-01 (40 days ago), high confidence" in answer["warnings"][0]
+    assert "confirm the service and a place on board with its operator" in answer["warnings"][0]
+    fresh = route_lookup(data, SETTINGS, MAINLAND, TO, today=dt.date(2025, 3, 10), modes=("road", "sea"))
+    assert fresh["verdict"] == "safe" and "(9 days ago)" in fresh["warnings"][0]
     assert [leg["mode"] for leg in answer["legs"]] == ["road", "sea", "road"]
     sea = answer["legs"][1]
     assert sea["connection"] == "cn-barge" and sea["operator"] == "Test barge"
@@ -113,7 +118,7 @@ def test_access_and_whatif_over_the_barge():
     road = access_lookup(data, SETTINGS, MAINLAND, exact=True)
     assert road["sites"][0]["access"] == "unreachable"
     sea = access_lookup(data, SETTINGS, MAINLAND, exact=True, modes=("road", "sea"))
-    assert sea["sites"][0]["access"] == "safe" and sea["sites"][0]["legs"]["sea_m"] > 9000
+    assert sea["sites"][0]["access"] == "caution" and sea["sites"][0]["legs"]["sea_m"] > 9000  # by boat: not vouched for
     for scenario in (Scenario(suspend_connections=("cn-barge",)), Scenario(close_ports=("pt-b",))):
         answer = whatif_lookup(data, SETTINGS, MAINLAND, scenario, exact=True, modes=("road", "sea"))
         assert answer["sites"][0]["outcome"] == "unreachable"

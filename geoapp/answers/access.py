@@ -273,8 +273,9 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
             checkpoints = site_checkpoints(figures)
             verdict = checkpoint_verdict(_verdict(figures), checkpoints["gang_checkpoints"])
             by_leg = site_legs(result, i, bool(reachable[i]))
-            if by_leg is not None:
+            if by_leg is not None:  # a boat or flight on record is not a seat on board: never "safe" by itself
                 entry["legs"] = by_leg
+                verdict = "caution" if verdict == "safe" else verdict
             access = verdict if reachable[i] and verdict in ("safe", "caution") else "only_with_risk"
             exposure = {k: round(float(v), 1) for k, v in figures.items()
                         if k not in ("length_m", "seconds", *CHECKPOINT_FIGURES)}
@@ -282,7 +283,8 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
             entry.update(
                 access=access,
                 verdict=verdict,
-                reason=_reason(figures, access, settings.near_buffer_m),
+                reason=_reason(figures, access, settings.near_buffer_m) if by_leg is None else
+                _("Reached with a sea or air leg: confirm the service and a place on board with its operator."),
                 distance_m=round(distance, 1) if exact else round(distance, -2),
                 duration_s=round(float(figures["seconds"])),
                 exposure=exposure,

@@ -18,6 +18,7 @@ from ..data.dataset import Dataset
 from ..errors import BadRequest
 from ..i18n.translate import N_, _
 from ..io.geojson import cell_number, cell_text
+from ..layers import status_label
 from ..network.access import FIGURES, access_by_mode
 from ..network.engine import PathEngine
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
@@ -129,15 +130,43 @@ def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str,
     return Trip(road, (Stage("road", road),))
 
 
-def leg_verdict(legs: LegNetwork, trip: Trip, road_verdict: str) -> str:
-    """A trip's verdict: its roads', made ``caution`` by a restricted port and ``unsafe`` by a gang-held one."""
+def leg_verdict(legs: LegNetwork, trip: Trip, road_verdict: str, *, unconfirmed: bool = False) -> str:
+    """A trip's verdict: its roads', caution with a restricted port or unconfirmed leg, unsafe if gang-held.
+
+    ``unconfirmed``: a leg the data cannot vouch for (see ``leg_caveats``).
+    """
     ports = [p for s in trip.stages if s.mode != "road" for p in (legs.from_port[s.leg], legs.to_port[s.leg])]
     status = {legs.ports["status"].iat[p] for p in ports}
     if "gang_controlled" in status or legs.port_controlled[ports].any():
         return "unsafe"
-    if "restricted" in status and road_verdict == "safe":
+    if ("restricted" in status or unconfirmed) and road_verdict == "safe":
         return "caution"
     return road_verdict
+
+
+def leg_caveats(data: Dataset, settings: Settings, legs: list[int], today: dt.date | None = None
+                ) -> tuple[list[str], bool]:
+    """A warning per leg the trip relies on, and whether any is unconfirmed (low confidence, or stale).
+
+    The warning gives the record's date, confidence and schedule; stale is older than ``stale_after_days``.
+
+    A boat or flight on record is not a seat on board: services are booked, delayed and suspended.
+    """
+    assert data.legs is not None
+    warnings, unconfirmed = [], False
+    for leg in legs:
+        row = data.legs.connections.iloc[int(data.legs.conn[leg])]
+        as_of = cell_text(row.get("as_of"))
+        age = ((today or data.today) - dt.date.fromisoformat(as_of)).days if as_of else None
+        doubtful = row.get("confidence") == "low" or age is None or age > settings.stale_after_days
+        unconfirmed |= doubtful
+        warnings.append(_("%(leg)s is on record as of %(date)s (%(days)s days ago), %(confidence)s confidence, "
+                          "schedule %(schedule)s: confirm the service and a place on board with its operator "
+                          "before relying on it.", leg=leg_name(data.legs, leg), date=as_of or _("no date"),
+                          days=age if age is not None else "?",
+                          confidence=status_label("confidence", str(row.get("confidence"))),
+                          schedule=cell_text(row.get("schedule")) or "?"))
+    return warnings, unconfirmed
 
 
 def leg_name(legs: LegNetwork, leg: int) -> str:
@@ -294,7 +323,7 @@ def _flag(value) -> bool | None:
 
 def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, Snap], road: Route | None, *,
               mode: str, modes: tuple[str, ...], depart: dt.datetime | None, curfew_mode: str,
-              endpoint_in_controlled: bool, make_feature) -> dict:
+              endpoint_in_controlled: bool, make_feature, today: dt.date | None = None) -> dict:
     """Add ``modes``, ``legs`` and, with ``depart``, times and curfews to a road answer from ``route_lookup``.
 
     When a sea or air leg beats the roads (or is the only safe way), the trip replaces the safest
@@ -321,8 +350,8 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
-        feature = _prefer_trip(answer, data, trip, stages, reasons, near=near, to=ends[1],
-                               endpoint_in_controlled=endpoint_in_controlled, make_feature=make_feature)
+        feature = _prefer_trip(answer, data, settings, trip, stages, reasons, near=near, to=ends[1],
+                               endpoint_in_controlled=endpoint_in_controlled, make_feature=make_feature, today=today)
     elif dark and feature is not None and road is not None and not np.array_equal(trip.route.edges, road.edges):
         feature = make_feature(trip.route)
         answer["routes"] = [feature, *(f for f in answer["routes"] if f["properties"]["kind"] != "safest")]
@@ -378,14 +407,17 @@ def _stretch_times(itinerary: list[dict], stages: list[dict]) -> None:
                 break
 
 
-def _prefer_trip(answer: dict, data: Dataset, trip: Trip, stages: list[dict], reasons: list[str], *, near: float,
-                 to: str, endpoint_in_controlled: bool, make_feature) -> dict:
+def _prefer_trip(answer: dict, data: Dataset, settings: Settings, trip: Trip, stages: list[dict], reasons: list[str],
+                 *, near: float, to: str, endpoint_in_controlled: bool, make_feature, today: dt.date | None) -> dict:
     """Make a trip with legs the answer's safest route, and say which leg made it possible."""
     assert data.legs is not None
-    verdict = leg_verdict(data.legs, trip, route_verdict(trip.route.exposure, near_buffer_m=near,
-                                                         endpoint_in_controlled=endpoint_in_controlled))
-    feature = make_feature(trip.route)
     used = [s.leg for s in trip.stages if s.mode != "road"]
+    caveats, unconfirmed = leg_caveats(data, settings, used, today)
+    verdict = leg_verdict(data.legs, trip, route_verdict(trip.route.exposure, near_buffer_m=near,
+                                                         endpoint_in_controlled=endpoint_in_controlled),
+                          unconfirmed=unconfirmed)
+    answer["warnings"] = [*caveats, *answer.get("warnings", [])]
+    feature = make_feature(trip.route)
     props = feature["properties"]
     props["verdict"] = verdict
     props["road_distance_m"] = props["distance_m"]

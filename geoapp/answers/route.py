@@ -134,7 +134,7 @@ def route_lookup(
                                                     near_buffer_m=settings.near_buffer_m, today=today),
     }
     return with_trip(answer, data, settings, snaps, safest, mode=mode, modes=modes, depart=depart, curfew_mode=curfew,
-                     endpoint_in_controlled=in_controlled,
+                     endpoint_in_controlled=in_controlled, today=today,
                      make_feature=lambda route: _feature(data, router, route, "safest", mode, near, **ends))
 
 
