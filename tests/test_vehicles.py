@@ -83,6 +83,19 @@ def test_a_truck_is_ruled_out_by_a_4x4_only_road_and_the_answer_says_so():
     assert safest(plain) is not None and "vehicle" not in plain  # no vehicle asked: no restriction, no field
 
 
+def test_roads_without_a_recorded_limit_are_said_to_be_assumed_passable_for_the_vehicle():
+    data = dataset(limited(line_roads(3), s0=("heavy_truck", None)))  # s1, s2: nobody recorded a limit
+    a, b = (X0 + 0.1 * S, Y0), (X0 + 2.9 * S, Y0)
+    truck = route_lookup(data, SETTINGS, a, b, vehicle="heavy_truck", season="dry")
+    assert safest(truck) is not None
+    assert ("2 of the 3 roads on this route have no recorded vehicle limit: they are taken as passable for the "
+            "vehicle chosen (heavy truck), not known to be") in " ".join(truck["warnings"])
+    recorded = limited(line_roads(3), s0=("heavy_truck", None), s1=("heavy_truck", None), s2=("heavy_truck", None))
+    known = route_lookup(dataset(recorded), SETTINGS, a, b, vehicle="heavy_truck", season="dry")
+    assert not any("no recorded vehicle limit" in w for w in known["warnings"])
+    assert not any("no recorded vehicle limit" in w for w in route_lookup(data, SETTINGS, a, b)["warnings"])
+
+
 def test_a_truck_goes_round_a_4x4_only_road_and_the_answer_says_how_much_longer():
     data = dataset(limited(grid_roads(3), **{"h0-1": ("4x4", None)}))
     a, b = (X0, Y0), (X0 + 2 * S, Y0)

@@ -13,7 +13,7 @@ from ..io.geojson import cell_number, cell_text
 from ..layers import CURRENCIES, VEHICLES, status_label
 from ..network.access import edge_figures
 from ..network.routing import Route, Router, Snap
-from ..network.vehicles import for_vehicle, season_for
+from ..network.vehicles import UNLIMITED, for_vehicle, season_for
 from ..settings import ROUTE_SEASONS, Settings
 
 
@@ -187,6 +187,21 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
                   largest=status_label("vehicle", largest))]
     return [_("For the vehicle chosen (%(vehicle)s) the route goes round %(roads)s: %(km)s km longer.",
               vehicle=vehicle, roads=roads, km=decimal(max(found.distance_m - plain.distance_m, 0) / 1000))]
+
+
+def unknown_limit_warnings(router: Router, route: Route | None) -> list[str]:
+    """For a vehicle, the roads of the route whose vehicle limit nobody recorded: taken as passable, not known to be."""
+    if router.vehicle is None or route is None:
+        return []
+    used = route.edges[route.weights > 0]
+    unknown = used[router.limits.rank[used] == UNLIMITED]
+    if not len(unknown):
+        return []
+    roads = router.network.edge_road
+    return [_("%(unknown)s of the %(total)s roads on this route have no recorded vehicle limit: they are taken as "
+              "passable for the vehicle chosen (%(vehicle)s), not known to be; check them before sending one.",
+              unknown=len(set(roads[unknown].tolist())), total=len(set(roads[used].tolist())),
+              vehicle=status_label("vehicle", router.vehicle))]
 
 
 def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:

@@ -23,6 +23,7 @@ from .constraints import (
     constraints_info,
     route_checkpoints,
     router_for,
+    unknown_limit_warnings,
     vehicle_reasons,
 )
 from .itinerary import itinerary, nearest_place
@@ -113,7 +114,7 @@ def route_lookup(
     if shortest is not None:
         routes.append(_feature(data, router, shortest, "shortest", "shortest", near, **ends))
     used = ("roads", "gang_zones", "incidents")
-    warnings += precision_warnings([safest, shortest])
+    warnings += precision_warnings([safest, shortest]) + unknown_limit_warnings(router, safest)
     # "touches no zone, no heavy incident" is only as good as those layers' age
     warnings += absence_warnings(data, settings, today, applies=verdict == "safe")
     answer = {
