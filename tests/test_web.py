@@ -83,3 +83,11 @@ def test_page_colours_come_from_the_layer_registry(client):
     assert "var(--verdict-safe)" in static and "#009E73" not in static  # no palette colour typed again
     for page in ("/", "/route", "/point"):
         assert 'href="/theme.css?v=' in client.get(page).get_data(as_text=True), page
+
+
+def test_a_route_page_links_back_to_the_question_as_asked(client):
+    """One place asked by name, then by lon,lat: each page links to (and prints) its own question."""
+    named = client.get("/route?from=P%C3%A9tionville&to=Jakm%C3%A8l").get_data(as_text=True)
+    plain = client.get("/route?from=-72.2853,18.5125&to=-72.5369,18.2357").get_data(as_text=True)
+    assert "from=P%C3%A9tionville" in named and "from=P%C3%A9tionville" not in plain
+    assert "from=-72.2853" in plain.split('class="languages"')[1].split("</nav>")[0]  # the switcher's links

@@ -8,6 +8,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 import numpy as np
 import shapely
@@ -337,11 +338,7 @@ def route_page():
                       reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
-    # the same question on the same data gives the same page: keep the last few
-    day = data.today.isoformat() if notes else ""
-    legs = "" if modes == ("road",) and depart is None else f":{','.join(modes)}:{depart}:{curfew}"
-    key = f"route:{origin}:{destination}:{mode}:{alternatives}:{vehicle}:{season}:{day}{legs}"
-    return _html(svc.cached_page(key, build))
+    return _html(svc.cached_page(_question("route"), build))
 
 
 @bp.get("/access")
@@ -367,8 +364,15 @@ def access_page():
                        reference=_reference_urls(REFERENCE), **_map_options())
         return _speaking(m).get_root().render()
 
-    legs = "" if modes == ("road",) else f":{','.join(modes)}"
-    return _html(svc.cached_page(f"access:{point}:{vehicle}:{season}{legs}", build))
+    return _html(svc.cached_page(_question("access"), build))
+
+
+def _question(page: str) -> str:
+    """A page's cache key: the question exactly as asked (the page repeats it in its links and its address).
+
+    Two spellings of one place ("Pétionville", its lon,lat) are two pages: each links back to what was asked.
+    """
+    return f"{page}:{urlencode(sorted(request.args.items(multi=True)))}"
 
 
 @bp.get("/point")
