@@ -160,25 +160,21 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
     if plain is None:
         return []
     used = plain.edges[plain.weights > 0]
-    barred = used[~router.passable[used]]
-    if not len(barred):
+    return ruled_out_reasons(router, used, found is not None,
+                             0.0 if found is None else found.distance_m - plain.distance_m)
+
+
+def ruled_out_reasons(router: Router, used: np.ndarray, found: bool, longer_m: float) -> list[str]:
+    """The reason for a vehicle's route when the unrestricted way (edges ``used``) has roads it cannot take.
+
+    ``found``: the vehicle has a route all the same, ``longer_m`` longer.
+    """
+    roads = barred_roads(router, used)
+    if roads is None:
         return []
-    net = router.network
-    rows = list(dict.fromkeys(net.edge_road[barred].tolist()))
-    limits = router.limits
-    names = []
-    for r in rows:
-        edges = barred[net.edge_road[barred] == r]
-        limit = limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
-        if router.season == "rainy" and limits.dry_only[edges].any():
-            names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
-        else:
-            names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
-                           vehicle=status_label("vehicle", limit)))
-    roads = "; ".join(names)
-    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
-    largest = limits.largest(used, router.season or "dry")
-    if found is None:
+    vehicle = vehicle_label(router)
+    largest = router.limits.largest(used, router.season or "dry")
+    if not found:
         if largest is None:
             return [_("No route for the vehicle chosen (%(vehicle)s) in the rainy season: the way there (%(roads)s) "
                       "is passable only in the dry season.", vehicle=vehicle, roads=roads)]
@@ -186,7 +182,33 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
                   "the largest vehicle that can go is: %(largest)s.", vehicle=vehicle, roads=roads,
                   largest=status_label("vehicle", largest))]
     return [_("For the vehicle chosen (%(vehicle)s) the route goes round %(roads)s: %(km)s km longer.",
-              vehicle=vehicle, roads=roads, km=decimal(max(found.distance_m - plain.distance_m, 0) / 1000))]
+              vehicle=vehicle, roads=roads, km=decimal(max(longer_m, 0) / 1000))]
+
+
+def vehicle_label(router: Router) -> str:
+    """The vehicle of a restricted router, for sentences ("any vehicle" for a season alone)."""
+    return _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
+
+
+def barred_roads(router: Router, used: np.ndarray) -> str | None:
+    """The roads among edges ``used`` the router's vehicle cannot take, each with its limit (None: none)."""
+    if router.passable is None:
+        return None
+    barred = used[~router.passable[used]]
+    if not len(barred):
+        return None
+    net = router.network
+    rows = list(dict.fromkeys(net.edge_road[barred].tolist()))
+    names = []
+    for r in rows:
+        edges = barred[net.edge_road[barred] == r]
+        limit = router.limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
+        if router.season == "rainy" and router.limits.dry_only[edges].any():
+            names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
+        else:
+            names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
+                           vehicle=status_label("vehicle", limit)))
+    return "; ".join(names)
 
 
 def unknown_limit_warnings(router: Router, route: Route | None) -> list[str]:
@@ -218,8 +240,3 @@ def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:
                  road=road, limit=status_label("vehicle", limit), vehicle=vehicle)
     return _("No road the vehicle chosen (%(vehicle)s) can take in this season leads there, or only through closed "
              "or one-way roads.", vehicle=vehicle)
-
-
-
-
-
