@@ -11,7 +11,7 @@ from geoapp.data.dataset import build_dataset
 
 from .helpers import common, zones_frame
 from .test_legs_synthetic import MAINLAND, SETTINGS, TO, TODAY, data_of
-from .test_vehicles import X0, Y0, S, limited, line_roads, sites
+from .test_vehicles import X0, Y0, S, checkpoints, limited, line_roads, sites
 
 SEA = ("road", "sea")
 
@@ -137,3 +137,13 @@ def test_what_if_detours_by_barge_are_drawn_with_their_leg():
     gone = whatif_lookup(data, SETTINGS, A, Scenario(closed_road_ids=("s3",), suspend_connections=("cn-coast",)),
                          modes=SEA, today=TODAY)
     assert gone["sites"][0]["outcome"] == "unreachable"
+
+
+def test_access_names_the_checkpoints_of_a_trip_by_barge():
+    layers = coast(vehicles=True)
+    layers["checkpoints"] = checkpoints(("cp-east", "gang", "active", 1000, "HTG", X0 + 5.85 * S, Y0))
+    data = build_dataset(layers, SETTINGS, today=TODAY)
+    truck = access_lookup(data, SETTINGS, A, modes=SEA, vehicle="truck_20ft", season="dry", today=TODAY)
+    (site,) = truck["sites"]
+    assert site["legs"]["sea_m"] > 5000 and site["checkpoints"]["checkpoints"] == 1
+    assert [c["id"] for c in site["checkpoints"]["listed"]] == ["cp-east"]

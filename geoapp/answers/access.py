@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely import ops
+from shapely.geometry.base import BaseGeometry
 
 from ..data.dataset import Dataset
 from ..errors import BadRequest
@@ -27,9 +28,11 @@ from .constraints import (
     access_figures_for,
     checkpoint_verdict,
     constraints_info,
+    named_checkpoints,
     router_for,
     site_checkpoints,
     vehicle_unreachable_reason,
+    with_checkpoint_bits,
 )
 from .legs import leg_access, site_legs
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
@@ -69,7 +72,7 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
     router = router_for(data, settings, vehicle, season, today)
     snap = _snap_hub(data, settings, hub)
     result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes)
-    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router)
+    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router, hub=snap)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
@@ -117,8 +120,8 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
     after = _access(data, router, snap, costs, figures, modes,
                     suspended=scenario.suspend_connections,
                     closed_ports=scenario.close_ports)
-    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router)
-    rows_after = _site_rows(data, settings, after, exact, status, router=router)
+    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router, hub=snap)
+    rows_after = _site_rows(data, settings, after, exact, status, router=router, hub=snap)
     numbered: list[tuple[int, dict]] = []
     for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
@@ -232,6 +235,8 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
 
 def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
             modes: tuple[str, ...] = ("road",), *, suspended=(), closed_ports=()) -> dict:
+    """Access trees from the hub; ``figures`` get the ``checkpoint_bits`` columns (the sites' checkpoints)."""
+    figures = with_checkpoint_bits(router, figures, keep=figures is access_figures_for(data, router))
     if modes != ("road",) and data.legs is not None and data.legs.n_legs:
         return leg_access(data, hub, edge_cost, figures, modes, suspended=suspended, closed_ports=closed_ports,
                           router=router)
@@ -244,7 +249,7 @@ def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.nd
 
 
 def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray, *,
-               router: Router) -> list[dict]:
+               router: Router, hub: Snap) -> list[dict]:
     """One row per site (in the access index's order): access class, verdict, main reason, figures."""
     sites = data.access.sites
     snaps = data.access.snaps
@@ -256,7 +261,7 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
     site_closed = edge_status[snaps.edge] == "closed"
     out = []
     for i in range(len(sites)):
-        figures = dict(zip(FIGURES, rows[i], strict=True))
+        figures = dict(zip(FIGURES, rows[i, :len(FIGURES)], strict=True))
         entry = {
             "id": sites["id"].iat[i],
             "name": sites["name"].iat[i],
@@ -270,7 +275,9 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
                          checkpoints=None, reason=vehicle_unreachable_reason(router, int(snaps.edge[i]))
                          or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
         else:
-            checkpoints = site_checkpoints(figures)
+            checkpoints = site_checkpoints(figures, named_checkpoints(
+                router, rows[i, len(FIGURES):], int(round(figures["checkpoints"])), hub, int(snaps.edge[i]),
+                float(snaps.fraction[i])))
             verdict = checkpoint_verdict(_verdict(figures), checkpoints["gang_checkpoints"])
             by_leg = site_legs(result, i, bool(reachable[i]))
             if by_leg is not None:  # a boat or flight on record is not a seat on board: never "safe" by itself
@@ -403,10 +410,11 @@ def _draw_detours(data: Dataset, router: Router, hub: Snap, costs: dict[str, np.
         route = trip.route
         pieces = [s.route.geometry for s in trip.stages if s.route is not None] if trip.uses_legs \
             else [route.geometry]
-        if not exact:
-            keep = pieces[-1].length - PRIVATE_TAIL_M if trip.stages[-1].route is not None else pieces[-1].length
-            pieces[-1] = ops.substring(pieces[-1], 0, keep) if keep > 0 else None
-        lines = [data.lonlat_coords(g) for g in pieces if g is not None]
+        shown: list[BaseGeometry | None] = list(pieces)
+        if not exact and trip.stages[-1].route is not None:
+            keep = pieces[-1].length - PRIVATE_TAIL_M
+            shown[-1] = ops.substring(pieces[-1], 0, keep) if keep > 0 else None
+        lines = [data.lonlat_coords(g) for g in shown if g is not None]
         if not trip.uses_legs:
             row["after"]["route"] = {"type": "LineString", "coordinates": lines[0]} if lines else None
         else:

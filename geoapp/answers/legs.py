@@ -462,7 +462,9 @@ def leg_access(data: Dataset, hub: Snap, edge_cost: dict[str, np.ndarray], figur
                 mode, modes, road_arc_cost=edge_cost[mode][router.graph.arc_edge], suspended=suspended,
                 closed_ports=closed_ports))
     n = figures.shape[1]
-    augmented = np.vstack([np.c_[figures, np.zeros((len(figures), 2))], legs.leg_figures(FIGURES)])
+    by_leg = legs.leg_figures(FIGURES)  # columns after FIGURES in ``figures`` (checkpoints' bits): none on a leg
+    by_leg = np.c_[by_leg[:, :len(FIGURES)], np.zeros((len(by_leg), n - len(FIGURES))), by_leg[:, len(FIGURES):]]
+    augmented = np.vstack([np.c_[figures, np.zeros((len(figures), 2))], by_leg])
     result = access_by_mode(router, engines, edge_cost, augmented, hub, data.access.snaps, arcs=legs.access_arcs())
     out: dict = {mode: (cost, rows[:, :n]) for mode, (cost, rows) in result.items()}
     out["legs_m"] = {mode: rows[:, n:] for mode, (_, rows) in result.items()}

@@ -46,7 +46,7 @@ def trip_feature(data: Dataset, settings: Settings, trip: Trip, feature: dict, *
     """A route Feature made a trip's: its legs, the whole distance and time, the legs' say on its verdict."""
     assert data.legs is not None
     used = [s.leg for s in trip.stages if s.mode != "road"]
-    stages = stages_json(data, trip, ends=ends, near_buffer_m=settings.near_buffer_m)
+    stages: list[dict] = stages_json(data, trip, ends=ends, near_buffer_m=settings.near_buffer_m)
     _, unconfirmed = leg_caveats(data, settings, used, today)
     props = feature["properties"]
     props["verdict"] = leg_verdict(data.legs, trip, props["verdict"], unconfirmed=unconfirmed)
