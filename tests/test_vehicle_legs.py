@@ -32,8 +32,10 @@ def test_a_barge_that_carries_no_trucks_rules_a_truck_out_and_says_so():
         assert [leg["mode"] for leg in walk["legs"]] == ["road", "sea", "road"], vehicle
         assert not any("goes on board" in r for r in walk["reasons"])
     # access and what-if leave the barge out for the truck by the same rule
-    assert access_lookup(data, SETTINGS, MAINLAND, modes=SEA, vehicle="truck_20ft", season="dry",
-                         today=TODAY)["sites"][0]["access"] == "unreachable"
+    site = access_lookup(data, SETTINGS, MAINLAND, modes=SEA, vehicle="truck_20ft", season="dry",
+                         today=TODAY)["sites"][0]
+    assert site["access"] == "unreachable"
+    assert site["reason"].endswith("The boats and flights that take no vehicles are left out: Barge A-B.")
     assert access_lookup(data, SETTINGS, MAINLAND, modes=SEA, vehicle="foot", season="dry",
                          today=TODAY)["sites"][0]["access"] == "caution"
 

@@ -37,7 +37,7 @@ from .constraints import (
 from .legs import leg_access, site_legs
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
-from .trips import asks_legs
+from .trips import asks_legs, unboarded_note
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
 #: crossing controlled zones or blocked roads (least-risk mode), or not at all.
@@ -258,6 +258,7 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
     reachable = np.isfinite(safe_cost)
     risky = ~reachable & np.isfinite(risk_cost)
     rows = np.where(reachable[:, None], safe_rows, risk_rows)
+    unboarded = unboarded_note(data, router) if "legs_m" in result else None
     site_closed = edge_status[snaps.edge] == "closed"
     out = []
     for i in range(len(sites)):
@@ -271,9 +272,10 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
         if exact:
             entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)
         if not (reachable[i] or risky[i]):
+            reason = vehicle_unreachable_reason(router, int(snaps.edge[i])) \
+                or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i]))
             entry.update(access="unreachable", verdict="no_route", distance_m=None, duration_s=None, exposure=None,
-                         checkpoints=None, reason=vehicle_unreachable_reason(router, int(snaps.edge[i]))
-                         or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
+                         checkpoints=None, reason=f"{reason} {unboarded}" if unboarded else reason)
         else:
             checkpoints = site_checkpoints(figures, named_checkpoints(
                 router, rows[i, len(FIGURES):], int(round(figures["checkpoints"])), hub, int(snaps.edge[i]),

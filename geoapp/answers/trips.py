@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 
 from ..data.dataset import Dataset
-from ..i18n.translate import _, decimal
+from ..i18n.translate import _, decimal, ngettext
 from ..io.geojson import cell_number
 from ..network.legs import LEG_MODES, LegNetwork, Trip
 from ..network.routing import Router, Snap
@@ -139,3 +139,21 @@ def _leg_of(legs: LegNetwork, stage: dict) -> int:
     ports = legs.ports["id"].to_numpy(dtype=object)[legs.from_port]
     return int(np.flatnonzero((ids == stage["connection"]) & (ports == stage["from"]["id"]))[0])
 
+
+
+#: Connections named in a sentence at most (the others are counted).
+MAX_NAMED_CONNECTIONS = 3
+
+
+def unboarded_note(data: Dataset, router: Router) -> str | None:
+    """For a vehicle's access over legs: the boats and flights left out because they take no vehicles."""
+    if data.legs is None or router is data.router:
+        return None
+    legs = data.legs.over(router)
+    rows = list(dict.fromkeys(int(r) for r in legs.conn[legs.barred]))
+    if not rows:
+        return None
+    names = [str(legs.connections["name"].iat[r]) for r in rows[:MAX_NAMED_CONNECTIONS]]
+    if len(rows) > MAX_NAMED_CONNECTIONS:
+        names.append(ngettext("%(num)s more", "%(num)s more", len(rows) - MAX_NAMED_CONNECTIONS))
+    return _("The boats and flights that take no vehicles are left out: %(names)s.", names=", ".join(names))
