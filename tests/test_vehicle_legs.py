@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 from shapely.geometry import LineString, Point
 
 from geoapp.answers.access import Scenario, access_lookup, whatif_lookup
+from geoapp.answers.legs import HAITI
 from geoapp.answers.route import route_lookup
 from geoapp.data.dataset import build_dataset
+from geoapp.settings import Settings
 
-from .helpers import common, zones_frame
+from .helpers import common, grid_roads, zones_frame
 from .test_legs_synthetic import MAINLAND, SETTINGS, TO, TODAY, data_of
 from .test_vehicles import X0, Y0, S, checkpoints, limited, line_roads, sites
 
@@ -149,3 +153,16 @@ def test_access_names_the_checkpoints_of_a_trip_by_barge():
     (site,) = truck["sites"]
     assert site["legs"]["sea_m"] > 5000 and site["checkpoints"]["checkpoints"] == 1
     assert [c["id"] for c in site["checkpoints"]["listed"]] == ["cp-east"]
+
+
+def test_after_dark_a_vehicle_still_keeps_to_the_roads_it_can_take():
+    # after dark the route is searched again with dangerous roads dearer: still on the truck's roads only
+    settings = Settings(curfew="none")
+    data = build_dataset({"roads": limited(grid_roads(3), **{"h0-1": ("4x4", None)}), "gang_zones": zones_frame()},
+                         settings, today=TODAY)
+    night = dt.datetime(2025, 4, 10, 21, tzinfo=HAITI)
+    for modes in (("road",), SEA):
+        truck = route_lookup(data, settings, (X0, Y0), (X0 + 2 * S, Y0), today=TODAY, modes=modes, depart=night,
+                             vehicle="truck_20ft", season="dry")
+        assert "h0-1" not in {s["road_id"] for s in safest(truck)["itinerary"]}, modes
+        assert truck["timing"]["depart"] == "2025-04-10T21:00-04:00"
