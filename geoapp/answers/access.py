@@ -34,10 +34,9 @@ from .constraints import (
     vehicle_unreachable_reason,
     with_checkpoint_bits,
 )
-from .legs import leg_access, site_legs
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
-from .trips import asks_legs, unboarded_note
+from .trips import asks_legs, leg_access, site_legs, unboarded_note
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
 #: crossing controlled zones or blocked roads (least-risk mode), or not at all.

@@ -19,8 +19,6 @@ from ..errors import BadRequest
 from ..i18n.translate import N_, _
 from ..io.geojson import cell_number, cell_text
 from ..layers import status_label
-from ..network.access import FIGURES, access_by_mode
-from ..network.engine import PathEngine
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
 from ..network.routing import Route, Router, Snap
 from ..safety import route_verdict
@@ -442,41 +440,6 @@ def _prefer_trip(answer: dict, data: Dataset, settings: Settings, trip: Trip, st
     answer["verdict"] = verdict
     answer["decided_by"] = [data.legs.connections["id"].iat[data.legs.conn[i]] for i in used]
     return feature
-
-
-def leg_access(data: Dataset, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
-               modes: tuple[str, ...], *, suspended=(), closed_ports=(), router: Router | None = None) -> dict:
-    """Access trees over roads and legs: as ``access_by_mode``, plus ``legs_m`` (metres by sea, by air) per site.
-
-    ``router``: a vehicle's or season's copy of the data's (the legs it cannot board are left out).
-    """
-    assert data.legs is not None
-    router = router or data.router
-    legs = data.legs.over(router)
-    engines = {}
-    for mode in ("avoid", "least_risk"):
-        if edge_cost[mode] is router.edge_cost[mode] and not suspended and not closed_ports:
-            engines[mode] = legs.engine(mode, modes)
-        else:
-            engines[mode] = PathEngine(legs.topology, legs.arc_cost(
-                mode, modes, road_arc_cost=edge_cost[mode][router.graph.arc_edge], suspended=suspended,
-                closed_ports=closed_ports))
-    n = figures.shape[1]
-    by_leg = legs.leg_figures(FIGURES)  # columns after FIGURES in ``figures`` (checkpoints' bits): none on a leg
-    by_leg = np.c_[by_leg[:, :len(FIGURES)], np.zeros((len(by_leg), n - len(FIGURES))), by_leg[:, len(FIGURES):]]
-    augmented = np.vstack([np.c_[figures, np.zeros((len(figures), 2))], by_leg])
-    result = access_by_mode(router, engines, edge_cost, augmented, hub, data.access.snaps, arcs=legs.access_arcs())
-    out: dict = {mode: (cost, rows[:, :n]) for mode, (cost, rows) in result.items()}
-    out["legs_m"] = {mode: rows[:, n:] for mode, (_, rows) in result.items()}
-    return out
-
-
-def site_legs(result: dict, i: int, reachable: bool) -> dict | None:
-    """Metres by sea and by air on the best route to site ``i`` (None: roads only)."""
-    if "legs_m" not in result:
-        return None
-    sea, air = result["legs_m"]["avoid" if reachable else "least_risk"][i]
-    return {"sea_m": round(float(sea), 1), "air_m": round(float(air), 1)} if sea > 0 or air > 0 else None
 
 
 def dark_costs(data: Dataset, settings: Settings, mode: str, router: Router | None = None) -> np.ndarray:

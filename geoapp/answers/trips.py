@@ -1,4 +1,4 @@
-"""Trips over roads and legs beyond the safest one: the shortest trip, and what a vehicle changes about a trip."""
+"""Trips over roads and legs beyond the safest one: the shortest trip, access over legs, what a vehicle changes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import numpy as np
 from ..data.dataset import Dataset
 from ..i18n.translate import _, decimal, ngettext
 from ..io.geojson import cell_number
+from ..network.access import FIGURES, access_by_mode
+from ..network.engine import PathEngine
 from ..network.legs import LEG_MODES, LegNetwork, Trip
 from ..network.routing import Router, Snap
 from ..settings import Settings
@@ -64,6 +66,41 @@ def _ends(answer: dict) -> tuple[str, str]:
     start, end = ((answer[k].get("near") or {}).get("name") or fallback
                   for k, fallback in (("from", _("the origin")), ("to", _("the destination"))))
     return str(start), str(end)
+
+
+def leg_access(data: Dataset, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
+               modes: tuple[str, ...], *, suspended=(), closed_ports=(), router: Router | None = None) -> dict:
+    """Access trees over roads and legs: as ``access_by_mode``, plus ``legs_m`` (metres by sea, by air) per site.
+
+    ``router``: a vehicle's or season's copy of the data's (the legs it cannot board are left out).
+    """
+    assert data.legs is not None
+    router = router or data.router
+    legs = data.legs.over(router)
+    engines = {}
+    for mode in ("avoid", "least_risk"):
+        if edge_cost[mode] is router.edge_cost[mode] and not suspended and not closed_ports:
+            engines[mode] = legs.engine(mode, modes)
+        else:
+            engines[mode] = PathEngine(legs.topology, legs.arc_cost(
+                mode, modes, road_arc_cost=edge_cost[mode][router.graph.arc_edge], suspended=suspended,
+                closed_ports=closed_ports))
+    n = figures.shape[1]
+    by_leg = legs.leg_figures(FIGURES)  # columns after FIGURES in ``figures`` (checkpoints' bits): none on a leg
+    by_leg = np.c_[by_leg[:, :len(FIGURES)], np.zeros((len(by_leg), n - len(FIGURES))), by_leg[:, len(FIGURES):]]
+    augmented = np.vstack([np.c_[figures, np.zeros((len(figures), 2))], by_leg])
+    result = access_by_mode(router, engines, edge_cost, augmented, hub, data.access.snaps, arcs=legs.access_arcs())
+    out: dict = {mode: (cost, rows[:, :n]) for mode, (cost, rows) in result.items()}
+    out["legs_m"] = {mode: rows[:, n:] for mode, (_, rows) in result.items()}
+    return out
+
+
+def site_legs(result: dict, i: int, reachable: bool) -> dict | None:
+    """Metres by sea and by air on the best route to site ``i`` (None: roads only)."""
+    if "legs_m" not in result:
+        return None
+    sea, air = result["legs_m"]["avoid" if reachable else "least_risk"][i]
+    return {"sea_m": round(float(sea), 1), "air_m": round(float(air), 1)} if sea > 0 or air > 0 else None
 
 
 def with_vehicle_trip(answer: dict, data: Dataset, router: Router, snaps: dict[str, Snap], mode: str,

@@ -18,6 +18,10 @@ A leg can cover 200 km for the cost of 30 km of road, so neither the straight-li
 road-only landmark tables are admissible: the augmented topology has its own landmark tables,
 computed on road lengths and each leg's least cost (transfer and crossing, no wait), and no
 straight-line bound.
+
+A vehicle's or season's copy of the router (``vehicles.for_vehicle``) gets its copy of these legs
+(``LegNetwork.over``): the same topology and bounds, the copy's road costs and speeds, and the
+connections a road vehicle cannot go on board (``vehicles`` not true) never used.
 """
 
 from __future__ import annotations
