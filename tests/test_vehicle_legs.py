@@ -166,3 +166,21 @@ def test_after_dark_a_vehicle_still_keeps_to_the_roads_it_can_take():
                              vehicle="truck_20ft", season="dry")
         assert "h0-1" not in {s["road_id"] for s in safest(truck)["itinerary"]}, modes
         assert truck["timing"]["depart"] == "2025-04-10T21:00-04:00"
+
+
+def test_over_http_a_vehicle_with_legs_is_answered_and_sites_name_their_checkpoints(client):
+    for vehicle in ("heavy_truck", "foot"):
+        answer = client.get("/api/route", query_string={"from": "Pétion-Ville", "to": "Okap", "modes": "road,sea,air",
+                                                        "vehicle": vehicle})
+        assert answer.status_code == 200 and answer.json["vehicle"] == vehicle
+    truck = client.get("/api/route", query_string={"from": "Pétion-Ville", "to": "Okap", "modes": "road,sea,air",
+                                                   "vehicle": "heavy_truck"}).json
+    assert truck["reasons"][0].startswith("No route for the vehicle chosen (heavy truck): the way there needs the "
+                                          "UNHAS helicopter landing zone")
+    assert truck["reasons"][0].endswith("which takes no vehicles.")
+    sites = client.get("/api/access", query_string={"from": "Pétion-Ville"}).json["sites"]
+    site = next(s for s in sites if s["id"] == "ds-026")
+    listed = [c["id"] for c in site["checkpoints"]["listed"]]
+    assert "cp-pont-sonde" in listed and len(listed) == site["checkpoints"]["checkpoints"]
+    page = client.get("/access", query_string={"from": "Pétion-Ville"}).get_data(as_text=True)
+    assert "Gran Grif checkpoint, Pont-Sondé (RN1) (armed group)" in page
