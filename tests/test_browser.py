@@ -547,6 +547,24 @@ def test_whatif_page_drawing_an_area(visit):
     assert "road pieces closed" in v.page.locator(".whatif-summary").inner_text()
 
 
+def test_whatif_page_sends_the_vehicle_season_and_travel_modes(visit):
+    v = visit("/whatif", "whatif-vehicle")
+    v.page.fill("#whatif-hub-lonlat", "-72.2853,18.5125")  # Pétion-Ville
+    v.page.select_option("#whatif-roads", value="rd-kenscoff-furcy")
+    v.page.click("#whatif-travel summary")  # folded away until asked for
+    v.page.check("#whatif-mode-sea")
+    v.page.select_option("#vehicle", value="4x4")
+    v.page.select_option("#season", value="dry")
+    with v.page.expect_request(lambda r: r.url.endswith("/api/whatif") and r.method == "POST") as sent:
+        v.page.click("#whatif-submit")
+    body = json.loads(sent.value.post_data)
+    assert (body["vehicle"], body["season"], body["modes"]) == ("4x4", "dry", ["road", "sea"])
+    assert "suspend_connections" not in body and "close_ports" not in body  # none chosen
+    answer = sent.value.response().json()
+    assert answer["vehicle"] == "4x4" and answer["season"] == "dry" and answer["modes"] == ["road", "sea"]
+    v.until("document.querySelectorAll('#whatif-sites-table tr[data-outcome]').length > 0")
+
+
 def test_ogc_items_page_in_a_browser_shows_the_map_and_the_table(visit):
     v = visit("/ogcapi/collections/ports/items?limit=10", "ogc-items")  # as a browser asks: Accept text/html
     assert v.page.title().startswith("Ports, airports and border crossings: features")

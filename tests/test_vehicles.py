@@ -318,3 +318,26 @@ def test_a_site_out_of_a_vehicles_reach_says_why():
     assert row["access"] == "unreachable"
     assert row["reason"] == ("The road the site joins (Segment 2) takes motorbike at most, not the vehicle chosen "
                              "(light truck).")
+
+
+def test_access_names_each_sites_checkpoints_armed_groups_first():
+    cps = checkpoints(("cp-police", "police", "active", None, None, X0 + 1.5 * S, Y0),
+                      ("cp-gang", "gang", "active", 5000, "HTG", X0 + 2.5 * S, Y0),
+                      ("cp-toll", "toll", "active", 300, "HTG", X0 + 4.2 * S, Y0),  # on the far site's own edge
+                      ("cp-hub", "toll", "active", 100, "HTG", X0 + 0.3 * S, Y0))  # on the hub's own edge
+    data = dataset(line_roads(5), cps=cps, site_rows=sites(("mid", X0 + 1.7 * S, Y0 + 0.0005),
+                                                           ("far", X0 + 4.5 * S, Y0 + 0.0005)))
+    answer = access_lookup(data, SETTINGS, (X0 + 0.6 * S, Y0), exact=True)
+    by_id = {r["id"]: r["checkpoints"] for r in answer["sites"]}
+    far = by_id["far"]
+    assert [c["id"] for c in far["listed"]] == ["cp-gang", "cp-toll", "cp-hub", "cp-police"]  # gang, fees, others
+    assert far["checkpoints"] == 4 and far["listed"][0] | {"name": "x"} == {
+        "id": "cp-gang", "name": "x", "kind": "gang", "kind_label": "armed group", "group": "Gang X", "fee": 5000,
+        "currency": "HTG"}
+    assert [c["id"] for c in by_id["mid"]["listed"]] == ["cp-hub", "cp-police"]
+    # from the other end of the hub's edge: the same checkpoints
+    back = access_lookup(data, SETTINGS, (X0 + 0.1 * S, Y0), exact=True)
+    assert [c["id"] for c in {r["id"]: r for r in back["sites"]}["far"]["checkpoints"]["listed"]] \
+        == ["cp-gang", "cp-toll", "cp-hub", "cp-police"]
+    plain = dataset(line_roads(5), site_rows=sites(("far", X0 + 4.5 * S, Y0 + 0.0005)))
+    assert "listed" not in access_lookup(plain, SETTINGS, (X0, Y0))["sites"][0]["checkpoints"]  # none to list

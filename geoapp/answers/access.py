@@ -18,6 +18,7 @@ from ..io.geojson import plain
 from ..network.access import FIGURES, access_by_mode
 from ..network.checkpoints import FIGURE_NAMES as CHECKPOINT_FIGURES
 from ..network.engine import PathEngine
+from ..network.legs import LegNetwork, Stage, Trip
 from ..network.routing import Router, Snap
 from ..safety import CONTROLLED_TOLERANCE_M, RouteExposure, route_verdict
 from ..settings import Settings
@@ -27,13 +28,15 @@ from .constraints import (
     access_figures_for,
     checkpoint_verdict,
     constraints_info,
+    named_checkpoints,
     router_for,
     site_checkpoints,
     vehicle_unreachable_reason,
+    with_checkpoint_bits,
 )
-from .legs import leg_access, site_legs, unboardable
 from .route import LonLat, check_in_haiti, pocket_warnings, stale_warnings, too_far_from_roads
 from .sources import answer_sources
+from .trips import asks_legs, leg_access, site_legs, unboarded_note
 
 #: Access classes, safest first: reached by a safe route, a route calling for caution, only by
 #: crossing controlled zones or blocked roads (least-risk mode), or not at all.
@@ -67,9 +70,8 @@ def access_lookup(data: Dataset, settings: Settings, hub: LonLat, *, hub_feature
     check_in_haiti(hub, "from")
     router = router_for(data, settings, vehicle, season, today)
     snap = _snap_hub(data, settings, hub)
-    result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes,
-                     suspended=unboardable(data, vehicle))
-    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router)
+    result = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes)
+    sites = _site_rows(data, settings, result, exact, data.router.edge_status, router=router, hub=snap)
     return {
         "hub": _hub_info(data, hub, snap, hub_feature),
         "mode": "avoid",
@@ -112,14 +114,13 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
                            "including sea or air"), field="modes")
     closed, points = closed_edges(data, scenario)
     snap = _snap_hub(data, settings, hub)
-    before = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes,
-                     suspended=unboardable(data, vehicle))
+    before = _access(data, router, snap, router.edge_cost, access_figures_for(data, router), modes)
     costs, figures, status, affected = scenario_costs(data, router, settings, scenario, closed)
     after = _access(data, router, snap, costs, figures, modes,
-                    suspended=(*scenario.suspend_connections, *unboardable(data, vehicle)),
+                    suspended=scenario.suspend_connections,
                     closed_ports=scenario.close_ports)
-    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router)
-    rows_after = _site_rows(data, settings, after, exact, status, router=router)
+    rows_before = _site_rows(data, settings, before, exact, data.router.edge_status, router=router, hub=snap)
+    rows_after = _site_rows(data, settings, after, exact, status, router=router, hub=snap)
     numbered: list[tuple[int, dict]] = []
     for i, (b, a) in enumerate(zip(rows_before, rows_after, strict=True)):
         row = {k: b[k] for k in ("id", "name", "commune", "individuals")}
@@ -140,7 +141,7 @@ def whatif_lookup(data: Dataset, settings: Settings, hub: LonLat, scenario: Scen
         row["loses_safe_access"] = b["access"] in ("safe", "caution") and a["access"] not in ("safe", "caution")
         numbered.append((i, row))
     drawn = _draw_detours(data, router, snap, costs, [(i, r) for i, r in numbered if r["outcome"] == "detour"],
-                          exact=exact)
+                          exact=exact, modes=modes, scenario=scenario)
     rows = [r for _, r in numbered]
     summary: dict[str, Any] = {"sites": len(rows)}
     for outcome in OUTCOMES:
@@ -233,8 +234,11 @@ def _snap_warnings(data: Dataset, hub: Snap) -> list[str]:
 
 def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
             modes: tuple[str, ...] = ("road",), *, suspended=(), closed_ports=()) -> dict:
+    """Access trees from the hub; ``figures`` get the ``checkpoint_bits`` columns (the sites' checkpoints)."""
+    figures = with_checkpoint_bits(router, figures, keep=figures is access_figures_for(data, router))
     if modes != ("road",) and data.legs is not None and data.legs.n_legs:
-        return leg_access(data, hub, edge_cost, figures, modes, suspended=suspended, closed_ports=closed_ports)
+        return leg_access(data, hub, edge_cost, figures, modes, suspended=suspended, closed_ports=closed_ports,
+                          router=router)
     engines = {
         mode: router.engines[mode] if edge_cost[mode] is router.edge_cost[mode]
         else PathEngine(router.network.topology, edge_cost[mode][router.graph.arc_edge])
@@ -244,7 +248,7 @@ def _access(data: Dataset, router: Router, hub: Snap, edge_cost: dict[str, np.nd
 
 
 def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edge_status: np.ndarray, *,
-               router: Router) -> list[dict]:
+               router: Router, hub: Snap) -> list[dict]:
     """One row per site (in the access index's order): access class, verdict, main reason, figures."""
     sites = data.access.sites
     snaps = data.access.snaps
@@ -253,10 +257,11 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
     reachable = np.isfinite(safe_cost)
     risky = ~reachable & np.isfinite(risk_cost)
     rows = np.where(reachable[:, None], safe_rows, risk_rows)
+    unboarded = unboarded_note(data, router) if "legs_m" in result else None
     site_closed = edge_status[snaps.edge] == "closed"
     out = []
     for i in range(len(sites)):
-        figures = dict(zip(FIGURES, rows[i], strict=True))
+        figures = dict(zip(FIGURES, rows[i, :len(FIGURES)], strict=True))
         entry = {
             "id": sites["id"].iat[i],
             "name": sites["name"].iat[i],
@@ -266,11 +271,14 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
         if exact:
             entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)
         if not (reachable[i] or risky[i]):
+            reason = vehicle_unreachable_reason(router, int(snaps.edge[i])) \
+                or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i]))
             entry.update(access="unreachable", verdict="no_route", distance_m=None, duration_s=None, exposure=None,
-                         checkpoints=None, reason=vehicle_unreachable_reason(router, int(snaps.edge[i]))
-                         or _unreachable_reason(bool(site_closed[i]), bool(snaps.pocket[i])))
+                         checkpoints=None, reason=f"{reason} {unboarded}" if unboarded else reason)
         else:
-            checkpoints = site_checkpoints(figures)
+            checkpoints = site_checkpoints(figures, named_checkpoints(
+                router, rows[i, len(FIGURES):], int(round(figures["checkpoints"])), hub, int(snaps.edge[i]),
+                float(snaps.fraction[i])))
             verdict = checkpoint_verdict(_verdict(figures), checkpoints["gang_checkpoints"])
             by_leg = site_legs(result, i, bool(reachable[i]))
             if by_leg is not None:  # a boat or flight on record is not a seat on board: never "safe" by itself
@@ -373,34 +381,60 @@ def _same_cost(before: dict, after: dict, i: int) -> bool:
 
 
 def _draw_detours(data: Dataset, router: Router, hub: Snap, costs: dict[str, np.ndarray],
-                  rows: list[tuple[int, dict]], *, exact: bool) -> int:
+                  rows: list[tuple[int, dict]], *, exact: bool, modes: tuple[str, ...] = ("road",),
+                  scenario: Scenario | None = None) -> int:
     """Add each detour's route (lon/lat line) to its row; returns how many were drawn.
 
     The route is searched again under the scenario's costs (closed edges are ``inf``, the end edges
-    too).  Without ``exact`` the line stops ``PRIVATE_TAIL_M`` short of the site.
+    too), over roads and legs when ``modes`` asks for them: a detour by boat or flight has its road
+    parts as ``route`` (a MultiLineString) and its sea and air legs in ``legs`` (mode, connection,
+    ports, line).  Without ``exact`` the line stops ``PRIVATE_TAIL_M`` short of the site.
     """
     net = router.network
     snaps = data.access.snaps
+    legs = data.legs.over(router) if asks_legs(data, modes) and data.legs is not None else None
     drawn = 0
     for i, row in rows[:MAX_DRAWN_ROUTES]:
         line = net.edge_geoms[snaps.edge[i]]
         site = Snap(int(snaps.edge[i]), float(snaps.fraction[i]), float(snaps.distance_m[i]),
                     shapely.line_interpolate_point(line, float(snaps.fraction[i]), normalized=True))
         mode = "least_risk" if row["after"]["access"] == "only_with_risk" else "avoid"
-        route = router.route(hub, site, mode, edge_cost=costs[mode])
-        if route is None:
+        if legs is not None:
+            trip = legs.trip(hub, site, mode, modes, edge_cost=costs[mode],
+                             suspended=scenario.suspend_connections if scenario else (),
+                             closed_ports=scenario.close_ports if scenario else ())
+        else:
+            road = router.route(hub, site, mode, edge_cost=costs[mode])
+            trip = None if road is None else Trip(road, (Stage("road", road),))
+        if trip is None:
             continue
-        geometry: BaseGeometry | None = route.geometry
-        if not exact:
-            keep = route.geometry.length - PRIVATE_TAIL_M
-            geometry = ops.substring(route.geometry, 0, keep) if keep > 0 else None
-        row["after"]["route"] = None if geometry is None else {
-            "type": "LineString", "coordinates": data.lonlat_coords(geometry)}
+        route = trip.route
+        pieces = [s.route.geometry for s in trip.stages if s.route is not None] if trip.uses_legs \
+            else [route.geometry]
+        shown: list[BaseGeometry | None] = list(pieces)
+        if not exact and trip.stages[-1].route is not None:
+            keep = pieces[-1].length - PRIVATE_TAIL_M
+            shown[-1] = ops.substring(pieces[-1], 0, keep) if keep > 0 else None
+        lines = [data.lonlat_coords(g) for g in shown if g is not None]
+        if not trip.uses_legs:
+            row["after"]["route"] = {"type": "LineString", "coordinates": lines[0]} if lines else None
+        else:
+            assert legs is not None
+            row["after"]["route"] = {"type": "MultiLineString", "coordinates": lines}
+            row["after"]["legs"] = [_leg_line(data, legs, s.leg) for s in trip.stages if s.route is None]
         if exact:
             used = route.edges[route.weights > 0]
             row["after"]["road_ids"] = list(dict.fromkeys(net.road_ids[net.edge_road[used]].tolist()))
         drawn += 1
     return drawn
+
+
+def _leg_line(data: Dataset, legs: LegNetwork, leg: int) -> dict:
+    """A sea or air leg of a drawn detour: its mode, connection, ports and line (lon/lat)."""
+    ports = legs.ports
+    return {"mode": str(legs.mode[leg]), "connection": legs.connections["id"].iat[legs.conn[leg]],
+            "from": ports["name"].iat[legs.from_port[leg]], "to": ports["name"].iat[legs.to_port[leg]],
+            "geometry": {"type": "LineString", "coordinates": data.lonlat_coords(legs.leg_line(leg))}}
 
 
 def _hub_info(data: Dataset, hub: LonLat, snap: Snap, feature: dict | None) -> dict:

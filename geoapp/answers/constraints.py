@@ -35,6 +35,16 @@ def router_for(data: Dataset, settings: Settings, vehicle: str | None, season: s
     return for_vehicle(data.router, vehicle, season_for(settings.season, season, today or dt.date.today()))
 
 
+def with_checkpoint_bits(router: Router, figures: np.ndarray, *, keep: bool = False) -> np.ndarray:
+    """Access figures with the ``checkpoint_bits`` columns after them (``keep``: made once per router)."""
+    if keep and "figures_named" in router.variants:
+        return router.variants["figures_named"]
+    out = np.c_[figures, checkpoint_bits(router)[0]]
+    if keep:
+        router.variants["figures_named"] = out
+    return out
+
+
 def access_figures_for(data: Dataset, router: Router) -> np.ndarray:
     """Per-edge access figures: precomputed for the plain router, once per vehicle copy (its speeds)."""
     if router is data.router:
@@ -119,12 +129,88 @@ def checkpoint_verdict(verdict: str, gang_checkpoints: int) -> str:
     return "caution" if verdict == "safe" and gang_checkpoints > 0 else verdict
 
 
-def site_checkpoints(figures: dict) -> dict:
-    """The checkpoints of a site's best route (summed along the access tree) and their fee estimate."""
+def site_checkpoints(figures: dict, listed: list[dict] | None = None) -> dict:
+    """The checkpoints of a site's best route (summed along the access tree) and their fee estimate.
+
+    ``listed``: those checkpoints themselves (``named_checkpoints``); None when they cannot be named.
+    """
     count = int(round(figures["checkpoints"]))
-    return {**fee_estimate(count, int(round(figures["checkpoints_with_fee"])),
-                           {c: figures[f"fee_{c.lower()}"] for c in CURRENCIES}),
-            "gang_checkpoints": int(round(figures["gang_checkpoints"]))}
+    out = {**fee_estimate(count, int(round(figures["checkpoints_with_fee"])),
+                          {c: figures[f"fee_{c.lower()}"] for c in CURRENCIES}),
+           "gang_checkpoints": int(round(figures["gang_checkpoints"]))}
+    if count:
+        out["listed"] = listed
+    return out
+
+
+#: Checkpoints per float column of ``checkpoint_bits``: sums of such powers of two stay exact to 1e-6
+#: even with an end edge's fractional share of them added (ulp of 2**24 in float64: about 4e-9).
+BITS_PER_COLUMN = 24
+#: Checkpoints access answers can name per site (armed groups' first, then those with a fee).
+MAX_NAMED_CHECKPOINTS = 4 * BITS_PER_COLUMN
+#: Checkpoints listed per site at most (the count and fees cover them all).
+MAX_LISTED_PER_SITE = 20
+
+
+def checkpoint_bits(router: Router) -> tuple[np.ndarray, np.ndarray]:
+    """Per edge, the checkpoints standing on it as bits of a few float columns, and which checkpoint each bit is.
+
+    Summed along an access tree like the other figures, a site's columns say which checkpoints its
+    best route passes.  Made once per router (kept in its ``variants``).
+    """
+    kept = router.variants.get("checkpoint_bits")
+    if kept is not None:
+        return kept
+    cps = router.checkpoints
+    rank = np.select([cps.gang, cps.frame["fee"].notna().to_numpy()], [0, 1], 2) if len(cps.edge) else np.zeros(0)
+    slots = np.argsort(rank, kind="stable")[:MAX_NAMED_CHECKPOINTS]
+    columns = -(-len(slots) // BITS_PER_COLUMN)
+    bits = np.zeros((router.graph.n_edges, columns))
+    for k, i in enumerate(slots):
+        np.add.at(bits[:, k // BITS_PER_COLUMN], cps.edge[i], 2.0 ** (k % BITS_PER_COLUMN))
+    router.variants["checkpoint_bits"] = (bits, slots)
+    return bits, slots
+
+
+def named_checkpoints(router: Router, summed: np.ndarray, count: int, hub: Snap, edge: int, fraction: float
+                      ) -> list[dict] | None:
+    """The checkpoints a site's best route passes, from its summed ``checkpoint_bits`` (None: cannot say).
+
+    The hub's edge and the site's are travelled in part, so their bits arrive scaled by the share
+    travelled (one end or the other of each): each possibility is tried, and the one leaving whole
+    bits for the rest of the route, and as many checkpoints as counted, is taken.
+    """
+    if count == 0:
+        return []
+    bits, slots = checkpoint_bits(router)
+    hub_bits, site_bits = bits[hub.edge], bits[edge]
+    shares = [(s1, s2) for s1 in {hub.fraction, 1 - hub.fraction} for s2 in {fraction, 1 - fraction}]
+    if edge == hub.edge:
+        shares.append((abs(fraction - hub.fraction), 0.0))
+    found: set[tuple[int, ...]] = set()
+    for s1, s2 in shares:
+        rest = summed - s1 * hub_bits - s2 * site_bits
+        whole = np.round(rest)
+        if (np.abs(rest - whole) > 1e-3).any() or (whole < 0).any():
+            continue
+        passed = tuple(int(w) | (int(h) if s1 > 0 else 0) | (int(b) if s2 > 0 else 0)
+                       for w, h, b in zip(whole, hub_bits, site_bits, strict=True))
+        if sum(c.bit_count() for c in passed) == count:
+            found.add(passed)
+    if len(found) != 1:
+        return None
+    (columns,) = found
+    picked = [int(slots[c * BITS_PER_COLUMN + k]) for c, value in enumerate(columns)
+              for k in range(BITS_PER_COLUMN) if value >> k & 1]
+    frame = router.checkpoints.frame
+    out = []
+    for i in picked[:MAX_LISTED_PER_SITE]:
+        row = frame.iloc[i]
+        out.append({"id": row["id"], "name": row["name"], "kind": row["kind"],
+                    "kind_label": status_label("checkpoint_kind", row["kind"]), "group": cell_text(row["group"]),
+                    "fee": cell_number(row["fee"]),
+                    "currency": row["currency"] if isinstance(row["currency"], str) else None})
+    return out
 
 
 def access_fee_totals(rows: list[dict]) -> dict:
@@ -160,25 +246,21 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
     if plain is None:
         return []
     used = plain.edges[plain.weights > 0]
-    barred = used[~router.passable[used]]
-    if not len(barred):
+    return ruled_out_reasons(router, used, found is not None,
+                             0.0 if found is None else found.distance_m - plain.distance_m)
+
+
+def ruled_out_reasons(router: Router, used: np.ndarray, found: bool, longer_m: float) -> list[str]:
+    """The reason for a vehicle's route when the unrestricted way (edges ``used``) has roads it cannot take.
+
+    ``found``: the vehicle has a route all the same, ``longer_m`` longer.
+    """
+    roads = barred_roads(router, used)
+    if roads is None:
         return []
-    net = router.network
-    rows = list(dict.fromkeys(net.edge_road[barred].tolist()))
-    limits = router.limits
-    names = []
-    for r in rows:
-        edges = barred[net.edge_road[barred] == r]
-        limit = limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
-        if router.season == "rainy" and limits.dry_only[edges].any():
-            names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
-        else:
-            names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
-                           vehicle=status_label("vehicle", limit)))
-    roads = "; ".join(names)
-    vehicle = _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
-    largest = limits.largest(used, router.season or "dry")
-    if found is None:
+    vehicle = vehicle_label(router)
+    largest = router.limits.largest(used, router.season or "dry")
+    if not found:
         if largest is None:
             return [_("No route for the vehicle chosen (%(vehicle)s) in the rainy season: the way there (%(roads)s) "
                       "is passable only in the dry season.", vehicle=vehicle, roads=roads)]
@@ -186,7 +268,33 @@ def vehicle_reasons(data: Dataset, router: Router, origin: Snap, destination: Sn
                   "the largest vehicle that can go is: %(largest)s.", vehicle=vehicle, roads=roads,
                   largest=status_label("vehicle", largest))]
     return [_("For the vehicle chosen (%(vehicle)s) the route goes round %(roads)s: %(km)s km longer.",
-              vehicle=vehicle, roads=roads, km=decimal(max(found.distance_m - plain.distance_m, 0) / 1000))]
+              vehicle=vehicle, roads=roads, km=decimal(max(longer_m, 0) / 1000))]
+
+
+def vehicle_label(router: Router) -> str:
+    """The vehicle of a restricted router, for sentences ("any vehicle" for a season alone)."""
+    return _("any vehicle") if router.vehicle is None else status_label("vehicle", router.vehicle)
+
+
+def barred_roads(router: Router, used: np.ndarray) -> str | None:
+    """The roads among edges ``used`` the router's vehicle cannot take, each with its limit (None: none)."""
+    if router.passable is None:
+        return None
+    barred = used[~router.passable[used]]
+    if not len(barred):
+        return None
+    net = router.network
+    rows = list(dict.fromkeys(net.edge_road[barred].tolist()))
+    names = []
+    for r in rows:
+        edges = barred[net.edge_road[barred] == r]
+        limit = router.limits.largest(edges, "dry") or VEHICLES[-1]  # in the dry season some class always fits
+        if router.season == "rainy" and router.limits.dry_only[edges].any():
+            names.append(_("%(road)s (dry season only)", road=router.road_name[r]))
+        else:
+            names.append(_("%(road)s (%(vehicle)s at most)", road=router.road_name[r],
+                           vehicle=status_label("vehicle", limit)))
+    return "; ".join(names)
 
 
 def unknown_limit_warnings(router: Router, route: Route | None) -> list[str]:
@@ -218,8 +326,3 @@ def vehicle_unreachable_reason(router: Router, edge: int) -> str | None:
                  road=road, limit=status_label("vehicle", limit), vehicle=vehicle)
     return _("No road the vehicle chosen (%(vehicle)s) can take in this season leads there, or only through closed "
              "or one-way roads.", vehicle=vehicle)
-
-
-
-
-

@@ -19,10 +19,8 @@ from ..errors import BadRequest
 from ..i18n.translate import N_, _
 from ..io.geojson import cell_number, cell_text
 from ..layers import status_label
-from ..network.access import FIGURES, access_by_mode
-from ..network.engine import PathEngine
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
-from ..network.routing import Route, Snap
+from ..network.routing import Route, Router, Snap
 from ..safety import route_verdict
 from ..settings import Settings
 
@@ -118,13 +116,17 @@ def curfews(settings: Settings) -> tuple[Curfew, ...]:
 
 
 def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str, ...], road: Route | None, *,
-             edge_cost=None, suspended=(), closed_ports=()) -> Trip | None:
-    """The best trip in ``modes`` (the road route as it is when only roads are asked or no leg helps)."""
+             edge_cost=None, suspended=(), closed_ports=(), router: Router | None = None) -> Trip | None:
+    """The best trip in ``modes`` (the road route as it is when only roads are asked or no leg helps).
+
+    ``router``: a vehicle's or season's copy of the data's (its roads, speeds and the legs it boards).
+    """
+    router = router or data.router
     if any(m in LEG_MODES for m in modes) and data.legs is not None:
-        return data.legs.trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost, suspended=suspended,
-                              closed_ports=closed_ports)
+        return data.legs.over(router).trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost,
+                                           suspended=suspended, closed_ports=closed_ports)
     if edge_cost is not None or road is None:
-        road = data.router.route(snaps["from"], snaps["to"], mode, edge_cost=edge_cost)
+        road = router.route(snaps["from"], snaps["to"], mode, edge_cost=edge_cost)
     if road is None:
         return None
     return Trip(road, (Stage("road", road),))
@@ -323,18 +325,21 @@ def _flag(value) -> bool | None:
 
 def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, Snap], road: Route | None, *,
               mode: str, modes: tuple[str, ...], depart: dt.datetime | None, curfew_mode: str,
-              endpoint_in_controlled: bool, make_feature, today: dt.date | None = None) -> dict:
+              endpoint_in_controlled: bool, make_feature, today: dt.date | None = None,
+              router: Router | None = None) -> dict:
     """Add ``modes``, ``legs`` and, with ``depart``, times and curfews to a road answer from ``route_lookup``.
 
     When a sea or air leg beats the roads (or is the only safe way), the trip replaces the safest
     route and a first reason names the leg that made it possible.  ``make_feature`` turns a Route
-    into the answer's GeoJSON Feature.  Roads alone and no ``depart``: the answer as it is.
+    into the answer's GeoJSON Feature.  Roads alone and no ``depart``: the answer as it is.  ``router``:
+    the vehicle's (see ``trip_for``).
     """
     if modes == ("road",) and depart is None:
         return answer
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
-    trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road)
+    trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road,
+                                                                             router=router)
     start, end = ((answer[k].get("near") or {}).get("name") or _(label)
                   for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
     ends = (str(start), str(end))
@@ -346,7 +351,8 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     reasons = list(answer["reasons"])
     dark = depart is not None and _in_the_dark(data, settings, trip, depart)
     if dark:  # dangerous roads weigh more after dark: search again with those costs
-        trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode)) or trip
+        trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode, router),
+                        router=router) or trip
     stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
@@ -436,39 +442,12 @@ def _prefer_trip(answer: dict, data: Dataset, settings: Settings, trip: Trip, st
     return feature
 
 
-def leg_access(data: Dataset, hub: Snap, edge_cost: dict[str, np.ndarray], figures: np.ndarray,
-               modes: tuple[str, ...], *, suspended=(), closed_ports=()) -> dict:
-    """Access trees over roads and legs: as ``access_by_mode``, plus ``legs_m`` (metres by sea, by air) per site."""
-    legs = data.legs
-    router = data.router
-    assert legs is not None
-    engines = {}
-    for mode in ("avoid", "least_risk"):
-        if edge_cost[mode] is router.edge_cost[mode] and not suspended and not closed_ports:
-            engines[mode] = legs.engine(mode, modes)
-        else:
-            engines[mode] = PathEngine(legs.topology, legs.arc_cost(
-                mode, modes, road_arc_cost=edge_cost[mode][router.graph.arc_edge], suspended=suspended,
-                closed_ports=closed_ports))
-    n = figures.shape[1]
-    augmented = np.vstack([np.c_[figures, np.zeros((len(figures), 2))], legs.leg_figures(FIGURES)])
-    result = access_by_mode(router, engines, edge_cost, augmented, hub, data.access.snaps, arcs=legs.access_arcs())
-    out: dict = {mode: (cost, rows[:, :n]) for mode, (cost, rows) in result.items()}
-    out["legs_m"] = {mode: rows[:, n:] for mode, (_, rows) in result.items()}
-    return out
+def dark_costs(data: Dataset, settings: Settings, mode: str, router: Router | None = None) -> np.ndarray:
+    """The mode's edge costs with ``penalty_dangerous_dark`` more per metre on ``dangerous`` roads (only dearer).
 
-
-def site_legs(result: dict, i: int, reachable: bool) -> dict | None:
-    """Metres by sea and by air on the best route to site ``i`` (None: roads only)."""
-    if "legs_m" not in result:
-        return None
-    sea, air = result["legs_m"]["avoid" if reachable else "least_risk"][i]
-    return {"sea_m": round(float(sea), 1), "air_m": round(float(air), 1)} if sea > 0 or air > 0 else None
-
-
-def dark_costs(data: Dataset, settings: Settings, mode: str) -> np.ndarray:
-    """The mode's edge costs with ``penalty_dangerous_dark`` more per metre on ``dangerous`` roads (only dearer)."""
-    router = data.router
+    ``router``: a vehicle's copy (its roads it cannot take stay ``inf``).
+    """
+    router = router or data.router
     length = router.graph.edges["length_m"].to_numpy()
     return router.edge_cost[mode] + settings.penalty_dangerous_dark * length * (router.edge_status == "dangerous")
 
@@ -493,11 +472,3 @@ def _in_the_dark(data: Dataset, settings: Settings, trip: Trip, depart: dt.datet
                                        after(now, float(legs.transfer_s[stage.leg])))
             now = after(leaves, float(legs.duration_s[stage.leg]))
     return False
-
-
-def unboardable(data: Dataset, vehicle: str | None) -> tuple[str, ...]:
-    """The connections a vehicle cannot go on board (``vehicles`` false): none on foot or without a vehicle."""
-    connections = data.layers.get("connections")
-    if vehicle in (None, "foot") or connections is None or not len(connections):
-        return ()
-    return tuple(connections.loc[~connections["vehicles"].fillna(False).astype(bool), "id"])

@@ -29,6 +29,7 @@ from .constraints import (
 from .itinerary import itinerary, nearest_place
 from .legs import with_trip
 from .sources import route_sources
+from .trips import asks_legs, with_shortest_trip, with_vehicle_trip
 
 LonLat = tuple[float, float]
 
@@ -58,9 +59,11 @@ def route_lookup(
     ``alternatives`` asks for up to that many further routes, distinct from the safest one.
     ``modes`` adds sea and air legs, ``depart`` times and curfews (see ``answers.legs.with_trip``).
     ``vehicle`` (one of ``layers.VEHICLES``) and ``season`` (``dry``, ``rainy``) keep to the roads that
-    vehicle can take in that season, at its speeds; the reasons say when that rules a route out.
+    vehicle can take in that season, at its speeds, and with ``modes`` the boats and flights it can go
+    on board; the reasons say when that rules a route out.  With legs, ``shortest`` is the shortest trip
+    over roads and legs (``answers.trips.with_shortest_trip``).
     """
-    _check_options(mode, alternatives, modes, vehicle)
+    _check_options(mode, alternatives)
     check_in_haiti(origin, "from")
     check_in_haiti(destination, "to")
     router = router_for(data, settings, vehicle, season, today)
@@ -89,7 +92,8 @@ def route_lookup(
     ruled_out = vehicle_reasons(data, router, snaps["from"], snaps["to"], mode, safest)
     listed = route_checkpoints(router, safest)[0] if safest else []
     verdict = checkpoint_verdict(verdict, sum(c["kind"] == "gang" for c in listed))
-    reasons = ruled_out + route_reasons(
+    # with legs, what the vehicle rules out is said of the whole trip (``with_vehicle_trip``)
+    reasons = ([] if asks_legs(data, modes) else ruled_out) + route_reasons(
         verdict=verdict,
         mode=mode,
         safest=safest.exposure if safest else None,
@@ -134,20 +138,20 @@ def route_lookup(
         "warnings": warnings + route_stale_warnings(data, settings, safest or shortest,
                                                     near_buffer_m=settings.near_buffer_m, today=today),
     }
-    return with_trip(answer, data, settings, snaps, safest, mode=mode, modes=modes, depart=depart, curfew_mode=curfew,
-                     endpoint_in_controlled=in_controlled, today=today,
-                     make_feature=lambda route: _feature(data, router, route, "safest", mode, near, **ends))
+    answer = with_trip(answer, data, settings, snaps, safest, mode=mode, modes=modes, depart=depart,
+                       curfew_mode=curfew, endpoint_in_controlled=in_controlled, today=today, router=router,
+                       make_feature=lambda route: _feature(data, router, route, "safest", mode, near, **ends))
+    answer = with_shortest_trip(answer, data, settings, router, snaps, modes, today=today, make_feature=lambda route:
+                                _feature(data, router, route, "shortest", "shortest", near, **ends))
+    return with_vehicle_trip(answer, data, router, snaps, mode, modes, endpoint_in_controlled=in_controlled)
 
 
-def _check_options(mode: str, alternatives: int, modes: tuple[str, ...], vehicle: str | None) -> None:
+def _check_options(mode: str, alternatives: int) -> None:
     if mode not in MODES:
         raise BadRequest(_("mode must be one of %(choices)s", choices=", ".join(MODES)), field="mode")
     if not 0 <= alternatives <= MAX_ALTERNATIVES:
         raise BadRequest(_("alternatives must be between 0 and %(most)s", most=MAX_ALTERNATIVES),
                          field="alternatives")
-    if vehicle is not None and modes != ("road",):  # the leg search does not know vehicle limits yet
-        raise BadRequest(_("a route for a vehicle keeps to roads for now: ask without modes (roads), or "
-                           "without vehicle for sea and air legs"), field="modes")
 
 
 def where_is(data: Dataset, point: shapely.Point, margin_m: float) -> dict:

@@ -86,7 +86,9 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
     modes = _param("modes", "query", {"type": "string", "default": "road"},
                    "Travel modes, comma-separated: road, sea, air (roads are always used to and from ports). "
                    "With sea or air, operating connections between usable ports join the search: a leg costs "
-                   "the transfer at the port, the expected wait for its next departure and the crossing")
+                   "the transfer at the port, the expected wait for its next departure and the crossing. The "
+                   "shortest route is then the shortest trip over roads and legs (a leg counts as its time, "
+                   "without its ports' risks)")
     depart = _param("depart", "query", {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"},
                     "Departure YYYY-MM-DDTHH:MM, Haiti's local time (America/Port-au-Prince, with daylight "
                     "saving): times per leg, sea and air legs wait for their next departure, curfews checked")
@@ -171,8 +173,9 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                 vehicle, season, as_of], errors=(400, 429))},
         "/api/access": {"get": _op("Open displacement sites by access class from a hub: safe, caution, only with "
                                    "risk, unreachable (each with its verdict and main reason, safest first), the "
-                                   "checkpoints and fee estimate of each site's best route (checkpoints) and their "
-                                   "sums (fees)", [
+                                   "checkpoints and fee estimate of each site's best route (checkpoints: counts, "
+                                   "fees and, in listed, the checkpoints themselves: id, name, kind, group, fee, "
+                                   "armed groups' first, at most 20) and their sums (fees)", [
             _param("from", "query", LOCATION, "Hub: " + LOCATION_TEXT, True), modes, vehicle, season, as_of],
             errors=(400, 429))},
         "/api/places": {"get": _op(
@@ -187,7 +190,8 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
             schema={"$ref": "#/components/schemas/Places"}, errors=(400, 429))},
         "/api/whatif": {"post": _op(
             "Access before and after hypothetical closures, which are impassable in every mode; per site: same "
-            "route, detour or unreachable (nothing is stored)", body={
+            "route, detour or unreachable (nothing is stored); a detour's route is drawn (after.route; with "
+            "sea or air legs its road parts, and after.legs: mode, connection, ports and line)", body={
             "required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Scenario"}}}},
             errors=(400, 413, 429))},
         "/api/layers": {"get": _op("The layers with schema, counts, dates and download links", errors=(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..layers import CHECKPOINT_KINDS, CURRENCIES, REGISTRY, VEHICLES
 
 VEHICLE_TEXT = ("Vehicle class: only roads it can take (max_vehicle; smallest first: " + ", ".join(VEHICLES)
-                + "), at its speeds; the reasons say when it rules a route out. Default: no restriction")
+                + "), at its speeds, and with modes only the boats and flights it can go on board (vehicles "
+                "true; on foot: any); the reasons say when it rules a route out, naming the roads and "
+                "connections, and when it goes on board. Default: no restriction")
 SEASON_TEXT = ("Season to plan for: the rainy one closes dry_season_only roads. Default with vehicle: the "
                "service's season setting; without vehicle or season: no restriction")
 CHECKPOINT = {"type": "object", "description": "An active checkpoint on a road the route travels, in travel order",

@@ -344,7 +344,9 @@ def route_map(
                 style_function=lambda _f: {"color": PALETTE["vermillion"], "weight": 4, "opacity": 0.95},
                 tooltip=_("exposed: dangerous or blocked road, inside a gang zone, or near recent incidents"),
             ).add_to(m)
-    drawn += _draw_legs(m, result.get("legs") or [])
+    # the legs of every route drawn (the shortest trip may take another boat than the safest)
+    drawn += _draw_legs(m, [*(result.get("legs") or []),
+                            *(leg for f in result["routes"] for leg in f["properties"].get("legs") or [])])
     for key, colour in (("from", PALETTE["green"]), ("to", PALETTE["purple"])):
         lon, lat = result[key]["requested"]
         bounds.append([lat, lon])
@@ -384,10 +386,13 @@ def _roads_only(feature: dict) -> dict:
 def _draw_legs(m: folium.Map, legs: list[dict]) -> list[tuple[str, dict]]:
     """Draw the sea and air legs dashed with a tooltip each; their (label, style) for the legend."""
     used = []
+    seen = set()
     for leg in legs:
         by = leg["mode"]
-        if by == "road":
+        key = (leg.get("connection"), leg["from"].get("id"), leg["to"].get("id"))
+        if by == "road" or key in seen:
             continue
+        seen.add(key)
         label = _(LEG_LABELS[by])
         folium.GeoJson({"type": "Feature", "properties": {"mode": leg["mode"]}, "geometry": leg["geometry"]},
                        name=label, style_function=lambda _f, s=LEG_STYLES[leg["mode"]]: s,

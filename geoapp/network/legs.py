@@ -18,10 +18,15 @@ A leg can cover 200 km for the cost of 30 km of road, so neither the straight-li
 road-only landmark tables are admissible: the augmented topology has its own landmark tables,
 computed on road lengths and each leg's least cost (transfer and crossing, no wait), and no
 straight-line bound.
+
+A vehicle's or season's copy of the router (``vehicles.for_vehicle``) gets its copy of these legs
+(``LegNetwork.over``): the same topology and bounds, the copy's road costs and speeds, and the
+connections a road vehicle cannot go on board (``vehicles`` not true) never used.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import hashlib
@@ -177,10 +182,42 @@ class LegNetwork:
         self._engines: dict[tuple, PathEngine] = {}
         self._tight: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # cost-based bounds per risk mode
         self._lock = threading.Lock()
+        #: leg arcs never boarded in this network (a vehicle's copy: the connections carrying no vehicles)
+        self.barred = np.zeros(len(self.conn), dtype=bool)
 
     @property
     def n_legs(self) -> int:
         return len(self.conn)
+
+    # ------------------------------------------------------------------ vehicles
+    def over(self, router: Router) -> LegNetwork:
+        """These legs over a vehicle's or season's copy of the router (``vehicles.for_vehicle``).
+
+        The copy's road costs (roads it cannot take ``inf``) and speeds are searched with the legs a
+        vehicle can go on board: a road vehicle boards only connections with ``vehicles`` true (one on
+        foot, or none asked, boards any).  Made once per router copy and kept in its ``variants``, as
+        the copies are (so at most one per vehicle and season per data version).  Costs only rise, so
+        the cost-based bounds of this network stay valid and are shared.
+        """
+        if router is self.router:
+            return self
+        kept = router.variants.get("legs")
+        if kept is not None and kept[0] is self:
+            return kept[1]
+        out = copy.copy(self)
+        out.router = router
+        out.barred = self.barred | self.carries_no_vehicle(router.vehicle)
+        out._engines = {}
+        out._lock = threading.Lock()
+        router.variants["legs"] = (self, out)
+        return out
+
+    def carries_no_vehicle(self, vehicle: str | None) -> np.ndarray:
+        """Leg arcs ``vehicle`` cannot go on board: those whose connection has ``vehicles`` false or unknown."""
+        if vehicle in (None, "foot") or "vehicles" not in self.connections or not self.n_legs:
+            return np.zeros(self.n_legs, dtype=bool)
+        carries = self.connections["vehicles"].astype(object).fillna(False).astype(bool).to_numpy()
+        return ~carries[self.conn]
 
     # ------------------------------------------------------------------ costs
     def leg_cost(self, mode: str, modes: tuple[str, ...], *, suspended=(), closed_ports=()) -> np.ndarray:
@@ -192,7 +229,7 @@ class LegNetwork:
         if len(closed_ports):
             closed |= np.isin(self.ports["id"].to_numpy(dtype=object)[ends], list(closed_ports)).any(axis=1)
         gang = ((status == "gang_controlled") | self.port_controlled[ends]).sum(axis=1)
-        usable = np.isin(self.mode, modes) & ~closed & ~((mode == "avoid") & (gang > 0))
+        usable = np.isin(self.mode, modes) & ~closed & ~((mode == "avoid") & (gang > 0)) & ~self.barred
         if len(suspended):
             usable &= ~np.isin(self.connections["id"].to_numpy(dtype=object)[self.conn], list(suspended))
         seconds = self.transfer_s + self.wait_s + self.duration_s

@@ -413,12 +413,16 @@ def _whatif_form() -> str:
     context = load_context(service().settings.data_dir)
     road_list = data.layers["roads"][["id", "name", "status"]].sort_values(["name", "id"]).to_dict("records")
     ports = data.layers["ports"][["id", "name", "status"]].to_dict("records")
+    connections = data.layers.get("connections")
+    connections = [] if connections is None else \
+        connections[["id", "name", "status"]].sort_values(["name", "id"]).to_dict("records")
     sites = data.public.layers["displacement_sites"]
     sites = sites[sites["status"] == "open"]
     site_points = dict(zip(sites["id"], np.round(shapely.get_coordinates(sites.geometry.values), 4).tolist(),
                            strict=True))
     outline = context["outline"].to_json() if "outline" in context else "null"
-    return render_template("whatif.html", roads=road_list, ports=ports, outline=_script_safe(outline),
+    return render_template("whatif.html", roads=road_list, ports=ports, connections=connections, vehicles=VEHICLES,
+                           outline=_script_safe(outline),
                            road_lines=_script_safe(data.public.geojson["roads"]),
                            sites=_script_safe(json.dumps(site_points)), api=url_for("api.whatif"),
                            colours=_script_safe(json.dumps({"outcome": OUTCOME_COLOURS,

@@ -80,7 +80,7 @@
     });
     document.getElementById('whatif-clear').addEventListener('click', function () {
       drawing = false; vertices = []; area = null;
-      Array.prototype.forEach.call(list.options, function (o) { o.selected = false; });
+      Array.prototype.forEach.call(form.querySelectorAll('select[multiple] option'), function (o) { o.selected = false; });
       restyle(); redraw(); results.clearLayers();
     });
     map.on('click', function (event) {
@@ -125,6 +125,11 @@
         if (row.after.route) {
           L.geoJSON(row.after.route, { interactive: false, style: { color: colour, weight: 4, opacity: 0.9 } }).addTo(results);
         }
+        (row.after.legs || []).forEach(function (leg) {  /* boats long dashes, flights short ones, as /route draws them */
+          L.geoJSON(leg.geometry, { style: { color: colour, weight: 4, opacity: 0.9, dashArray: leg.mode === 'air' ? '4 8' : '14 10' } })
+            .bindTooltip((leg.mode === 'air' ? _('By air') : _('By boat')) + ': ' + leg.from + ' -> ' + leg.to)
+            .addTo(results);
+        });
         var at = sites[row.id];
         if (at) {
           L.circleMarker([at[1], at[0]], { radius: 7, color: '#000', weight: 1, fillColor: colour, fillOpacity: 0.95 })
@@ -140,6 +145,19 @@
       var roads = chosen();
       if (roads.length) { body.close_roads = roads; }
       if (area) { body.close_areas = area; }
+      var modes = Array.prototype.filter.call(form.querySelectorAll('input[name=modes]'), function (box) { return box.checked; })
+        .map(function (box) { return box.value; });
+      if (modes.length) { body.modes = ['road'].concat(modes); }
+      [['whatif-connections', 'suspend_connections'], ['whatif-ports', 'close_ports']].forEach(function (pair) {
+        var select = document.getElementById(pair[0]);
+        var ids = select ? Array.prototype.filter.call(select.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; }) : [];
+        if (ids.length) { body[pair[1]] = ids; }
+      });
+      ['vehicle', 'season'].forEach(function (name) {
+        var value = form.querySelector('select[name=' + name + ']').value;
+        if (value) { body[name] = value; }
+      });
       box.textContent = _('Asking...');
       fetch(window.haApi(form.dataset.api), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
         .then(function (response) { return response.json().then(function (json) { return [response.ok, json]; }); })
