@@ -8,7 +8,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
+from ..answers.displacement import LEVELS, answer, trend_svg
 from ..errors import BadRequest, NotFound
 from ..http.language import PARAM as LANG
 from ..http.language import answer_json, explicit_language, query_args
@@ -67,7 +67,7 @@ def displacement():
     if fmt not in ("json", "csv"):
         raise BadRequest(_("f must be json or csv"), field="f")
     data = service().dataset
-    body = answer(data.figures, data.layers["communes"], data.layers["departments"], level=level, day=_day())
+    body = answer(data.displacement, level=level, day=_day())
     if fmt == "csv":
         stamp = body["data_as_of"] or "none"
         return Response(_csv(body, level), mimetype="text/csv",
@@ -109,7 +109,7 @@ def commune(pcode: str):
     data = service().dataset
     sites = data.public.layers["displacement_sites"]
     mine = sites[(sites["adm2_pcode"] == row["id"]) & (sites["status"] == "open")]
-    series = commune_series(data.figures, row["id"])
+    series = data.displacement.series(row["id"])
     population = int(row["population"]) if row["population"] is not None else None
     return jsonify(
         pcode=row["id"], name=row["name"], adm1_pcode=row["adm1_pcode"], adm1_name=row["adm1_name"],
@@ -126,6 +126,6 @@ def commune(pcode: str):
 def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
     row = _commune(pcode)
-    series = commune_series(service().dataset.figures, row["id"])
+    series = service().dataset.displacement.series(row["id"])
     svg = trend_svg(series, title=_("%(commune)s: displaced people per round", commune=row["name"]))
     return Response(svg, mimetype="image/svg+xml")
