@@ -169,6 +169,14 @@ def test_csv_with_hxl_opens_in_pandas_and_libhxl(figures_app, tmp_path):  # libh
     assert sum(int(r.get("#affected+idps+ind")) for r in rows) == 1_000_000
 
 
+def test_csv_ends_lines_as_every_csv_download_does_crlf_with_excel_true(figures_app):
+    client = figures_app.test_client()
+    plain = client.get("/api/displacement?f=csv").data
+    excel = client.get("/api/displacement?f=csv&excel=true").data
+    assert plain.startswith("\ufeff".encode()) and excel.startswith("\ufeff".encode()) and b"\r" not in plain
+    assert excel == plain.replace(b"\n", b"\r\n") and plain.split(b"\n")[1].startswith(b"#adm2+code,#adm2+name")
+
+
 def test_a_communes_series_chart_and_sites(figures_app):
     client = figures_app.test_client()
     body = client.get("/api/displacement/HT0111").json
@@ -194,7 +202,8 @@ def test_figures_are_an_ogc_collection_that_cannot_be_edited(figures_app):
 
 
 @pytest.mark.parametrize("query, field", [("level=adm3", "level"), ("date=2024-13-01", "date"), ("f=xml", "f"),
-                                          ("colour=red", "colour"), ("date=", "date"), ("level=", "level")])
+                                          ("colour=red", "colour"), ("date=", "date"), ("level=", "level"),
+                                          ("f=csv&excel=maybe", "excel")])
 def test_bad_parameters_are_400s(figures_app, query, field):
     response = figures_app.test_client().get(f"/api/displacement?{query}")
     assert response.status_code == 400 and response.json["error"]["field"] == field
