@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -106,6 +107,27 @@ def test_xlsx_without_hxl_and_without_a_level_column(tmp_path, env):
     assert result.exit_code == 0, result.output
     figures = stored_figures(env)
     assert set(figures["round"]) == {"10"} and figures["individuals"].sum() == 2000
+
+
+def pipe(text: str) -> str:
+    """A path that can be read once, as ``geoapp import-dtm <(curl ...)`` gives the command."""
+    read, write = os.pipe()
+    os.write(write, text.encode("utf-8"))  # small enough for the pipe's buffer
+    os.close(write)
+    return f"/dev/fd/{read}"
+
+
+@pytest.mark.parametrize("table, said", [(DTM_CSV, "displacement figures per commune"), (None, "3 sites (2 open)")])
+def test_import_dtm_reads_its_file_once_so_a_pipe_works(env, table, said):
+    from .test_feeds import HXL_CSV
+
+    path = pipe(table or HXL_CSV)
+    try:
+        result = run(env, "--dry-run", path)
+    finally:
+        os.close(int(path.rsplit("/", 1)[1]))
+    assert result.exit_code == 0, result.output
+    assert said in result.output and "dry run: nothing stored" in result.output
 
 
 def test_a_site_table_still_replaces_the_sites(tmp_path, env):

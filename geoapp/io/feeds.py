@@ -22,8 +22,8 @@ from .. import extent
 from ..errors import DataValidationError
 from ..i18n.translate import _, integer, ngettext
 from ..layers import MAX_COUNT
+from .sheets import Table, hxl_set, read_table, write_csv
 from .sheets import fold as _norm
-from .sheets import hxl_set, read_table, write_csv
 
 #: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
 DTM_COLUMNS = {
@@ -58,10 +58,14 @@ SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", 
 class _FeedTable:
     """One downloaded table being read: its columns found, its row problems recorded by line and column."""
 
-    def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str):
-        """Read ``path`` and find its columns; ``hint`` (translated) says which headers were looked for."""
+    def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str, *,
+                 source: Table | None = None):
+        """Read ``path`` (unless ``source`` is the table already read from it) and find its columns.
+
+        ``hint`` (translated) says which headers were looked for.
+        """
         self.path = Path(path)
-        self.source = read_table(self.path, sheet=sheet)
+        self.source = source if source is not None else read_table(self.path, sheet=sheet)
         self.table = self.source.frame  # index: the line of each row in the file
         self.hxl = bool(self.source.tags)
         self.columns = _map_columns(self.table.columns, self.source.tags, aliases)
@@ -200,16 +204,18 @@ def write_rejected(path: Path, summary: dict) -> Path | None:
 
 
 def read_dtm(
-    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None, skip_invalid: bool = False
+    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None, skip_invalid: bool = False,
+    source: Table | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """A DTM site table as a displacement-sites layer, and a summary.
 
     ``DataValidationError`` lists every row problem (line number, column, what is wrong); then
     nothing is returned, so an import built on it is all or nothing.  With ``skip_invalid`` the
     valid sites are returned and ``summary["rejected"]`` holds the other rows with their problems.
+    ``source``: the table already read from ``path`` (it is not read again).
     """
     t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, _("looked for headers such as 'Site Name', 'Latitude', "
-                                                         "'Longitude', 'Individuals' or HXL tags"))
+                                                         "'Longitude', 'Individuals' or HXL tags"), source=source)
     col, bad = t.col, t.bad
     lon, lat = t.positions(_("the position is outside Haiti (are latitude and longitude swapped?)"))
     names = col("name").astype("string").str.strip()
