@@ -128,18 +128,18 @@ class _FeedTable:
         return out
 
     def check(self) -> None:
-        """Raise every problem found (the first 50 shown), so that nothing is returned."""
+        """Raise every problem found, so that nothing is returned (the error shows the first and counts the rest)."""
         problems = self.messages()
         if problems:
-            more = len(problems) - 50
-            raise DataValidationError(problems[:50] + ([_("... and %(more)s more", more=more)] if more > 0 else []))
+            raise DataValidationError(problems)
 
     def settle(self, ids: pd.Series, twice_message: str, *, skip_invalid: bool) -> np.ndarray:
         """Which rows to keep: all (or raise every problem), or with ``skip_invalid`` the valid ones.
 
-        A table that names one site or event twice is refused; with ``skip_invalid`` only the
-        later rows are, among the rows that are valid otherwise.  ``twice_message`` says so (a
-        sentence with ``%(name)s``, given the quoted id, already translated).
+        A table that names one site or event twice is refused, every repeated row listed (the
+        error shows the first and counts the rest); with ``skip_invalid`` only the later rows are,
+        among the rows that are valid otherwise.  ``twice_message`` says so (a sentence with
+        ``%(name)s``, given the quoted id, already translated).
         """
         if not skip_invalid:
             self.check()
@@ -150,7 +150,7 @@ class _FeedTable:
             if not skip_invalid:
                 raise DataValidationError([_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line,
                                              problem=twice_message % {"name": repr(name)})
-                                           for line, name in again.iloc[:50].items()])
+                                           for line, name in again.items()])
             first = pd.Series(valid.index, index=valid.to_numpy())
             first = first[~first.index.duplicated()]
             self.bad(self.table.index.isin(again.index), None,
