@@ -27,7 +27,7 @@ from ..safety import RiskWeights
 from ..settings import Settings
 from ..validate import empty_layer
 from .figures import Displacement, figures_layer
-from .freshness import as_days
+from .freshness import as_days, newest_day
 from .places import place_layers
 from .privacy import public_layers
 
@@ -130,7 +130,7 @@ class Dataset:
     landmarks: PointIndex  # towns, ports and open sites (public positions), for naming where a route starts and ends
     figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM), as stored
     displacement: Displacement  # the same with its rounds and per-area answers, worked out once
-    as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
+    as_of: dict[str, str | None]  # newest readable ``as_of`` per layer (None when there is none)
     feature_days: dict[str, np.ndarray]  # each feature's ``as_of`` (datetime64[D]) in layer row order
     version: str
     exact: LayerView  # for callers with a role
@@ -239,7 +239,7 @@ def build_dataset(
         landmarks=PointIndex.of(landmarks(gazetteer), metric),
         figures=figures,
         displacement=displacement,
-        as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
+        as_of={name: newest_day(days) for name, days in feature_days.items()},
         feature_days=feature_days,
         version=_fingerprint(layers),
         exact=exact,
