@@ -60,9 +60,9 @@ def layer_freshness(name: str, days: np.ndarray, today: dt.date, stale_after_day
     reference = REGISTRY[name].reference if name in REGISTRY else False
     old = int(np.count_nonzero(ages(known, today) > stale_after_days))
     share = 0.0 if reference or not len(days) else (old + int(unknown.sum())) / len(days)
-    out = {"newest": None, "median": None, "oldest": None, "age_days": None, "median_age_days": None,
-           "undated": int(unknown.sum()), "stale_share": round(share, 3) if len(days) else None,
-           "stale": share > 0.5}
+    out: dict[str, object] = {
+        "newest": None, "median": None, "oldest": None, "age_days": None, "median_age_days": None,
+        "undated": int(unknown.sum()), "stale_share": round(share, 3) if len(days) else None, "stale": share > 0.5}
     if len(known):
         median = known[(len(known) - 1) // 2]
         out.update(newest=str(known[-1]), median=str(median), oldest=str(known[0]),
