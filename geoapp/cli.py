@@ -234,6 +234,7 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
     import datetime as dt
 
     from .io.dtm_figures import is_figure_table
+    from .io.sheets import read_table
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
@@ -242,17 +243,17 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
         sys.exit(2)
     sheet_id = int(sheet) if sheet.isdigit() else sheet
     try:
-        figures = is_figure_table(file, sheet=sheet_id)
+        source = read_table(file, sheet=sheet_id)  # read once: the file may be a pipe (<(curl ...))
     except GeoappError as exc:
         click.echo(_("import failed, nothing stored:\n%(problems)s", problems=exc.message), err=True)
         sys.exit(1)
-    if figures:
-        _import_dtm_figures(file, sheet_id, dry_run)
+    if is_figure_table(source):
+        _import_dtm_figures(file, sheet_id, source, dry_run)
         return
     from .io.feeds import read_dtm, sites
 
     try:
-        frame, summary = read_dtm(file, sheet=sheet_id, as_of=day, skip_invalid=skip_invalid)
+        frame, summary = read_dtm(file, sheet=sheet_id, as_of=day, skip_invalid=skip_invalid, source=source)
         written = _rejected(file, summary, len(frame)) if skip_invalid else None
         if not dry_run:
             _store().replace_layer("displacement_sites", frame, actor="cli:import-dtm",
@@ -271,7 +272,7 @@ def import_dtm_command(file: Path, sheet: str, as_of: str | None, skip_invalid: 
     click.echo(_("dry run: nothing stored") if dry_run else _("displacement sites replaced"))
 
 
-def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
+def _import_dtm_figures(file: Path, sheet, source, dry_run: bool) -> None:
     """The commune-figures branch of import-dtm: read, check against the boundaries, store the rounds."""
     from .io.dtm_figures import read_dtm_figures
 
@@ -279,7 +280,7 @@ def _import_dtm_figures(file: Path, sheet, dry_run: bool) -> None:
         store = _store()
         layers = store.load()
         figures, summary = read_dtm_figures(file, sheet=sheet, communes=layers["communes"],
-                                            departments=layers["departments"])
+                                            departments=layers["departments"], source=source)
         stored = None if dry_run else store.import_figures(figures, actor="cli:import-dtm",
                                                            reason=f"IOM DTM figures from {file.name}")
     except GeoappError as exc:

@@ -30,8 +30,11 @@ def read_layer(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     """
     if spec.optional_file and not Path(path).exists():
         return empty_layer(spec)
+    # GeoJSON dates come as text, checked here feature by feature: read as dates, one impossible
+    # day ("2025-02-30") made the whole file unreadable without saying which feature had it
+    as_text = {"DATE_AS_STRING": "YES"} if Path(path).suffix.lower() in (".geojson", ".json") else {}
     try:
-        gdf = gpd.read_file(path, engine="pyogrio")
+        gdf = gpd.read_file(path, engine="pyogrio", **as_text)
     except Exception as exc:  # pyogrio raises several kinds; all mean "unreadable"
         raise DataValidationError([_("%(file)s: cannot be read as a layer file (%(error)s)", file=path.name,
                                      error=exc)]) from exc

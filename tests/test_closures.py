@@ -153,3 +153,23 @@ def test_anonymous_detours_stop_short_of_the_site():
     assert route is not None
     end = np.array(route["coordinates"][-1])
     assert np.hypot(*(end - (X0 + 4 * STEP, Y0))) > 0.01  # more than about 1 km short
+
+
+def test_a_whatif_weighs_edges_as_the_router_does_vehicle_limits_included():
+    """An empty scenario costs every edge exactly as the router (or a vehicle's copy of it) does."""
+    from geoapp.answers.closures import closed_edges, scenario_costs
+    from geoapp.network.vehicles import for_vehicle
+
+    roads = grid_roads(5, statuses={"h1-1": "dangerous", "v2-1": "blocked"})
+    roads["max_vehicle"] = None
+    roads.loc[roads["id"] == "h0-1", "max_vehicle"] = "4x4"  # too small for a truck
+    data = dataset(roads, zones_frame(square_zone("Z", "contested", X0 + 0.012, Y0 + 0.012, X0 + 0.028, Y0 + 0.028)),
+                   SITES)
+    for router in (data.router, for_vehicle(data.router, "heavy_truck", "dry")):
+        closed, _points = closed_edges(data, Scenario())
+        costs, _figures, status, affected = scenario_costs(data, router, Settings(), Scenario(), closed)
+        assert affected == 0 and (status == router.edge_status).all()
+        for mode in ("avoid", "least_risk"):
+            np.testing.assert_array_equal(costs[mode], router.edge_cost[mode])
+    # the truck's copy: the 4x4 road is out even where least_risk would pay for anything
+    assert (np.isinf(costs["least_risk"]) & ~np.isinf(data.router.edge_cost["least_risk"])).any()

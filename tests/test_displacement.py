@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -108,6 +109,27 @@ def test_xlsx_without_hxl_and_without_a_level_column(tmp_path, env):
     assert set(figures["round"]) == {"10"} and figures["individuals"].sum() == 2000
 
 
+def pipe(text: str) -> str:
+    """A path that can be read once, as ``geoapp import-dtm <(curl ...)`` gives the command."""
+    read, write = os.pipe()
+    os.write(write, text.encode("utf-8"))  # small enough for the pipe's buffer
+    os.close(write)
+    return f"/dev/fd/{read}"
+
+
+@pytest.mark.parametrize("table, said", [(DTM_CSV, "displacement figures per commune"), (None, "3 sites (2 open)")])
+def test_import_dtm_reads_its_file_once_so_a_pipe_works(env, table, said):
+    from .test_feeds import HXL_CSV
+
+    path = pipe(table or HXL_CSV)
+    try:
+        result = run(env, "--dry-run", path)
+    finally:
+        os.close(int(path.rsplit("/", 1)[1]))
+    assert result.exit_code == 0, result.output
+    assert said in result.output and "dry run: nothing stored" in result.output
+
+
 def test_a_site_table_still_replaces_the_sites(tmp_path, env):
     from .test_feeds import HXL_CSV
 
@@ -169,6 +191,14 @@ def test_csv_with_hxl_opens_in_pandas_and_libhxl(figures_app, tmp_path):  # libh
     assert sum(int(r.get("#affected+idps+ind")) for r in rows) == 1_000_000
 
 
+def test_csv_ends_lines_as_every_csv_download_does_crlf_with_excel_true(figures_app):
+    client = figures_app.test_client()
+    plain = client.get("/api/displacement?f=csv").data
+    excel = client.get("/api/displacement?f=csv&excel=true").data
+    assert plain.startswith("\ufeff".encode()) and excel.startswith("\ufeff".encode()) and b"\r" not in plain
+    assert excel == plain.replace(b"\n", b"\r\n") and plain.split(b"\n")[1].startswith(b"#adm2+code,#adm2+name")
+
+
 def test_a_communes_series_chart_and_sites(figures_app):
     client = figures_app.test_client()
     body = client.get("/api/displacement/HT0111").json
@@ -194,7 +224,8 @@ def test_figures_are_an_ogc_collection_that_cannot_be_edited(figures_app):
 
 
 @pytest.mark.parametrize("query, field", [("level=adm3", "level"), ("date=2024-13-01", "date"), ("f=xml", "f"),
-                                          ("colour=red", "colour"), ("date=", "date"), ("level=", "level")])
+                                          ("colour=red", "colour"), ("date=", "date"), ("level=", "level"),
+                                          ("f=csv&excel=maybe", "excel")])
 def test_bad_parameters_are_400s(figures_app, query, field):
     response = figures_app.test_client().get(f"/api/displacement?{query}")
     assert response.status_code == 400 and response.json["error"]["field"] == field

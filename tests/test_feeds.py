@@ -157,6 +157,21 @@ def test_a_site_or_event_named_twice_is_refused(tmp_path):
         read_acled(events)
 
 
+def test_every_repeated_site_is_counted_none_dropped(tmp_path):
+    header, tags, first = HXL_CSV.split("\n")[:3]
+    path = tmp_path / "repeated.csv"
+    path.write_text("\n".join([header, tags, first] + [first] * 75) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        read_dtm(path)
+    assert len(caught.value.problems) == 75 and "line 78: site 'dtm-ht-001' appears twice" in caught.value.problems[-1]
+    assert caught.value.message.endswith("... and 55 more")  # 20 shown, 75 in all
+    env = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+    french = CliRunner().invoke(main, ["--lang", "fr", "import-dtm", "--dry-run", str(path)], env=env)
+    assert french.exit_code == 1 and "... et 55 autres" in french.output
+    english = CliRunner().invoke(main, ["import-dtm", "--dry-run", str(path)], env=env)  # back to English
+    assert english.exit_code == 1 and "... and 55 more" in english.output
+
+
 def test_acled_xlsx_with_written_out_dates(tmp_path):
     from geoapp.io.feeds import read_acled
 

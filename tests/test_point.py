@@ -180,6 +180,23 @@ def test_a_route_over_stale_roads_names_them_with_counts_and_ages():
     assert f"3 of the 4 roads on this route were last reported {age} days ago" in stale[0]
 
 
+def test_a_road_whose_date_cannot_be_read_is_never_counted_fresh():
+    roads = grid_roads(origin=ORIGIN)
+    roads["as_of"] = DAY.isoformat()  # every road reported on the day asked about...
+    roads.loc[roads["id"] == "h2-1", "as_of"] = None  # ...but two on the route: no date, and one unreadable
+    roads.loc[roads["id"] == "h2-2", "as_of"] = "early March"
+    data = dataset(roads)
+    assert data.as_of["roads"] == DAY.isoformat()  # the newest readable date, not the text sorted last
+    stats = layer_freshness("roads", data.feature_days["roads"], DAY, 30)
+    assert stats["undated"] == 2 and stats["stale_share"] == pytest.approx(2 / len(roads), abs=1e-3)
+    body = route_lookup(data, SETTINGS, (-72.3, 18.46), (-72.26, 18.46), today=DAY)
+    text = " ".join(body["warnings"])
+    assert "2 of the 4 roads on this route have no readable report date: their age is unknown, so treat them as " \
+           "out of date." in text and "last reported" not in text
+    undated = layer_freshness("roads", np.array(["NaT", "NaT"], dtype="datetime64[D]"), DAY, 30)
+    assert undated["stale"] and undated["stale_share"] == 1.0 and undated["newest"] is None
+
+
 def test_the_point_check_warns_about_the_stale_features_it_used():
     data = dataset(mixed_roads(), zones=zones_frame(square_zone("Z", "influence", -72.29, 18.45, -72.27, 18.47)))
     body = point_lookup(data, SETTINGS, (-72.28, 18.46), today=DAY)

@@ -96,6 +96,19 @@ def test_bad_dates_numbers_and_confidence(data_dir):
     assert "feature 'ds-003': confidence must be one of high, medium, low" in message
 
 
+@pytest.mark.parametrize("as_of", ["2025-02-30", "", None, "03/2025", "early March"])
+def test_validate_refuses_a_date_it_could_not_age(data_dir, as_of):
+    """No feature gets in without a date staleness can be counted from (answers would not know its age)."""
+    def edit(features):
+        features[1]["properties"]["as_of"] = as_of
+
+    edit_features(data_dir / "roads.geojson", edit)
+    feature_id = json.loads((data_dir / "roads.geojson").read_text())["features"][1]["properties"]["id"]
+    result = CliRunner().invoke(main, ["validate", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert f"roads.geojson: feature '{feature_id}': as_of must be an ISO date (YYYY-MM-DD)" in result.output
+
+
 def test_unreadable_and_missing_files(data_dir):
     (data_dir / "roads.geojson").write_text("{ not json")
     (data_dir / "ports.geojson").unlink()

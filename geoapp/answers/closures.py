@@ -12,8 +12,7 @@ from ..errors import BadRequest
 from ..i18n.translate import _
 from ..network.access import edge_figures
 from ..network.routing import Router
-from ..network.vehicles import adjust_costs
-from ..safety import CONTROLLED_TOLERANCE_M, RiskWeights, edge_costs
+from ..safety import CONTROLLED_TOLERANCE_M
 from ..settings import Settings
 from .route import check_in_haiti
 
@@ -86,7 +85,7 @@ def closed_edges(data: Dataset, scenario: Scenario) -> tuple[np.ndarray, list[di
 def scenario_costs(data: Dataset, router: Router, settings: Settings, scenario: Scenario, closed: np.ndarray):
     """Edge costs, figures and statuses under the scenario: the same risk model on edited inputs.
 
-    The router's checkpoints and vehicle limits apply as to its own costs (``vehicles.adjust_costs``).
+    Costs are the router's own mechanism (``Router.risk_costs``) on the edited statuses and zones.
     """
     edges = router.graph.edges
     status = router.edge_status.copy()
@@ -106,11 +105,7 @@ def scenario_costs(data: Dataset, router: Router, settings: Settings, scenario: 
         extra_near = np.zeros(len(edges))
         extra_near[around] = shapely.length(shapely.intersection(net.edge_geoms[around], halo))
         near = np.maximum(near, extra_near - extra)
-    weights = RiskWeights.from_settings(settings)
-    length = edges["length_m"].to_numpy()
-    costs = {mode: adjust_costs(router, edge_costs(length, status, inside, near, weights, mode,
-                                          incident_risk=router.incidents.risk), mode)
-             for mode in ("avoid", "least_risk")}
+    costs = router.risk_costs(status, inside, near)
     affected = int(np.count_nonzero(closed | (inside["controlled"] > CONTROLLED_TOLERANCE_M)
                                     & ~(router.exposure.inside_by_status["controlled"] > CONTROLLED_TOLERANCE_M)))
     return costs, edge_figures(router, status, inside, near, router.incident_caution), status, affected

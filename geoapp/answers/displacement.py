@@ -12,19 +12,18 @@ import datetime as dt
 import html
 from typing import Any
 
-import geopandas as gpd
-import pandas as pd
-
-from ..data.figures import Rounds, per_1000, per_round
+from ..data.figures import Displacement
 from ..i18n.translate import _
 
 LEVELS = ("adm1", "adm2")
 
 
-def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.GeoDataFrame, *, level: str,
-           day: dt.date | None) -> dict:
-    """Per area of ``level``: people displaced in the latest round on or before ``day``, and the change."""
-    rounds = Rounds.of(figures)
+def answer(figures: Displacement, *, level: str, day: dt.date | None) -> dict:
+    """Per area of ``level``: people displaced in the latest round on or before ``day``, and the change.
+
+    The figures of each level and round are worked out once per data version (``Displacement.areas``).
+    """
+    rounds = figures.rounds
     position = rounds.on_or_before(day)
     base: dict[str, Any] = {"level": level, "date_asked": day.isoformat() if day else None, "round": None,
                             "previous_round": None, "areas": [], "total": None, "total_change": None,
@@ -37,42 +36,13 @@ def answer(figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.G
             _("No round on or before %(day)s; the first on record is dated %(first)s.", day=day,
               first=rounds.table["date"].iat[0]))
         return base
-    current = _area_figures(figures, rounds, position, communes, level)
-    previous = _area_figures(figures, rounds, position - 1, communes, level) if position > 0 else None
-    areas = departments if level == "adm1" else communes
-    names = areas.set_index("id")
-    current = current[current.index.isin(names.index)]
-    population = names["population"].reindex(current.index)
-    before = previous.reindex(current.index) if previous is not None else None
-    rows = []
-    for pcode, people in current.items():
-        pop = population.get(pcode)
-        row = {"pcode": pcode, "name": names.at[pcode, "name"]}
-        if level == "adm2":
-            row.update(adm1_pcode=names.at[pcode, "adm1_pcode"], adm1_name=names.at[pcode, "adm1_name"])
-        change = None if before is None or pd.isna(before.get(pcode)) else int(people - before.get(pcode))
-        row.update(individuals=int(people), date=rounds.table["date"].iat[position],
-                   round=rounds.table["round"].iat[position] or None,
-                   population=None if pd.isna(pop) else int(pop),
-                   per_1000_residents=per_1000(pd.Series([people]), pd.Series([pop])).iloc[0],
-                   change=change)
-        rows.append(row)
-    rows.sort(key=lambda r: -r["individuals"])
-    total = int(current.sum())
+    areas = figures.areas(level, position)
     base.update(round=rounds.describe(position), previous_round=rounds.describe(position - 1 if position else -1),
-                areas=rows, total=total, data_as_of=rounds.table["date"].iat[position],
-                total_change=None if previous is None else total - int(previous.sum()),
-                source=sorted(set(figures["source"].dropna())))
+                areas=[dict(row) for row in areas.rows], total=areas.total,
+                data_as_of=rounds.table["date"].iat[position],
+                total_change=None if areas.previous_total is None else areas.total - areas.previous_total,
+                source=figures.sources)
     return base
-
-
-def commune_series(figures: pd.DataFrame, pcode: str) -> list[dict]:
-    """Every round's figure for one commune, oldest first."""
-    rounds = Rounds.of(figures)
-    table = per_round(figures, rounds)
-    mine = table[table["pcode"] == pcode]
-    return [{"round": r.round or None, "date": r.date, "individuals": int(r.individuals),
-             "change": None if pd.isna(r.change) else int(r.change)} for r in mine.itertuples()]
 
 
 def trend_svg(series: list[dict], *, title: str, width: int = 300, height: int = 140) -> str:
@@ -115,15 +85,3 @@ def _short(value: float) -> str:
     if value >= 10_000:
         return f"{value / 1e3:.0f}k"
     return f"{value:,.0f}"
-
-
-def _area_figures(figures: pd.DataFrame, rounds: Rounds, position: int, communes: gpd.GeoDataFrame,
-                  level: str) -> pd.Series:
-    """People per area (commune or department p-code) in the round at ``position``."""
-    table = per_round(figures, rounds)
-    table = table[table["position"] == position]
-    per_commune = table.set_index("pcode")["individuals"]
-    if level == "adm2":
-        return per_commune.astype("int64")
-    parent = communes.set_index("id")["adm1_pcode"]
-    return per_commune.groupby(per_commune.index.map(parent)).sum().astype("int64")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import shapely
 
-from ..io.context import load_context
+from ..data.dataset import Dataset
 from ..io.geojson import cell_text
 from ..network.routing import Route, Router
 
@@ -66,52 +65,12 @@ def itinerary(router: Router, route: Route) -> list[dict]:
     return out
 
 
-#: named places per data version (the last few)
-_PLACES: dict[tuple[str, str], tuple[np.ndarray, pd.DataFrame]] = {}
-
-
-def named_places(data, data_dir) -> tuple[np.ndarray, pd.DataFrame]:
-    """Towns (shipped GeoNames places), ports and open displacement sites, metric geometry and names.
-
-    Sites come from the public (coarsened) layer: only their public name and grid position, whoever
-    asks.  Built once per data version.
-    """
-    key = (data.version, str(data_dir))
-    if key in _PLACES:
-        return _PLACES[key]
-    parts = []
-    places = load_context(data_dir).get("places")
-    if places is not None and len(places):
-        parts.append(pd.DataFrame({"kind": "town", "id": places["id"], "name": places["name"],
-                                   "geometry": places.geometry.values}))
-    ports = data.layers["ports"]
-    if len(ports):
-        parts.append(pd.DataFrame({"kind": ports["kind"].to_numpy(), "id": ports["id"].to_numpy(),
-                                   "name": ports["name"].to_numpy(), "geometry": ports.geometry.values}))
-    sites = data.public.layers["displacement_sites"]
-    sites = sites[sites["status"] == "open"]
-    if len(sites):
-        parts.append(pd.DataFrame({"kind": "displacement_site", "id": sites["id"].to_numpy(),
-                                   "name": sites["name"].to_numpy(), "geometry": sites.geometry.values}))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "id", "name", "geometry"])
-    lonlat = shapely.get_coordinates(np.asarray(frame["geometry"].to_numpy(), dtype=object))
-    x, y = data.to_metric.transform(lonlat[:, 0], lonlat[:, 1]) if len(lonlat) else (np.zeros(0), np.zeros(0))
-    found = (np.asarray(shapely.points(np.column_stack([x, y]))) if len(lonlat) else np.zeros(0, dtype=object),
-             frame.drop(columns="geometry"))
-    while len(_PLACES) >= 4:
-        _PLACES.pop(next(iter(_PLACES)))
-    _PLACES[key] = found
-    return found
-
-
-def nearest_place(data, data_dir, point: shapely.Point) -> dict | None:
-    """The named town, port or site nearest a metric point, with its distance."""
-    geoms, frame = named_places(data, data_dir)
-    if len(frame) == 0:
+def nearest_place(data: Dataset, point: shapely.Point) -> dict | None:
+    """The named town, port or open site (``Dataset.landmarks``) nearest a metric point, with its distance."""
+    marks = data.landmarks
+    if len(marks.frame) == 0:
         return None
-    distance = shapely.distance(geoms, point)
-    i = int(np.argmin(distance))
-    return {"kind": frame["kind"].iat[i], "id": frame["id"].iat[i], "name": frame["name"].iat[i],
-            "distance_m": round(float(distance[i]))}
-
-
+    found, distance = marks.tree.query_nearest(point, return_distance=True, all_matches=True)
+    i = int(found.min())  # of places at the same distance, the first listed (towns, then ports, then sites)
+    return {"kind": marks.frame["kind"].iat[i], "id": marks.frame["id"].iat[i], "name": marks.frame["name"].iat[i],
+            "distance_m": round(float(distance.min()))}

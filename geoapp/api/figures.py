@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..answers.displacement import LEVELS, answer, commune_series, trend_svg
+from ..answers.displacement import LEVELS, answer, trend_svg
 from ..errors import BadRequest, NotFound
 from ..http.language import PARAM as LANG
 from ..http.language import answer_json, explicit_language, query_args
-from ..http.params import MAX_PARAM_LENGTH, arg
+from ..http.params import MAX_PARAM_LENGTH, arg, parse_flag
 from ..http.security import rate_limited
 from ..http.state import service
 from ..i18n.translate import _
+from ..io.csv_text import csv_document
 
 bp = Blueprint("figures", __name__, url_prefix="/api/displacement")
 
@@ -32,7 +31,7 @@ CSV_COLUMNS = {
     "per_1000_residents": "#affected+idps+ind+per1000",
     "change": "#affected+idps+ind+change",
 }
-PARAMS = {"level", "date", "f"}
+PARAMS = {"level", "date", "f", "excel"}
 
 
 def _given(field: str, default: str | None) -> str | None:
@@ -55,7 +54,7 @@ def _day(field: str = "date") -> dt.date | None:
 @bp.get("")
 @rate_limited("lookups")
 def displacement():
-    """Displaced people per area for the latest round on or before ``date``; JSON or CSV with HXL."""
+    """Displaced people per area for the latest round on or before ``date``; JSON or CSV with HXL (``excel``: CRLF)."""
     unknown = sorted(set(request.args) - PARAMS - {LANG})
     if unknown:
         raise BadRequest(_("unknown parameter(s); allowed: %(sorted)s",
@@ -66,26 +65,21 @@ def displacement():
     fmt = _given("f", "json")
     if fmt not in ("json", "csv"):
         raise BadRequest(_("f must be json or csv"), field="f")
+    excel = parse_flag("excel")
     data = service().dataset
-    body = answer(data.figures, data.layers["communes"], data.layers["departments"], level=level, day=_day())
+    body = answer(data.displacement, level=level, day=_day())
     if fmt == "csv":
         stamp = body["data_as_of"] or "none"
-        return Response(_csv(body, level), mimetype="text/csv",
+        return Response(_csv(body, level, excel=excel), mimetype="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="haiti-access_displacement_{level}_{stamp}.csv"'})
     return answer_json(body)
 
 
-def _csv(body: dict, level: str) -> str:
+def _csv(body: dict, level: str, *, excel: bool) -> str:
     columns = [c for c, tag in CSV_COLUMNS.items() if isinstance(tag, str) or level in tag]
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # UTF-8 with BOM: Excel shows accents right; pandas and libhxl read it too
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerow([tag if isinstance(tag, str) else tag[level] for c, tag in CSV_COLUMNS.items() if c in columns])
-    for area in body["areas"]:
-        writer.writerow(["" if area.get(c) is None else area.get(c) for c in columns])
-    return buffer.getvalue()
+    tags = [tag if isinstance(tag, str) else tag[level] for c, tag in CSV_COLUMNS.items() if c in columns]
+    return csv_document(columns, ([area.get(c) for c in columns] for area in body["areas"]), hxl=tags, excel=excel)
 
 
 def _commune(pcode: str):
@@ -109,7 +103,7 @@ def commune(pcode: str):
     data = service().dataset
     sites = data.public.layers["displacement_sites"]
     mine = sites[(sites["adm2_pcode"] == row["id"]) & (sites["status"] == "open")]
-    series = commune_series(data.figures, row["id"])
+    series = data.displacement.series(row["id"])
     population = int(row["population"]) if row["population"] is not None else None
     return jsonify(
         pcode=row["id"], name=row["name"], adm1_pcode=row["adm1_pcode"], adm1_name=row["adm1_name"],
@@ -126,6 +120,6 @@ def commune(pcode: str):
 def commune_chart(pcode: str):
     """The commune's displaced people per round as a small SVG bar chart."""
     row = _commune(pcode)
-    series = commune_series(service().dataset.figures, row["id"])
+    series = service().dataset.displacement.series(row["id"])
     svg = trend_svg(series, title=_("%(commune)s: displaced people per round", commune=row["name"]))
     return Response(svg, mimetype="image/svg+xml")

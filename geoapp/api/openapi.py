@@ -215,6 +215,7 @@ def build_openapi(*, server_url: str, max_limit: int, default_limit: int) -> dic
                        "The latest round on or before this day (default: the latest)"),
                 _param("f", "query", {"type": "string", "enum": ["json", "csv"], "default": "json"},
                        "JSON, or CSV with an HXL hashtag row"),
+                excel,
             ], schema={"$ref": "#/components/schemas/DisplacementAnswer"}, errors=(400, 429), tag="displacement"))},
         "/api/displacement/{pcode}": {"get": _op(
             "One commune's displaced people over every round, and the open sites placed in it", [

@@ -14,7 +14,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ..i18n.gazetteer import Gazetteer, build_gazetteer, read_alternative_names
+from ..i18n.gazetteer import AREA_KINDS, Gazetteer, build_gazetteer, read_alternative_names
 from ..io.context import load_context
 from ..io.geojson import to_feature_collection
 from ..layers import FIGURE_COLUMNS, REGISTRY
@@ -26,8 +26,8 @@ from ..network.routing import RoadNetwork, Router
 from ..safety import RiskWeights
 from ..settings import Settings
 from ..validate import empty_layer
-from .figures import figures_layer
-from .freshness import as_days
+from .figures import Displacement, figures_layer
+from .freshness import as_days, newest_day
 from .places import place_layers
 from .privacy import public_layers
 
@@ -127,8 +127,10 @@ class Dataset:
     open_sites: PointIndex
     roads: PointIndex
     communes: PointIndex  # official boundaries, for naming where a point is
-    figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM)
-    as_of: dict[str, str | None]  # newest ``as_of`` per layer (None when empty)
+    landmarks: PointIndex  # towns, ports and open sites (public positions), for naming where a route starts and ends
+    figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM), as stored
+    displacement: Displacement  # the same with its rounds and per-area answers, worked out once
+    as_of: dict[str, str | None]  # newest readable ``as_of`` per layer (None when there is none)
     feature_days: dict[str, np.ndarray]  # each feature's ``as_of`` (datetime64[D]) in layer row order
     version: str
     exact: LayerView  # for callers with a role
@@ -194,7 +196,8 @@ def build_dataset(
     layers = place_layers({**layers, **missing}, metric_crs=metric, margin_m=settings.maritime_margin_m)
     if figures is None:
         figures = previous.figures if previous is not None else pd.DataFrame(columns=FIGURE_COLUMNS)
-    layers["displacement_figures"] = figures_layer(figures, layers["communes"])
+    displacement = Displacement(figures, layers["communes"], layers["departments"])
+    layers["displacement_figures"] = figures_layer(displacement, layers["communes"])
     layers["checkpoints"] = with_road_snaps(layers["checkpoints"], layers["roads"], metric_crs=metric)
     network = previous.router.network if previous is not None else None
     if network is None or network.key != geometry_key(layers["roads"]):
@@ -221,6 +224,10 @@ def build_dataset(
     feature_days = {name: as_days(frame["as_of"]) for name, frame in layers.items()}
 
     exact = LayerView.of(layers)
+    gazetteer = build_gazetteer(
+        layers, public_sites=public["displacement_sites"], towns=load_context(settings.data_dir).get("places"),
+        alternative_names=read_alternative_names(settings.data_dir / "context" / "place_names.csv"),
+        metric_crs=metric, margin_m=settings.maritime_margin_m)
     return Dataset(
         layers=layers,
         router=router,
@@ -229,8 +236,10 @@ def build_dataset(
         open_sites=PointIndex.of(public["displacement_sites"][sites["status"] == "open"], metric),
         roads=PointIndex.of(layers["roads"], metric),
         communes=PointIndex.of(layers["communes"], metric),
+        landmarks=PointIndex.of(landmarks(gazetteer), metric),
         figures=figures,
-        as_of={name: str(frame["as_of"].max()) if len(frame) else None for name, frame in layers.items()},
+        displacement=displacement,
+        as_of={name: newest_day(days) for name, days in feature_days.items()},
         feature_days=feature_days,
         version=_fingerprint(layers),
         exact=exact,
@@ -238,14 +247,22 @@ def build_dataset(
         access=access,
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),
-        gazetteer=build_gazetteer(
-            layers, public_sites=public["displacement_sites"],
-            towns=load_context(settings.data_dir).get("places"),
-            alternative_names=read_alternative_names(settings.data_dir / "context" / "place_names.csv"),
-            metric_crs=metric, margin_m=settings.maritime_margin_m),
+        gazetteer=gazetteer,
         legs=LegNetwork(router, layers["connections"], ports, metric_crs=metric,
                         rules=LegRules.from_settings(settings)),
     )
+
+
+def landmarks(gazetteer: Gazetteer) -> gpd.GeoDataFrame:
+    """The gazetteer's towns, ports and open displacement sites (public positions): what a point is near.
+
+    Official areas are left out (a point lies in them rather than near them), and so are closed sites.
+    """
+    kept = [p for p in gazetteer.places if p.kind not in AREA_KINDS
+            and not (p.kind == "displacement_site" and p.status != "open")]
+    return gpd.GeoDataFrame({"kind": [p.kind for p in kept], "id": [p.id for p in kept],
+                             "name": [p.name for p in kept]},
+                            geometry=shapely.points([(p.lon, p.lat) for p in kept]) if kept else [], crs="EPSG:4326")
 
 
 def _fingerprint(layers: dict[str, gpd.GeoDataFrame]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import geopandas as gpd
 import numpy as np
@@ -17,8 +18,6 @@ import shapely
 
 
 @dataclasses.dataclass(frozen=True)
-
-
 class Rounds:
     """The rounds on record, oldest first: ``key`` (label or date), ``round`` label and ``date``."""
 
@@ -51,15 +50,100 @@ class Rounds:
         return {"round": row["round"] or None, "date": row["date"], "individuals": int(row["individuals"])}
 
 
-def figures_layer(figures: pd.DataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+class Displacement:
+    """The figures of one data version with what answers derive from them, worked out once.
+
+    The rounds and the per-commune, per-round table are built with the Dataset; the areas of one
+    level in one round (``areas``: rows, total) are built the first time they are asked for and
+    kept, as the Dataset itself is, until the data changes.
+    """
+
+    def __init__(self, figures: pd.DataFrame, communes: gpd.GeoDataFrame, departments: gpd.GeoDataFrame):
+        self.figures = figures
+        self.rounds = Rounds.of(figures)
+        self.table = per_round(figures, self.rounds) if len(figures) else None
+        self.communes = communes.drop(columns="geometry").set_index("id")
+        self.departments = departments.drop(columns="geometry").set_index("id")
+        self.sources = sorted(set(figures["source"].dropna())) if len(figures) else []
+        self._areas: dict[tuple[str, int], Areas] = {}
+        self._lock = threading.Lock()
+
+    def areas(self, level: str, position: int) -> Areas:
+        """Each area of ``level`` (``adm1``, ``adm2``) in the round at ``position``, most people first, and totals.
+
+        A row gives the area's p-code and name (a commune's department too), people displaced, the
+        round's date and label, the 2019 population, people per 1,000 residents and the change
+        since the round before (None without a figure then).
+        """
+        key = (level, position)
+        found = self._areas.get(key)
+        if found is None:
+            with self._lock:
+                found = self._areas.get(key)
+                if found is None:
+                    found = self._areas[key] = self._build(level, position)
+        return found
+
+    def series(self, pcode: str) -> list[dict]:
+        """Every round's figure for one commune, oldest first."""
+        if self.table is None:
+            return []
+        mine = self.table[self.table["pcode"] == pcode]
+        return [{"round": r.round or None, "date": r.date, "individuals": int(r.individuals),
+                 "change": None if pd.isna(r.change) else int(r.change)} for r in mine.itertuples()]
+
+    def _people(self, level: str, position: int) -> pd.Series:
+        """People per area p-code (commune or department) in the round at ``position``, official areas only."""
+        if self.table is None or position < 0:
+            return pd.Series(dtype="int64")
+        rows = self.table[self.table["position"] == position]
+        per_commune = rows.set_index("pcode")["individuals"]
+        if level == "adm1":
+            per_commune = per_commune.groupby(per_commune.index.map(self.communes["adm1_pcode"])).sum()
+        return per_commune.astype("int64")
+
+    def _build(self, level: str, position: int) -> Areas:
+        names = self.departments if level == "adm1" else self.communes
+        current = self._people(level, position)
+        current = current[current.index.isin(names.index)]
+        previous = self._people(level, position - 1) if position > 0 else None
+        before = previous.reindex(current.index) if previous is not None else None
+        population = pd.to_numeric(names["population"].reindex(current.index), errors="coerce")
+        ratio = per_1000(current, population)
+        date, label = self.rounds.table["date"].iat[position], self.rounds.table["round"].iat[position] or None
+        rows = []
+        for pcode, people in current.items():
+            row = {"pcode": pcode, "name": names.at[pcode, "name"]}
+            if level == "adm2":
+                row.update(adm1_pcode=names.at[pcode, "adm1_pcode"], adm1_name=names.at[pcode, "adm1_name"])
+            pop = population.get(pcode)
+            change = None if before is None or pd.isna(before.get(pcode)) else int(people - before.get(pcode))
+            per = ratio.get(pcode)
+            row.update(individuals=int(people), date=date, round=label,
+                       population=None if pd.isna(pop) else int(pop),
+                       per_1000_residents=None if per is None or pd.isna(per) else float(per), change=change)
+            rows.append(row)
+        rows.sort(key=lambda r: -r["individuals"])
+        return Areas(tuple(rows), int(current.sum()), None if previous is None else int(previous.sum()))
+
+
+@dataclasses.dataclass(frozen=True)
+class Areas:
+    """The areas of one level in one round (rows as answers give them), their total and the round before's."""
+
+    rows: tuple[dict, ...]
+    total: int
+    previous_total: int | None
+
+
+def figures_layer(figures: Displacement, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One feature per commune and round at a point inside the commune, with change since the round before."""
     columns = ["id", "name", "status", "as_of", "source", "confidence", "notes", "adm2_pcode", "adm2_name",
                "adm1_pcode", "adm1_name", "round", "individuals", "population", "per_1000_residents",
                "previous_round", "change"]
-    if not len(figures) or not len(communes):
+    if figures.table is None or not len(communes):
         return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs="EPSG:4326")
-    rounds = Rounds.of(figures)
-    table = per_round(figures, rounds)
+    table = figures.table
     area = communes.set_index("id")
     table = table[table["pcode"].isin(area.index)]
     anchor = shapely.point_on_surface(np.asarray(area.geometry.values))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 from collections.abc import Iterator
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+
+from .csv_text import csv_frames
 
 #: HXL hashtags (https://hxlstandard.org) for the columns the layers use.
 HXL = {
@@ -41,36 +42,26 @@ HXL = {
 CHUNK = 2000
 
 
-#: The UTF-8 byte-order mark: without it Excel reads UTF-8 CSV as the locale's code page ("PÃ©tion-Ville").
-BOM = "\ufeff"
-
-
 def csv_stream(frame: gpd.GeoDataFrame, *, excel: bool = False) -> Iterator[str]:
-    """CSV rows: a byte-order mark and header, an HXL hashtag row, then the features in chunks.
+    """A layer as CSV (``io.csv_text``: byte-order mark, header, HXL hashtag row), its features in chunks.
 
-    The BOM makes Excel read the UTF-8 text as UTF-8 (pandas, libhxl and GDAL skip it);
-    ``excel`` also ends lines with CRLF.  Points give ``lon``/``lat``; lines and polygons give a
+    ``excel`` ends lines with CRLF.  Points give ``lon``/``lat``; lines and polygons give a
     representative point's ``lon``/``lat`` (inside the shape) and the full geometry as ``wkt``.
     """
-    end = "\r\n" if excel else "\n"
     columns = [c for c in frame.columns if c != "geometry"]
     points = bool(len(frame)) and (shapely.get_type_id(np.asarray(frame.geometry.values)) == 0).all()
-    extra = ["lon", "lat"] if points else ["lon", "lat", "wkt"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=end)
-    writer.writerow(columns + extra)
-    writer.writerow([HXL.get(c, "") for c in columns + extra])
-    yield BOM + _take(buffer)
-    for start in range(0, len(frame), CHUNK):
-        part = frame.iloc[start:start + CHUNK]
-        geoms = np.asarray(part.geometry.values)
-        anchor = geoms if points else shapely.point_on_surface(geoms)
-        table = part[columns].astype(object).where(part[columns].notna(), "")
-        table = table.assign(lon=np.round(shapely.get_x(anchor), 6), lat=np.round(shapely.get_y(anchor), 6))
-        if not points:
-            table = table.assign(wkt=shapely.to_wkt(geoms, rounding_precision=6))
-        table.to_csv(buffer, header=False, index=False, lineterminator=end)
-        yield _take(buffer)
+    columns += ["lon", "lat"] if points else ["lon", "lat", "wkt"]
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        for start in range(0, len(frame), CHUNK):
+            part = frame.iloc[start:start + CHUNK]
+            geoms = np.asarray(part.geometry.values)
+            anchor = geoms if points else shapely.point_on_surface(geoms)
+            table = part.drop(columns="geometry").assign(lon=np.round(shapely.get_x(anchor), 6),
+                                                         lat=np.round(shapely.get_y(anchor), 6))
+            yield table if points else table.assign(wkt=shapely.to_wkt(geoms, rounding_precision=6))
+
+    return csv_frames(columns, chunks(), hxl=[HXL.get(c, "") for c in columns], excel=excel)
 
 
 def gpkg_stream(frame: gpd.GeoDataFrame, layer: str, *, chunk_size: int = 1 << 16) -> Iterator[bytes]:
@@ -98,10 +89,3 @@ def gpkg_stream(frame: gpd.GeoDataFrame, layer: str, *, chunk_size: int = 1 << 1
             os.unlink(path)
 
     return chunks()
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

@@ -19,7 +19,7 @@ from ..errors import DataValidationError
 from ..i18n.translate import N_, _
 from ..layers import MAX_COUNT
 from .feeds import DTM_COLUMNS, _dates, _FeedTable, _map_columns, whole
-from .sheets import read_table
+from .sheets import Table
 
 #: Columns of DTM's admin-level tables: HXL hashtags first (most specific first), then header names.
 FIGURE_COLUMNS = {
@@ -42,9 +42,8 @@ HINT = N_("an IOM DTM commune table has admin1Pcode / admin2Pcode (#adm2+code), 
           "and reportingDate (#date+reported)")
 
 
-def is_figure_table(path: Path, *, sheet: str | int | None = 0) -> bool:
-    """Whether a DTM table gives figures per admin area rather than sites: p-codes and no positions."""
-    source = read_table(Path(path), sheet=sheet)
+def is_figure_table(source: Table) -> bool:
+    """Whether a DTM table (as read) gives figures per admin area rather than sites: p-codes and no positions."""
     columns = _map_columns(source.frame.columns, source.tags, {**FIGURE_COLUMNS, "lat": DTM_COLUMNS["lat"],
                                                                "lon": DTM_COLUMNS["lon"]})
     return "lat" not in columns and "lon" not in columns and (
@@ -52,14 +51,15 @@ def is_figure_table(path: Path, *, sheet: str | int | None = 0) -> bool:
 
 
 def read_dtm_figures(path: Path, *, sheet: str | int | None = 0, communes: pd.DataFrame,
-                     departments: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+                     departments: pd.DataFrame, source: Table | None = None) -> tuple[pd.DataFrame, dict]:
     """Commune figures summed per p-code, round and date, and a summary with the level 0/1 checks.
 
     ``communes`` and ``departments`` are the reference layers (``id`` is the p-code); a row naming
     a p-code they do not hold is a row error.  ``DataValidationError`` lists every row problem
     (line, column, value), and then nothing is returned: an import built on it is all or nothing.
+    ``source``: the table already read from ``path`` (it is not read again).
     """
-    t = _FeedTable(path, sheet, FIGURE_COLUMNS, ("individuals", "date"), _(HINT))
+    t = _FeedTable(path, sheet, FIGURE_COLUMNS, ("individuals", "date"), _(HINT), source=source)
     if "adm2_pcode" not in t.columns and "adm1_pcode" not in t.columns:
         raise DataValidationError([_("%(file)s: no p-code column found (%(hint)s)", file=t.path.name, hint=_(HINT))])
     col, bad = t.col, t.bad

@@ -22,8 +22,8 @@ from .. import extent
 from ..errors import DataValidationError
 from ..i18n.translate import _, integer, ngettext
 from ..layers import MAX_COUNT
+from .sheets import Table, hxl_set, read_table, write_csv
 from .sheets import fold as _norm
-from .sheets import hxl_set, read_table, write_csv
 
 #: For each schema field, HXL hashtags (attribute sets) and header names seen in DTM exports.
 DTM_COLUMNS = {
@@ -58,10 +58,14 @@ SITE_TYPES = {"collective": "collective_centre", "centre": "collective_centre", 
 class _FeedTable:
     """One downloaded table being read: its columns found, its row problems recorded by line and column."""
 
-    def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str):
-        """Read ``path`` and find its columns; ``hint`` (translated) says which headers were looked for."""
+    def __init__(self, path: Path, sheet, aliases: dict, required: tuple[str, ...], hint: str, *,
+                 source: Table | None = None):
+        """Read ``path`` (unless ``source`` is the table already read from it) and find its columns.
+
+        ``hint`` (translated) says which headers were looked for.
+        """
         self.path = Path(path)
-        self.source = read_table(self.path, sheet=sheet)
+        self.source = source if source is not None else read_table(self.path, sheet=sheet)
         self.table = self.source.frame  # index: the line of each row in the file
         self.hxl = bool(self.source.tags)
         self.columns = _map_columns(self.table.columns, self.source.tags, aliases)
@@ -124,18 +128,18 @@ class _FeedTable:
         return out
 
     def check(self) -> None:
-        """Raise every problem found (the first 50 shown), so that nothing is returned."""
+        """Raise every problem found, so that nothing is returned (the error shows the first and counts the rest)."""
         problems = self.messages()
         if problems:
-            more = len(problems) - 50
-            raise DataValidationError(problems[:50] + ([_("... and %(more)s more", more=more)] if more > 0 else []))
+            raise DataValidationError(problems)
 
     def settle(self, ids: pd.Series, twice_message: str, *, skip_invalid: bool) -> np.ndarray:
         """Which rows to keep: all (or raise every problem), or with ``skip_invalid`` the valid ones.
 
-        A table that names one site or event twice is refused; with ``skip_invalid`` only the
-        later rows are, among the rows that are valid otherwise.  ``twice_message`` says so (a
-        sentence with ``%(name)s``, given the quoted id, already translated).
+        A table that names one site or event twice is refused, every repeated row listed (the
+        error shows the first and counts the rest); with ``skip_invalid`` only the later rows are,
+        among the rows that are valid otherwise.  ``twice_message`` says so (a sentence with
+        ``%(name)s``, given the quoted id, already translated).
         """
         if not skip_invalid:
             self.check()
@@ -146,7 +150,7 @@ class _FeedTable:
             if not skip_invalid:
                 raise DataValidationError([_("%(file)s: line %(line)s: %(problem)s", file=self.path.name, line=line,
                                              problem=twice_message % {"name": repr(name)})
-                                           for line, name in again.iloc[:50].items()])
+                                           for line, name in again.items()])
             first = pd.Series(valid.index, index=valid.to_numpy())
             first = first[~first.index.duplicated()]
             self.bad(self.table.index.isin(again.index), None,
@@ -200,16 +204,18 @@ def write_rejected(path: Path, summary: dict) -> Path | None:
 
 
 def read_dtm(
-    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None, skip_invalid: bool = False
+    path: Path, *, sheet: str | int | None = 0, as_of: dt.date | None = None, skip_invalid: bool = False,
+    source: Table | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict]:
     """A DTM site table as a displacement-sites layer, and a summary.
 
     ``DataValidationError`` lists every row problem (line number, column, what is wrong); then
     nothing is returned, so an import built on it is all or nothing.  With ``skip_invalid`` the
     valid sites are returned and ``summary["rejected"]`` holds the other rows with their problems.
+    ``source``: the table already read from ``path`` (it is not read again).
     """
     t = _FeedTable(path, sheet, DTM_COLUMNS, REQUIRED, _("looked for headers such as 'Site Name', 'Latitude', "
-                                                         "'Longitude', 'Individuals' or HXL tags"))
+                                                         "'Longitude', 'Individuals' or HXL tags"), source=source)
     col, bad = t.col, t.bad
     lon, lat = t.positions(_("the position is outside Haiti (are latitude and longitude swapped?)"))
     names = col("name").astype("string").str.strip()

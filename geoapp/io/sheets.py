@@ -9,7 +9,6 @@ every cell as text with its line number, so that importers report problems where
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import re
 import unicodedata
@@ -21,6 +20,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..extras import require
 from ..i18n.translate import N_, _
+from .csv_text import csv_document
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -173,11 +173,10 @@ def detect_separator(text: str) -> str:
 
 
 def write_csv(path: Path, frame: pd.DataFrame, *, separator: str = ",") -> Path:
-    """Write ``frame`` as CSV that Excel opens with accents intact: UTF-8 with a BOM, CRLF line ends."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=separator, lineterminator="\r\n")
-        writer.writerow([str(c) for c in frame.columns])
-        writer.writerows(frame.astype(object).where(frame.notna(), "").itertuples(index=False, name=None))
+    """Write ``frame`` as CSV that Excel opens with accents intact (``csv_text``: a BOM, CRLF line ends)."""
+    rows = frame.astype(object).where(frame.notna(), "").itertuples(index=False, name=None)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(csv_document(list(frame.columns), rows, excel=True, separator=separator))
     return Path(path)
 
 

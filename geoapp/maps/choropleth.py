@@ -45,9 +45,8 @@ def classes(figures: pd.DataFrame) -> dict:
     return out
 
 
-def round_choices(figures: pd.DataFrame, day: dt.date | None) -> tuple[list[dict], int | None]:
+def round_choices(rounds: Rounds, day: dt.date | None) -> tuple[list[dict], int | None]:
     """The rounds on record, oldest first, and the one a page shows first (the latest on or before ``day``)."""
-    rounds = Rounds.of(figures)
     choices = [{"round": r["round"], "date": r["date"], "individuals": r["individuals"],
                 "label": (_("round %(round)s, ", round=r["round"]) if r["round"] else "") + r["date"]}
                for r in (rounds.describe(i) for i in range(len(rounds.table)))]

@@ -27,7 +27,7 @@ from .exposure import (
 )
 from .graph import build_road_graph
 from .lengths import edge_speeds, geometry_key, precision, terrain_of, winding_factors
-from .vehicles import EdgeLimits
+from .vehicles import EdgeLimits, adjust_costs
 
 #: Snapping prefers the main network (the largest strongly connected component).  A point joins a
 #: road cut off from it (a pocket: a one-way dead end, roads not joined to the rest, the clipped
@@ -192,11 +192,9 @@ class Router:
         )
         #: edges where recent incidents weigh enough to call for caution
         self.incident_caution = self.incidents.risk >= weights.incident_caution
-        self._controlled = shapely.STRtree(
-            np.asarray(self.exposure.zones.geometry.values)[self.exposure.zones["status"].to_numpy() == "controlled"]
-        )
-        self._controlled_index = np.flatnonzero(self.exposure.zones["status"].to_numpy() == "controlled")
-        length = edges["length_m"].to_numpy()
+        controlled = self.exposure.zones["status"].to_numpy() == "controlled"
+        self._controlled = shapely.STRtree(np.asarray(self.exposure.zones.geometry.values)[controlled])
+        self._controlled_index = np.flatnonzero(controlled)
         current = roads.set_index(roads["id"].to_numpy())
         # the network's roads, in its row order, as they are now (a status or a name may have changed)
         self.road_status = current["status"].reindex(network.road_ids).fillna("open").to_numpy(dtype=object)
@@ -215,16 +213,18 @@ class Router:
         self.edge_seconds = network.edge_length / metres_per_s
         self.edge_seconds_range = np.c_[network.edge_length_range[:, 0] / (metres_per_s * SPEED_SPREAD[1]),
                                         network.edge_length_range[:, 1] / (metres_per_s * SPEED_SPREAD[0])]
-        self.edge_cost = {
-            mode: self.checkpoints.apply(edge_costs(
-                length, self.edge_status, self.exposure.inside_by_status, self.exposure.near_controlled_m,
-                weights, mode, incident_risk=self.incidents.risk,
-            ), mode)
-            for mode in (*MODES, "shortest")
-        }
+        self.edge_cost = self.risk_costs(self.edge_status, self.exposure.inside_by_status,
+                                         self.exposure.near_controlled_m, modes=(*MODES, "shortest"))
         arc_edge = network.graph.arc_edge
         self.engines = {mode: PathEngine(network.topology, cost[arc_edge]) for mode, cost in self.edge_cost.items()}
         self._oneway = network.oneway
+
+    def risk_costs(self, status: np.ndarray, inside_by_status: dict[str, np.ndarray], near_controlled_m: np.ndarray,
+                   *, modes: tuple[str, ...] = MODES) -> dict[str, np.ndarray]:
+        """Edge costs per mode on these statuses and zone figures (its own or a what-if's), as the router weighs."""
+        length = self.graph.edges["length_m"].to_numpy()
+        return {mode: adjust_costs(self, edge_costs(length, status, inside_by_status, near_controlled_m, self.weights,
+                                                    mode, incident_risk=self.incidents.risk), mode) for mode in modes}
 
     @property
     def tight(self) -> bool:

@@ -199,7 +199,7 @@ def _choropleth(data, names: list[str], day: str | None) -> Choropleth | None:
     """The displacement fill of the communes, when the figures are among the layers chosen."""
     if "displacement_figures" not in names or not len(data.layers["communes"]):
         return None
-    rounds, selected = round_choices(data.figures, dt.date.fromisoformat(day) if day else None)
+    rounds, selected = round_choices(data.displacement.rounds, dt.date.fromisoformat(day) if day else None)
     return Choropleth(api=url_for("figures.displacement"), rounds=rounds, selected=selected,
                       classes=classes(data.layers["displacement_figures"]))
 
