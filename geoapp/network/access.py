@@ -128,7 +128,8 @@ def _site_search(
     rows = np.where(use_u[:, None], acc[0::2] + _share(t, figures[e]), acc[1::2] + _share(1 - t, figures[e]))
     same = e == e0  # the hub's own edge: travel along it directly when that is cheaper
     if same.any():
-        direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
+        with np.errstate(invalid="ignore"):  # no way along a closed edge: inf, or nan where not moving
+            direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
         better = direct < cost[same]
         idx = np.flatnonzero(same)[better]
         cost[idx] = direct[better]
