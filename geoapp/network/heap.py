@@ -1,4 +1,4 @@
-"""A binary min-heap of (key, value) rows for the compiled searches (numba)."""
+"""Min-heaps for the compiled searches (numba): binary over (key, value) rows, 4-ary over key and value arrays."""
 
 from __future__ import annotations
 
@@ -43,3 +43,44 @@ def heap_pop(heap, size):
     heap[i, 0] = last_key
     heap[i, 1] = last_val
     return key, np.int64(val), size
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def heap4_push(keys, values, size, key, value):
+    """Push on a 4-ary min-heap kept in two arrays (shallower than a binary one: fewer moves per pop)."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 2
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        values[i] = values[parent]
+        i = parent
+    keys[i] = key
+    values[i] = value
+    return size + 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def heap4_pop(keys, values, size):
+    """Pop the smallest (key, value) of a 4-ary min-heap; returns key, value, new size."""
+    key, value = keys[0], values[0]
+    size -= 1
+    last_key, last_value = keys[size], values[size]
+    i = 0
+    while True:
+        first = 4 * i + 1
+        if first >= size:
+            break
+        best, best_key = first, keys[first]
+        for c in range(first + 1, min(first + 4, size)):
+            if keys[c] < best_key:
+                best, best_key = c, keys[c]
+        if last_key <= best_key:
+            break
+        keys[i] = best_key
+        values[i] = values[best]
+        i = best
+    keys[i] = last_key
+    values[i] = last_value
+    return key, value, size

@@ -13,7 +13,7 @@ import dataclasses
 import numba
 import numpy as np
 
-from .heap import heap_pop, heap_push
+from .heap import heap4_pop, heap4_push
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _target_ways(n, tgt, tgt_cost):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _reach_targets(heap, size, n, u, gu, first, way_target, way_cost, target_best):
+def _reach_targets(keys, values, size, n, u, gu, first, way_target, way_cost, target_best):
     """Node ``u`` has its final cost ``gu``: offer its targets, as heap entries numbered after the nodes.
 
     A target's key is raised to the next float up, so that every node costing as much as the target
@@ -73,7 +73,7 @@ def _reach_targets(heap, size, n, u, gu, first, way_target, way_cost, target_bes
         reach = gu + way_cost[w]
         if reach < target_best[j]:
             target_best[j] = reach
-            size = heap_push(heap, size, np.nextafter(reach, np.inf), n + j)
+            size = heap4_push(keys, values, size, np.nextafter(reach, np.inf), n + j)
     return size
 
 
@@ -90,37 +90,35 @@ def dijkstra_tree(indptr, head, cost, src, src_cost, tgt, tgt_cost):  # noqa: C9
     first, way_target, way_cost, remaining = _target_ways(n, tgt, tgt_cost)
     target_best = np.full(tgt.shape[0], np.inf)
     target_done = np.zeros(tgt.shape[0], dtype=np.bool_)
-    heap = np.empty((head.shape[0] + src.shape[0] + first[n] + 1, 2), dtype=np.float64)
+    capacity = head.shape[0] + src.shape[0] + first[n] + 1
+    keys, values = np.empty(capacity), np.empty(capacity, dtype=np.int64)
     order = np.empty(n, dtype=np.int64)
     settled = 0
     size = 0
     for i in range(src.shape[0]):
         if src_cost[i] < g[src[i]]:
             g[src[i]] = src_cost[i]
-            size = heap_push(heap, size, src_cost[i], src[i])
+            size = heap4_push(keys, values, size, src_cost[i], src[i])
     while size > 0 and remaining > 0:
-        key, u, size = heap_pop(heap, size)
+        key, u, size = heap4_pop(keys, values, size)
         if u >= n:  # a target: every node costing as much is settled
             if not target_done[u - n]:
                 target_done[u - n] = True
                 remaining -= 1
             continue
-        if closed[u]:
+        if key > g[u] or closed[u]:
             continue
         closed[u] = True
         order[settled] = u
         settled += 1
-        size = _reach_targets(heap, size, n, u, key, first, way_target, way_cost, target_best)
+        size = _reach_targets(keys, values, size, n, u, key, first, way_target, way_cost, target_best)
         for a in range(indptr[u], indptr[u + 1]):
-            c = cost[a]
-            if c == np.inf:
-                continue
+            nd = key + cost[a]  # inf for an impassable arc; never below a settled node's cost
             v = head[a]
-            nd = key + c
-            if nd < g[v] and not closed[v]:
+            if nd < g[v]:
                 g[v] = nd
                 pred_arc[v] = a
-                size = heap_push(heap, size, nd, v)
+                size = heap4_push(keys, values, size, nd, v)
     for v in range(n):
         if not closed[v]:
             g[v] = np.inf
@@ -169,17 +167,18 @@ def repair_tree(indptr, head, tail, cost, old_cost, old_g, old_pred, old_order, 
     first, way_target, way_cost, remaining = _target_ways(n, tgt, tgt_cost)
     target_best = np.full(tgt.shape[0], np.inf)
     target_done = np.zeros(tgt.shape[0], dtype=np.bool_)
-    heap = np.empty((2 * head.shape[0] + src.shape[0] + 2 * first[n] + 1, 2), dtype=np.float64)
+    capacity = 2 * head.shape[0] + src.shape[0] + 2 * first[n] + 1
+    keys, values = np.empty(capacity), np.empty(capacity, dtype=np.int64)
     size = 0
     for x in old_order:  # kept nodes reach their targets at their kept costs
         if kept[x]:
-            size = _reach_targets(heap, size, n, x, g[x], first, way_target, way_cost, target_best)
+            size = _reach_targets(keys, values, size, n, x, g[x], first, way_target, way_cost, target_best)
     for i in range(src.shape[0]):
         s = src[i]
         if src_cost[i] < g[s]:
             g[s] = src_cost[i]
             pred_arc[s] = -1
-            size = heap_push(heap, size, src_cost[i], s)
+            size = heap4_push(keys, values, size, src_cost[i], s)
     for a in range(head.shape[0]):
         x = tail[a]
         if not kept[x] or cost[a] == np.inf:
@@ -190,36 +189,33 @@ def repair_tree(indptr, head, tail, cost, old_cost, old_g, old_pred, old_order, 
             if nd < g[y]:
                 g[y] = nd
                 pred_arc[y] = a
-                size = heap_push(heap, size, nd, y)
+                size = heap4_push(keys, values, size, nd, y)
 
     closed = np.zeros(n, dtype=np.bool_)
     order = np.empty(n, dtype=np.int64)
     settled = 0
     last = -np.inf
     while size > 0 and remaining > 0:
-        key, u, size = heap_pop(heap, size)
+        key, u, size = heap4_pop(keys, values, size)
         last = key
         if u >= n:
             if not target_done[u - n]:
                 target_done[u - n] = True
                 remaining -= 1
             continue
-        if closed[u] or key > g[u]:
+        if key > g[u] or closed[u]:
             continue
         closed[u] = True
         order[settled] = u
         settled += 1
-        size = _reach_targets(heap, size, n, u, key, first, way_target, way_cost, target_best)
+        size = _reach_targets(keys, values, size, n, u, key, first, way_target, way_cost, target_best)
         for a in range(indptr[u], indptr[u + 1]):
-            c = cost[a]
-            if c == np.inf:
-                continue
+            nd = key + cost[a]
             v = head[a]
-            nd = key + c
-            if nd < g[v] and not closed[v]:
+            if nd < g[v]:
                 g[v] = nd
                 pred_arc[v] = a
-                size = heap_push(heap, size, nd, v)
+                size = heap4_push(keys, values, size, nd, v)
     if size > 0:  # stopped early: costs above the last one taken may still fall
         for v in range(n):
             if not closed[v] and g[v] > last:
