@@ -159,7 +159,7 @@ def repair_tree(indptr, head, tail, cost, old_cost, old_g, old_pred, old_order, 
             kept[x] = start[x] == old_start[x] and start[x] < np.inf
         else:
             kept[x] = kept[tail[a]] and cost[a] == old_cost[a]
-    for x in old_order:
+    for x in range(n):
         if kept[x]:
             g[x] = old_g[x]
             pred_arc[x] = old_pred[x]
@@ -170,9 +170,12 @@ def repair_tree(indptr, head, tail, cost, old_cost, old_g, old_pred, old_order, 
     capacity = 2 * head.shape[0] + src.shape[0] + 2 * first[n] + 1
     keys, values = np.empty(capacity), np.empty(capacity, dtype=np.int64)
     size = 0
-    for x in old_order:  # kept nodes reach their targets at their kept costs
-        if kept[x]:
-            size = _reach_targets(keys, values, size, n, x, g[x], first, way_target, way_cost, target_best)
+    for j in range(tgt.shape[0]):  # kept nodes reach their targets at their kept costs
+        for k in range(tgt.shape[1]):
+            x = tgt[j, k]
+            if x >= 0 and kept[x] and tgt_cost[j, k] < np.inf and g[x] + tgt_cost[j, k] < target_best[j]:
+                target_best[j] = g[x] + tgt_cost[j, k]
+                size = heap4_push(keys, values, size, np.nextafter(target_best[j], np.inf), n + j)
     for i in range(src.shape[0]):
         s = src[i]
         if src_cost[i] < g[s]:
