@@ -144,21 +144,22 @@ def repair_tree(indptr, head, tail, cost, old_cost, old_g, old_pred, old_order, 
     n = indptr.shape[0] - 1
     g = np.full(n, np.inf)
     pred_arc = np.full(n, -1, dtype=np.int64)
-    start = np.full(n, np.inf)
-    for i in range(src.shape[0]):
-        start[src[i]] = min(start[src[i]], src_cost[i])
-    old_start = np.full(n, np.inf)
-    for i in range(old_src.shape[0]):
-        old_start[old_src[i]] = min(old_start[old_src[i]], old_src_cost[i])
     # kept nodes: the old tree's, parents first (its settle order)
     kept = np.zeros(n, dtype=np.bool_)
     for i in range(old_order.shape[0]):
         x = old_order[i]
         a = old_pred[x]
-        if a < 0:  # a root: kept when it starts at the same cost
-            kept[x] = start[x] == old_start[x] and start[x] < np.inf
-        else:
+        if a >= 0:
             kept[x] = kept[tail[a]] and cost[a] == old_cost[a]
+        else:  # a root: kept when it starts at the same cost (sources are few)
+            start, old_start = np.inf, np.inf
+            for k in range(src.shape[0]):
+                if src[k] == x:
+                    start = min(start, src_cost[k])
+            for k in range(old_src.shape[0]):
+                if old_src[k] == x:
+                    old_start = min(old_start, old_src_cost[k])
+            kept[x] = start == old_start and start < np.inf
     for x in range(n):
         if kept[x]:
             g[x] = old_g[x]
@@ -246,24 +247,26 @@ def _sums_ordered(order, pred_arc, tail, arc_row, figures, init_nodes, init_rows
     n = pred_arc.shape[0]
     n_fig = figures.shape[1]
     need = np.zeros(n, dtype=np.bool_)
+    used = 0
     for i in range(wanted.shape[0]):
-        need[wanted[i]] = True
+        if not need[wanted[i]]:
+            need[wanted[i]] = True
+            used += 1
     for i in range(order.shape[0] - 1, -1, -1):
         v = order[i]
-        if need[v] and pred_arc[v] >= 0:
+        if need[v] and pred_arc[v] >= 0 and not need[tail[pred_arc[v]]]:
             need[tail[pred_arc[v]]] = True
-    slot = np.full(n, -1, dtype=np.int64)
-    used = 0
-    for i in range(order.shape[0]):
-        if need[order[i]]:
-            slot[order[i]] = used
             used += 1
+    slot = np.full(n, -1, dtype=np.int64)
     acc = np.zeros((used, n_fig))
-    for i in range(order.shape[0]):
+    used = 0
+    for i in range(order.shape[0]):  # parents first: a parent has its slot and sum before its children
         v = order[i]
-        s = slot[v]
-        if s < 0:
+        if not need[v]:
             continue
+        s = used
+        slot[v] = s
+        used += 1
         a = pred_arc[v]
         if a >= 0:
             p = slot[tail[a]]
