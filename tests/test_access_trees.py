@@ -1,5 +1,8 @@
-"""One-to-many access trees: stopped and repaired trees keep a full search's costs, and each site's
-figures are those of the route looked up to it alone."""
+"""Access trees: stopped and repaired trees keep a full search's costs; site figures equal lone routes'.
+
+A tree stopped at its targets, or repaired for other costs, must give the costs a full Dijkstra
+gives; each site's cost, distance, time and exposure must be those of the route looked up to it.
+"""
 
 from __future__ import annotations
 
