@@ -207,7 +207,7 @@ def reweight_bench(network: RoadNetwork, roads, zones, incidents, repeats: int =
             "incidents": len(incidents), "incidents_median_ms": ms(statistics.median(spread))}
 
 
-def access_bench(router: Router, rng: np.random.Generator, n_sites: int, repeats: int = 5) -> dict:
+def access_bench(router: Router, rng: np.random.Generator, n_sites: int, repeats: int = 11) -> dict:
     xy = router.network.topology.xy
     jitter = rng.normal(0, 150, (n_sites, 2))
     points = shapely.points(xy[rng.integers(0, len(xy), n_sites)] + jitter)
@@ -218,13 +218,17 @@ def access_bench(router: Router, rng: np.random.Generator, n_sites: int, repeats
     hubs = passable_nodes(router, "avoid")
     warm = router.snap(shapely.Point(xy[hubs[0]]))
     access_by_mode(router, router.engines, router.edge_cost, figures, warm, snaps)  # compile before timing
-    times = []
+    times, cpu, unsafe = [], [], []
     for _ in range(repeats):
         hub = router.snap(shapely.Point(xy[rng.choice(hubs)]))
-        start = time.perf_counter()
-        access_by_mode(router, router.engines, router.edge_cost, figures, hub, snaps)  # as /api/access does
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        found = access_by_mode(router, router.engines, router.edge_cost, figures, hub, snaps)  # as /api/access does
         times.append(time.perf_counter() - start)
-    return {"sites": n_sites, "repeats": repeats, "median_ms": ms(statistics.median(times)), "max_ms": ms(max(times))}
+        cpu.append(time.thread_time() - start_cpu)
+        unsafe.append(int((~np.isfinite(found["avoid"][0])).sum()))
+    # CPU time of this thread too: on a shared machine the wall-clock figure counts other programs' turns
+    return {"sites": n_sites, "repeats": repeats, "median_ms": ms(statistics.median(times)), "max_ms": ms(max(times)),
+            "median_cpu_ms": ms(statistics.median(cpu)), "median_least_risk_sites": int(statistics.median(unsafe))}
 
 
 TODAY = dt.date(2026, 1, 1)  # fixed, so that the synthetic incidents weigh the same in every run
@@ -289,8 +293,9 @@ def network_report(label: str, roads, zones, args, rng, settings) -> dict:
           f"max {rw['max_ms']} ms   [target <= 1000]; of which {rw['incidents']:,} incidents spread on edges: "
           f"median {rw['incidents_median_ms']} ms")
     out["access"] = ac = access_bench(router, rng, args.sites)
-    print(f"access analysis, one hub to {ac['sites']} sites (avoid, then least-risk for the rest): median "
-          f"{ac['median_ms']} ms, max {ac['max_ms']} ms   [target <= 100]")
+    print(f"access analysis, one hub to {ac['sites']} sites (avoid, then least-risk for the "
+          f"{ac['median_least_risk_sites']} it cannot reach): median {ac['median_ms']} ms, max {ac['max_ms']} ms "
+          f"(median CPU time {ac['median_cpu_ms']} ms)   [target <= 100]")
     return out
 
 

@@ -259,14 +259,16 @@ def _site_rows(data: Dataset, settings: Settings, result: dict, exact: bool, edg
     rows = np.where(reachable[:, None], safe_rows, risk_rows)
     unboarded = unboarded_note(data, router) if "legs_m" in result else None
     site_closed = edge_status[snaps.edge] == "closed"
+    # columns read once: a column looked up per site cost more than the whole access search
+    names = zip(*(sites[k].tolist() for k in ("id", "name", "commune", "individuals")), strict=True)
     out = []
-    for i in range(len(sites)):
-        figures = dict(zip(FIGURES, rows[i, :len(FIGURES)], strict=True))
+    for i, (site_id, name, commune, individuals) in enumerate(names):
+        figures = dict(zip(FIGURES, rows[i, :len(FIGURES)].tolist(), strict=True))
         entry = {
-            "id": sites["id"].iat[i],
-            "name": sites["name"].iat[i],
-            "commune": plain(sites["commune"].iat[i]),
-            "individuals": plain(sites["individuals"].iat[i]),
+            "id": site_id,
+            "name": name,
+            "commune": plain(commune),
+            "individuals": plain(individuals),
         }
         if exact:
             entry["snap_distance_m"] = round(float(snaps.distance_m[i]), 1)

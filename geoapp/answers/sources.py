@@ -17,12 +17,35 @@ def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> l
     out = []
     for name, ids in used.items():
         frame = data.layers[name]
-        if ids is not None:
-            frame = frame[frame["id"].isin(list(dict.fromkeys(ids))).to_numpy()]
-        citations = sorted({str(s).strip() for s in frame["source"].dropna()} - {""})
+        if ids is None:
+            features, citations = _whole_layer(data, name)
+        else:
+            # only the column read: taking whole rows cost more than the answer's search
+            source = frame["source"][frame["id"].isin(list(dict.fromkeys(ids))).to_numpy()]
+            features, citations = len(source), _citations(source)
         out.append({"layer": name, "title": layer_title(name), "as_of": data.as_of[name],
-                    "features": len(frame), "citations": citations})
+                    "features": features, "citations": citations})
     return out
+
+
+#: a whole layer's count and citations by (data version, layer): the same for every answer on that
+#: data (an access answer weighs every road; on a large network reading them took longer than its search)
+_WHOLE: dict[tuple[str, str], tuple[int, list[str]]] = {}
+
+
+def _whole_layer(data: Dataset, name: str) -> tuple[int, list[str]]:
+    key = (data.version, name)
+    found = _WHOLE.get(key)
+    if found is None:
+        if len(_WHOLE) > 64:  # old data versions
+            _WHOLE.clear()
+        source = data.layers[name]["source"]
+        found = _WHOLE[key] = (len(source), _citations(source))
+    return found[0], list(found[1])
+
+
+def _citations(source) -> list[str]:
+    return sorted({str(s).strip() for s in source.dropna().unique()} - {""})
 
 
 def route_sources(data: Dataset, routes: list[dict]) -> list[dict]:

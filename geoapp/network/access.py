@@ -1,21 +1,22 @@
 """One-to-many access: which sites a hub reaches safely, only with risk, or not at all.
 
-One tree search per mode from the hub, stopped once every site's edge ends are settled; each site's
-distance, time and exposure are summed along the search tree in one compiled pass, so no route is
-rebuilt per site.
+One tree search from the hub in ``avoid`` mode, stopped once every site's cost is known; the
+``least_risk`` tree for the sites it cannot reach is that tree repaired where the costs differ.  Each
+site's distance, time and exposure are summed along the tree's branches to the sites in one compiled
+pass, each branch once, so no route is rebuilt per site.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-import numba
 import numpy as np
 import shapely
 
 from .checkpoints import FIGURE_NAMES as CHECKPOINT_FIGURES
 from .engine import PathEngine
 from .routing import Router, Snap
+from .trees import Tree, path_sums
 
 #: Columns of the per-edge figures summed along routes.
 FIGURES = ("length_m", "seconds", "dangerous_road_m", "blocked_road_m", "inside_controlled_m",
@@ -84,6 +85,15 @@ def access_figures(
     graph's (roads plus sea and air legs: ``legs.LegNetwork.access_arcs``); ``figures`` then has a
     row for each leg after the road edges' rows.
     """
+    cost, rows, _ = _site_search(router, engine, edge_cost, figures, hub, sites, arcs=arcs)
+    return cost, rows
+
+
+def _site_search(
+    router: Router, engine: PathEngine, edge_cost: np.ndarray, figures: np.ndarray, hub: Snap, sites: SiteSnaps, *,
+    arcs: tuple[np.ndarray, np.ndarray] | None = None, repair: Tree | None = None,
+) -> tuple[np.ndarray, np.ndarray, Tree | None]:
+    """``access_figures``, with the search tree (None: the hub leaves no way); ``repair``: see ``PathEngine.tree``."""
     g = router.graph
     arc_tail, arc_row = (g.arc_tail, g.arc_edge) if arcs is None else arcs
     u, v = router.network.u, router.network.v
@@ -97,46 +107,34 @@ def access_figures(
             starts[node] = (c, share)
     n_fig = figures.shape[1]
     if not starts:
-        return np.full(len(sites.edge), np.inf), np.zeros((len(sites.edge), n_fig))
-    wanted = np.unique(np.r_[u[sites.edge], v[sites.edge]])
-    tree = engine.tree({node: c for node, (c, _) in starts.items()}, targets=wanted)
-    init_nodes = np.fromiter(starts, dtype=np.int64)
-    init_rows = _share(np.array([share for _, share in starts.values()]), figures[[e0] * len(starts)])
-    acc = _accumulate(tree.order, tree.pred_arc, arc_tail, arc_row, figures, init_nodes, init_rows)
-
+        return np.full(len(sites.edge), np.inf), np.zeros((len(sites.edge), n_fig)), None
     e, t = sites.edge, sites.fraction
     fwd = edge_cost[e]
     back = np.where(oneway[e], np.inf, edge_cost[e])
     with np.errstate(invalid="ignore"):
-        via_u = tree.cost[u[e]] + np.where(t > 0, t * fwd, 0.0)
-        via_v = tree.cost[v[e]] + np.where(t < 1, (1 - t) * back, 0.0)
+        part_u = np.where(t > 0, t * fwd, 0.0)  # from the edge's start node to the site
+        part_v = np.where(t < 1, (1 - t) * back, 0.0)
+    ends = np.c_[u[e], v[e]]
+    tree = engine.tree({node: c for node, (c, _) in starts.items()}, targets=ends, end_cost=np.c_[part_u, part_v],
+                       repair=repair)
+    init_nodes = np.fromiter(starts, dtype=np.int64)
+    init_rows = _share(np.array([share for _, share in starts.values()]), figures[[e0] * len(starts)])
+    acc = path_sums(tree, arc_tail, arc_row, figures, init_nodes, init_rows, ends.ravel())
+
+    via_u = tree.cost[u[e]] + part_u
+    via_v = tree.cost[v[e]] + part_v
     use_u = via_u <= via_v
     cost = np.where(use_u, via_u, via_v)
-    rows = np.where(use_u[:, None], acc[u[e]] + _share(t, figures[e]), acc[v[e]] + _share(1 - t, figures[e]))
+    rows = np.where(use_u[:, None], acc[0::2] + _share(t, figures[e]), acc[1::2] + _share(1 - t, figures[e]))
     same = e == e0  # the hub's own edge: travel along it directly when that is cheaper
     if same.any():
-        direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
+        with np.errstate(invalid="ignore"):  # no way along a closed edge: inf, or nan where not moving
+            direct = np.where(t[same] >= t0, (t[same] - t0) * fwd[same], (t0 - t[same]) * back[same])
         better = direct < cost[same]
         idx = np.flatnonzero(same)[better]
         cost[idx] = direct[better]
         rows[idx] = _share(np.abs(t[idx] - t0), figures[e[idx]])
-    return cost, rows
-
-
-@numba.njit(cache=True, nogil=True)
-def _accumulate(order, pred_arc, tail, arc_edge, figures, init_nodes, init_rows):
-    """Sum edge figures along the search tree, parents before children (settle order)."""
-    acc = np.zeros((pred_arc.shape[0], figures.shape[1]))
-    for i in range(init_nodes.shape[0]):
-        acc[init_nodes[i]] = init_rows[i]
-    for v in order:
-        a = pred_arc[v]
-        if a >= 0:
-            parent = tail[a]
-            edge = arc_edge[a]
-            for k in range(figures.shape[1]):
-                acc[v, k] = acc[parent, k] + figures[edge, k]
-    return acc
+    return cost, rows, tree
 
 
 def access_by_mode(
@@ -145,16 +143,18 @@ def access_by_mode(
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Best routes to every site: ``avoid`` mode first, ``least_risk`` for the sites it cannot reach.
 
-    The second search stops as soon as those few sites are settled.  ``arcs``: see ``access_figures``.
+    The second search repairs the first tree (costs differ only on the few edges ``avoid`` cannot
+    take or weighs otherwise) and stops once those sites are decided.  ``arcs``: see ``access_figures``.
     """
-    safe_cost, safe_rows = access_figures(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites,
-                                          arcs=arcs)
+    safe_cost, safe_rows, tree = _site_search(router, engines["avoid"], edge_cost["avoid"], figures, hub, sites,
+                                              arcs=arcs)
     risk_cost = np.full_like(safe_cost, np.inf)
     risk_rows = np.zeros_like(safe_rows)
     missing = ~np.isfinite(safe_cost)
+    same_topology = engines["avoid"].topology is engines["least_risk"].topology
     if missing.any():
         subset = sites.subset(missing)
-        cost, rows = access_figures(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset,
-                                    arcs=arcs)
+        cost, rows, _ = _site_search(router, engines["least_risk"], edge_cost["least_risk"], figures, hub, subset,
+                                     arcs=arcs, repair=tree if same_topology else None)
         risk_cost[missing], risk_rows[missing] = cost, rows
     return {"avoid": (safe_cost, safe_rows), "least_risk": (risk_cost, risk_rows)}
