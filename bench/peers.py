@@ -121,6 +121,8 @@ def pick_pairs(network: RoadNetwork, roads, zones, count: int, rng: np.random.Ge
     metric_zones = shapely.union_all(np.asarray(zones.to_crs(g.edges.crs).geometry.values))
     far = shapely.distance(metric_zones, shapely.points(xy)) > 100.0
     ok = np.flatnonzero(main & on_grid & far)
+    if len(ok) < 2:
+        raise SystemExit("no two nodes of the main network lie 100 m or more from every zone: fewer zones (--zones)")
     cap = np.array(to_lonlat.transform(*capital_of(roads), direction="INVERSE"))
     near = ok[np.hypot(*(xy[ok] - cap).T) < 15_000]
     half = count // 2
@@ -195,6 +197,12 @@ def network_run(label: str, roads, args, rng: np.random.Generator, settings: Set
              zone_sets.items()}
     (work / "job.json").write_text(json.dumps({"pbf": str(pbf), "pairs": lonlat.tolist(), "zones": rings,
                                                   "ch_timeout_s": args.ch_timeout}))
+    if args.write_only:
+        for k, zones in zone_sets.items():
+            zones.to_file(work / f"zones-{k}.geojson", driver="GeoJSON")
+        print(f"   network, pairs (job.json) and zones (zones-N.geojson) written to {work}")
+        return {"nodes": network.graph.n_nodes, "osm_nodes": len(segments["node_id"]), "pairs": len(pairs),
+                "written_to": str(work)}
     print(f"   {network.graph.n_nodes:,} graph nodes, {len(pairs)} pairs; peers: building (cached) and querying",
           flush=True)
     peers = run_peers(args.peers_python, work)
@@ -285,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=0.001, help="relative length tolerance (plus 5 m)")
     parser.add_argument("--ch-timeout", type=float, default=120.0,
                         help="seconds osrm-contract (CH) may take; beyond, osrm_ch is reported as not built")
+    parser.add_argument("--write-only", action="store_true",
+                        help="write the network (PBF), pairs and zones (GeoJSON) under --cache, and stop")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--peers-python", type=Path, default=ROOT / ".venv-peers" / "bin" / "python")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / "cache")
@@ -292,11 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     rng = np.random.default_rng(args.seed)
+    load_start = os.getloadavg()[0]
     roads = bench_roads(args.nodes, None)
     results = network_run("synthetic", roads, args, rng, settings)
-    results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
     if args.osm:
         results["osm"] = network_run(args.osm.name.split(".")[0], bench_roads(0, args.osm), args, rng, settings)
+    # the machine is shared: its load says how much the absolute figures may be off (ratios hold better)
+    results["machine"] = {"cpus": os.cpu_count(), "load_avg_1m_start": round(load_start, 2),
+                          "load_avg_1m_end": round(os.getloadavg()[0], 2)}
+    if args.write_only:
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print(f"results written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
