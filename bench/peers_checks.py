@@ -13,6 +13,8 @@ from geoapp.safety import CONTROLLED_TOLERANCE_M
 #: a route "crosses" a zone when it runs more than this many metres inside one (an edge touching a
 #: zone's edge, or a corner cut by less, is not a crossing for the router either)
 CROSSING_M = CONTROLLED_TOLERANCE_M
+#: an answer whose end the engine moved farther than this from the node asked answers another question
+MOVED_M = 5.0
 #: absolute slack on top of the relative length tolerance (per-edge rounding of the peers)
 LENGTH_SLACK_M = 5.0
 
@@ -20,9 +22,12 @@ LENGTH_SLACK_M = 5.0
 def summary(answers: dict) -> dict:
     """p50/p90/p99 (ms) and the number of pairs with no route."""
     t = np.asarray(answers["ms"], dtype=float)
-    return {"p50_ms": round(float(np.percentile(t, 50)), 3), "p90_ms": round(float(np.percentile(t, 90)), 3),
-            "p99_ms": round(float(np.percentile(t, 99)), 3), "mean_ms": round(float(t.mean()), 3),
-            "fail": int(len(t) - np.count_nonzero(answers["found"]))}
+    out = {"p50_ms": round(float(np.percentile(t, 50)), 3), "p90_ms": round(float(np.percentile(t, 90)), 3),
+           "p99_ms": round(float(np.percentile(t, 99)), 3), "mean_ms": round(float(t.mean()), 3),
+           "fail": int(len(t) - np.count_nonzero(answers["found"]))}
+    if "moved_m" in answers:  # routes that start or end more than 5 m from the node asked (moved by snapping)
+        out["ends_moved"] = sum(m is not None and m > MOVED_M for m in answers["moved_m"])
+    return out
 
 
 def decode_polyline6(text: str) -> np.ndarray:

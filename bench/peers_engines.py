@@ -168,7 +168,7 @@ def build_osrm_ch(work: Path, timeout_s: float) -> dict:
 def osrm_queries(engine, pairs: list) -> dict:
     import osrm
 
-    out: dict = {"ms": [], "found": [], "length_m": [], "shape": []}
+    out: dict = {"ms": [], "found": [], "length_m": [], "shape": [], "moved_m": []}
     for k, (a_lon, a_lat, b_lon, b_lat) in enumerate([pairs[0], *pairs]):
         params = osrm.RouteParameters(coordinates=[(a_lon, a_lat), (b_lon, b_lat)], geometries="polyline6",
                                       overview="full", generate_hints=False)
@@ -185,8 +185,11 @@ def osrm_queries(engine, pairs: list) -> dict:
             out["found"].append(False)
             out["length_m"].append(None)
             out["shape"].append(None)
+            out["moved_m"].append(None)
             continue
         route = answer["routes"][0]
+        # OSRM snaps each end to the nearest road it can route on: away from a node cut off by closures
+        out["moved_m"].append(max(float(w["distance"]) for w in answer["waypoints"]))
         out["found"].append(True)
         out["length_m"].append(float(route["distance"]))
         out["shape"].append(str(route["geometry"]))

