@@ -6,16 +6,20 @@ with ``--osm``) is written as an OSM PBF both peers build from: coordinates roun
 (what OSRM keeps), a junction wherever ways share a node, ``oneway=yes`` where our roads are one-way.
 - us: the project's Router in ``avoid`` mode with only the zones (all ``controlled``, no road
   statuses, no incidents, no nearness penalty: cost = length, inf for an edge entering a zone by
-  more than ``safety.CONTROLLED_TOLERANCE_M``); timed as a whole lookup (snap, search, geometry).
+  more than ``safety.CONTROLLED_TOLERANCE_M``); timed as a whole lookup (snap, search, geometry,
+  exposure), after the background cost bounds, as a serving process answers; the search alone too.
 - Valhalla: ``auto`` costing with ``shortest: true`` and the zones as ``exclude_polygons``.
 - OSRM (weight = distance, bench/peers_distance.lua): CH and MLD with no exclusion ("open"; CH only
   when ``osrm-contract`` finishes within ``--ch-timeout``); MLD with every segment touching a zone
   closed (speed 0) and ``osrm-customize`` re-run on a copy ("closed").
-Lengths: ours are lengths in the metric CRS (UTM 18N, within 0.05% of the geodesic over Haiti),
-the peers' are on the sphere and Valhalla rounds each edge to the metre: they must agree within
-``--tolerance`` (0.3%) + 10 m.  Answers are checked, not only timed: no route of ours or
-Valhalla's runs more than 1 m inside a zone; our costs equal scipy's plain Dijkstra on the same
-arc costs; where Valhalla finds a route we find one of the same length.
+Lengths: ours are measured in the metric CRS (UTM 18N, within 0.05% of the ellipsoid over Haiti),
+OSRM's on a sphere, and Valhalla's reported lengths run about 0.3% long (its edge lengths): every
+route is therefore measured with one ruler, its geometry on the WGS 84 ellipsoid, and ours must be
+no longer than theirs and agree within ``--tolerance`` (0.1%) + 5 m.  Answers are checked, not only
+timed: no route of ours or Valhalla's runs more than 1 m inside a zone; our costs equal scipy's
+plain Dijkstra on the same arc costs (``--check-pairs``); where Valhalla (or OSRM with closures)
+finds a route we find one of the same length; OSRM answers whose ends it moved more than 5 m off
+the node asked (snapped away from a node the closures cut off) are counted.
 
 The peers run in a Python 3.12 environment (``.venv-peers``, made by ``make bench-peers`` from
 requirements/peers.txt) through bench/peers_engines.py; their builds are cached under
