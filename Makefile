@@ -9,7 +9,7 @@ PORT   ?= 8000
 I18N   := geoapp/i18n
 export HOST PORT
 
-.PHONY: run test test-fast lint typecheck validate bench fuzz load lock messages clean
+.PHONY: run test test-fast lint typecheck validate bench bench-peers fuzz load lock messages clean
 
 run: $(VENV)/.installed
 	$(BIN)/geoapp serve --host $(HOST) --port $(PORT)
@@ -42,6 +42,23 @@ $(VENV)/.installed-bench: requirements/test.txt pyproject.toml | $(VENV)/bin/pyt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/pybabel -q compile -d $(I18N)/translations
 	touch $@ $(VENV)/.installed
+
+# Us vs Valhalla vs OSRM on one network, pairs and zones (bench/peers.py; PEERS_ARGS="--nodes 50000 --pairs 200"
+# for a quick run).  The peers ship Python 3.12 wheels only: they get their own environment, .venv-peers, from
+# requirements/peers.txt (PEERS_PYTHON: a Python 3.12 or newer; found on PATH or among pyenv's versions).
+PEERS_VENV   := .venv-peers
+PEERS_PYTHON ?= $(shell python3.12 -c '' >/dev/null 2>&1 && echo python3.12 || \
+	ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12 2>/dev/null | tail -1)
+bench-peers: $(VENV)/.installed-bench $(PEERS_VENV)/.installed
+	$(BIN)/python bench/peers.py --peers-python $(PEERS_VENV)/bin/python $(PEERS_ARGS)
+
+$(PEERS_VENV)/.installed: requirements/peers.txt
+	@$(PEERS_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 || { \
+		echo "make bench-peers needs Python 3.12 or newer (pyvalhalla and osrm-bindings ship cp312 wheels only):"; \
+		echo "install python3.12, or give its path: make bench-peers PEERS_PYTHON=/path/to/python3.12"; exit 1; }
+	test -x $(PEERS_VENV)/bin/python || $(PEERS_PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/peers.txt
+	touch $@
 
 load: $(VENV)/.installed
 	bash scripts/load.sh 60
@@ -88,4 +105,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d $(I18N)/translations
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache
+	rm -rf $(VENV) $(PEERS_VENV) bench/cache instance .pytest_cache .mypy_cache

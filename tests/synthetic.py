@@ -172,3 +172,55 @@ def synthetic_roads_count(count: int = 20_000, *, seed: int = 42) -> gpd.GeoData
         side += 1
         roads = synthetic_roads(side, seed=seed)
     return roads.iloc[:count].reset_index(drop=True)
+
+
+def capital_of(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """The 'capital' (lon, lat) the synthetic zones and incidents cluster around."""
+    minx, miny, maxx, maxy = roads.total_bounds
+    return np.array([minx + 0.7 * (maxx - minx), miny + 0.4 * (maxy - miny)])
+
+
+def neighbourhood_zones(roads: gpd.GeoDataFrame, *, count: int = 100, seed: int = 17, min_vertices: int = 16,
+                        max_vertices: int = 64, across_km: tuple[float, float] = (0.5, 3.0)) -> gpd.GeoDataFrame:
+    """``count`` controlled zones shaped and sized like Port-au-Prince neighbourhoods, for peer benchmarks.
+
+    Each is an irregular star-shaped ring of ``min_vertices``-``max_vertices`` vertices, ``across_km``
+    across (its widest extent), three in four around a 'capital', the rest anywhere on the network.
+    The first k zones of a draw are the draw with ``count=k``: 20, 50 and 100 zones nest.
+    """
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = roads.total_bounds
+    capital = capital_of(roads)
+    geoms = []
+    for k in range(count):
+        if k % 4 == 3:
+            centre = rng.uniform([minx, miny], [maxx, maxy])
+        else:
+            centre = rng.normal(capital, [0.06, 0.04])
+        n = int(rng.integers(min_vertices, max_vertices + 1))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        lobes = angles[:, None] * rng.integers(2, 6, 2) + rng.uniform(0, 2 * np.pi, 2)  # two smooth bulges
+        wobble = 1 + 0.3 * np.sin(lobes).sum(axis=1) / 2
+        radius = wobble * rng.uniform(0.85, 1.0, n)
+        # scale so that the widest extent is the drawn size; degrees from km at the zone's latitude
+        ring = np.c_[np.cos(angles) * radius, np.sin(angles) * radius]
+        span = np.ptp(ring, axis=0).max()
+        size_km = rng.uniform(*across_km)
+        km = ring * (size_km / span)
+        lon = centre[0] + km[:, 0] / (111.32 * np.cos(np.radians(centre[1])))
+        lat = centre[1] + km[:, 1] / 110.57
+        geoms.append(shapely.Polygon(np.c_[lon, lat]))
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"nz{k}" for k in range(count)],
+            "name": [f"neighbourhood {k}" for k in range(count)],
+            "status": "controlled",
+            "as_of": "2025-03-31",
+            "source": "synthetic",
+            "confidence": "high",
+            "notes": "",
+            "group": "synthetic group",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
