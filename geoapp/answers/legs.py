@@ -21,6 +21,7 @@ from ..io.geojson import cell_number, cell_text
 from ..layers import status_label
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
 from ..network.routing import Route, Router, Snap
+from ..network.timetable import timed_trip
 from ..safety import route_verdict
 from ..settings import Settings
 
@@ -116,12 +117,17 @@ def curfews(settings: Settings) -> tuple[Curfew, ...]:
 
 
 def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str, ...], road: Route | None, *,
-             edge_cost=None, suspended=(), closed_ports=(), router: Router | None = None) -> Trip | None:
+             edge_cost=None, suspended=(), closed_ports=(), router: Router | None = None,
+             depart: dt.datetime | None = None) -> Trip | None:
     """The best trip in ``modes`` (the road route as it is when only roads are asked or no leg helps).
 
     ``router``: a vehicle's or season's copy of the data's (its roads, speeds and the legs it boards).
+    With ``depart``, legs are weighed by their actual waits (``network.timetable``), else by their average ones.
     """
     router = router or data.router
+    if any(m in LEG_MODES for m in modes) and data.legs is not None and depart is not None:
+        return timed_trip(data.legs.over(router), snaps["from"], snaps["to"], mode, modes, depart,
+                          edge_cost=edge_cost, suspended=suspended, closed_ports=closed_ports)
     if any(m in LEG_MODES for m in modes) and data.legs is not None:
         return data.legs.over(router).trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost,
                                            suspended=suspended, closed_ports=closed_ports)
@@ -339,7 +345,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
     trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road,
-                                                                             router=router)
+                                                                             router=router, depart=depart)
     start, end = ((answer[k].get("near") or {}).get("name") or _(label)
                   for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
     ends = (str(start), str(end))
@@ -352,7 +358,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     dark = depart is not None and _in_the_dark(data, settings, trip, depart)
     if dark:  # dangerous roads weigh more after dark: search again with those costs
         trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode, router),
-                        router=router) or trip
+                        router=router, depart=depart) or trip
     stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
@@ -393,6 +399,13 @@ def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stag
     if feature is not None:
         feature["properties"]["timing"] = summary
         _stretch_times(feature["properties"].get("itinerary") or [], stages)
+        if trip.uses_legs and data.legs is not None:  # the timetable's waits, not the schedules' averages
+            shift = round(sum(row["transfer_s"] + row["wait_s"] + row["duration_s"] for row in stages
+                              if row["mode"] != "road") - sum(data.legs.leg_seconds(s.leg) for s in trip.stages
+                                                              if s.mode != "road"))
+            props = feature["properties"]
+            props["duration_s"] += shift
+            props["duration_range_s"] = [v + shift for v in props["duration_range_s"]]
 
 
 def _stretch_times(itinerary: list[dict], stages: list[dict]) -> None:
