@@ -157,3 +157,18 @@ def test_departures_follow_haitis_clock_across_daylight_saving(data):
     row = table.departures(depart)[flight]
     ahead = row[np.isfinite(row) & (row >= 0)]
     assert list(ahead[:3]) == [0.0, 23 * 3600.0, 47 * 3600.0]
+
+
+def test_with_curfew_avoid_the_search_starts_when_the_curfew_ends():
+    """Leaving at 04:00 under a 19:00-06:00 curfew: on the road at 06:00, too late for the 07:00 barge."""
+    settings = Settings(curfew="19:00-06:00")
+    data = build_dataset(layers(), settings, today=TODAY)
+    depart = at(MONDAY, 4)
+    waits = route_lookup(data, settings, MAINLAND, TO, today=TODAY, modes=("road", "sea", "air"), depart=depart,
+                         curfew="avoid")
+    assert waits["decided_by"] == [FLIGHT] and waits["legs"][0]["depart"] == "2025-04-14T06:00-04:00"
+    assert waits["legs"][1]["depart"] == "2025-04-14T08:00-04:00" and waits["timing"]["curfew_wait_s"] == 7200
+    # told of the curfew only, the traveller leaves at 04:00 and catches the barge
+    told = route_lookup(data, settings, MAINLAND, TO, today=TODAY, modes=("road", "sea", "air"), depart=depart)
+    assert told["decided_by"] == [BARGE] and told["legs"][1]["depart"] == "2025-04-14T07:00-04:00"
+    assert told["legs"][0]["curfew"] == [{"hours": "19:00-06:00", "area": None}]

@@ -344,8 +344,9 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
         return answer
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
+    start_clock = _search_start(settings, depart, curfew_mode)
     trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road,
-                                                                             router=router, depart=depart)
+                                                                             router=router, depart=start_clock)
     start, end = ((answer[k].get("near") or {}).get("name") or _(label)
                   for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
     ends = (str(start), str(end))
@@ -358,7 +359,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     dark = depart is not None and _in_the_dark(data, settings, trip, depart)
     if dark:  # dangerous roads weigh more after dark: search again with those costs
         trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode, router),
-                        router=router, depart=depart) or trip
+                        router=router, depart=start_clock) or trip
     stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
@@ -384,6 +385,18 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
                    reasons=reasons)
     answer["reasons"] = reasons
     return answer
+
+
+def _search_start(settings: Settings, depart: dt.datetime | None, curfew_mode: str) -> dt.datetime | None:
+    """When the trip search starts its clock: with ``curfew=avoid``, leaving in the national curfew waits for its end.
+
+    The timeline waits so too; curfews met later on the way are applied to the trip found, not searched.
+    """
+    if depart is None or curfew_mode != "avoid":
+        return depart
+    inside = [e for c in curfews(settings) if c.area is None
+              for s, e in c.windows(depart, after(depart, 1.0)) if s <= depart < e]
+    return max(inside, default=depart)
 
 
 def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stages: list[dict], depart: dt.datetime,

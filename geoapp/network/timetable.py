@@ -78,6 +78,7 @@ class Timetable:
             for t in schedule.times or default:
                 self.at[i, clock.index(t)] = True
         self._bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._rate: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def departures(self, depart: dt.datetime) -> np.ndarray:
@@ -119,35 +120,96 @@ class Timetable:
         t = self.legs.topology
         return self._bounds.get(mode, (t.lm_from, t.lm_to))
 
+    def cost_per_second(self, mode: str) -> float:
+        """The least cost a second of a trip can add in ``mode``: the cheapest road per second, or a leg's rate.
+
+        Road costs only ever rise (what-if, after dark), so it stays a floor for them too.
+        """
+        found = self._rate.get(mode)
+        if found is None:
+            router = self.legs.router
+            cost, seconds = router.edge_cost[mode], router.edge_seconds
+            moving = np.isfinite(cost) & (seconds > 0)
+            road = float((cost[moving] / seconds[moving]).min()) if moving.any() else np.inf
+            found = self._rate[mode] = min(road, self.legs.rules.metres_per_s)
+        return found
+
+    def _boarding(self, table: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """What bounds the time until the next departure anyone can board, from any moment of the trip.
+
+        Returns the latest arrival at the port for each departure of a usable leg (sorted), the
+        earliest departure from there on (suffix minimum), the least transfer and wait of the usable
+        legs without a timetable, and the least transfer (for moments past the table).
+        """
+        legs = self.legs
+        timed = usable & (self.fixed_wait < 0)
+        departs = table[timed]
+        latest = (departs - legs.transfer_s[timed][:, None]).ravel()
+        departs = departs.ravel()
+        keep = np.isfinite(departs)
+        order = np.argsort(latest[keep], kind="stable")
+        latest, departs = latest[keep][order], departs[keep][order]
+        boards = np.minimum.accumulate(departs[::-1])[::-1] if len(departs) else departs
+        fixed = usable & (self.fixed_wait >= 0)
+        fixed_gap = float((legs.transfer_s[fixed] + self.fixed_wait[fixed]).min()) if fixed.any() else np.inf
+        floor_gap = float(legs.transfer_s[timed].min()) if timed.any() else np.inf
+        return np.ascontiguousarray(latest), np.ascontiguousarray(boards), fixed_gap, floor_gap
+
     def search(self, engine: PathEngine, mode: str, depart: dt.datetime, sources: dict[int, tuple[float, float]],
-               targets: dict[int, float], *, arc_cost: np.ndarray | None = None) -> FoundPath | None:
-        """Cheapest path with actual waits; ``sources`` give each start node's (cost, seconds after ``depart``)."""
+               targets: dict[int, float], *, arc_cost: np.ndarray | None = None, beat: float = np.inf,
+               untimed: FoundPath | None = None) -> FoundPath | None:
+        """Cheapest path with actual waits; ``sources`` give each start node's (cost, seconds after ``depart``).
+
+        ``beat``: only a path cheaper than this is wanted (the road route's cost).  ``untimed``: the
+        path the search with average waits found, priced at its actual waits: the trip to beat, and
+        the answer when nothing beats it.  None when no path is cheaper than ``beat``.
+        """
         if not sources or not targets:
             return None
         t = self.legs.topology
+        legs = self.legs
+        cost = engine.cost if arc_cost is None else np.ascontiguousarray(arc_cost, dtype=np.float64)
+        table = self.departures(depart)
+        fixed = self.fixed_wait >= 0
+        fallback = np.where(fixed, self.fixed_wait, legs.wait_s)
+        timing = (legs.arc_leg, self.arc_seconds, legs.transfer_s, legs.duration_s, self.average_wait_cost, table,
+                  fixed, fallback, legs.rules.metres_per_s)
+
+        def priced(arcs: np.ndarray, end: int) -> FoundPath:
+            nodes = np.r_[t.tail[arcs], end] if len(arcs) else np.array([end], dtype=np.int64)
+            start_cost, start_time = sources[int(nodes[0])]
+            total = _walk_cost(arcs, start_cost, start_time, cost, *timing) + targets[int(end)]
+            return FoundPath(cost=float(total), nodes=nodes, arcs=arcs)
+
+        known = None
+        if untimed is not None and int(untimed.nodes[0]) in sources and int(untimed.nodes[-1]) in targets:
+            known = priced(untimed.arcs, int(untimed.nodes[-1]))
+            beat = min(beat, known.cost)
         local = t.local
         workspace = engine._workspace()
         clock = getattr(local, "timed_clock", None)
         if clock is None or len(clock) != t.n_nodes:
             clock = local.timed_clock = np.zeros(t.n_nodes)
+        road_seen = getattr(local, "timed_road_bound", None)
+        if road_seen is None or len(road_seen) != t.n_nodes:
+            road_seen = local.timed_road_bound = np.zeros(t.n_nodes)
         stamp = workspace.next_stamp()
         lm_from, lm_to = self.bounds(mode)
-        legs = self.legs
-        fallback = np.where(self.fixed_wait >= 0, self.fixed_wait, legs.wait_s)
+        latest, boards, fixed_gap, floor_gap = self._boarding(table, np.isfinite(cost[legs.leg_position]))
+        road = legs.router.engines[mode]
+        road_from, road_to = road.bounds
         best, end, settled = _timed_astar(
-            t.indptr, t.head, engine.cost if arc_cost is None else np.ascontiguousarray(arc_cost, dtype=np.float64),
-            t.xy, lm_from, lm_to, np.fromiter(sources, dtype=np.int64),
+            t.indptr, t.head, cost, t.xy, lm_from, lm_to, np.fromiter(sources, dtype=np.int64),
             np.array([c for c, _ in sources.values()]), np.array([s for _, s in sources.values()]),
             np.fromiter(targets, dtype=np.int64), np.fromiter(targets.values(), dtype=np.float64),
-            workspace.state, clock, workspace.pred_arc, workspace.heap, float(stamp),
-            legs.arc_leg, self.arc_seconds, legs.transfer_s, legs.duration_s, self.average_wait_cost,
-            self.departures(depart), self.fixed_wait >= 0, fallback, legs.rules.metres_per_s)
+            workspace.state, clock, road_seen, workspace.pred_arc, workspace.heap, float(stamp), *timing,
+            float(beat), road.topology.xy, road_from, road_to, latest, boards, fixed_gap, floor_gap,
+            self.cost_per_second(mode))
         engine.last_settled = settled
         if end < 0:
-            return None
-        arcs = _walk_back(workspace.pred_arc, t.tail, end)
-        nodes = np.r_[t.tail[arcs], end] if len(arcs) else np.array([end], dtype=np.int64)
-        return FoundPath(cost=float(best), nodes=nodes, arcs=arcs)
+            return known
+        found = priced(_walk_back(workspace.pred_arc, t.tail, end), end)
+        return found if known is None or found.cost < known.cost else known
 
 
 def timed_trip(legs: LegNetwork, origin: Snap, destination: Snap, mode: str, modes: tuple[str, ...],
@@ -175,22 +237,78 @@ def timed_trip(legs: LegNetwork, origin: Snap, destination: Snap, mode: str, mod
     if edge_cost is not None or len(suspended) or len(closed_ports):
         road_arcs = None if edge_cost is None else edge_cost[router.graph.arc_edge]
         arc_cost = legs.arc_cost(mode, modes, road_arc_cost=road_arcs, suspended=suspended, closed_ports=closed_ports)
-    best = timetable_of(legs).search(engine, mode, depart, sources, targets, arc_cost=arc_cost)
+    untimed = engine.shortest({node: c for node, (c, _) in sources.items()}, targets, arc_cost=arc_cost)
+    best = timetable_of(legs).search(engine, mode, depart, sources, targets, arc_cost=arc_cost,
+                                     beat=np.inf if road is None else road.cost, untimed=untimed)
     if best is None or not (legs.arc_leg[best.arcs] >= 0).any() or (road is not None and road.cost <= best.cost):
         return None if road is None else Trip(road, (Stage("road", road),))
     return legs._assemble(origin, destination, best)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _wait(leg, ready, departures, fixed, fallback_wait):
+    """Seconds from ``ready`` to the leg's next departure (its row of ``departures``), else ``fallback_wait``."""
+    if not fixed[leg]:
+        row = departures[leg]
+        for k in range(row.shape[0]):
+            if row[k] >= ready - 1e-6:
+                if row[k] < np.inf:
+                    return max(row[k] - ready, 0.0)
+                break
+    return fallback_wait[leg]
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk_cost(arcs, start_cost, start_time, cost, arc_leg, arc_seconds, transfer, crossing, average_wait_cost,
+               departures, fixed, fallback_wait, metres_per_s):
+    """The cost of a path's arcs taken from ``start_time``, as the search counts it."""
+    total = start_cost
+    now = start_time
+    for i in range(arcs.shape[0]):
+        a = arcs[i]
+        leg = arc_leg[a]
+        if leg < 0:
+            total += cost[a]
+            now += arc_seconds[a]
+        else:
+            ready = now + transfer[leg]
+            wait = _wait(leg, ready, departures, fixed, fallback_wait)
+            total += cost[a] - average_wait_cost[leg] + wait * metres_per_s
+            now = ready + wait + crossing[leg]
+    return total
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bound(v, when, least, road, latest, boards, fixed_gap, floor_gap, rate):
+    """Lower bound of the cost from ``v`` reached at ``when``, consistent along road and leg arcs alike.
+
+    Any way on costs at least the bound with legs at their least cost (``least``); by road alone
+    it costs at least the road-only bound (``road``), and through a leg at least the time until
+    the first departure that can still be boarded times the least cost per second (driving, the
+    transfer and the wait all cost that much per second at least).  Mixing the two tables' bounds
+    otherwise (the smaller of road and through-a-leg) is admissible but not consistent across a
+    leg arc, and a search that settles each node once would then miss cheaper trips.
+    """
+    i = np.searchsorted(latest, when - 1e-6)
+    gap = boards[i] - when if i < latest.shape[0] else floor_gap
+    gap = min(max(gap, 0.0), fixed_gap)
+    return max(least, min(road, rate * gap))
+
+
 @numba.njit(cache=True, nogil=True)
 def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time, tgt, tgt_cost,  # noqa: C901, PLR0913
-                 state, clock, pred_arc, heap, stamp, arc_leg, arc_seconds, transfer, crossing, average_wait_cost,
-                 departures, fixed, fallback_wait, metres_per_s):
+                 state, clock, road_seen, pred_arc, heap, stamp, arc_leg, arc_seconds, transfer, crossing,
+                 average_wait_cost, departures, fixed, fallback_wait, metres_per_s, beat, road_xy, road_from, road_to,
+                 latest, boards, fixed_gap, floor_gap, rate):
     """A* as ``engine._astar``, each node also keeping when it is reached (``clock``, seconds after departure).
 
     A leg arc's cost is its untimed cost less the average wait, plus the wait from the traveller's
     readiness (arrival and transfer) to the leg's next departure in ``departures`` (its row,
     sorted), converted at ``metres_per_s``; legs without a timetable (``fixed``) and departures
-    beyond the table wait ``fallback_wait``.
+    beyond the table wait ``fallback_wait``.  Only paths cheaper than ``beat`` are looked for.
+    The bound (``_bound``) takes the smaller of the road-only one (``road_*`` tables, in
+    ``road_seen``) and the one through a leg (``lm_*`` tables with legs at their least cost, in
+    ``state``, and the time to the next departure that can be boarded).
     """
     capacity = heap.shape[0]
     size = 0
@@ -201,11 +319,12 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
             state[s, 0] = np.inf
             pred_arc[s] = -1
             state[s, 1] = _lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost)
+            road_seen[s] = _lower_bound(s, road_xy, road_from, road_to, tgt, tgt_cost)
         if src_cost[i] < state[s, 0]:
             state[s, 0] = src_cost[i]
             clock[s] = src_time[i]
             size = _heap_push(heap, size, state[s, 0] + state[s, 1], s)
-    best = np.inf
+    best = beat
     end = -1
     settled = 0
     while size > 0:
@@ -231,14 +350,7 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
                 reached = tu + arc_seconds[a]
             else:
                 ready = tu + transfer[leg]
-                wait = fallback_wait[leg]
-                if not fixed[leg]:
-                    row = departures[leg]
-                    for k in range(row.shape[0]):
-                        if row[k] >= ready - 1e-6:
-                            if row[k] < np.inf:
-                                wait = max(row[k] - ready, 0.0)
-                            break
+                wait = _wait(leg, ready, departures, fixed, fallback_wait)
                 c = c - average_wait_cost[leg] + wait * metres_per_s
                 reached = ready + wait + crossing[leg]
             v = head[a]
@@ -246,13 +358,17 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
                 state[v, 2] = stamp
                 state[v, 0] = np.inf
                 state[v, 1] = _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost)
+                road_seen[v] = _lower_bound(v, road_xy, road_from, road_to, tgt, tgt_cost)
             elif state[v, 3] == stamp:
                 continue
             nd = gu + c
             if nd < state[v, 0]:
+                if nd + _bound(v, reached, state[v, 1], road_seen[v], latest, boards, fixed_gap, floor_gap,
+                               rate) >= best:
+                    continue  # cannot lead to a trip cheaper than the best known: not kept
                 state[v, 0] = nd
                 clock[v] = reached
                 pred_arc[v] = a
-                if nd + state[v, 1] < best and size < capacity:
+                if size < capacity:
                     size = _heap_push(heap, size, nd + state[v, 1], v)
     return best, end, settled
