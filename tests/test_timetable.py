@@ -172,3 +172,71 @@ def test_with_curfew_avoid_the_search_starts_when_the_curfew_ends():
     told = route_lookup(data, settings, MAINLAND, TO, today=TODAY, modes=("road", "sea", "air"), depart=depart)
     assert told["decided_by"] == [BARGE] and told["legs"][1]["depart"] == "2025-04-14T07:00-04:00"
     assert told["legs"][0]["curfew"] == [{"hours": "19:00-06:00", "area": None}]
+
+
+def test_the_bounds_change_the_work_not_the_trip():
+    """On a synthetic network with 24 quick legs, the timed A* finds, from 80 pairs at all hours, the trips a
+    Dijkstra over the same labels finds (no bounds at all), whether or not the road route is given to beat."""
+    import pyproj
+    import shapely
+
+    from geoapp.network.legs import LegNetwork, LegRules
+    from geoapp.network.routing import RoadNetwork, Router
+    from geoapp.safety import RiskWeights
+
+    from .synthetic import synthetic_network
+
+    settings = Settings()
+    roads, zones = synthetic_network(100)
+    network = RoadNetwork(roads, metric_crs=settings.metric_crs, max_edge_m=500.0, speeds_kmh=settings.speeds_kmh())
+    router = Router(network, roads, zones, weights=RiskWeights(), today=TODAY)
+    router.tighten()
+    rng = np.random.default_rng(3)
+    gates = rng.choice(network.graph.n_nodes, 24, replace=False)
+    gates = gates[np.argsort(network.graph.nodes[gates][:, 0])]  # legs from the west half to the east half
+    lon, lat = pyproj.Transformer.from_crs(settings.metric_crs, "EPSG:4326", always_xy=True).transform(
+        *network.graph.nodes[gates].T)
+    names = [f"pt-{i}" for i in range(len(gates))]
+    ports = gpd.GeoDataFrame({"id": names, "name": names, "kind": "seaport", "status": "operational"},
+                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    schedules = ["daily 06:00,09:00,12:00,15:00", "Mon,Thu 07:00", "on request", "Tue-Sat 09:30,17:00"]
+    connections = gpd.GeoDataFrame({
+        "id": [f"cn-{i}" for i in range(12)], "from_port": names[:12], "to_port": names[12:],
+        "mode": ["air"] * 12, "status": "operating", "operator": "test", "vehicles": False, "capacity_t": 1.0,
+        "schedule": [schedules[i % 4] for i in range(12)], "duration_s": rng.uniform(300, 1500, 12)},
+        geometry=[shapely.LineString([(lon[i], lat[i]), (lon[i + 12], lat[i + 12])]) for i in range(12)],
+        crs="EPSG:4326")
+    legs = LegNetwork(router, connections, ports, metric_crs=settings.metric_crs,
+                      rules=LegRules.from_settings(settings))
+    table = Timetable(legs)
+    table.tighten()
+    engine = legs.engine("avoid", ("road", "sea", "air"))
+    nodes = np.unique(network.topology.tail[np.isfinite(router.engines["avoid"].cost)])  # not in controlled zones
+    pairs = rng.choice(nodes, (80, 2))
+    departs = [at(MONDAY, 0) + dt.timedelta(hours=float(h)) for h in rng.uniform(0, 7 * 24, len(pairs))]
+
+    def costs():
+        out = []
+        for (a, b), depart in zip(pairs, departs, strict=True):
+            road = router.engines["avoid"].shortest({int(a): 0.0}, {int(b): 0.0})
+            plain = table.search(engine, "avoid", depart, {int(a): (0.0, 0.0)}, {int(b): 0.0})
+            beaten = table.search(engine, "avoid", depart, {int(a): (0.0, 0.0)}, {int(b): 0.0},
+                                  beat=np.inf if road is None else road.cost * (1 + 1e-9),
+                                  untimed=engine.shortest({int(a): 0.0}, {int(b): 0.0}))
+            out.append([np.inf if p is None else p.cost for p in (plain, beaten)])
+            with_legs.append(plain is not None and bool((legs.arc_leg[plain.arcs] >= 0).any()))
+        return np.array(out)
+
+    with_legs: list[bool] = []
+
+    bounded = costs()
+    # no bounds: zero landmark tables, no road-only bound, no cost per second
+    topology = legs.topology
+    table._bounds["avoid"] = (np.zeros_like(topology.lm_from), np.zeros_like(topology.lm_to))
+    road_engine = router.engines["avoid"]
+    road_engine.bounds = tuple(np.zeros_like(x) for x in road_engine.bounds)
+    table._rate["avoid"] = 0.0
+    plain = costs()
+    assert np.isfinite(plain[:, 0]).mean() > 0.8 and sum(with_legs) >= 5  # some of the trips take a leg
+    np.testing.assert_allclose(bounded, plain, rtol=1e-9)
+    assert (bounded[:, 1] <= bounded[:, 0] * (1 + 1e-9)).all()

@@ -9,13 +9,17 @@ then weighed by the waits a traveller leaving on a Monday at 05:00 would really 
 without a timetable (``weekly``, ``on request``) keep their average wait, as ``next_departure``
 gives them.
 
-The search is A* over the same roads-and-legs topology, one label per node (label-setting on cost,
-each label carrying its arrival time): the road stretches are the cheapest road paths, and a dearer
-road that would reach a port in time for an earlier departure is not weighed against the wait
-(waiting at a port costs as much per hour as a leg's time does, so this only matters when the
-cheaper road arrives just after a departure).  Every wait is at least zero, so the landmark bounds
-computed with legs at their least cost (transfer and crossing, no wait) stay admissible: the
-topology's length-based tables, or cost-based ones made by ``Timetable.tighten``.
+The search is A* over the same roads-and-legs topology with one label per node (label-setting on
+cost, each label carrying its arrival time): it finds the trip a Dijkstra over those labels finds.
+The road stretches are thus the cheapest road paths between ports; a dearer road that would reach a
+port in time for an earlier departure is not weighed against the wait.  Every wait is at least
+zero, so landmark bounds computed with legs at their least cost (transfer and crossing, no wait)
+stay admissible (``Timetable.tighten`` makes cost-based ones, in the background).  Per question,
+the road route and the trip found with average waits, priced at their actual waits, are the trips
+to beat: legs that cannot beat them are left out, the key's bound adds the road-only bound and the
+straight line to a remaining leg's port, and a label is dropped when even the time until the next
+departure it can still catch (each second costing at least the cheapest road's rate) makes it
+dearer than the best trip known.
 """
 
 from __future__ import annotations
@@ -155,6 +159,32 @@ class Timetable:
         floor_gap = float(legs.transfer_s[timed].min()) if timed.any() else np.inf
         return np.ascontiguousarray(latest), np.ascontiguousarray(boards), fixed_gap, floor_gap
 
+    def _legs_to_try(self, cost: np.ndarray, lm_from: np.ndarray, lm_to: np.ndarray, table: np.ndarray,
+                     sources: dict[int, tuple[float, float]], targets: dict[int, float], beat: float, rate: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The legs that may give a trip cheaper than ``beat``, their tails, and the least cost from each tail on.
+
+        A leg is left out when even the bound from the start to its port, its least cost and the
+        bound from its arrival on reach ``beat``, or when its first departure the traveller can
+        catch comes too late for that (every second until then costs ``rate`` at least).  The
+        tails and costs make the search's bound through a first leg (``_via_bound``).
+        """
+        legs = self.legs
+        t = legs.topology
+        least = cost[legs.leg_position] - self.average_wait_cost
+        fixed = self.fixed_wait >= 0
+        first = np.where(fixed, legs.transfer_s + self.fixed_wait, np.inf)
+        for leg in np.flatnonzero(~fixed):
+            row = table[leg]
+            at = np.searchsorted(row, legs.transfer_s[leg] + min(s for _, s in sources.values()) - 1e-6)
+            first[leg] = row[at] if at < len(row) else legs.transfer_s[leg]
+        kept, onward = _legs_bounds(
+            np.fromiter(sources, dtype=np.int64), np.array([c for c, _ in sources.values()]),
+            np.fromiter(targets, dtype=np.int64), np.fromiter(targets.values(), dtype=np.float64), t.xy, lm_from,
+            lm_to, legs.tail, legs.head, least, least - legs.transfer_s * legs.rules.metres_per_s, first, float(beat),
+            float(rate))
+        return kept, np.ascontiguousarray(legs.tail[kept]), np.ascontiguousarray(onward[kept])
+
     def search(self, engine: PathEngine, mode: str, depart: dt.datetime, sources: dict[int, tuple[float, float]],
                targets: dict[int, float], *, arc_cost: np.ndarray | None = None, beat: float = np.inf,
                untimed: FoundPath | None = None) -> FoundPath | None:
@@ -195,16 +225,18 @@ class Timetable:
             road_seen = local.timed_road_bound = np.zeros(t.n_nodes)
         stamp = workspace.next_stamp()
         lm_from, lm_to = self.bounds(mode)
-        latest, boards, fixed_gap, floor_gap = self._boarding(table, np.isfinite(cost[legs.leg_position]))
         road = legs.router.engines[mode]
         road_from, road_to = road.bounds
+        kept, tails, via_cost = self._legs_to_try(cost, lm_from, lm_to, table, sources, targets, beat,
+                                                  self.cost_per_second(mode))
+        latest, boards, fixed_gap, floor_gap = self._boarding(table, kept)
         best, end, settled = _timed_astar(
             t.indptr, t.head, cost, t.xy, lm_from, lm_to, np.fromiter(sources, dtype=np.int64),
             np.array([c for c, _ in sources.values()]), np.array([s for _, s in sources.values()]),
             np.fromiter(targets, dtype=np.int64), np.fromiter(targets.values(), dtype=np.float64),
             workspace.state, clock, road_seen, workspace.pred_arc, workspace.heap, float(stamp), *timing,
             float(beat), road.topology.xy, road_from, road_to, latest, boards, fixed_gap, floor_gap,
-            self.cost_per_second(mode))
+            self.cost_per_second(mode), kept, tails, via_cost)
         engine.last_settled = settled
         if end < 0:
             return known
@@ -278,6 +310,44 @@ def _walk_cost(arcs, start_cost, start_time, cost, arc_leg, arc_seconds, transfe
     return total
 
 
+@numba.njit(cache=True, nogil=True)
+def _legs_bounds(src, src_cost, tgt, tgt_cost, xy, lm_from, lm_to, tail, head, least, boarded, first, beat, rate):
+    """Per leg: whether it may beat ``beat`` (see ``Timetable._legs_to_try``), and its least cost onward.
+
+    ``boarded``: a leg's least cost less its transfer (what it costs once on board); ``first``: its
+    first departure the traveller can catch, in seconds after leaving.
+    """
+    n = tail.shape[0]
+    kept = np.zeros(n, dtype=np.bool_)
+    onward = np.full(n, np.inf)
+    one = np.zeros(1, dtype=np.int64)
+    zero = np.zeros(1)
+    for leg in range(n):
+        if least[leg] == np.inf:
+            continue
+        after = _lower_bound(head[leg], xy, lm_from, lm_to, tgt, tgt_cost)
+        onward[leg] = least[leg] + after
+        one[0] = tail[leg]
+        start = np.inf
+        for i in range(src.shape[0]):
+            start = min(start, src_cost[i] + _lower_bound(src[i], xy, lm_from, lm_to, one, zero))
+        kept[leg] = start + onward[leg] < beat and rate * first[leg] + boarded[leg] + after < beat
+    return kept, onward
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _via_bound(v, xy, tails, via_cost):
+    """Lower bound through a first leg: the straight line to its port (no road is shorter), then ``via_cost``."""
+    best = np.inf
+    for j in range(tails.shape[0]):
+        dx = xy[v, 0] - xy[tails[j], 0]
+        dy = xy[v, 1] - xy[tails[j], 1]
+        h = np.sqrt(dx * dx + dy * dy) + via_cost[j]
+        if h < best:
+            best = h
+    return best
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _bound(v, when, least, road, latest, boards, fixed_gap, floor_gap, rate):
     """Lower bound of the cost from ``v`` reached at ``when``, consistent along road and leg arcs alike.
@@ -299,7 +369,7 @@ def _bound(v, when, least, road, latest, boards, fixed_gap, floor_gap, rate):
 def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time, tgt, tgt_cost,  # noqa: C901, PLR0913
                  state, clock, road_seen, pred_arc, heap, stamp, arc_leg, arc_seconds, transfer, crossing,
                  average_wait_cost, departures, fixed, fallback_wait, metres_per_s, beat, road_xy, road_from, road_to,
-                 latest, boards, fixed_gap, floor_gap, rate):
+                 latest, boards, fixed_gap, floor_gap, rate, kept, tails, via_cost):
     """A* as ``engine._astar``, each node also keeping when it is reached (``clock``, seconds after departure).
 
     A leg arc's cost is its untimed cost less the average wait, plus the wait from the traveller's
@@ -308,7 +378,10 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
     beyond the table wait ``fallback_wait``.  Only paths cheaper than ``beat`` are looked for.
     The bound (``_bound``) takes the smaller of the road-only one (``road_*`` tables, in
     ``road_seen``) and the one through a leg (``lm_*`` tables with legs at their least cost, in
-    ``state``, and the time to the next departure that can be boarded).
+    ``state``, and the time to the next departure that can be boarded).  Only the ``kept`` legs
+    are tried; the key is the larger of the least-cost bound and the smaller of the road-only
+    bound and the bound through a first leg (``_via_bound``): consistent
+    along road and leg arcs, so each node is settled once.
     """
     capacity = heap.shape[0]
     size = 0
@@ -318,8 +391,9 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
             state[s, 2] = stamp
             state[s, 0] = np.inf
             pred_arc[s] = -1
-            state[s, 1] = _lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost)
             road_seen[s] = _lower_bound(s, road_xy, road_from, road_to, tgt, tgt_cost)
+            state[s, 1] = max(_lower_bound(s, xy, lm_from, lm_to, tgt, tgt_cost),
+                              min(road_seen[s], _via_bound(s, road_xy, tails, via_cost)))
         if src_cost[i] < state[s, 0]:
             state[s, 0] = src_cost[i]
             clock[s] = src_time[i]
@@ -348,6 +422,8 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
             leg = arc_leg[a]
             if leg < 0:
                 reached = tu + arc_seconds[a]
+            elif not kept[leg]:
+                continue
             else:
                 ready = tu + transfer[leg]
                 wait = _wait(leg, ready, departures, fixed, fallback_wait)
@@ -357,8 +433,9 @@ def _timed_astar(indptr, head, cost, xy, lm_from, lm_to, src, src_cost, src_time
             if state[v, 2] != stamp:
                 state[v, 2] = stamp
                 state[v, 0] = np.inf
-                state[v, 1] = _lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost)
                 road_seen[v] = _lower_bound(v, road_xy, road_from, road_to, tgt, tgt_cost)
+                state[v, 1] = max(_lower_bound(v, xy, lm_from, lm_to, tgt, tgt_cost),
+                                  min(road_seen[v], _via_bound(v, road_xy, tails, via_cost)))
             elif state[v, 3] == stamp:
                 continue
             nd = gu + c
