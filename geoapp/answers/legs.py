@@ -127,7 +127,8 @@ def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str,
     router = router or data.router
     if any(m in LEG_MODES for m in modes) and data.legs is not None and depart is not None:
         return timed_trip(data.legs.over(router), snaps["from"], snaps["to"], mode, modes, depart,
-                          edge_cost=edge_cost, suspended=suspended, closed_ports=closed_ports)
+                          edge_cost=edge_cost, suspended=suspended, closed_ports=closed_ports,
+                          road=None if edge_cost is not None else road)
     if any(m in LEG_MODES for m in modes) and data.legs is not None:
         return data.legs.over(router).trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost,
                                            suspended=suspended, closed_ports=closed_ports)

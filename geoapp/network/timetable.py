@@ -34,7 +34,7 @@ import numpy as np
 from .engine import Path as FoundPath
 from .engine import PathEngine, _heap_pop, _heap_push, _lower_bound, _walk_back
 from .legs import LEG_MODES, RISK_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, expected_wait_s
-from .routing import Snap, _finite, _part
+from .routing import Route, Snap, _finite, _part
 
 #: how far ahead departures are laid out (a trip waiting longer than this takes the average wait)
 HORIZON_DAYS = 15
@@ -245,14 +245,16 @@ class Timetable:
 
 
 def timed_trip(legs: LegNetwork, origin: Snap, destination: Snap, mode: str, modes: tuple[str, ...],
-               depart: dt.datetime, *, edge_cost: np.ndarray | None = None, suspended=(), closed_ports=()
-               ) -> Trip | None:
+               depart: dt.datetime, *, edge_cost: np.ndarray | None = None, suspended=(), closed_ports=(),
+               road: Route | None = None) -> Trip | None:
     """Cheapest trip leaving ``depart`` over roads and the legs of ``modes``, each leg at its actual wait.
 
-    As ``LegNetwork.trip`` otherwise: the road route stays a candidate, and is the trip when no leg beats it.
+    As ``LegNetwork.trip`` otherwise: the road route (``road``, when the caller has it for these
+    costs) stays a candidate, and is the trip when no leg beats it.
     """
     router = legs.router
-    road = router.route(origin, destination, mode, edge_cost=edge_cost)
+    if road is None:
+        road = router.route(origin, destination, mode, edge_cost=edge_cost)
     if not any(m in LEG_MODES for m in modes) or legs.n_legs == 0:
         return None if road is None else Trip(road, (Stage("road", road),))
     cost = router.edge_cost[mode] if edge_cost is None else edge_cost
