@@ -35,7 +35,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=HAITI)
 
 
-def layers(*, barge="Mon,Thu 07:00", flight="daily 08:00"):
+def layers(*, barge="Mon,Thu 07:00", flight="daily 08:00", barge_takes_vehicles=False):
     roads = grid_roads(3, origin=ISLAND)
     roads["id"] = "isl-" + roads["id"]
     roads = gpd.GeoDataFrame([*grid_roads(5).to_dict("records"), *roads.to_dict("records")], geometry="geometry",
@@ -49,7 +49,7 @@ def layers(*, barge="Mon,Thu 07:00", flight="daily 08:00"):
     if barge:
         rows.append(common(id=BARGE, name="Barge A-B", status="operating", from_port="pt-a", to_port="pt-b",
                            mode="sea", operator="Test barge", schedule=barge, duration_s=3600, capacity_t=20.0,
-                           vehicles=False, geometry=LineString([PORT_A, PORT_B])))
+                           vehicles=barge_takes_vehicles, geometry=LineString([PORT_A, PORT_B])))
     if flight:
         rows.append(common(id=FLIGHT, name="Flight C-D", status="operating", from_port="pt-c", to_port="pt-d",
                            mode="air", operator="Test air", schedule=flight, duration_s=1800, capacity_t=1.0,
@@ -130,6 +130,16 @@ def test_a_barge_missed_by_minutes_waits_for_the_next_or_the_flight_wins(data):
     assert sea["depart"] == "2025-04-17T07:00-04:00"  # Thursday's
     assert sea["wait_s"] == pytest.approx((at(MONDAY + dt.timedelta(days=3), 7) - ready).total_seconds(), abs=60)
     check_times_follow(alone, depart)
+
+
+def test_a_truck_waits_for_the_barge_that_takes_it():
+    """On Tuesday the flight would win, but it takes no vehicles: a 4x4 waits for Thursday's barge."""
+    data = build_dataset(layers(barge_takes_vehicles=True), SETTINGS, today=TODAY)
+    depart = at(MONDAY + dt.timedelta(days=1), 5)
+    answer = route_lookup(data, SETTINGS, MAINLAND, TO, today=TODAY, modes=("road", "sea", "air"), depart=depart,
+                          vehicle="4x4", season="dry")
+    assert answer["decided_by"] == [BARGE] and answer["legs"][1]["depart"] == "2025-04-17T07:00-04:00"
+    check_times_follow(answer, depart)
 
 
 def test_every_hour_of_a_week_the_cheaper_connection_is_chosen(data):

@@ -389,10 +389,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
 
 
 def _search_start(settings: Settings, depart: dt.datetime | None, curfew_mode: str) -> dt.datetime | None:
-    """When the trip search starts its clock: with ``curfew=avoid``, leaving in the national curfew waits for its end.
-
-    The timeline waits so too; curfews met later on the way are applied to the trip found, not searched.
-    """
+    """When the search's clock starts: with ``curfew=avoid``, at the end of a national curfew one leaves in."""
     if depart is None or curfew_mode != "avoid":
         return depart
     inside = [e for c in curfews(settings) if c.area is None
@@ -414,12 +411,11 @@ def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stag
         feature["properties"]["timing"] = summary
         _stretch_times(feature["properties"].get("itinerary") or [], stages)
         if trip.uses_legs and data.legs is not None:  # the timetable's waits, not the schedules' averages
-            shift = round(sum(row["transfer_s"] + row["wait_s"] + row["duration_s"] for row in stages
-                              if row["mode"] != "road") - sum(data.legs.leg_seconds(s.leg) for s in trip.stages
-                                                              if s.mode != "road"))
+            shift = round(sum(r["transfer_s"] + r["wait_s"] + r["duration_s"] - data.legs.leg_seconds(s.leg)
+                              for s, r in zip(trip.stages, stages, strict=True) if s.mode != "road"))
             props = feature["properties"]
-            props["duration_s"] += shift
-            props["duration_range_s"] = [v + shift for v in props["duration_range_s"]]
+            props["duration_s"], props["duration_range_s"] = props["duration_s"] + shift, [
+                v + shift for v in props["duration_range_s"]]
 
 
 def _stretch_times(itinerary: list[dict], stages: list[dict]) -> None:

@@ -40,17 +40,24 @@ from .routing import Route, Snap, _finite, _part
 HORIZON_DAYS = 15
 
 _CACHE: weakref.WeakKeyDictionary[LegNetwork, Timetable] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_CACHE_LOCK = threading.RLock()  # a vehicle copy's Timetable looks up the data's
 
 
 def timetable_of(legs: LegNetwork) -> Timetable:
-    """The Timetable of a LegNetwork (made once per data version, then shared)."""
+    """The Timetable of a LegNetwork (made once per data version, then shared).
+
+    A vehicle's copy of the legs (``LegNetwork.over``) gets its own (its roads' times) and shares
+    the cost-based bounds of the data's: its costs only rise, so they stay admissible.
+    """
     found = _CACHE.get(legs)
     if found is None:
         with _CACHE_LOCK:
             found = _CACHE.get(legs)
             if found is None:
                 found = _CACHE[legs] = Timetable(legs)
+                base = legs.router.variants.get("legs")
+                if base is not None and base[1] is legs:
+                    found._bounds = timetable_of(base[0])._bounds
     return found
 
 
