@@ -184,7 +184,7 @@ class Timetable:
         for leg in np.flatnonzero(~fixed):
             row = table[leg]
             at = np.searchsorted(row, legs.transfer_s[leg] + min(s for _, s in sources.values()) - 1e-6)
-            first[leg] = row[at] if at < len(row) else legs.transfer_s[leg]
+            first[leg] = row[at] if at < len(row) and np.isfinite(row[at]) else legs.transfer_s[leg]  # past the table
         kept, onward = _legs_bounds(
             np.fromiter(sources, dtype=np.int64), np.array([c for c, _ in sources.values()]),
             np.fromiter(targets, dtype=np.int64), np.fromiter(targets.values(), dtype=np.float64), t.xy, lm_from,
