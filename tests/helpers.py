@@ -92,15 +92,40 @@ def zones_frame(*zones: dict) -> gpd.GeoDataFrame:
 def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
             timestamp: str = "2025-06-01T12:00:00Z") -> str:
     """A small OSM XML document: nodes {id: (lon, lat)} and ways (id, node ids, tags)."""
+    from xml.sax.saxutils import quoteattr
+
     lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="haiti-access tests">']
     for nid, (lon, lat) in nodes.items():
         lines.append(f'  <node id="{nid}" version="1" timestamp="{timestamp}" lat="{lat}" lon="{lon}"/>')
     for wid, refs, tags in ways:
         nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        tag_xml = "".join(f'<tag k={quoteattr(k)} v={quoteattr(v)}/>' for k, v in tags.items())
         lines.append(f'  <way id="{wid}" version="1" timestamp="{timestamp}">{nds}{tag_xml}</way>')
     lines.append("</osm>")
     return "\n".join(lines) + "\n"
+
+
+def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]],
+              timestamp: str = "2025-06-01T12:00:00Z") -> Path:
+    """The nodes and ways of ``osm_xml`` as an OSM file: XML for ``.osm``, written by pyosmium for ``.osm.pbf``."""
+    if path.suffix != ".pbf":
+        path.write_text(osm_xml(nodes, ways, timestamp), encoding="utf-8")
+        return path
+    import datetime as dt
+
+    import osmium
+    from osmium.osm.mutable import Node, Way
+
+    when = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    writer = osmium.SimpleWriter(str(path), overwrite=True)
+    try:
+        for nid, location in nodes.items():
+            writer.add_node(Node(id=nid, version=1, timestamp=when, location=location))
+        for wid, refs, tags in ways:
+            writer.add_way(Way(id=wid, version=1, timestamp=when, nodes=refs, tags=tags))
+    finally:
+        writer.close()
+    return path
 
 
 OSM_X0, OSM_Y0, OSM_STEP = -72.60, 18.50, 0.005

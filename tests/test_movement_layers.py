@@ -23,7 +23,7 @@ from geoapp.maps.builders import MapAssets, overview_map
 from geoapp.schedule import normalise_schedule, parse_schedule
 from geoapp.validate import validate_layer
 
-from .helpers import OSM_STEP, OSM_X0, OSM_Y0, common, edit_features, osm_xml
+from .helpers import OSM_STEP, OSM_X0, OSM_Y0, common, edit_features, write_osm
 
 ASSETS = MapAssets(leaflet_js="/static/l.js", leaflet_css="/static/l.css", page_css="/static/p.css")
 METRIC = "EPSG:32618"
@@ -319,22 +319,51 @@ def test_osm_seasonal_roads_are_dry_season_only():
     assert road_season({"highway": "track"}) is None
 
 
-def test_an_osm_import_carries_vehicle_classes_and_seasons(tmp_path):
-    nodes = {i + 1: (OSM_X0 + i * OSM_STEP, OSM_Y0) for i in range(5)}
-    ways = [(1, [1, 2], {"highway": "primary", "ref": "RN2"}),
-            (2, [2, 3], {"highway": "track", "tracktype": "grade3", "seasonal": "yes"}),
-            (3, [3, 4], {"highway": "secondary", "maxweight": "12", "bridge": "yes"}),
-            (4, [4, 5], {"highway": "unclassified", "maxwidth": "2.1 m"})]
-    path = tmp_path / "vehicles.osm"
-    path.write_text(osm_xml(nodes, ways), encoding="utf-8")
-    roads, _ = read_osm_roads(path)
+#: ways along one line, each carrying tags that limit vehicles or seasons, and the class and season they give
+OSM_VEHICLE_WAYS = [
+    ({"highway": "primary", "ref": "RN2"}, None, None),
+    ({"highway": "track", "tracktype": "grade3", "seasonal": "yes"}, "4x4", "dry_season_only"),
+    ({"highway": "secondary", "maxweight": "12", "bridge": "yes"}, "light_truck", None),
+    ({"highway": "unclassified", "maxwidth": "2.1 m"}, "4x4", None),
+    ({"highway": "track", "tracktype": "grade1"}, "truck_20ft", None),
+    ({"highway": "track", "tracktype": "grade5", "seasonal": "dry_season"}, "moto", "dry_season_only"),
+    ({"highway": "tertiary", "surface": "dirt"}, "light_truck", None),
+    ({"highway": "tertiary", "surface": "mud", "seasonal": "no"}, "4x4", None),
+    ({"highway": "secondary", "smoothness": "very_bad"}, "4x4", None),
+    ({"highway": "secondary", "smoothness": "very_horrible"}, "moto", None),
+    ({"highway": "unclassified", "4wd_only": "yes"}, "4x4", None),
+    ({"highway": "primary", "maxweight": "3500 kg"}, "4x4", None),
+    ({"highway": "primary", "maxwidth": "7'6\""}, "4x4", None),
+    ({"highway": "track", "tracktype": "grade1", "maxweight": "5"}, "4x4", None),
+]
+
+
+@pytest.mark.parametrize("name", ["vehicles.osm", "vehicles.osm.pbf"])
+def test_an_osm_import_carries_vehicle_classes_and_seasons(tmp_path, name):
+    """From OSM XML and from PBF alike (the PBF written by pyosmium, as extracts are downloaded)."""
+    nodes = {i + 1: (OSM_X0 + i * OSM_STEP, OSM_Y0) for i in range(len(OSM_VEHICLE_WAYS) + 1)}
+    ways = [(k + 1, [k + 1, k + 2], tags) for k, (tags, _, _) in enumerate(OSM_VEHICLE_WAYS)]
+    path = write_osm(tmp_path / name, nodes, ways)
+    roads, counts = read_osm_roads(path)
+    assert counts["drivable_ways"] == len(OSM_VEHICLE_WAYS) and len(roads) == len(OSM_VEHICLE_WAYS)
     by_way = {fid.split("-")[1]: row for fid, row in zip(roads["id"], roads.itertuples(), strict=True)}
-    assert pd.isna(by_way["w1"].max_vehicle) and pd.isna(by_way["w1"].season)
-    assert by_way["w2"].max_vehicle == "4x4" and by_way["w2"].season == "dry_season_only"
-    assert by_way["w3"].max_vehicle == "light_truck" and by_way["w4"].max_vehicle == "4x4"
-    validated = validate_layer(roads, REGISTRY["roads"], source="vehicles.osm")
-    assert [None if pd.isna(v) else v for v in validated["max_vehicle"]] == [None, "4x4", "light_truck", "4x4"]
+    for k, (tags, vehicle, season) in enumerate(OSM_VEHICLE_WAYS):
+        row = by_way[f"w{k + 1}"]
+        got = (None if pd.isna(row.max_vehicle) else row.max_vehicle, None if pd.isna(row.season) else row.season)
+        assert got == (vehicle, season), tags
+    assert set(roads["as_of"]) == {"2025-06-01"} and name in roads["source"].iloc[0]
+    validated = validate_layer(roads, REGISTRY["roads"], source=name)
+    assert [None if pd.isna(v) else v for v in validated["max_vehicle"]] == [v for _, v, _ in OSM_VEHICLE_WAYS]
     assert json.loads(validated.to_json())["features"][0]["properties"]["max_vehicle"] is None
+
+
+def test_osm_xml_and_pbf_give_the_same_roads(tmp_path):
+    nodes = {i + 1: (OSM_X0 + i * OSM_STEP, OSM_Y0) for i in range(len(OSM_VEHICLE_WAYS) + 1)}
+    ways = [(k + 1, [k + 1, k + 2], tags) for k, (tags, _, _) in enumerate(OSM_VEHICLE_WAYS)]
+    xml, _ = read_osm_roads(write_osm(tmp_path / "same.osm", nodes, ways))
+    pbf, _ = read_osm_roads(write_osm(tmp_path / "same.osm.pbf", nodes, ways))
+    columns = [c for c in xml.columns if c != "source"]
+    pd.testing.assert_frame_equal(pd.DataFrame(xml[columns]), pd.DataFrame(pbf[columns]))
 
 
 def test_a_store_made_before_the_new_layers_and_road_columns_is_upgraded(tmp_path, test_data_dir):

@@ -21,6 +21,7 @@ from ..io.geojson import cell_number, cell_text
 from ..layers import status_label
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
 from ..network.routing import Route, Router, Snap
+from ..network.timetable import timed_trip
 from ..safety import route_verdict
 from ..settings import Settings
 
@@ -116,12 +117,18 @@ def curfews(settings: Settings) -> tuple[Curfew, ...]:
 
 
 def trip_for(data: Dataset, snaps: dict[str, Snap], mode: str, modes: tuple[str, ...], road: Route | None, *,
-             edge_cost=None, suspended=(), closed_ports=(), router: Router | None = None) -> Trip | None:
+             edge_cost=None, suspended=(), closed_ports=(), router: Router | None = None,
+             depart: dt.datetime | None = None) -> Trip | None:
     """The best trip in ``modes`` (the road route as it is when only roads are asked or no leg helps).
 
     ``router``: a vehicle's or season's copy of the data's (its roads, speeds and the legs it boards).
+    With ``depart``, legs are weighed by their actual waits (``network.timetable``), else by their average ones.
     """
     router = router or data.router
+    if any(m in LEG_MODES for m in modes) and data.legs is not None and depart is not None:
+        return timed_trip(data.legs.over(router), snaps["from"], snaps["to"], mode, modes, depart,
+                          edge_cost=edge_cost, suspended=suspended, closed_ports=closed_ports,
+                          road=None if edge_cost is not None else road)
     if any(m in LEG_MODES for m in modes) and data.legs is not None:
         return data.legs.over(router).trip(snaps["from"], snaps["to"], mode, modes, edge_cost=edge_cost,
                                            suspended=suspended, closed_ports=closed_ports)
@@ -338,8 +345,9 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
         return answer
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
+    start_clock = _search_start(settings, depart, curfew_mode)
     trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road,
-                                                                             router=router)
+                                                                             router=router, depart=start_clock)
     start, end = ((answer[k].get("near") or {}).get("name") or _(label)
                   for k, label in (("from", N_("the origin")), ("to", N_("the destination"))))
     ends = (str(start), str(end))
@@ -352,7 +360,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     dark = depart is not None and _in_the_dark(data, settings, trip, depart)
     if dark:  # dangerous roads weigh more after dark: search again with those costs
         trip = trip_for(data, snaps, mode, modes, None, edge_cost=dark_costs(data, settings, mode, router),
-                        router=router) or trip
+                        router=router, depart=start_clock) or trip
     stages = stages_json(data, trip, ends=ends, near_buffer_m=near)
     feature = next((f for f in answer["routes"] if f["properties"]["kind"] == "safest"), None)
     if trip.uses_legs:
@@ -380,6 +388,15 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     return answer
 
 
+def _search_start(settings: Settings, depart: dt.datetime | None, curfew_mode: str) -> dt.datetime | None:
+    """When the search's clock starts: with ``curfew=avoid``, at the end of a national curfew one leaves in."""
+    if depart is None or curfew_mode != "avoid":
+        return depart
+    inside = [e for c in curfews(settings) if c.area is None
+              for s, e in c.windows(depart, after(depart, 1.0)) if s <= depart < e]
+    return max(inside, default=depart)
+
+
 def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stages: list[dict], depart: dt.datetime,
                *, curfew_mode: str, feature: dict | None, reasons: list[str]) -> None:
     """Times per stage and per itinerary stretch; the curfews' say on the verdict."""
@@ -393,6 +410,12 @@ def _add_times(answer: dict, data: Dataset, settings: Settings, trip: Trip, stag
     if feature is not None:
         feature["properties"]["timing"] = summary
         _stretch_times(feature["properties"].get("itinerary") or [], stages)
+        if trip.uses_legs and data.legs is not None:  # the timetable's waits, not the schedules' averages
+            shift = round(sum(r["transfer_s"] + r["wait_s"] + r["duration_s"] - data.legs.leg_seconds(s.leg)
+                              for s, r in zip(trip.stages, stages, strict=True) if s.mode != "road"))
+            props = feature["properties"]
+            props["duration_s"], props["duration_range_s"] = props["duration_s"] + shift, [
+                v + shift for v in props["duration_range_s"]]
 
 
 def _stretch_times(itinerary: list[dict], stages: list[dict]) -> None:

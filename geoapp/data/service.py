@@ -10,6 +10,7 @@ from collections import OrderedDict
 
 from ..errors import GeoappError
 from ..i18n.translate import _, current_language
+from ..network.timetable import timetable_of
 from ..settings import Settings
 from ..store import Store
 from .dataset import Dataset, build_dataset
@@ -65,6 +66,7 @@ class Service:
             data.router.tighten()
             if data.legs is not None:
                 data.legs.tighten()  # after the roads': road-only lookups come first
+                timetable_of(data.legs).tighten()  # then the searches with a departure time
         except Exception:  # searches stay correct (and slower) on the length-based bounds
             log.exception("computing cost-based search bounds failed")
 
