@@ -29,13 +29,21 @@ class EdgeExposure:
     ``inside`` is a sparse (edges x zones) matrix of metres of each edge inside each zone;
     ``inside_by_status`` maps a zone status to metres per edge inside the union of such zones
     (overlaps counted once); ``near_controlled_m`` is metres within the near buffer of a controlled
-    zone but outside it.
+    zone but outside it; ``closest_controlled_m`` each edge's distance to the nearest controlled zone
+    and ``closest_controlled_zone`` that zone's row, for edges within ``CLOSEST_REACH_M`` of one
+    (elsewhere infinity and -1), so that a route's closest approach is read, not measured, per lookup.
     """
 
     zones: gpd.GeoDataFrame  # metric CRS, positional index matches ``inside`` columns
     inside: sp.csr_matrix
     inside_by_status: dict[str, np.ndarray]
     near_controlled_m: np.ndarray
+    closest_controlled_m: np.ndarray
+    closest_controlled_zone: np.ndarray
+
+
+#: How far from a controlled zone an edge's distance to it is kept (a route farther away is measured).
+CLOSEST_REACH_M = 2000.0
 
 
 def compute_exposure(
@@ -57,12 +65,30 @@ def compute_exposure(
         for name in ZONE_STATUSES
     }
     near = np.zeros(n_edges)
-    controlled = zone_geoms[status == "controlled"]
+    controlled_rows = np.flatnonzero(status == "controlled")
+    controlled = zone_geoms[controlled_rows]
     if len(controlled):
         halo = shapely.buffer(controlled, near_buffer_m, quad_segs=4)
         candidates = np.unique(edge_tree.query(halo, predicate="intersects")[1])
         near = np.maximum(_metres_inside(edge_geoms, candidates, halo) - by_status["controlled"], 0.0)
-    return EdgeExposure(zones=zones, inside=inside, inside_by_status=by_status, near_controlled_m=near)
+    closest, closest_zone = _closest_controlled(edge_geoms, edge_tree, controlled, controlled_rows)
+    return EdgeExposure(zones=zones, inside=inside, inside_by_status=by_status, near_controlled_m=near,
+                        closest_controlled_m=closest, closest_controlled_zone=closest_zone)
+
+
+def _closest_controlled(edge_geoms: np.ndarray, edge_tree: shapely.STRtree, controlled: np.ndarray,
+                        rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's distance to its nearest controlled zone and that zone's row, within ``CLOSEST_REACH_M``."""
+    distance = np.full(len(edge_geoms), np.inf)
+    zone = np.full(len(edge_geoms), -1, dtype=np.int64)
+    if len(controlled):
+        z_idx, e_idx = edge_tree.query(controlled, predicate="dwithin", distance=CLOSEST_REACH_M)
+        d = shapely.distance(edge_geoms[e_idx], controlled[z_idx])
+        order = np.lexsort((z_idx, d, e_idx))  # per edge, nearest first (then the first zone)
+        first = order[np.r_[True, e_idx[order][1:] != e_idx[order][:-1]]] if len(order) else order
+        distance[e_idx[first]] = d[first]
+        zone[e_idx[first]] = rows[z_idx[first]]
+    return distance, zone
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +138,8 @@ class IncidentExposure:
 
     ``incidents`` are the ones that still count that day (metric CRS; positional index matches the
     columns of ``contribution``), ``weight`` what each weighs, ``contribution`` (edges x incidents)
-    the weight reaching each edge after the distance falloff, and ``risk`` its sum per edge.
+    the weight reaching each edge after the distance falloff, ``risk`` its sum per edge, and
+    ``facts`` what an answer says of each incident (read from the frame once, not per route).
     """
 
     today: dt.date
@@ -120,6 +147,14 @@ class IncidentExposure:
     weight: np.ndarray
     contribution: sp.csr_matrix
     risk: np.ndarray
+    facts: list[dict] = dataclasses.field(default_factory=list)
+
+    def peak(self, edges: np.ndarray) -> np.ndarray:
+        """Each incident's heaviest weight on any of ``edges`` (0 where it reaches none)."""
+        rows = self.contribution[edges]
+        out = np.zeros(self.contribution.shape[1])
+        np.maximum.at(out, rows.indices, rows.data)
+        return out
 
 
 def compute_incident_exposure(
@@ -152,14 +187,22 @@ def compute_incident_exposure(
     p_idx, e_idx = p_idx[near], e_idx[near]
     contribution = sp.csr_matrix((weight[p_idx] * falloff[near], (e_idx, p_idx)), shape=(n_edges, len(points)))
     risk = np.asarray(contribution.sum(axis=1)).ravel()
-    return IncidentExposure(today, incidents, weight, contribution, risk)
+    facts = [{**row, "name": name} for row, name in zip(incident_table(incidents), incidents["name"].tolist(),
+                                                         strict=True)]
+    return IncidentExposure(today, incidents, weight, contribution, risk, facts)
 
 
 def incident_facts(frame: gpd.GeoDataFrame, i: int | np.integer) -> dict:
     """What an answer says of incident ``i`` of ``frame``: id, date, type, place, actor and deaths."""
-    return {"id": frame["id"].iat[i], "event_date": str(frame["event_date"].iat[i]),
-            "event_type": frame["event_type"].iat[i], "location": cell_text(frame["location"].iat[i]),
-            "actor": cell_text(frame["actor"].iat[i]), "fatalities": int(frame["fatalities"].iat[i])}
+    return incident_table(frame.iloc[[int(i)]])[0]
+
+
+def incident_table(frame: gpd.GeoDataFrame) -> list[dict]:
+    """:func:`incident_facts` for every incident of ``frame``, reading each column once."""
+    columns = ("id", "event_date", "event_type", "location", "actor", "fatalities")
+    return [{"id": i, "event_date": str(d), "event_type": t, "location": cell_text(loc), "actor": cell_text(a),
+             "fatalities": int(f)}
+            for i, d, t, loc, a, f in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
 def incident_reach(incidents: gpd.GeoDataFrame, weights: RiskWeights) -> np.ndarray:

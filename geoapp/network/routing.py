@@ -23,7 +23,6 @@ from .exposure import (
     IncidentExposure,
     compute_exposure,
     compute_incident_exposure,
-    incident_facts,
 )
 from .graph import build_road_graph
 from .lengths import edge_speeds, geometry_key, precision, terrain_of, winding_factors
@@ -362,10 +361,21 @@ class Router:
         shares = np.r_[(1 - t0) if leaves_forward else t0, np.ones(len(mid_edges)), t1 if arrives_forward else 1 - t1]
         return self._measure(geometry, edges, shares, path.cost)
 
-    def _closest_controlled(self, geometry) -> tuple[float | None, int]:
-        """Exact closest approach of a route to any controlled zone (one line against the zone index)."""
+    def _closest_controlled(self, geometry, edges: np.ndarray, shares: np.ndarray) -> tuple[float | None, int]:
+        """Exact closest approach of a route to any controlled zone.
+
+        Read from the edges' precomputed distances when an edge travelled whole comes at least as near
+        as any partly travelled one could (a part is never nearer than its whole edge); otherwise (far
+        from every zone, or nearest on a part) measured on the route's line against the zone index.
+        """
         if len(self._controlled_index) == 0:
             return None, -1
+        near = self.exposure.closest_controlled_m[edges]
+        whole = shares >= 1.0
+        if whole.any():
+            k = int(np.flatnonzero(whole)[np.argmin(near[whole])])
+            if np.isfinite(near[k]) and (whole.all() or near[k] <= near[~whole].min()):
+                return float(near[k]), int(self.exposure.closest_controlled_zone[edges[k]])
         idx, dist = self._controlled.query_nearest(geometry, return_distance=True, all_matches=False)
         return float(dist[0]), int(self._controlled_index[idx[0]])
 
@@ -374,14 +384,12 @@ class Router:
         ix = self.incidents
         if ix.contribution.shape[1] == 0:
             return []
-        peak = ix.contribution[edges].max(axis=0).toarray().ravel()
+        peak = ix.peak(edges)
         hit = np.flatnonzero(peak >= self.LISTED_INCIDENT_WEIGHT)
         hit = hit[np.argsort(-peak[hit], kind="stable")][: self.LISTED_INCIDENTS]
-        frame = ix.incidents
-        distance = shapely.distance(geometry, np.asarray(frame.geometry.values)[hit])
+        distance = shapely.distance(geometry, np.asarray(ix.incidents.geometry.values)[hit])
         return [
-            {**incident_facts(frame, i), "name": frame["name"].iat[i],
-             "distance_m": round(float(d)), "weight": round(float(peak[i]), 2)}
+            {**ix.facts[i], "distance_m": round(float(d)), "weight": round(float(peak[i]), 2)}
             for i, d in zip(hit, distance, strict=True)
         ]
 
@@ -412,7 +420,7 @@ class Router:
                  "status": self.road_status[r], "length_m": round(float(m), 1)}
                 for r, m in zip(rows, metres, strict=True) if m > 0.5
             ]
-        closest, zone_idx = self._closest_controlled(geometry)
+        closest, zone_idx = self._closest_controlled(geometry, edges, shares)
         in_zone = np.zeros(len(edges), dtype=bool)
         for metres in x.inside_by_status.values():
             in_zone |= metres[edges] > 0.5
