@@ -2,10 +2,49 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+
+import pandas as pd
 
 from ..data.dataset import Dataset
 from ..layers import layer_title
+
+
+@dataclasses.dataclass(frozen=True)
+class _Citations:
+    """One layer's rows by feature id and each row's citation (None when it has none), for lookups by id."""
+
+    rows: dict[str, tuple[int, ...]]
+    cites: tuple[str | None, ...]
+    every: tuple[str, ...]  # the layer's distinct citations, sorted
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Citations:
+        rows: dict[str, list[int]] = {}
+        for i, feature_id in enumerate(frame["id"].tolist()):
+            rows.setdefault(feature_id, []).append(i)
+        cites = tuple(None if pd.isna(s) or not str(s).strip() else str(s).strip() for s in frame["source"].tolist())
+        return cls({k: tuple(v) for k, v in rows.items()}, cites, tuple(sorted({c for c in cites if c is not None})))
+
+
+#: per data version (the last few), per layer: built on first use, then each answer's sources are dict lookups
+_INDEX: OrderedDict[str, dict[str, _Citations]] = OrderedDict()
+_INDEX_LOCK = threading.Lock()
+
+
+def _citations(data: Dataset, name: str) -> _Citations:
+    with _INDEX_LOCK:  # requests run on several threads
+        layers = _INDEX.get(data.version)
+        if layers is None:
+            layers = _INDEX[data.version] = {}
+            while len(_INDEX) > 4:
+                _INDEX.popitem(last=False)
+        if name not in layers:
+            layers[name] = _Citations.of(data.layers[name])
+        return layers[name]
 
 
 def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> list[dict]:
@@ -16,12 +55,15 @@ def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> l
     """
     out = []
     for name, ids in used.items():
-        frame = data.layers[name]
-        if ids is not None:
-            frame = frame[frame["id"].isin(list(dict.fromkeys(ids))).to_numpy()]
-        citations = sorted({str(s).strip() for s in frame["source"].dropna()} - {""})
+        index = _citations(data, name)
+        if ids is None:
+            count, citations = len(index.cites), list(index.every)
+        else:
+            rows = [row for feature_id in dict.fromkeys(ids) for row in index.rows.get(feature_id, ())]
+            count = len(rows)
+            citations = sorted({c for c in (index.cites[row] for row in rows) if c is not None})
         out.append({"layer": name, "title": layer_title(name), "as_of": data.as_of[name],
-                    "features": len(frame), "citations": citations})
+                    "features": count, "citations": citations})
     return out
 
 
