@@ -35,6 +35,8 @@ class Service:
         self.dataset: Dataset = build_dataset(store.load(), settings, figures=store.load_figures())
         self.loaded_at = dt.datetime.now(dt.UTC)
         self._pages: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._answers_lock = threading.Lock()
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -103,6 +105,8 @@ class Service:
             self._store_version = version
             self.loaded_at = dt.datetime.now(dt.UTC)
             self._pages = OrderedDict()
+            with self._answers_lock:
+                self._answers.clear()
             if self._watcher_pid == os.getpid():  # a serving process (not one about to fork)
                 self._tighten_later(fresh)
         return fresh
@@ -130,6 +134,28 @@ class Service:
             while len(self._pages) > keep:
                 self._pages.popitem(last=False)
         return page
+
+    def cached_answer(self, key: tuple, build, *, keep: int):
+        """What ``build()`` makes for ``key``, made once and kept among the ``keep`` last used (0: never kept).
+
+        ``key`` must name everything the result depends on: the question, the data's version and day
+        (an ``as_of`` answer is built on other data), the language, who may see what.  Answers are
+        forgotten when the data is reloaded.  ``build`` runs outside the lock (another thread may
+        build the same answer meanwhile; either copy is kept); an exception is not kept.
+        """
+        if keep <= 0:
+            return build()
+        with self._answers_lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
+        made = build()
+        with self._answers_lock:
+            self._answers[key] = made
+            while len(self._answers) > keep:
+                self._answers.popitem(last=False)
+        return made
 
     def dataset_as_of(self, day: dt.date) -> tuple[Dataset, list[str]]:
         """The data as the store held it at the end of ``day`` (changes after it undone), and notes."""
