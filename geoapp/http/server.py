@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from flask import Flask
@@ -22,7 +23,16 @@ class GunicornServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.factory()
+        """The app, built once in the master before the workers fork (``preload_app``).
+
+        Every object built so far is then frozen out of the garbage collector's reach: a collection
+        in a worker would otherwise write to the header of each of them, copying nearly every page
+        the workers share with the master (layers, graph, indexes) into each worker.
+        """
+        app = self.factory()
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def serve(factory: Callable[[], Flask], *, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
