@@ -70,6 +70,14 @@ class Service:
         except Exception:  # searches stay correct (and slower) on the length-based bounds
             log.exception("computing cost-based search bounds failed")
 
+    def tighten_now(self) -> None:
+        """Compute the loaded data's cost-based search bounds in this process, now.
+
+        What a preloading server's master calls before forking: the workers then share one copy of
+        the tables (and start with them) instead of each computing its own in the background.
+        """
+        self._tighten(self.dataset)
+
     def data_changed(self) -> None:
         """Rebuild now rather than at the next poll: this process has just committed a change."""
         self._wake.set()

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .state import EXTENSION
+
 
 class GunicornServer(BaseApplication):
     """gunicorn running the app ``factory`` builds, with the given options (see ``gunicorn --help`` names)."""
@@ -25,11 +27,16 @@ class GunicornServer(BaseApplication):
     def load(self) -> Flask:
         """The app, built once in the master before the workers fork (``preload_app``).
 
-        Every object built so far is then frozen out of the garbage collector's reach: a collection
-        in a worker would otherwise write to the header of each of them, copying nearly every page
-        the workers share with the master (layers, graph, indexes) into each worker.
+        The cost-based search bounds are computed here too, so that the workers share one copy of
+        them rather than each computing its own.  Every object built so far is then frozen out of
+        the garbage collector's reach: a collection in a worker would otherwise write to the header
+        of each of them, copying nearly every page the workers share with the master (layers,
+        graph, indexes) into each worker.
         """
         app = self.factory()
+        service = app.extensions.get(EXTENSION) if isinstance(app, Flask) else None
+        if service is not None:
+            service.tighten_now()
         gc.collect()
         gc.freeze()
         return app
