@@ -139,7 +139,7 @@ def route_lookups(base: str, spots: list[str], rounds: int = 4) -> tuple[int, in
 
 
 def measure(command: list[str], env: dict, port: int, spots: list[str], *, ready_timeout: float,
-            settle_s: float) -> dict:
+            settle_s: float, workers: int) -> dict:
     """Start a server, wait until it answers, warm every worker, let it settle, read its processes' memory."""
     started = time.perf_counter()
     log = tempfile.TemporaryFile()
@@ -148,6 +148,10 @@ def measure(command: list[str], env: dict, port: int, spots: list[str], *, ready
     try:
         ready = wait_ready(server, log, base, ready_timeout)
         ready_s = time.perf_counter() - started
+        for _ in range(60):  # readyz is answered by the first worker up: wait for the others
+            if len(children(server.pid)) >= workers:
+                break
+            time.sleep(0.5)
         forked = [rollup(w) for w in children(server.pid)]  # before any request: what forking alone shares
         answered, refused = route_lookups(base, spots)
         time.sleep(settle_s)  # each worker computes its cost-based search bounds in the background
@@ -217,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                 if serve:
                     command += ["--workers", str(args.workers)]
                 entry[label] = found = measure(command, env, port, written["spots"],
-                                               ready_timeout=60 + 1.5 * nodes / 1000, settle_s=settle)
+                                               ready_timeout=60 + 1.5 * nodes / 1000, settle_s=settle,
+                                               workers=args.workers)
                 print(line(label, found), flush=True)
             if "no_preload" in entry:
                 saved = entry["no_preload"]["total_pss_mb"] - entry["preload"]["total_pss_mb"]
