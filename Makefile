@@ -36,6 +36,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/page_weight.py $(PAGE_BENCH_ARGS)
 	$(BIN)/python bench/feeds.py $(FEEDS_BENCH_ARGS)
+	$(BIN)/python bench/memory.py $(MEMORY_BENCH_ARGS)
 
 $(VENV)/.installed-bench: requirements/test.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt

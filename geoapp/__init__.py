@@ -14,6 +14,7 @@ from .errors import UriTooLong
 from .http.assets import install_assets
 from .http.compression import install_compression
 from .http.errors import install_error_handlers
+from .http.json_encoding import FastJSONProvider
 from .http.language import install_languages
 from .http.logs import install_request_log
 from .http.security import install_rate_limits, install_security_headers
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.extensions[EXTENSION] = Service(settings, make_store(settings))

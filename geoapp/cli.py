@@ -480,7 +480,7 @@ def token_revoke(name: str) -> None:
     click.echo(_("token %(name)s revoked", name=name))
 
 
-@main.command("serve")
+@main.command("serve", with_appcontext=False)  # the app is built once, by gunicorn (not also for the CLI)
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="$PORT or 8000")
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")),

@@ -76,6 +76,9 @@ class Settings:
     rate_limit_scenarios              60/minute    per client, what-if scenarios
     rate_limit_downloads              300/minute   per client, layer downloads
     rate_limit_edits                  120/minute   per client, writes (an empty value turns a limit off)
+    answer_cache                      256          route answers each serving process keeps, by question,
+                                                   data version and language, and sends again without
+                                                   searching (0: none)
     max_body_bytes                    1048576      largest request body accepted (413 above)
     max_area_vertices                 10000        vertex cap of a polygon sent to the API
     max_area_km2                      2000         area cap of a polygon sent to the API
@@ -155,6 +158,7 @@ class Settings:
     rate_limit_scenarios: str = "60/minute"
     rate_limit_downloads: str = "300/minute"
     rate_limit_edits: str = "120/minute"
+    answer_cache: int = 256
     max_body_bytes: int = 1048576
     max_area_vertices: int = 10000
     max_area_km2: float = 2000.0

@@ -13,12 +13,15 @@ ORIGIN = (-73.95, 18.25)
 STEP = 0.0028
 
 
-def synthetic_roads(side: int = 500, *, seed: int = 42) -> gpd.GeoDataFrame:
-    """A ``side`` x ``side`` jittered street grid (side**2 nodes), some streets missing or one-way."""
+def synthetic_roads(side: int = 500, *, seed: int = 42, step: float = STEP) -> gpd.GeoDataFrame:
+    """A ``side`` x ``side`` jittered street grid (side**2 nodes), some streets missing or one-way.
+
+    ``step``: the grid's spacing in degrees (a larger grid on a smaller step stays over Haiti).
+    """
     rng = np.random.default_rng(seed)
     i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
-    x = ORIGIN[0] + i * STEP + rng.uniform(-0.3, 0.3, i.shape) * STEP
-    y = ORIGIN[1] + j * STEP + rng.uniform(-0.3, 0.3, i.shape) * STEP
+    x = ORIGIN[0] + i * step + rng.uniform(-0.3, 0.3, i.shape) * step
+    y = ORIGIN[1] + j * step + rng.uniform(-0.3, 0.3, i.shape) * step
     pts = np.stack([x, y], axis=-1)
     horizontal = np.stack([pts[:-1, :], pts[1:, :]], axis=2).reshape(-1, 2, 2)
     vertical = np.stack([pts[:, :-1], pts[:, 1:]], axis=2).reshape(-1, 2, 2)
@@ -47,13 +50,14 @@ def synthetic_roads(side: int = 500, *, seed: int = 42) -> gpd.GeoDataFrame:
     )
 
 
-def synthetic_network(side: int = 500, *, seed: int = 42) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def synthetic_network(side: int = 500, *, seed: int = 42,
+                      step: float = STEP) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Roads and zones, with road statuses as reported in Haiti: bad roads cluster around the zones.
 
     Streets within 3 km of a zone are dangerous (25%) or blocked (5%); elsewhere 0.5% are dangerous,
     standing for the few long corridors with attacks far from the capital.
     """
-    roads = synthetic_roads(side, seed=seed)
+    roads = synthetic_roads(side, seed=seed, step=step)
     zones = synthetic_zones(roads, seed=seed + 1)
     rng = np.random.default_rng(seed + 2)
     metric_roads = roads.to_crs("EPSG:32618").geometry.values

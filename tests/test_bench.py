@@ -63,3 +63,18 @@ def test_feeds_bench_runs(tmp_path):
     assert results["events"] == 400 and results["offshore_events"] > 0 and results["rejected"] == 4
     assert set(results["read_s"]) == {"acled_export", "french_excel", "derived_ids"}
     assert "import into a fresh GeoPackage store" in printed
+
+
+@pytest.mark.server
+def test_memory_bench_measures_a_preloaded_server(tmp_path):
+    out = tmp_path / "memory.json"
+    printed = run_bench("memory.py", "--nodes", "3000", "--incidents", "200", "--settle", "1", "--out", str(out))
+    size = json.loads(out.read_text())["sizes"]["3000"]
+    served = size["preload"]
+    assert served["graph_nodes"] > 1000 and served["route_lookups"] > 0
+    assert len(served["workers"]) == len(served["workers_when_ready"]) == 2
+    for process in (served["master"], *served["workers"]):
+        assert 0 < process["pss_mb"] <= process["rss_mb"]
+    # PSS shares each page out between the processes mapping it: the workers share the master's
+    assert served["total_pss_mb"] < served["master"]["rss_mb"] + sum(w["rss_mb"] for w in served["workers"])
+    assert "preload: ready in" in printed and "all processes PSS" in printed

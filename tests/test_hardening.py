@@ -6,7 +6,7 @@ import json
 import logging
 
 from geoapp import create_app
-from geoapp.http.security import script_hashes
+from geoapp.http.security import ProcessCounters, script_hashes
 
 
 def test_security_headers_everywhere(client):
@@ -42,6 +42,49 @@ def test_rate_limits_answer_429_with_retry_after(tmp_path):
     assert "retry after" in limited.json["error"]["message"]
     assert client.get("/api/layers").status_code == 200  # light endpoints are not limited
     app.extensions["geoapp"].stop()
+
+
+def test_rate_limit_counters_start_no_thread_per_request(tmp_path):
+    """Counting a request costs a dict update: limits' memory storage started a timer thread for most of them."""
+    import threading
+
+    app = create_app({"instance_path": tmp_path, "rate_limit_lookups": "1000/minute"})
+    client = app.test_client()
+    client.get("/api/safety?at=-72.3,18.5")
+    before = threading.active_count()
+    started = []
+    real_start = threading.Thread.start
+
+    def counting_start(thread):
+        started.append(thread.name)
+        return real_start(thread)
+
+    threading.Thread.start = counting_start
+    try:
+        responses = [client.get("/api/safety?at=-72.3,18.5") for _ in range(5)]
+    finally:
+        threading.Thread.start = real_start
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["998", "997", "996", "995", "994"]
+    assert started == [] and threading.active_count() <= before
+    app.extensions["geoapp"].stop()
+
+
+def test_process_counters_expire_and_sweep(monkeypatch):
+    import geoapp.http.security as security
+
+    now = [1000.0]
+    monkeypatch.setattr(security.time, "time", lambda: now[0])
+    counters = ProcessCounters()
+    assert [counters.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert counters.get("a") == 3 and counters.get_expiry("a") == 1060.0
+    counters.incr("b", 10)
+    now[0] = 1011.0  # b's window is over: read as 0, counted again from 1
+    assert counters.get("b") == 0 and counters.incr("b", 10) == 1 and counters.get_expiry("b") == 1021.0
+    counters.incr("c", 5)
+    now[0] = 1000.0 + ProcessCounters.SWEEP_S + 1  # the sweep drops every counter whose window is over
+    counters.incr("a", 60)
+    assert set(counters._counts) == {"a"}
+    assert counters.reset() == 1 and counters.get("a") == 0
 
 
 def test_readyz(client, app, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
 
 from ..data.dataset import Dataset
@@ -35,17 +34,24 @@ def itinerary(router: Router, route: Route) -> list[dict]:
     bounds = np.column_stack([np.bincount(group, weights=shares * network.edge_length_range[edges, k], minlength=n)
                               for k in (0, 1)])
     begin = np.r_[0.0, np.cumsum(length)[:-1]]
-    # (stretches x route edges) indicator: sums and "any" per stretch in one product each
-    member = sp.csr_matrix((np.ones(len(edges)), (group, np.arange(len(edges)))), shape=(n, len(edges)))
-    x = router.exposure
-    zone_m = (member @ sp.diags(shares) @ x.inside[edges]).toarray()
+    # per stretch: the metres inside each zone (each edge's share, summed in route order) and the listed
+    # incidents weighing on any of its edges, from the route edges' rows of the sparse tables
+    inside = router.exposure.inside[edges].tocoo()
+    zone_m = np.zeros((n, inside.shape[1]))
+    np.add.at(zone_m, (group[inside.row], inside.col), inside.data * shares[inside.row])
     listed = {i["id"] for i in route.exposure.incidents}
     ix = router.incidents
     incident_ids = ix.incidents["id"].to_numpy(dtype=object) if ix.contribution.shape[1] else np.array([], object)
     wanted = np.flatnonzero(np.isin(incident_ids, list(listed))) if listed else np.array([], dtype=np.int64)
-    weighing = (member @ (ix.contribution[edges][:, wanted] >= router.LISTED_INCIDENT_WEIGHT)).toarray() \
-        if len(wanted) else np.zeros((n, 0))
+    weighing = np.zeros((n, len(wanted)), dtype=bool)
+    if len(wanted):
+        column = np.full(ix.contribution.shape[1], -1)
+        column[wanted] = np.arange(len(wanted))
+        near = ix.contribution[edges].tocoo()
+        heavy = (near.data >= router.LISTED_INCIDENT_WEIGHT) & (column[near.col] >= 0)
+        weighing[group[near.row[heavy]], column[near.col[heavy]]] = True
     rows = road[starts]
+    facts = router.zone_facts
     out = []
     for k, r in enumerate(rows):
         entered = np.flatnonzero(zone_m[k] > ENTERED_M)
@@ -58,9 +64,9 @@ def itinerary(router: Router, route: Route) -> list[dict]:
             "length_m": round(float(length[k]), 1),
             "length_range_m": [round(float(bounds[k, 0]), 1), round(float(bounds[k, 1]), 1)],
             "hand_drawn": bool(network.hand_drawn[edges[starts[k]]]),
-            "zones": [{"id": x.zones["id"].iat[z], "name": x.zones["name"].iat[z], "status": x.zones["status"].iat[z],
+            "zones": [{"id": facts[z]["id"], "name": facts[z]["name"], "status": facts[z]["status"],
                        "inside_m": round(float(zone_m[k, z]), 1)} for z in entered],
-            "incidents": [incident_ids[wanted[i]] for i in np.flatnonzero(weighing[k] > 0)],
+            "incidents": [incident_ids[wanted[i]] for i in np.flatnonzero(weighing[k])],
         })
     return out
 

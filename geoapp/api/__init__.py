@@ -13,6 +13,7 @@ from ..answers.legs import parse_curfew, parse_depart, parse_modes
 from ..answers.point import DEFAULT_RADIUS_M, MAX_RADIUS_M, point_lookup
 from ..answers.route import MAX_ALTERNATIVES, route_lookup
 from ..errors import BadRequest, NotFound
+from ..http.answer_cache import cached_response, place_key
 from ..http.language import answer_json
 from ..http.params import (
     Location,
@@ -41,28 +42,35 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/route")
 @rate_limited("lookups")
 def route():
-    """Safest and shortest routes between two points, with verdict, exposure and reasons."""
+    """Safest and shortest routes between two points, with verdict, exposure and reasons.
+
+    An answer asked again (same question, data, language and audience) is sent from memory.
+    """
     svc = service()
     data, notes = dataset_for_request()
     fmt = arg("f", required=False, default="json")
     if fmt not in ROUTE_FORMATS:
         raise BadRequest(_("f must be one of %(route_formats)s", route_formats=', '.join(ROUTE_FORMATS)), field="f")
     origin, destination = parse_location("from"), parse_location("to")
-    answer = with_notes(
-        route_lookup(
-            data, svc.settings, origin.lonlat, destination.lonlat,
-            mode=arg("mode", required=False, default="avoid"),
-            alternatives=parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
-            modes=parse_modes(arg("modes", required=False)), depart=parse_depart(arg("depart", required=False)),
-            curfew=parse_curfew(arg("curfew", required=False)),
-            vehicle=arg("vehicle", required=False) or None, season=arg("season", required=False) or None,
-        ), notes)
-    echo_places(answer, {"from": origin, "to": destination})
-    if fmt == "json":
-        return answer_json(answer)
-    body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
-    return Response(body, mimetype=ROUTE_FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
+    options = {
+        "mode": arg("mode", required=False, default="avoid"),
+        "alternatives": parse_int("alternatives", default=0, minimum=0, maximum=MAX_ALTERNATIVES),
+        "modes": parse_modes(arg("modes", required=False)), "depart": parse_depart(arg("depart", required=False)),
+        "curfew": parse_curfew(arg("curfew", required=False)),
+        "vehicle": arg("vehicle", required=False) or None, "season": arg("season", required=False) or None,
+    }
+
+    def build() -> Response:
+        answer = with_notes(route_lookup(data, svc.settings, origin.lonlat, destination.lonlat, **options), notes)
+        echo_places(answer, {"from": origin, "to": destination})
+        if fmt == "json":
+            return answer_json(answer)
+        body = route_gpx(answer) if fmt == "gpx" else json.dumps(route_geojson(answer), ensure_ascii=False)
+        return Response(body, mimetype=ROUTE_FORMATS[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
+
+    question = ("route", fmt, place_key(origin), place_key(destination), *options.items())
+    return cached_response(question, data, build)
 
 
 @bp.get("/safety")

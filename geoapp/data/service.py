@@ -36,6 +36,8 @@ class Service:
         self.dataset: Dataset = build_dataset(store.load(), settings, figures=store.load_figures())
         self.loaded_at = dt.datetime.now(dt.UTC)
         self._pages: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._answers_lock = threading.Lock()
         self._as_of: OrderedDict[tuple, Dataset] = OrderedDict()
         self._wake = threading.Event()
         self._stopped = threading.Event()
@@ -69,6 +71,14 @@ class Service:
                 timetable_of(data.legs).tighten()  # then the searches with a departure time
         except Exception:  # searches stay correct (and slower) on the length-based bounds
             log.exception("computing cost-based search bounds failed")
+
+    def tighten_now(self) -> None:
+        """Compute the loaded data's cost-based search bounds in this process, now.
+
+        What a preloading server's master calls before forking: the workers then share one copy of
+        the tables (and start with them) instead of each computing its own in the background.
+        """
+        self._tighten(self.dataset)
 
     def data_changed(self) -> None:
         """Rebuild now rather than at the next poll: this process has just committed a change."""
@@ -105,6 +115,8 @@ class Service:
             self._store_version = version
             self.loaded_at = dt.datetime.now(dt.UTC)
             self._pages = OrderedDict()
+            with self._answers_lock:
+                self._answers.clear()
             if self._watcher_pid == os.getpid():  # a serving process (not one about to fork)
                 self._tighten_later(fresh)
         return fresh
@@ -132,6 +144,28 @@ class Service:
             while len(self._pages) > keep:
                 self._pages.popitem(last=False)
         return page
+
+    def cached_answer(self, key: tuple, build, *, keep: int):
+        """What ``build()`` makes for ``key``, made once and kept among the ``keep`` last used (0: never kept).
+
+        ``key`` must name everything the result depends on: the question, the data's version and day
+        (an ``as_of`` answer is built on other data), the language, who may see what.  Answers are
+        forgotten when the data is reloaded.  ``build`` runs outside the lock (another thread may
+        build the same answer meanwhile; either copy is kept); an exception is not kept.
+        """
+        if keep <= 0:
+            return build()
+        with self._answers_lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
+        made = build()
+        with self._answers_lock:
+            self._answers[key] = made
+            while len(self._answers) > keep:
+                self._answers.popitem(last=False)
+        return made
 
     def dataset_as_of(self, day: dt.date) -> tuple[Dataset, list[str]]:
         """The data as the store held it at the end of ``day`` (changes after it undone), and notes."""

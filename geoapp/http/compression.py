@@ -104,14 +104,16 @@ class CompressOnce:
 
     Made at higher levels than per-request compression (brotli 10, gzip by zopfli with 5 iterations
     when installed, else zlib 9): the cost is paid once per body, and every later request is served
-    the bytes as they are.  Hand it to the hook as a
-    response's ``precompressed``.
+    the bytes as they are (``per_request_levels``: at the levels of per-request compression, for
+    bodies sent again a few times, such as cached answers).  Hand it to the hook as a response's
+    ``precompressed``.
     """
 
     LEVELS = {"br": 10, "gzip": 5}  # gzip: zopfli's iterations
 
-    def __init__(self, body: bytes):
+    def __init__(self, body: bytes, *, per_request_levels: bool = False):
         self.body = body
+        self.per_request_levels = per_request_levels  # a body sent a few times: the fast levels
         self._made: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -125,7 +127,9 @@ class CompressOnce:
         """The body in ``encoding``, compressed on the first call."""
         with self._lock:
             if encoding not in self._made:
-                if encoding == "br":
+                if self.per_request_levels:
+                    self._made[encoding] = compress(self.body, encoding)
+                elif encoding == "br":
                     self._made[encoding] = brotli_module().compress(self.body, quality=self.LEVELS["br"])
                 else:
                     self._made[encoding] = gzip_once(self.body, iterations=self.LEVELS["gzip"])

@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask
+from limits.storage import Storage
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
@@ -78,6 +81,72 @@ def rate_limited(kind: str):
     return mark
 
 
+class ProcessCounters(Storage):
+    """Fixed-window rate-limit counters in this process's memory (``geoapp-memory://``), for flask-limiter.
+
+    What limits' ``memory://`` storage does, without its expiry thread: that one starts a new thread
+    10 ms after nearly every counted request to drop old counters, which costs more than the lookup's
+    JSON encoding on a busy server.  Here an expired counter is dropped when next read, and a sweep
+    of the others runs, inline, at most every ``SWEEP_S`` seconds.
+    """
+
+    STORAGE_SCHEME = ["geoapp-memory"]
+    SWEEP_S = 60.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._counts: dict[str, int] = {}
+        self._expires: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = time.time() + self.SWEEP_S
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    def _live(self, key: str, now: float) -> bool:
+        if self._expires.get(key, 0.0) > now:
+            return True
+        self._counts.pop(key, None)
+        self._expires.pop(key, None)
+        return False
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:  # requests run on several threads
+            if now >= self._next_sweep:
+                for old in [k for k, at in self._expires.items() if at <= now]:
+                    self._live(old, now)
+                self._next_sweep = now + self.SWEEP_S
+            if not self._live(key, now):
+                self._expires[key] = now + expiry
+            count = self._counts[key] = self._counts.get(key, 0) + amount
+            return count
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._counts[key] if self._live(key, time.time()) else 0
+
+    def get_expiry(self, key: str) -> float:
+        with self._lock:
+            return self._expires.get(key, time.time())
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            count = len(self._counts)
+            self._counts.clear()
+            self._expires.clear()
+            return count
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+            self._expires.pop(key, None)
+
+
 def install_rate_limits(app: Flask, settings) -> None:
     """Per-client limits on the views that declare one (429 with Retry-After); counters live per process.
 
@@ -87,7 +156,7 @@ def install_rate_limits(app: Flask, settings) -> None:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://", headers_enabled=True,
+    limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="geoapp-memory://", headers_enabled=True,
                       default_limits=[])
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "rate_limit_kind", None)

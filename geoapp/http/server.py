@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from .state import EXTENSION
 
 
 class GunicornServer(BaseApplication):
@@ -22,7 +25,21 @@ class GunicornServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self.factory()
+        """The app, built once in the master before the workers fork (``preload_app``).
+
+        The cost-based search bounds are computed here too, so that the workers share one copy of
+        them rather than each computing its own.  Every object built so far is then frozen out of
+        the garbage collector's reach: a collection in a worker would otherwise write to the header
+        of each of them, copying nearly every page the workers share with the master (layers,
+        graph, indexes) into each worker.
+        """
+        app = self.factory()
+        service = app.extensions.get(EXTENSION) if isinstance(app, Flask) else None
+        if service is not None:
+            service.tighten_now()
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def serve(factory: Callable[[], Flask], *, host: str, port: int, workers: int = 2, threads: int = 4) -> None:

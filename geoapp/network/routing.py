@@ -194,6 +194,8 @@ class Router:
         controlled = self.exposure.zones["status"].to_numpy() == "controlled"
         self._controlled = shapely.STRtree(np.asarray(self.exposure.zones.geometry.values)[controlled])
         self._controlled_index = np.flatnonzero(controlled)
+        #: each zone's id, name, status and group as plain values, for answers (read once, not per route)
+        self.zone_facts = _zone_facts(self.exposure.zones)
         current = roads.set_index(roads["id"].to_numpy())
         # the network's roads, in its row order, as they are now (a status or a name may have changed)
         self.road_status = current["status"].reindex(network.road_ids).fillna("open").to_numpy(dtype=object)
@@ -398,16 +400,7 @@ class Router:
         x = self.exposure
         length = self.network.edge_length[edges] * shares
         zone_m = np.asarray(x.inside[edges].T @ shares).ravel()
-        zones = [
-            {
-                "id": x.zones["id"].iat[z],
-                "name": x.zones["name"].iat[z],
-                "status": x.zones["status"].iat[z],
-                "group": cell_text(x.zones["group"].iat[z]) if "group" in x.zones else None,
-                "inside_m": round(float(zone_m[z]), 1),
-            }
-            for z in np.flatnonzero(zone_m > 0.5)
-        ]
+        zones = [{**self.zone_facts[z], "inside_m": round(float(zone_m[z]), 1)} for z in np.flatnonzero(zone_m > 0.5)]
         inside = {s: float(m[edges] @ shares) for s, m in x.inside_by_status.items()}
         status = self.edge_status[edges]
         risky = status != "open"
@@ -434,7 +427,7 @@ class Router:
             near_controlled_m=float(x.near_controlled_m[edges] @ shares),
             closest_controlled_m=closest,
             closest_controlled_zone=None if zone_idx < 0 else {
-                "id": x.zones["id"].iat[zone_idx], "name": x.zones["name"].iat[zone_idx]
+                "id": self.zone_facts[zone_idx]["id"], "name": self.zone_facts[zone_idx]["name"]
             },
             incidents=self._incidents_on(geometry, edges),
             near_incidents_m=float(length[self.incident_caution[edges]].sum()),
@@ -474,6 +467,14 @@ def _overlap(route: Route, other: Route) -> float:
     """Share of ``route``'s length on edges that ``other`` uses too."""
     shared = route.travelled_m[np.isin(route.edges, other.edges)].sum()
     return float(shared / route.distance_m) if route.distance_m > 0 else 1.0
+
+
+def _zone_facts(zones: gpd.GeoDataFrame) -> list[dict]:
+    """Each zone's ``id``, ``name``, ``status`` and ``group`` (None without the column), in row order."""
+    groups = [cell_text(g) for g in zones["group"].tolist()] if "group" in zones else [None] * len(zones)
+    return [{"id": i, "name": n, "status": s, "group": g}
+            for i, n, s, g in zip(zones["id"].tolist(), zones["name"].tolist(), zones["status"].tolist(), groups,
+                                  strict=True)]
 
 
 def _part(share: float, cost: float) -> float:
