@@ -83,17 +83,14 @@ def synthetic_zones(roads: gpd.GeoDataFrame, *, count: int = 40, seed: int = 7) 
     radius_deg = rng.uniform(0.005, 0.035, count)
     status = rng.choice(["controlled", "contested", "influence"], size=count, p=[0.45, 0.3, 0.25])
     geoms = shapely.buffer(shapely.points(centres), radius_deg, quad_segs=4)
+    return zones_frame([f"z{k}" for k in range(count)], [f"zone {k}" for k in range(count)], status, geoms)
+
+
+def zones_frame(ids: list[str], names: list[str], status, geoms) -> gpd.GeoDataFrame:
+    """A zones layer with every column the data model asks for, as synthetic, high-confidence reports."""
     return gpd.GeoDataFrame(
-        {
-            "id": [f"z{k}" for k in range(count)],
-            "name": [f"zone {k}" for k in range(count)],
-            "status": status,
-            "as_of": "2025-03-31",
-            "source": "synthetic",
-            "confidence": "high",
-            "notes": "",
-            "group": "synthetic group",
-        },
+        {"id": ids, "name": names, "status": status, "as_of": "2025-03-31", "source": "synthetic",
+         "confidence": "high", "notes": "", "group": "synthetic group"},
         geometry=geoms,
         crs="EPSG:4326",
     )
@@ -214,17 +211,5 @@ def neighbourhood_zones(roads: gpd.GeoDataFrame, *, count: int = 100, seed: int 
         lon = centre[0] + km[:, 0] / (111.32 * np.cos(np.radians(centre[1])))
         lat = centre[1] + km[:, 1] / 110.57
         geoms.append(shapely.Polygon(np.c_[lon, lat]))
-    return gpd.GeoDataFrame(
-        {
-            "id": [f"nz{k}" for k in range(count)],
-            "name": [f"neighbourhood {k}" for k in range(count)],
-            "status": "controlled",
-            "as_of": "2025-03-31",
-            "source": "synthetic",
-            "confidence": "high",
-            "notes": "",
-            "group": "synthetic group",
-        },
-        geometry=geoms,
-        crs="EPSG:4326",
-    )
+    return zones_frame([f"nz{k}" for k in range(count)], [f"neighbourhood {k}" for k in range(count)], "controlled",
+                       geoms)
