@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 
 import pytest
@@ -52,6 +53,17 @@ def test_another_question_language_or_day_is_searched_anew(make_app, tmp_path, s
     assert client.get(ROUTE + other).get_data() == changed.get_data() and len(searches) == 2
     if other == "&f=gpx":
         assert changed.headers["Content-Disposition"] == 'attachment; filename="route.gpx"'
+
+
+def test_an_answer_as_of_today_keeps_its_note(make_app, tmp_path, searches):
+    """Data "as of" today may be the current data; its answer still says which day it is from, the other not."""
+    client = make_app({"instance_path": tmp_path}).test_client()
+    plain = client.get(ROUTE).json
+    dated = client.get(ROUTE + f"&as_of={dt.date.today().isoformat()}").json
+    note = "Answered from the data as stored at the end of"
+    assert any(w.startswith(note) for w in dated["warnings"])
+    assert not any(w.startswith(note) for w in plain["warnings"])
+    assert not any(w.startswith(note) for w in client.get(ROUTE).json["warnings"])
 
 
 def test_callers_who_see_exact_positions_get_their_own_answers(make_app, tmp_path, searches):

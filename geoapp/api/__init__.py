@@ -69,7 +69,8 @@ def route():
         return Response(body, mimetype=ROUTE_FORMATS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="route.{fmt}"'})
 
-    question = ("route", fmt, place_key(origin), place_key(destination), *options.items())
+    # the notes too: data "as of" today can be the current data, yet its answer says which day it is from
+    question = ("route", fmt, place_key(origin), place_key(destination), *options.items(), tuple(notes))
     return cached_response(question, data, build)
 
 
