@@ -187,6 +187,11 @@ def route_verdict(exposure: RouteExposure, *, near_buffer_m: float, endpoint_in_
     return "safe"
 
 
+#: The reason given when no road at all joins the two ends (a sea or air leg may still: see answers.legs).
+NOT_CONNECTED = N_("The two points are not connected by any mapped road in this direction (one-way streets are "
+                   "followed, closed roads are impassable), so no mode can find a route.")
+
+
 def route_reasons(
     *,
     verdict: str,
@@ -208,10 +213,7 @@ def route_reasons(
     for which, zone in endpoint_zones:
         reasons.append(_(ENDPOINT_INSIDE[which], zone=_zone_phrase(zone)))
     if not connected:
-        reasons.append(_(
-            "The two points are not connected by any mapped road in this direction (one-way streets are "
-            "followed, closed roads are impassable), so no mode can find a route."
-        ))
+        reasons.append(_(NOT_CONNECTED))
     elif verdict == "no_safe_route":
         reasons.append(
             _("No route between these points avoids controlled zones and blocked roads.")

@@ -142,6 +142,37 @@ def test_a_truck_waits_for_the_barge_that_takes_it():
     check_times_follow(answer, depart)
 
 
+def test_a_vehicle_is_said_to_change_the_trip_only_when_it_does():
+    """The trip without the vehicle's limits is searched on the same clock as the answer's."""
+    data = build_dataset(layers(barge_takes_vehicles=True), SETTINGS, today=TODAY)
+    asked = {"today": TODAY, "modes": ("road", "sea", "air"), "vehicle": "4x4", "season": "dry"}
+    monday = route_lookup(data, SETTINGS, MAINLAND, TO, depart=at(MONDAY, 5), **asked)
+    assert monday["decided_by"] == [BARGE]  # the barge leaves first anyway: the vehicle changes nothing
+    assert not any("goes another way" in r or "takes no vehicles" in r for r in monday["reasons"])
+    tuesday = route_lookup(data, SETTINGS, MAINLAND, TO, depart=at(MONDAY + dt.timedelta(days=1), 5), **asked)
+    assert tuesday["decided_by"] == [BARGE]  # the flight would win, but takes no vehicles
+    assert any("Test air" in r and "takes no vehicles" in r and "goes another way" in r for r in tuesday["reasons"])
+
+
+def test_a_trip_over_water_is_not_called_impossible_and_cites_its_connections(data):
+    """No road joins the island to the mainland: the reasons must not say no mode can find a route."""
+    answer = ask(data, at(MONDAY, 5))
+    assert answer["verdict"] != "no_safe_route" and answer["decided_by"] == [BARGE]
+    assert not any("not connected by any mapped road" in r for r in answer["reasons"])
+    cited = {s["layer"]: s for s in answer["sources"]}
+    assert cited["connections"]["features"] == 2 and cited["ports"]["features"] >= 2  # the safest's and shortest's
+
+
+def test_every_boat_and_flight_an_answer_shows_has_its_warning(data):
+    """The shortest trip may take another leg than the safest: each leg shown is one to confirm."""
+    answer = ask(data, at(MONDAY, 5))
+    shown = {stage["operator"] for route in answer["routes"] for stage in route["properties"].get("legs") or []
+             if stage["mode"] != "road"}
+    assert shown == {"Test barge", "Test air"}
+    for operator in shown:
+        assert sum(operator in w and "confirm the service" in w for w in answer["warnings"]) == 1
+
+
 def test_every_hour_of_a_week_the_cheaper_connection_is_chosen(data):
     """Against each connection alone (the other suspended), the search picks the cheaper at every hour."""
     legs = data.legs

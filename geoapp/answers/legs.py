@@ -22,7 +22,7 @@ from ..layers import status_label
 from ..network.legs import LEG_MODES, TRAVEL_MODES, LegNetwork, Stage, Trip, after, next_departure
 from ..network.routing import Route, Router, Snap
 from ..network.timetable import timed_trip
-from ..safety import route_verdict
+from ..safety import NOT_CONNECTED, route_verdict
 from ..settings import Settings
 
 #: Haiti's clock (it keeps daylight saving time, March to November)
@@ -345,7 +345,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
         return answer
     near = settings.near_buffer_m
     answer["modes"] = list(modes)
-    start_clock = _search_start(settings, depart, curfew_mode)
+    start_clock = search_start(settings, depart, curfew_mode)
     trip = None if mode == "avoid" and endpoint_in_controlled else trip_for(data, snaps, mode, modes, road,
                                                                              router=router, depart=start_clock)
     start, end = ((answer[k].get("near") or {}).get("name") or _(label)
@@ -388,7 +388,7 @@ def with_trip(answer: dict, data: Dataset, settings: Settings, snaps: dict[str, 
     return answer
 
 
-def _search_start(settings: Settings, depart: dt.datetime | None, curfew_mode: str) -> dt.datetime | None:
+def search_start(settings: Settings, depart: dt.datetime | None, curfew_mode: str) -> dt.datetime | None:
     """When the search's clock starts: with ``curfew=avoid``, at the end of a national curfew one leaves in."""
     if depart is None or curfew_mode != "avoid":
         return depart
@@ -455,6 +455,8 @@ def _prefer_trip(answer: dict, data: Dataset, settings: Settings, trip: Trip, st
     props["duration_s"] = round(trip.route.duration_s + extra)
     props["duration_range_s"] = [round(v + extra) for v in trip.route.duration_range_s]
     names = ", ".join(leg_name(data.legs, i) for i in used)
+    if _(NOT_CONNECTED) in reasons:  # no road joins the ends, yet a boat or flight does
+        reasons.remove(_(NOT_CONNECTED))
     if answer["verdict"] == "no_safe_route":
         reasons.insert(0, _("No safe road to %(to)s; possible via %(legs)s.", to=to, legs=names))
     else:

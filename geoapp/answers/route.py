@@ -27,7 +27,7 @@ from .constraints import (
     vehicle_reasons,
 )
 from .itinerary import itinerary, nearest_place
-from .legs import with_trip
+from .legs import search_start, with_trip
 from .sources import route_sources
 from .trips import asks_legs, with_shortest_trip, with_vehicle_trip
 
@@ -143,7 +143,11 @@ def route_lookup(
                        make_feature=lambda route: _feature(data, router, route, "safest", mode, near, **ends))
     answer = with_shortest_trip(answer, data, settings, router, snaps, modes, today=today, make_feature=lambda route:
                                 _feature(data, router, route, "shortest", "shortest", near, **ends))
-    return with_vehicle_trip(answer, data, router, snaps, mode, modes, endpoint_in_controlled=in_controlled)
+    answer = with_vehicle_trip(answer, data, router, snaps, mode, modes, endpoint_in_controlled=in_controlled,
+                               depart=search_start(settings, depart, curfew))
+    if answer.get("legs"):  # the trips' connections and ports are sources too
+        answer["sources"] = route_sources(data, answer["routes"])
+    return answer
 
 
 def _check_options(mode: str, alternatives: int) -> None:

@@ -81,8 +81,11 @@ def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> l
 
 
 def route_sources(data: Dataset, routes: list[dict]) -> list[dict]:
-    """The roads, gang zones and incidents the routes (GeoJSON features of a route answer) run on or near."""
-    roads, zones, incidents = [], [], []
+    """The layers' features the routes (GeoJSON features of a route answer) run on or near.
+
+    Roads, gang zones and incidents, and the connections and ports of their sea and air legs.
+    """
+    roads, zones, incidents, connections, ports = [], [], [], [], []
     for feature in routes:
         props = feature["properties"]
         exposure = props["exposure"]
@@ -91,4 +94,11 @@ def route_sources(data: Dataset, routes: list[dict]) -> list[dict]:
         if exposure.get("closest_controlled_zone"):
             zones.append(exposure["closest_controlled_zone"]["id"])
         incidents += [incident["id"] for incident in exposure["incidents"]]
-    return answer_sources(data, {"roads": roads, "gang_zones": zones, "incidents": incidents})
+        for stage in props.get("legs") or []:
+            if stage["mode"] != "road":
+                connections.append(stage["connection"])
+                ports += [stage["from"]["id"], stage["to"]["id"]]
+    used = {"roads": roads, "gang_zones": zones, "incidents": incidents}
+    if connections:  # road-only answers list the three layers they always did
+        used |= {"connections": connections, "ports": ports}
+    return answer_sources(data, used)

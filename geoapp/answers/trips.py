@@ -15,7 +15,7 @@ from ..network.legs import LEG_MODES, LegNetwork, Trip
 from ..network.routing import Router, Snap
 from ..settings import Settings
 from .constraints import barred_roads, ruled_out_reasons, vehicle_label
-from .legs import leg_caveats, leg_name, leg_verdict, stages_json
+from .legs import leg_caveats, leg_name, leg_verdict, stages_json, trip_for
 
 
 def asks_legs(data: Dataset, modes: tuple[str, ...]) -> bool:
@@ -37,19 +37,24 @@ def with_shortest_trip(answer: dict, data: Dataset, settings: Settings, router: 
     trip = data.legs.over(router).trip(snaps["from"], snaps["to"], "shortest", modes)
     if trip is None or not trip.uses_legs:
         return answer
-    feature = trip_feature(data, settings, trip, make_feature(trip.route), ends=_ends(answer), modes=modes,
-                           today=today)
+    feature, caveats = trip_feature(data, settings, trip, make_feature(trip.route), ends=_ends(answer), modes=modes,
+                                    today=today)
+    # its boats and flights are as unconfirmed as the safest trip's: each one used gets its warning
+    answer["warnings"] = [*dict.fromkeys([*caveats, *answer.get("warnings", [])])]
     answer["routes"] = [f for f in answer["routes"] if f["properties"]["kind"] != "shortest"] + [feature]
     return answer
 
 
 def trip_feature(data: Dataset, settings: Settings, trip: Trip, feature: dict, *, ends: tuple[str, str],
-                 modes: tuple[str, ...], today: dt.date | None) -> dict:
-    """A route Feature made a trip's: its legs, the whole distance and time, the legs' say on its verdict."""
+                 modes: tuple[str, ...], today: dt.date | None) -> tuple[dict, list[str]]:
+    """A route Feature made a trip's, and the warnings on the legs it uses.
+
+    The Feature gets its legs, the whole distance and time, and the legs' say on its verdict.
+    """
     assert data.legs is not None
     used = [s.leg for s in trip.stages if s.mode != "road"]
     stages: list[dict] = stages_json(data, trip, ends=ends, near_buffer_m=settings.near_buffer_m)
-    _, unconfirmed = leg_caveats(data, settings, used, today)
+    caveats, unconfirmed = leg_caveats(data, settings, used, today)
     props = feature["properties"]
     props["verdict"] = leg_verdict(data.legs, trip, props["verdict"], unconfirmed=unconfirmed)
     props["road_distance_m"] = props["distance_m"]
@@ -59,7 +64,7 @@ def trip_feature(data: Dataset, settings: Settings, trip: Trip, feature: dict, *
     props["duration_range_s"] = [round(v + extra) for v in trip.route.duration_range_s]
     props["modes"] = list(modes)
     props["legs"] = stages
-    return feature
+    return feature, caveats
 
 
 def _ends(answer: dict) -> tuple[str, str]:
@@ -104,28 +109,29 @@ def site_legs(result: dict, i: int, reachable: bool) -> dict | None:
 
 
 def with_vehicle_trip(answer: dict, data: Dataset, router: Router, snaps: dict[str, Snap], mode: str,
-                      modes: tuple[str, ...], *, endpoint_in_controlled: bool) -> dict:
+                      modes: tuple[str, ...], *, endpoint_in_controlled: bool, depart: dt.datetime | None = None
+                      ) -> dict:
     """Say what a vehicle (or season) changes about a trip over roads and legs.
 
     The trip is searched again without the restriction: the boats and flights it would take that
     carry no vehicles, and the roads the vehicle cannot take, are named, saying whether they rule
     the trip out or make it go another way.  A road vehicle going on board is said too.  The
-    reasons follow the one naming the leg that made the trip possible, else come first.
+    reasons follow the one naming the leg that made the trip possible, else come first.  ``depart``:
+    when the search's clock starts (as the answer's trip was searched), so both trips wait alike.
     """
     if router is data.router or not asks_legs(data, modes) or (mode == "avoid" and endpoint_in_controlled):
         return answer
     assert data.legs is not None
     legs = data.legs.over(router)
-    said = _ruled_out(data, legs, router, snaps, mode, modes, answer) + _on_board(legs, router, answer)
+    said = _ruled_out(data, legs, router, snaps, mode, modes, answer, depart) + _on_board(legs, router, answer)
     at = 1 if answer.get("decided_by") else 0
     answer["reasons"] = [*answer["reasons"][:at], *said, *answer["reasons"][at:]]
     return answer
 
 
 def _ruled_out(data: Dataset, legs: LegNetwork, router: Router, snaps: dict[str, Snap], mode: str,
-               modes: tuple[str, ...], answer: dict) -> list[str]:
-    assert data.legs is not None
-    plain = data.legs.trip(snaps["from"], snaps["to"], mode, modes)
+               modes: tuple[str, ...], answer: dict, depart: dt.datetime | None) -> list[str]:
+    plain = trip_for(data, snaps, mode, modes, None, router=data.router, depart=depart)
     if plain is None:
         return []
     roads = [s.route for s in plain.stages if s.route is not None]
