@@ -2,62 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from ..data.dataset import Dataset
 from ..layers import layer_title
-
-
-@dataclasses.dataclass(frozen=True)
-class _Citations:
-    """One layer's feature ids as a hashed index and each row's citation as a code, for lookups by id.
-
-    Arrays rather than Python objects per row: a national road layer (half a million roads) costs a
-    few megabytes, not a hundred, in each serving process.
-    """
-
-    ids: pd.Index
-    codes: np.ndarray  # each row's citation: its position in ``cited``, -1 for none
-    cited: tuple[str, ...]  # the layer's distinct citations, sorted
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame) -> _Citations:
-        codes, found = pd.factorize(frame["source"].to_numpy(dtype=object))  # no citation (None, NaN): -1
-        text = [str(value).strip() for value in found]
-        cited = tuple(sorted({t for t in text if t}))
-        position = {t: i for i, t in enumerate(cited)}
-        recode = np.array([position.get(t, -1) for t in text] + [-1], dtype=np.int64)  # [-1] for code -1
-        return cls(pd.Index(frame["id"].to_numpy(dtype=object)), recode[codes], cited)
-
-    def rows(self, ids: list[str]) -> np.ndarray:
-        """The rows of these features (ids not in the layer ignored)."""
-        if self.ids.is_unique:
-            rows = self.ids.get_indexer(ids)
-            return rows[rows >= 0]
-        return np.flatnonzero(self.ids.isin(ids))
-
-
-#: per data version (the last few), per layer: built on first use, then each answer's sources are dict lookups
-_INDEX: OrderedDict[str, dict[str, _Citations]] = OrderedDict()
-_INDEX_LOCK = threading.Lock()
-
-
-def _citations(data: Dataset, name: str) -> _Citations:
-    with _INDEX_LOCK:  # requests run on several threads
-        layers = _INDEX.get(data.version)
-        if layers is None:
-            layers = _INDEX[data.version] = {}
-            while len(_INDEX) > 4:
-                _INDEX.popitem(last=False)
-        if name not in layers:
-            layers[name] = _Citations.of(data.layers[name])
-        return layers[name]
 
 
 def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> list[dict]:
@@ -68,7 +18,7 @@ def answer_sources(data: Dataset, used: Mapping[str, Iterable[str] | None]) -> l
     """
     out = []
     for name, ids in used.items():
-        index = _citations(data, name)
+        index = data.citations[name]
         if ids is None:
             count, citations = len(index.codes), list(index.cited)
         else:

@@ -26,6 +26,7 @@ from ..network.routing import RoadNetwork, Router
 from ..safety import RiskWeights
 from ..settings import Settings
 from ..validate import empty_layer
+from .citations import Citations
 from .figures import Displacement, figures_layer
 from .freshness import as_days, newest_day
 from .places import place_layers
@@ -128,8 +129,7 @@ class Dataset:
     roads: PointIndex
     communes: PointIndex  # official boundaries, for naming where a point is
     landmarks: PointIndex  # towns, ports and open sites (public positions), for naming where a route starts and ends
-    figures: pd.DataFrame  # displaced people per commune p-code, round and date (IOM DTM), as stored
-    displacement: Displacement  # the same with its rounds and per-area answers, worked out once
+    displacement: Displacement  # displaced people per commune and round (IOM DTM) as stored, with what answers derive
     as_of: dict[str, str | None]  # newest readable ``as_of`` per layer (None when there is none)
     feature_days: dict[str, np.ndarray]  # each feature's ``as_of`` (datetime64[D]) in layer row order
     version: str
@@ -139,6 +139,8 @@ class Dataset:
     to_metric: pyproj.Transformer
     to_lonlat: pyproj.Transformer
     gazetteer: Gazetteer  # every named town, port, site and official area, by any name or id
+    #: each cited layer's citations by feature id (built here, before a server forks its workers)
+    citations: dict[str, Citations] = dataclasses.field(default_factory=dict)
     legs: LegNetwork | None = None  # sea and air connections over the roads (``network.legs``)
 
     @property
@@ -195,7 +197,7 @@ def build_dataset(
     missing = {name: empty_layer(REGISTRY[name]) for name in REGISTRY if name not in layers}
     layers = place_layers({**layers, **missing}, metric_crs=metric, margin_m=settings.maritime_margin_m)
     if figures is None:
-        figures = previous.figures if previous is not None else pd.DataFrame(columns=FIGURE_COLUMNS)
+        figures = previous.displacement.figures if previous is not None else pd.DataFrame(columns=FIGURE_COLUMNS)
     displacement = Displacement(figures, layers["communes"], layers["departments"])
     layers["displacement_figures"] = figures_layer(displacement, layers["communes"])
     layers["checkpoints"] = with_road_snaps(layers["checkpoints"], layers["roads"], metric_crs=metric)
@@ -237,7 +239,6 @@ def build_dataset(
         roads=PointIndex.of(layers["roads"], metric),
         communes=PointIndex.of(layers["communes"], metric),
         landmarks=PointIndex.of(landmarks(gazetteer), metric),
-        figures=figures,
         displacement=displacement,
         as_of={name: newest_day(days) for name, days in feature_days.items()},
         feature_days=feature_days,
@@ -248,6 +249,7 @@ def build_dataset(
         to_metric=pyproj.Transformer.from_crs("EPSG:4326", metric, always_xy=True),
         to_lonlat=pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True),
         gazetteer=gazetteer,
+        citations={name: Citations.of(frame) for name, frame in layers.items() if {"id", "source"} <= set(frame)},
         legs=LegNetwork(router, layers["connections"], ports, metric_crs=metric,
                         rules=LegRules.from_settings(settings)),
     )
