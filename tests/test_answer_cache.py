@@ -8,6 +8,7 @@ import zlib
 import pytest
 
 import geoapp.api as api
+import geoapp.http.compression as compression
 
 from .helpers import JACMEL, PETION_VILLE
 
@@ -37,10 +38,19 @@ def test_a_question_asked_again_is_answered_from_memory(make_app, tmp_path, sear
     # spelled otherwise but the same question: whitespace, parameter order
     assert client.get(f"/api/route?to={JACMEL[0]},{JACMEL[1]}&from= {PETION_VILLE[0]},{PETION_VILLE[1]}").get_data() \
         == first.get_data() and len(searches) == 1
-    # compressed once, and the same body
-    packed = client.get(ROUTE, headers={"Accept-Encoding": "gzip"})
-    assert packed.headers["Content-Encoding"] == "gzip" and zlib.decompress(packed.get_data(), 31) == first.get_data()
     assert len(searches) == 1
+
+
+def test_an_answer_sent_again_is_compressed_once(make_app, tmp_path, searches, monkeypatch):
+    made = []
+    real = compression.compress
+    monkeypatch.setattr(compression, "compress", lambda body, encoding: made.append(encoding) or real(body, encoding))
+    client = make_app({"instance_path": tmp_path}).test_client()
+    plain = client.get(ROUTE).get_data()
+    for _ in range(3):
+        packed = client.get(ROUTE, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["Content-Encoding"] == "gzip" and zlib.decompress(packed.get_data(), 31) == plain
+    assert made == ["gzip"] and len(searches) == 1
 
 
 @pytest.mark.parametrize("other", ["&lang=fr", "&alternatives=2", "&mode=least_risk", "&f=gpx", "&vehicle=4x4",
@@ -85,7 +95,15 @@ def test_answers_are_forgotten_when_the_data_changes(make_app, tmp_path, searche
     assert len(searches) == 2
 
 
-def test_errors_are_not_kept_and_the_cache_can_be_turned_off(make_app, tmp_path, searches):
+def test_errors_are_not_kept(make_app, tmp_path, searches):
+    client = make_app({"instance_path": tmp_path}).test_client()  # the cache on, as by default
+    assert client.get(ROUTE).status_code == 200
+    for _ in range(2):
+        assert client.get("/api/route?from=-72.3,18.5&to=-60,10").status_code == 400
+    assert len(searches) == 3  # the refused question was looked at anew each time
+
+
+def test_the_cache_can_be_turned_off(make_app, tmp_path, searches):
     client = make_app({"instance_path": tmp_path, "answer_cache": 0}).test_client()
     for _ in range(2):
         assert client.get(ROUTE).status_code == 200
