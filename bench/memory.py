@@ -155,9 +155,8 @@ def measure(command: list[str], env: dict, port: int, spots: list[str], *, ready
         forked = [rollup(w) for w in children(server.pid)]  # before any request: what forking alone shares
         answered, refused = route_lookups(base, spots)
         time.sleep(settle_s)  # each worker computes its cost-based search bounds in the background
-        workers = children(server.pid)
         master = rollup(server.pid)
-        each = [rollup(w) for w in workers]
+        each = [rollup(w) for w in children(server.pid)]
         return {"ready_s": round(ready_s, 1), "graph_nodes": ready["graph_nodes"], "route_lookups": answered,
                 "refused_lookups": refused, "master": master, "workers": each, "workers_when_ready": forked,
                 "total_pss_mb": round(master["pss_mb"] + sum(w["pss_mb"] for w in each), 1)}
@@ -210,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(("no_preload", [str(binaries / "gunicorn"), "--workers", str(args.workers), "--threads",
                                             "4", "--worker-class", "gthread", "--timeout", "600", "wsgi:app"], False))
             # the store seeded once, as on a server's first start; then each server starts on it as on a restart
-            env = {**os.environ, "GEOAPP_DATA_DIR": str(folder), "GEOAPP_INSTANCE_PATH": str(Path(tmp) / "instance")}
+            # no answer cache: every lookup counted is a search, whose memory is what is measured
+            env = {**os.environ, "GEOAPP_DATA_DIR": str(folder), "GEOAPP_INSTANCE_PATH": str(Path(tmp) / "instance"),
+                   "GEOAPP_ANSWER_CACHE": "0"}
             seeding = time.perf_counter()
             subprocess.run([str(binaries / "geoapp"), "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
             written["seed_store_s"] = round(time.perf_counter() - seeding, 1)
