@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..extras import require
 from ..i18n.translate import N_, _
-from .csv_text import csv_document
+from .csv_text import CsvText
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -174,9 +174,9 @@ def detect_separator(text: str) -> str:
 
 def write_csv(path: Path, frame: pd.DataFrame, *, separator: str = ",") -> Path:
     """Write ``frame`` as CSV that Excel opens with accents intact (``csv_text``: a BOM, CRLF line ends)."""
-    rows = frame.astype(object).where(frame.notna(), "").itertuples(index=False, name=None)
+    out = CsvText(excel=True, separator=separator)
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(csv_document(list(frame.columns), rows, excel=True, separator=separator))
+        handle.write(out.head(list(frame.columns)) + out.frame(frame))
     return Path(path)
 
 
