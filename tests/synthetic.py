@@ -76,17 +76,17 @@ def synthetic_zones(roads: gpd.GeoDataFrame, *, count: int = 40, seed: int = 7) 
     """Round-ish zones of 0.5-4 km radius, most clustered around a 'capital', a few far away."""
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = roads.total_bounds
-    capital = np.array([minx + 0.7 * (maxx - minx), miny + 0.4 * (maxy - miny)])
+    capital = capital_of(roads)
     near = rng.normal(capital, 0.08, (count * 3 // 4, 2))
     far = rng.uniform([minx, miny], [maxx, maxy], (count - len(near), 2))
     centres = np.concatenate([near, far])
     radius_deg = rng.uniform(0.005, 0.035, count)
     status = rng.choice(["controlled", "contested", "influence"], size=count, p=[0.45, 0.3, 0.25])
     geoms = shapely.buffer(shapely.points(centres), radius_deg, quad_segs=4)
-    return zones_frame([f"z{k}" for k in range(count)], [f"zone {k}" for k in range(count)], status, geoms)
+    return synthetic_zones_frame([f"z{k}" for k in range(count)], [f"zone {k}" for k in range(count)], status, geoms)
 
 
-def zones_frame(ids: list[str], names: list[str], status, geoms) -> gpd.GeoDataFrame:
+def synthetic_zones_frame(ids: list[str], names: list[str], status, geoms) -> gpd.GeoDataFrame:
     """A zones layer with every column the data model asks for, as synthetic, high-confidence reports."""
     return gpd.GeoDataFrame(
         {"id": ids, "name": names, "status": status, "as_of": "2025-03-31", "source": "synthetic",
@@ -101,7 +101,7 @@ def synthetic_incidents(roads: gpd.GeoDataFrame, *, count: int = 2000, days: int
     """ACLED-like events of the last ``days`` days, most around the 'capital' (a busy year's worth)."""
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = roads.total_bounds
-    capital = np.array([minx + 0.7 * (maxx - minx), miny + 0.4 * (maxy - miny)])
+    capital = capital_of(roads)
     near = rng.normal(capital, 0.1, (count * 4 // 5, 2))
     far = rng.uniform([minx, miny], [maxx, maxy], (count - len(near), 2))
     dates = [(today - dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, days, count)]
@@ -211,5 +211,5 @@ def neighbourhood_zones(roads: gpd.GeoDataFrame, *, count: int = 100, seed: int 
         lon = centre[0] + km[:, 0] / (111.32 * np.cos(np.radians(centre[1])))
         lat = centre[1] + km[:, 1] / 110.57
         geoms.append(shapely.Polygon(np.c_[lon, lat]))
-    return zones_frame([f"nz{k}" for k in range(count)], [f"neighbourhood {k}" for k in range(count)], "controlled",
-                       geoms)
+    return synthetic_zones_frame([f"nz{k}" for k in range(count)], [f"neighbourhood {k}" for k in range(count)],
+                                 "controlled", geoms)
